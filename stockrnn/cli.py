@@ -1,0 +1,265 @@
+"""Command line: parses options, calls one core function, prints. No pandas or numpy logic lives here.
+
+Errors from the core (`StockRNNError`) become one line on stderr and their exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .config import TrainConfig
+from .errors import StockRNNError
+
+app = typer.Typer(
+    help="Stock trend forecasting with stacked recurrent networks, honest about its skill.\n\n"
+    "Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-end 2016-12-30",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("stockrnn")
+T = TypeVar("T")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts instead of tables.")]
+CsvOpt = Annotated[
+    Path | None, typer.Option("--csv", help="Price file (CSV); default: the file the model was trained on.")
+]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(help="A day inside the data (YYYY-MM-DD): forecast from the day before it, against actual prices."),
+]
+DaysOpt = Annotated[int, typer.Option(help="Trading days to forecast (21 is about a month).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"stockrnn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    _setup_logging()
+
+
+def _setup_logging() -> None:
+    """Plain timestamped lines on stderr without a terminal (cron); short lines on a terminal."""
+    handler = logging.StreamHandler(sys.stderr)
+    stamp = "" if sys.stderr.isatty() else "%(asctime)s "
+    handler.setFormatter(logging.Formatter(stamp + "%(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def _run(job: Callable[[], T]) -> T:
+    """Run a core call; turn its typed errors into a message on stderr and the error's exit code."""
+    try:
+        return job()
+    except StockRNNError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def _fmt(value: float | None, spec: str = ".2f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _metrics_table(title: str, metrics: dict[str, dict], labels: dict[str, str]) -> Table:
+    """One row per method; what each method is goes in the caption, so that the table fits 80 columns."""
+    table = Table(title=title, title_justify="left", caption_justify="left")
+    for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill"):
+        table.add_column(name, justify="left" if name == "method" else "right")
+    for name, m in metrics.items():
+        table.add_row(
+            name, _fmt(m["rmse"]), _fmt(m["mae"]), _fmt(m["mape"]),
+            _fmt(m["direction_accuracy"], ".0%"), _fmt(m.get("skill"), "+.3f"),
+        )  # fmt: skip
+    table.caption = "\n".join(f"{name}: {labels[name]}" for name in metrics if name in labels)
+    return table
+
+
+class _Progress:
+    """Epoch progress: a rich bar on a terminal, one timestamped log line per epoch without one."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[loss]}"),
+                TimeElapsedColumn(), console=err, transient=True,
+            )  # fmt: skip
+            self.task = self.bar.add_task("train", total=None, loss="")
+
+    def __call__(self, epoch: int, epochs: int, logs: dict[str, float]) -> None:
+        losses = f"loss {logs.get('loss', float('nan')):.5f} val_loss {logs.get('val_loss', float('nan')):.5f}"
+        if self.bar is not None:
+            self.bar.update(self.task, completed=epoch, total=epochs, loss=losses)
+        else:
+            log.info("epoch %d/%d %s", epoch, epochs, losses)
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def train(
+    csv: Annotated[Path, typer.Option("--csv", help="Price file: CSV with a Date column and the price column.")],
+    symbol: Annotated[str | None, typer.Option(help="Name to store the model under; default: the file's name.")] = None,
+    column: Annotated[str, typer.Option(help="Price column to learn: close, adj_close, open, high or low.")] = "close",
+    train_start: Annotated[str | None, typer.Option(help="First training day (YYYY-MM-DD); default: first day.")] = None,
+    train_end: Annotated[str | None, typer.Option(help="Last training day (YYYY-MM-DD); default: last day.")] = None,
+    window: Annotated[int, typer.Option(help="Trading days in one input window.")] = 60,
+    layers: Annotated[int, typer.Option(help="Stacked recurrent layers.")] = 4,
+    units: Annotated[int, typer.Option(help="Units per recurrent layer.")] = 50,
+    dropout: Annotated[float, typer.Option(help="Dropout after each recurrent layer.")] = 0.2,
+    cell: Annotated[str, typer.Option(help="Recurrent cell: lstm, gru or rnn.")] = "lstm",
+    epochs: Annotated[int, typer.Option(help="Most epochs; early stopping usually ends sooner.")] = 100,
+    batch_size: Annotated[int, typer.Option(help="Windows per training step.")] = 32,
+    learning_rate: Annotated[float, typer.Option(help="Adam's learning rate.")] = 1e-3,
+    patience: Annotated[int, typer.Option(help="Epochs without a better validation loss before stopping; 0: off.")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same model on the CPU.")] = 42,
+    calendar: Annotated[str, typer.Option(help="Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")] = "XNYS",
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a price file, train a model on it and store it as the symbol's new current version.
+
+    Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-start 2012-01-01 --train-end 2016-12-30
+    """
+    from .train import train_csv
+
+    config = _run(lambda: TrainConfig(
+        column=column, train_start=train_start, train_end=train_end, window=window, layers=layers, units=units,
+        dropout=dropout, cell=cell, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+        patience=patience, seed=seed, calendar=calendar,
+    ))  # fmt: skip
+    with _Progress(enabled=not as_json) as progress:
+        result = _run(lambda: train_csv(csv, symbol, config, progress))
+    if as_json:
+        _print_json({"symbol": result.symbol, "folder": str(result.folder), **result.manifest})
+        return
+    t, d = result.manifest["training"], result.manifest["data"]
+    out.print(
+        f"trained [bold]{result.symbol}[/] {result.manifest['version']} on {d['train_start']} to {d['train_end']} "
+        f"({d['train_rows']} days) in {t['seconds']:.1f} s on {t['device']}: {t['epochs_run']} epochs, "
+        f"best {t['best_epoch']}{' (stopped early)' if t['stopped_early'] else ''}"
+    )
+    out.print(_metrics_table(
+        f"Validation tail {t['val_start']} to {t['val_end']} ({t['val_windows']} days), one step ahead",
+        result.metrics,
+        {"model": "one step ahead from the actual previous prices", "persistence": "tomorrow = today"},
+    ))  # fmt: skip
+    out.print(f"model saved in {result.folder}")
+
+
+def _print_forecast(result: Any) -> None:
+    from .forecast import METHODS
+
+    table = Table(title=f"{result.symbol} {result.column}: from {result.origin:%Y-%m-%d} (model {result.version})")
+    table.add_column("date")
+    table.add_column("forecast\n(real, recursive)", justify="right")
+    table.add_column("one step\n(used actual prices)", justify="right")
+    table.add_column("actual", justify="right")
+    for day, row in result.rows.iterrows():
+        cells = [None if row[k] != row[k] else row[k] for k in ("forecast", "one_step", "actual")]
+        table.add_row(f"{day:%Y-%m-%d}", *(_fmt(c) if c is not None else "" for c in cells))
+    out.print(table)
+    if result.metrics:
+        out.print(_metrics_table("Against the actual prices", result.metrics, METHODS))
+    else:
+        out.print("no actual prices for these days yet: a pure forecast, nothing to score")
+
+
+@app.command()
+def predict(
+    symbol: Annotated[str, typer.Argument(help="The symbol a model was trained for, e.g. ^GSPC.")],
+    csv: CsvOpt = None,
+    start: StartOpt = None,
+    days: DaysOpt = 21,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forecast the next trading days from the last known day, or from --start against the actual prices.
+
+    Example: stockrnn predict ^GSPC --start 2017-01-03 --days 20
+    """
+    from .forecast import predict as run_predict
+
+    result = _run(lambda: run_predict(symbol, csv, start, days))
+    if as_json:
+        _print_json(result.to_json())
+    else:
+        _print_forecast(result)
+
+
+@app.command()
+def plot(
+    symbol: Annotated[str, typer.Argument(help="The symbol a model was trained for, e.g. ^GSPC.")],
+    csv: CsvOpt = None,
+    start: StartOpt = None,
+    days: DaysOpt = 21,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="PNG to write; default: plots/<SYMBOL>_<day>.png in the home folder.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a PNG: recent history, the forecast, the one-step line and the actual prices where known.
+
+    Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
+    """
+    from .plot import predict_and_plot
+
+    result, path = _run(lambda: predict_and_plot(symbol, csv, start, days, out_file))
+    if as_json:
+        _print_json({"plot": str(path), **result.to_json()})
+    else:
+        out.print(f"plot written to {path}")
+
+
+@app.command()
+def info(as_json: JsonOpt = False) -> None:
+    """Show the version, the home folder, TensorFlow and Keras versions and the devices TensorFlow sees.
+
+    Example: stockrnn info --json
+    """
+    from .info import info as run_info
+
+    data = _run(run_info)
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(show_header=False)
+    for key, value in data.items():
+        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+    out.print(table)
+
+
+def main() -> None:
+    app()

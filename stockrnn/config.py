@@ -1,0 +1,74 @@
+"""The one training configuration: built once from the command line, passed down, saved with the model.
+
+Defaults follow the lecture recipe (60-day windows, four stacked LSTM(50) layers with dropout 0.2, Adam, MSE,
+batch 32, up to 100 epochs) plus early stopping on a chronological validation tail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import UsageError
+
+CELLS = ("lstm", "gru", "rnn")
+PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    column: str = "close"  # the price column the model learns and predicts
+    train_start: str | None = None  # first training day (ISO date); None: the first day of the data
+    train_end: str | None = None  # last training day (ISO date); None: the last day of the data
+    window: int = 60  # trading days of history in one input window
+    layers: int = 4  # stacked recurrent layers
+    units: int = 50  # units per recurrent layer
+    dropout: float = 0.2  # dropout after each recurrent layer (not recurrent dropout: that would lose cuDNN)
+    cell: str = "lstm"  # lstm | gru | rnn
+    epochs: int = 100  # upper bound; early stopping usually ends sooner
+    batch_size: int = 32
+    learning_rate: float = 1e-3  # Adam's default
+    patience: int = 10  # epochs without a better validation loss before stopping; 0 turns early stopping off
+    val_fraction: float = 0.1  # the chronological tail of the training windows held out for validation
+    seed: int = 42  # makes CPU runs repeatable
+    calendar: str = "XNYS"  # exchange calendar (exchange_calendars code) for dating forecasts
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.column not in PRICE_COLUMNS:
+            problems.append(f"--column must be one of {', '.join(PRICE_COLUMNS)}, not {self.column!r}")
+        if self.cell not in CELLS:
+            problems.append(f"--cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        for name in ("window", "layers", "units", "epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                problems.append(f"--{name.replace('_', '-')} must be at least 1, not {getattr(self, name)}")
+        if self.window < 2:
+            problems.append(f"--window must be at least 2, not {self.window}")
+        if not 0 <= self.dropout < 1:
+            problems.append(f"--dropout must be in [0, 1), not {self.dropout}")
+        if not 0 < self.val_fraction < 0.5:
+            problems.append(f"the validation fraction must be in (0, 0.5), not {self.val_fraction}")
+        if self.patience < 0:
+            problems.append(f"--patience must be 0 (off) or more, not {self.patience}")
+        if self.learning_rate <= 0:
+            problems.append(f"--learning-rate must be positive, not {self.learning_rate}")
+        if problems:
+            raise UsageError("; ".join(problems))
+
+    @property
+    def min_train_rows(self) -> int:
+        """Rows the training period needs: one window of history plus enough targets for a validation tail."""
+        return self.window + MIN_TRAIN_TARGETS
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# With fewer targets than this, the validation tail holds one or two days and early stopping is noise.
+MIN_TRAIN_TARGETS = 20

@@ -1,0 +1,194 @@
+"""Forecast stage: a stored model's predictions, dated on the exchange calendar, scored against actuals.
+
+Input: a symbol's current model, its price data and an optional start day. Output: `Forecast`, with
+- `forecast`: the real, recursive forecast from the origin (each prediction fed back as input), and
+- `one_step`: one-step-ahead predictions that use the actual previous prices (what the lecture plots),
+and, where actual prices are known, the metrics of both beside the naive, drift and persistence baselines.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import store
+from .config import TrainConfig
+from .errors import DataError, MissingInputError, UsageError
+from .metrics import drift_per_day, scores, skill
+from .model import keras
+from .validate import Prices, load_csv
+from .windows import make_windows, parse_day, scale, scaler_from_dict, unscale
+
+log = logging.getLogger("stockrnn")
+
+# What each method is, for tables, JSON and plot legends.
+METHODS = {
+    "forecast": "model, recursive from the origin (a real forecast)",
+    "naive": "last known price held flat (baseline for the forecast)",
+    "drift": "last known price plus the average daily change (baseline)",
+    "one_step": "model, one step ahead from the actual previous prices",
+    "persistence": "tomorrow = today's actual price (baseline for one-step)",
+}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    symbol: str
+    version: str  # the model version that made it, e.g. "v3"
+    column: str
+    origin: pd.Timestamp  # the last day whose price the forecast knew
+    rows: pd.DataFrame  # index: date; columns forecast, one_step, actual (NaN where unknown)
+    metrics: dict[str, dict]  # per method (see METHODS); empty when no actual price is known
+    history: pd.Series  # prices up to and including the origin, for plots
+
+    def to_json(self) -> dict[str, Any]:
+        def number(value: float) -> float | None:
+            return None if pd.isna(value) else round(float(value), 4)
+
+        return {
+            "symbol": self.symbol,
+            "model_version": self.version,
+            "column": self.column,
+            "origin": f"{self.origin:%Y-%m-%d}",
+            "methods": METHODS,
+            "rows": [
+                {"date": f"{day:%Y-%m-%d}", **{k: number(row[k]) for k in ("forecast", "one_step", "actual")}}
+                for day, row in self.rows.iterrows()
+            ],
+            "metrics": self.metrics,
+        }
+
+
+def load_model(stored: store.StoredModel) -> Any:
+    try:
+        return keras().models.load_model(stored.model_path, compile=False)
+    except Exception as exc:  # Keras raises many types for a file from another version; all mean "retrain"
+        raise DataError(
+            f"{stored.model_path}: cannot be loaded by this Keras ({type(exc).__name__}: {exc}); "
+            f"retrain {stored.manifest.get('symbol', 'the symbol')}"
+        ) from None
+
+
+def trading_days_after(day: pd.Timestamp, count: int, calendar: str) -> pd.DatetimeIndex:
+    """The `count` trading sessions after `day` on `calendar`; weekdays if the calendar does not reach."""
+    if count <= 0:
+        return pd.DatetimeIndex([])
+    import exchange_calendars as xcals
+
+    try:
+        cal = xcals.get_calendar(calendar, start=day - pd.Timedelta(days=7), end=day + pd.Timedelta(days=2 * count + 30))
+        first = cal.date_to_session(day + pd.Timedelta(days=1), direction="next")
+        return pd.DatetimeIndex(cal.sessions_window(first, count)).tz_localize(None).normalize()
+    except Exception as exc:  # out of the calendar's bounds, or an unknown calendar
+        log.warning("calendar %s cannot date days after %s (%s); using weekdays", calendar, f"{day:%Y-%m-%d}", exc)
+        return pd.bdate_range(day + pd.Timedelta(days=1), periods=count)
+
+
+def predict(symbol: str, csv: str | Path | None = None, start: str | None = None, days: int = 21) -> Forecast:
+    """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
+
+    The data is `csv`, or else the file the model was trained on (recorded in its manifest).
+    """
+    if days < 1:
+        raise UsageError(f"--days must be at least 1, not {days}")
+    symbol = store.check_symbol(symbol)
+    stored = store.load_current(symbol)
+    config = TrainConfig.from_dict(stored.manifest["config"])
+    if csv is None:
+        csv = stored.manifest["data"]["source"]
+        if not Path(csv).is_file():
+            raise MissingInputError(f"{symbol} was trained on {csv}, which no longer exists; pass --csv FILE")
+    prices = load_csv(csv, required=(config.column,))
+    return forecast(stored, prices, start, days)
+
+
+def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int) -> Forecast:
+    """The stored model's forecast on `prices` (see `predict`)."""
+    config = TrainConfig.from_dict(stored.manifest["config"])
+    series = prices.frame[config.column]
+
+    if start is None:
+        position = len(series)
+    else:
+        day = parse_day(start, "--start")
+        if not series.index[0] <= day <= series.index[-1]:
+            raise UsageError(
+                f"--start {day:%Y-%m-%d} is outside the data ({series.index[0]:%Y-%m-%d} to "
+                f"{series.index[-1]:%Y-%m-%d}); leave it out to forecast after the last day"
+            )
+        position = int(series.index.searchsorted(day))
+    if position < config.window:
+        raise DataError(
+            f"{prices.source}: a forecast from {series.index[position - 1]:%Y-%m-%d} needs {config.window} "
+            f"trading days of history before it; the data has {position}"
+        )
+    origin = series.index[position - 1]
+    known = series.iloc[position : position + days]  # actual prices of the forecast period, where the data has them
+    dates = known.index.append(trading_days_after(series.index[-1], days - len(known), config.calendar))
+    dates = dates[:days]
+
+    model = load_model(stored)
+    scaler = scaler_from_dict(stored.scaler)
+    scaled = scale(scaler, series.to_numpy())
+    recursive = _recursive(model, scaled[position - config.window : position], days)
+    one_step = np.full(days, np.nan)
+    if len(known):
+        inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
+        one_step[: len(known)] = unscale(scaler, model.predict(inputs[..., None], verbose=0).ravel())
+
+    rows = pd.DataFrame(
+        {"forecast": unscale(scaler, recursive), "one_step": one_step, "actual": np.nan},
+        index=pd.DatetimeIndex(dates, name="date"),
+    )
+    rows.loc[known.index, "actual"] = known.to_numpy()
+    train_start = parse_day(stored.manifest["data"]["train_start"], "train_start")
+    metrics = _metrics(rows.iloc[: len(known)], series.loc[train_start:origin]) if len(known) else {}
+    return Forecast(
+        symbol=stored.manifest["symbol"],
+        version=stored.manifest["version"],
+        column=config.column,
+        origin=origin,
+        rows=rows,
+        metrics=metrics,
+        history=series.loc[:origin],
+    )
+
+
+def _recursive(model: Any, window: np.ndarray, days: int) -> np.ndarray:
+    """Feed each prediction back as the newest input: (window,) scaled -> (days,) scaled."""
+    buffer = list(window)
+    size = len(window)
+    for _ in range(days):
+        x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
+        buffer.append(float(model(x, training=False)[0, 0]))
+    return np.asarray(buffer[size:])
+
+
+def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
+    """Scores of every method on the days with actual prices; `history` ends at the origin."""
+    actual = rows["actual"].to_numpy()
+    origin_price = history.iloc[-1]
+    previous = np.concatenate([[origin_price], actual[:-1]])  # yesterday's actual price, day by day
+    steps = np.arange(1, len(rows) + 1)
+    naive = np.full(len(rows), origin_price)
+    drift = origin_price + steps * drift_per_day(history.to_numpy())
+
+    def path(values: np.ndarray) -> dict:  # a multi-day path's direction is judged step by step
+        return scores(actual, values, previous, np.concatenate([[origin_price], values[:-1]]))
+
+    result = {
+        "forecast": path(rows["forecast"].to_numpy()),
+        "naive": path(naive),
+        "drift": path(drift),
+        "one_step": scores(actual, rows["one_step"].to_numpy(), previous),
+        "persistence": scores(actual, previous, previous),
+    }
+    for name, baseline in (("forecast", "naive"), ("drift", "naive"), ("one_step", "persistence")):
+        result[name]["skill"] = skill(result[name]["rmse"], result[baseline]["rmse"])
+    result["naive"]["skill"] = result["persistence"]["skill"] = 0.0
+    return result

@@ -1,0 +1,57 @@
+"""Evaluate stage: error metrics and the naive baselines every model is measured against.
+
+Input: arrays of actual and predicted prices (n,) plus the prices each prediction started from.
+Output: plain dicts of floats (JSON-ready). MAPE is in percent, direction accuracy a fraction in [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error
+
+
+def scores(
+    actual: np.ndarray, predicted: np.ndarray, base_actual: np.ndarray, base_predicted: np.ndarray | None = None
+) -> dict[str, float | None]:
+    """RMSE, MAE, MAPE and direction accuracy of `predicted` against `actual`, all (n,).
+
+    Direction: did the prediction move the same way as the price, from the price each step started at?
+    `base_actual[i]` is the actual price before step i; `base_predicted[i]` the predicted one (the same
+    array for one-step-ahead predictions, the previous forecast for a recursive path). A method that never
+    predicts a move (persistence) has no direction accuracy: None, not a misleading 0.
+    """
+    actual, predicted = np.asarray(actual, "float64"), np.asarray(predicted, "float64")
+    base_actual = np.asarray(base_actual, "float64")
+    base_predicted = base_actual if base_predicted is None else np.asarray(base_predicted, "float64")
+    predicted_move = np.sign(predicted - base_predicted)
+    direction = None
+    if np.any(predicted_move != 0):
+        direction = float(np.mean(predicted_move == np.sign(actual - base_actual)))
+    return {
+        "rmse": float(root_mean_squared_error(actual, predicted)),
+        "mae": float(mean_absolute_error(actual, predicted)),
+        "mape": float(100 * mean_absolute_percentage_error(actual, predicted)),
+        "direction_accuracy": direction,
+    }
+
+
+def skill(model_rmse: float, baseline_rmse: float) -> float | None:
+    """1 - RMSE_model / RMSE_baseline: above 0 beats the baseline, 0 ties it, below 0 loses to it."""
+    if baseline_rmse == 0:
+        return None
+    return float(1 - model_rmse / baseline_rmse)
+
+
+def drift_per_day(history: np.ndarray) -> float:
+    """The average daily change over `history` (n,): the slope of the drift baseline."""
+    history = np.asarray(history, "float64")
+    return float((history[-1] - history[0]) / (len(history) - 1)) if len(history) > 1 else 0.0
+
+
+def one_step_report(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, dict]:
+    """Model vs persistence (tomorrow = today) for one-step-ahead predictions; `previous` (n,) = yesterday's prices."""
+    model = scores(actual, predicted, previous)
+    persistence = scores(actual, previous, previous)
+    model["skill"] = skill(model["rmse"], persistence["rmse"])
+    persistence["skill"] = 0.0
+    return {"model": model, "persistence": persistence}

@@ -1,0 +1,73 @@
+"""Plot stage: a PNG of recent history, the actual prices, the recursive forecast and the one-step line.
+
+Input: a `Forecast`. Output: a PNG file, written atomically. Uses matplotlib's Agg backend: never a window.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import CannotWriteError
+from .forecast import Forecast, predict
+from .store import atomic_write, home
+
+HISTORY_DAYS = 120  # trading days of history shown before the origin
+
+
+def plot(forecast: Forecast, out: Path) -> Path:
+    """Draw `forecast` into `out` (PNG) and return the path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    rows, history = forecast.rows, forecast.history.iloc[-HISTORY_DAYS:]
+    figure = Figure(figsize=(11, 5.5), dpi=110, layout="constrained")
+    ax = figure.add_subplot()
+    ax.plot(history.index, history.to_numpy(), color="0.35", lw=1.2, label=f"history ({forecast.column})")
+    actual = rows["actual"].dropna()
+    if len(actual):
+        ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.8, marker=".", label="actual price")
+    one_step = rows["one_step"].dropna()
+    if len(one_step):
+        ax.plot(one_step.index, one_step.to_numpy(), color="tab:blue", lw=1.5, marker=".",
+                label="one step ahead, from actual previous prices")  # fmt: skip
+    # The recursive path starts at the origin's price, so that the line joins the history.
+    ax.plot(rows.index.insert(0, forecast.origin), [history.iloc[-1], *rows["forecast"]], color="tab:red",
+            lw=1.8, ls="--", label="forecast: recursive from the origin (real forecast)")  # fmt: skip
+    ax.axvline(forecast.origin, color="0.6", lw=0.8, ls=":")
+    ax.set_title(f"{forecast.symbol}: {len(rows)} trading days from {forecast.origin:%Y-%m-%d} (model {forecast.version})")
+    ax.set_ylabel(forecast.column)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    if forecast.metrics:
+        m = forecast.metrics
+        text = (
+            f"RMSE  forecast {m['forecast']['rmse']:.2f}   naive {m['naive']['rmse']:.2f}\n"
+            f"RMSE  one-step {m['one_step']['rmse']:.2f}   persistence {m['persistence']['rmse']:.2f}\n"
+            f"skill one-step vs persistence {_signed(m['one_step']['skill'])}"
+        )
+        ax.text(0.99, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", family="monospace", fontsize=9,
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.8"})  # fmt: skip
+    figure.autofmt_xdate()
+    out = Path(out)
+    try:
+        return atomic_write(out, lambda tmp: figure.savefig(tmp, format="png"))
+    except OSError as exc:
+        raise CannotWriteError(f"cannot write the plot {out}: {exc.strerror or exc}") from None
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"
+
+
+def default_path(forecast: Forecast) -> Path:
+    return home() / "plots" / f"{forecast.symbol}_{forecast.origin:%Y-%m-%d}.png"
+
+
+def predict_and_plot(
+    symbol: str, csv: str | Path | None = None, start: str | None = None, days: int = 21, out: Path | None = None
+) -> tuple[Forecast, Path]:
+    """`predict`, then `plot` it to `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
+    result = predict(symbol, csv, start, days)
+    return result, plot(result, out or default_path(result))

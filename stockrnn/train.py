@@ -1,0 +1,133 @@
+"""Train stage: fit the network on the training period, evaluate its validation tail, store a new version.
+
+Input: validated `Prices`, a symbol and a `TrainConfig`. Output: `TrainResult` (the stored version's folder,
+its manifest and the validation metrics of the model beside persistence).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__, store
+from .config import TrainConfig
+from .metrics import one_step_report
+from .model import build, devices, keras
+from .validate import Prices, load_csv
+from .windows import scaler_to_dict, training_set, unscale
+
+# progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
+Progress = Callable[[int, int, dict[str, float]], None]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    symbol: str
+    folder: Path  # models/<SYMBOL>/v<N>
+    manifest: dict[str, Any]
+
+    @property
+    def metrics(self) -> dict[str, dict]:
+        return self.manifest["metrics"]
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same model on the CPU: seeds Python, NumPy and TensorFlow, and asks for deterministic ops."""
+    k = keras()
+    import tensorflow as tf
+
+    k.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -> tuple[Any, dict[str, Any]]:
+    """Train a model on `prices`; return it with the training summary and validation metrics (no I/O)."""
+    data = training_set(prices.frame, config, prices.source)
+    k = keras()
+    seed_everything(config.seed)
+    model = build(config)
+
+    class Report(k.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if progress is not None:
+                progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()})
+
+    stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+    callbacks = [Report(), *([stopper] if config.patience > 0 else [])]
+    started = time.perf_counter()
+    history = model.fit(
+        data.x_train[..., None],  # (n_train, window, 1)
+        data.y_train,
+        validation_data=(data.x_val[..., None], data.y_val),
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        shuffle=True,  # shuffles training windows only; validation stays the chronological tail
+        callbacks=callbacks,
+        verbose=0,
+    )
+    seconds = time.perf_counter() - started
+    val_loss = history.history["val_loss"]
+    best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
+
+    predicted = unscale(data.scaler, model.predict(data.x_val[..., None], verbose=0).ravel())
+    actual = data.prices.loc[data.val_dates].to_numpy()
+    previous = data.prices.shift(1).loc[data.val_dates].to_numpy()  # yesterday's actual price
+    summary = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": config.to_dict(),
+        "data": {
+            "source": prices.source,
+            "sha256": prices.sha256,
+            "first_day": f"{prices.frame.index[0]:%Y-%m-%d}",
+            "last_day": f"{prices.frame.index[-1]:%Y-%m-%d}",
+            "train_start": f"{data.start:%Y-%m-%d}",
+            "train_end": f"{data.end:%Y-%m-%d}",
+            "train_rows": len(data.prices),
+            "repairs": prices.repairs,
+        },
+        "training": {
+            "device": next((d for d in devices() if d.startswith("GPU")), "CPU:0"),
+            "epochs_run": len(val_loss),
+            "best_epoch": best,
+            "stopped_early": len(val_loss) < config.epochs,
+            "seconds": round(seconds, 2),
+            "train_windows": len(data.y_train),
+            "val_windows": len(data.y_val),
+            "val_start": f"{data.val_dates[0]:%Y-%m-%d}",
+            "val_end": f"{data.val_dates[-1]:%Y-%m-%d}",
+            "loss": [float(v) for v in history.history["loss"]],
+            "val_loss": [float(v) for v in val_loss],
+        },
+        "metrics": one_step_report(actual, predicted, previous),
+        "libraries": {
+            "stockrnn": __version__,
+            "python": platform.python_version(),
+            **{name: package_version(name) for name in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn")},
+        },
+    }
+    return model, {"scaler": scaler_to_dict(data.scaler), **summary}
+
+
+def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+    """Fit, then store the model as `symbol`'s new current version."""
+    symbol = store.check_symbol(symbol)
+    model, summary = fit(prices, config, progress)
+    scaler = summary.pop("scaler")
+    folder = store.save_version(symbol, model, scaler, summary)
+    manifest = json.loads((folder / store.MANIFEST_FILE).read_text(encoding="utf-8"))
+    return TrainResult(symbol=symbol, folder=folder, manifest=manifest)
+
+
+def train_csv(csv: str | Path, symbol: str | None, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+    """Load and validate `csv`, then `train`; the symbol defaults to the file's name."""
+    symbol = store.check_symbol(symbol) if symbol else store.symbol_from_path(csv)
+    return train(load_csv(csv, required=(config.column,)), symbol, config, progress)

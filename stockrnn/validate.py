@@ -1,0 +1,164 @@
+"""Validate stage: turn a `RawTable` of strings into the one canonical price frame, or refuse it.
+
+Input: `sources.RawTable`. Output: `Prices`, whose frame has a sorted, unique, timezone-naive daily
+`DatetimeIndex` named `date` and float columns `open, high, low, close, volume` (`adj_close` where given).
+Safe repairs (blank-price rows, exact duplicate rows, sorting) are made and reported with their counts;
+everything else that would train garbage raises `DataError` naming the file, line, column, date and value.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import PRICE_COLUMNS
+from .errors import DataError
+from .sources import RawTable, read_csv
+
+log = logging.getLogger("stockrnn")
+
+# Header spellings seen in real price files, after lower-casing and turning spaces/dashes into underscores.
+ALIASES = {
+    "date": "date", "datetime": "date", "timestamp": "date", "day": "date",
+    "open": "open", "high": "high", "low": "low",
+    "close": "close", "close/last": "close", "last": "close",
+    "adj_close": "adj_close", "adjclose": "adj_close", "adjusted_close": "adj_close", "adj._close": "adj_close",
+    "volume": "volume", "vol": "volume", "vol.": "volume",
+}  # fmt: skip
+CANONICAL = ("open", "high", "low", "close", "volume")
+MISSING = {"", "null", "nan", "na", "n/a", "-"}
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")  # a time and UTC offset may follow; the local date counts
+US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")  # M/D/YYYY
+
+
+@dataclass
+class Prices:
+    frame: pd.DataFrame  # the canonical frame described above
+    source: str  # where the rows came from (a file path)
+    sha256: str  # fingerprint of the source's bytes
+    repairs: list[str] = field(default_factory=list)  # what was repaired, with counts, for logs and manifests
+
+
+def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
+    """Check and convert `raw`; `required` names the price columns that must be present."""
+    where = str(raw.path)
+    columns = _map_columns(raw, required)
+    frame = raw.frame
+    repairs: list[str] = []
+
+    dates = _parse_dates(where, frame[columns["date"]])
+    values = pd.DataFrame(index=frame.index)
+    for name in (c for c in (*CANONICAL, "adj_close") if c in columns):
+        values[name] = _parse_numbers(where, dates, name, columns[name], frame[columns[name]])
+
+    prices = [c for c in PRICE_COLUMNS if c in values]
+    empty = values[prices].isna().all(axis=1)
+    if empty.any():
+        first = empty.idxmax()
+        repairs.append(f"dropped {int(empty.sum())} rows without prices (first: line {first}, {dates[first]:%Y-%m-%d})")
+        values, dates = values[~empty], dates[~empty]
+    for name in prices:
+        _refuse(where, dates, columns[name], values[name], values[name].isna(), "is empty")
+        _refuse(where, dates, columns[name], values[name], values[name] <= 0, ": {} is not a positive price")
+    if "volume" in values:
+        _refuse(where, dates, columns["volume"], values["volume"], values["volume"] < 0, ": {} is a negative volume")
+
+    values.insert(0, "date", dates)
+    duplicated = values.duplicated(keep="first")
+    if duplicated.any():
+        repairs.append(f"dropped {int(duplicated.sum())} exact duplicate rows")
+        values = values[~duplicated]
+    clash = values["date"].duplicated(keep=False)
+    if clash.any():
+        rows = values[clash]
+        day = rows["date"].iloc[0]
+        lines = rows.index[rows["date"] == day].tolist()
+        raise DataError(
+            f"{where}: {day:%Y-%m-%d} appears on lines {', '.join(map(str, lines))} with different values; "
+            "keep one row per trading day"
+        )
+    if not values["date"].is_monotonic_increasing:
+        repairs.append(f"sorted {len(values)} rows into date order")
+        values = values.sort_values("date", kind="stable")
+
+    for name in CANONICAL:
+        if name not in values:
+            values[name] = np.nan
+            repairs.append(f"no {name!r} column: left empty")
+    out = values.set_index(pd.DatetimeIndex(values.pop("date"), name="date"))
+    out = out[[*CANONICAL, *(["adj_close"] if "adj_close" in out else [])]].astype("float64")
+    for note in repairs:
+        log.info("%s: %s", where, note)
+    return Prices(frame=out, source=where, sha256=raw.sha256, repairs=repairs)
+
+
+def _map_columns(raw: RawTable, required: tuple[str, ...]) -> dict[str, str]:
+    """Canonical name -> the file's own header, for every column stockrnn knows."""
+    found: dict[str, str] = {}
+    for header in raw.frame.columns:
+        key = re.sub(r"[\s_-]+", "_", str(header).strip().lower())
+        name = ALIASES.get(key)
+        if name is None:
+            continue  # extra columns (dividends, splits, notes) are ignored
+        if name in found:
+            raise DataError(f"{raw.path}: columns {found[name]!r} and {header!r} both look like {name!r}; keep one")
+        found[name] = header
+    missing = [n for n in ("date", *required) if n not in found]
+    if missing:
+        listed = ", ".join(repr(str(c)) for c in raw.frame.columns)
+        raise DataError(
+            f"{raw.path}: no {' or '.join(repr(m) for m in missing)} column; found: {listed}. "
+            "Expected a header such as Date,Open,High,Low,Close,Volume"
+        )
+    return found
+
+
+def _parse_dates(where: str, cells: pd.Series) -> pd.Series:
+    text = cells.astype(str).str.strip()
+    iso = text.str.extract(ISO_DATE)
+    us = text.str.extract(US_DATE)
+    year = iso[0].fillna(us[2])
+    month = iso[1].fillna(us[0])
+    day = iso[2].fillna(us[1])
+    parts = pd.DataFrame({"year": year, "month": month, "day": day}).astype("float64")
+    bad = parts.isna().any(axis=1)
+    if not bad.any():
+        dates = pd.to_datetime(parts, errors="coerce")
+        bad = dates.isna()
+    if bad.any():
+        line = bad.idxmax()
+        raise DataError(
+            f"{where}, line {line}, column 'Date': {cells[line]!r} is not a date (expected YYYY-MM-DD or M/D/YYYY)"
+        )
+    return pd.Series(dates.to_numpy(dtype="datetime64[ns]"), index=cells.index)
+
+
+def _parse_numbers(where: str, dates: pd.Series, name: str, header: str, cells: pd.Series) -> pd.Series:
+    # Thousands separators ("1,012.72") and currency signs ("$123.45") are how many published files print numbers.
+    text = cells.astype(str).str.strip().str.replace(",", "", regex=False).str.lstrip("$")
+    missing = text.str.lower().isin(MISSING)
+    numbers = pd.to_numeric(text.where(~missing), errors="coerce")
+    bad = numbers.isna() & ~missing | ~np.isfinite(numbers.fillna(0.0))
+    if bad.any():
+        line = bad.idxmax()
+        raise DataError(
+            f"{where}, line {line} ({dates[line]:%Y-%m-%d}), column {header!r}: {cells[line]!r} is not a number"
+        )
+    return numbers.astype("float64")
+
+
+def _refuse(where: str, dates: pd.Series, name: str, values: pd.Series, bad: pd.Series, what: str) -> None:
+    if bad.any():
+        line = bad.idxmax()
+        detail = what.format(f"{values[line]:g}")
+        raise DataError(f"{where}, line {line} ({dates[line]:%Y-%m-%d}), column {name!r} {detail}")
+
+
+def load_csv(path: str | Path, required: tuple[str, ...] = ("close",)) -> Prices:
+    """Source then validate: the canonical `Prices` of a CSV file."""
+    return validate(read_csv(path), required)
