@@ -65,7 +65,6 @@ def _setup_logging() -> None:
     handler.setFormatter(logging.Formatter(stamp + "%(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
     log.handlers[:] = [handler]
     log.setLevel(logging.INFO)
-    log.propagate = False
 
 
 def _run(job: Callable[[], T]) -> T:
@@ -85,18 +84,27 @@ def _fmt(value: float | None, spec: str = ".2f") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def _metrics_table(title: str, metrics: dict[str, dict], labels: dict[str, str]) -> Table:
-    """One row per method; what each method is goes in the caption, so that the table fits 80 columns."""
-    table = Table(title=title, title_justify="left", caption_justify="left")
+def _metrics_table(title: str, metrics: dict[str, dict]) -> Table:
+    """One row per method; what each method is follows the table, so that the table fits 80 columns."""
+    table = Table(title=title, title_justify="left")
     for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill"):
         table.add_column(name, justify="left" if name == "method" else "right")
     for name, m in metrics.items():
         table.add_row(
-            name, _fmt(m["rmse"]), _fmt(m["mae"]), _fmt(m["mape"]),
-            _fmt(m["direction_accuracy"], ".0%"), _fmt(m.get("skill"), "+.3f"),
-        )  # fmt: skip
-    table.caption = "\n".join(f"{name}: {labels[name]}" for name in metrics if name in labels)
+            name,
+            _fmt(m["rmse"]),
+            _fmt(m["mae"]),
+            _fmt(m["mape"]),
+            _fmt(m["direction_accuracy"], ".0%"),
+            _fmt(m.get("skill"), "+.3f"),
+        )
     return table
+
+
+def _print_metrics(title: str, metrics: dict[str, dict], labels: dict[str, str]) -> None:
+    out.print(_metrics_table(title, metrics))
+    for name in metrics:
+        out.print(f"  {name}: {labels[name]}", highlight=False)
 
 
 class _Progress:
@@ -108,9 +116,14 @@ class _Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(
-                TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[loss]}"),
-                TimeElapsedColumn(), console=err, transient=True,
-            )  # fmt: skip
+                TextColumn("training"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[loss]}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
             self.task = self.bar.add_task("train", total=None, loss="")
 
     def __call__(self, epoch: int, epochs: int, logs: dict[str, float]) -> None:
@@ -135,7 +148,9 @@ def train(
     csv: Annotated[Path, typer.Option("--csv", help="Price file: CSV with a Date column and the price column.")],
     symbol: Annotated[str | None, typer.Option(help="Name to store the model under; default: the file's name.")] = None,
     column: Annotated[str, typer.Option(help="Price column to learn: close, adj_close, open, high or low.")] = "close",
-    train_start: Annotated[str | None, typer.Option(help="First training day (YYYY-MM-DD); default: first day.")] = None,
+    train_start: Annotated[
+        str | None, typer.Option(help="First training day (YYYY-MM-DD); default: first day.")
+    ] = None,
     train_end: Annotated[str | None, typer.Option(help="Last training day (YYYY-MM-DD); default: last day.")] = None,
     window: Annotated[int, typer.Option(help="Trading days in one input window.")] = 60,
     layers: Annotated[int, typer.Option(help="Stacked recurrent layers.")] = 4,
@@ -145,9 +160,13 @@ def train(
     epochs: Annotated[int, typer.Option(help="Most epochs; early stopping usually ends sooner.")] = 100,
     batch_size: Annotated[int, typer.Option(help="Windows per training step.")] = 32,
     learning_rate: Annotated[float, typer.Option(help="Adam's learning rate.")] = 1e-3,
-    patience: Annotated[int, typer.Option(help="Epochs without a better validation loss before stopping; 0: off.")] = 10,
+    patience: Annotated[
+        int, typer.Option(help="Epochs without a better validation loss before stopping; 0: off.")
+    ] = 10,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same model on the CPU.")] = 42,
-    calendar: Annotated[str, typer.Option(help="Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")] = "XNYS",
+    calendar: Annotated[
+        str, typer.Option(help="Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")
+    ] = "XNYS",
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a price file, train a model on it and store it as the symbol's new current version.
@@ -156,11 +175,24 @@ def train(
     """
     from .train import train_csv
 
-    config = _run(lambda: TrainConfig(
-        column=column, train_start=train_start, train_end=train_end, window=window, layers=layers, units=units,
-        dropout=dropout, cell=cell, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-        patience=patience, seed=seed, calendar=calendar,
-    ))  # fmt: skip
+    config = _run(
+        lambda: TrainConfig(
+            column=column,
+            train_start=train_start,
+            train_end=train_end,
+            window=window,
+            layers=layers,
+            units=units,
+            dropout=dropout,
+            cell=cell,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            seed=seed,
+            calendar=calendar,
+        )
+    )
     with _Progress(enabled=not as_json) as progress:
         result = _run(lambda: train_csv(csv, symbol, config, progress))
     if as_json:
@@ -172,11 +204,11 @@ def train(
         f"({d['train_rows']} days) in {t['seconds']:.1f} s on {t['device']}: {t['epochs_run']} epochs, "
         f"best {t['best_epoch']}{' (stopped early)' if t['stopped_early'] else ''}"
     )
-    out.print(_metrics_table(
+    _print_metrics(
         f"Validation tail {t['val_start']} to {t['val_end']} ({t['val_windows']} days), one step ahead",
         result.metrics,
         {"model": "one step ahead from the actual previous prices", "persistence": "tomorrow = today"},
-    ))  # fmt: skip
+    )
     out.print(f"model saved in {result.folder}")
 
 
@@ -193,7 +225,7 @@ def _print_forecast(result: Any) -> None:
         table.add_row(f"{day:%Y-%m-%d}", *(_fmt(c) if c is not None else "" for c in cells))
     out.print(table)
     if result.metrics:
-        out.print(_metrics_table("Against the actual prices", result.metrics, METHODS))
+        _print_metrics("Against the actual prices", result.metrics, METHODS)
     else:
         out.print("no actual prices for these days yet: a pure forecast, nothing to score")
 

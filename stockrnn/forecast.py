@@ -81,7 +81,9 @@ def trading_days_after(day: pd.Timestamp, count: int, calendar: str) -> pd.Datet
     import exchange_calendars as xcals
 
     try:
-        cal = xcals.get_calendar(calendar, start=day - pd.Timedelta(days=7), end=day + pd.Timedelta(days=2 * count + 30))
+        cal = xcals.get_calendar(
+            calendar, start=day - pd.Timedelta(days=7), end=day + pd.Timedelta(days=2 * count + 30)
+        )
         first = cal.date_to_session(day + pd.Timedelta(days=1), direction="next")
         return pd.DatetimeIndex(cal.sessions_window(first, count)).tz_localize(None).normalize()
     except Exception as exc:  # out of the calendar's bounds, or an unknown calendar

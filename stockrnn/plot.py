@@ -30,25 +30,40 @@ def plot(forecast: Forecast, out: Path) -> Path:
         ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.8, marker=".", label="actual price")
     one_step = rows["one_step"].dropna()
     if len(one_step):
-        ax.plot(one_step.index, one_step.to_numpy(), color="tab:blue", lw=1.5, marker=".",
-                label="one step ahead, from actual previous prices")  # fmt: skip
+        ax.plot(
+            one_step.index,
+            one_step.to_numpy(),
+            color="tab:blue",
+            lw=1.5,
+            marker=".",
+            label="one step ahead, from actual previous prices",
+        )
     # The recursive path starts at the origin's price, so that the line joins the history.
-    ax.plot(rows.index.insert(0, forecast.origin), [history.iloc[-1], *rows["forecast"]], color="tab:red",
-            lw=1.8, ls="--", label="forecast: recursive from the origin (real forecast)")  # fmt: skip
+    ax.plot(
+        rows.index.insert(0, forecast.origin),
+        [history.iloc[-1], *rows["forecast"]],
+        color="tab:red",
+        lw=1.8,
+        ls="--",
+        label="forecast: recursive from the origin (real forecast)",
+    )
     ax.axvline(forecast.origin, color="0.6", lw=0.8, ls=":")
-    ax.set_title(f"{forecast.symbol}: {len(rows)} trading days from {forecast.origin:%Y-%m-%d} (model {forecast.version})")
+    figure.suptitle(
+        f"{forecast.symbol}: {len(rows)} trading days after {forecast.origin:%Y-%m-%d} (model {forecast.version})"
+    )
     ax.set_ylabel(forecast.column)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=9)
     if forecast.metrics:
+        # Headline metrics under the title, never over the data.
         m = forecast.metrics
-        text = (
-            f"RMSE  forecast {m['forecast']['rmse']:.2f}   naive {m['naive']['rmse']:.2f}\n"
-            f"RMSE  one-step {m['one_step']['rmse']:.2f}   persistence {m['persistence']['rmse']:.2f}\n"
-            f"skill one-step vs persistence {_signed(m['one_step']['skill'])}"
+        ax.set_title(
+            f"RMSE: forecast {m['forecast']['rmse']:.2f} vs naive {m['naive']['rmse']:.2f};  one-step "
+            f"{m['one_step']['rmse']:.2f} vs persistence {m['persistence']['rmse']:.2f} "
+            f"(skill {_signed(m['one_step']['skill'])})",
+            fontsize=9,
+            family="monospace",
         )
-        ax.text(0.99, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", family="monospace", fontsize=9,
-                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.8"})  # fmt: skip
     figure.autofmt_xdate()
     out = Path(out)
     try:

@@ -44,7 +44,8 @@ def read_csv(path: str | Path) -> RawTable:
         text = data.decode("utf-8-sig")  # utf-8-sig drops a byte order mark if there is one
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        byte = data[exc.start]
+        raise DataError(f"{path}, line {line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8") from None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header_lines = 1
     if _is_yfinance_header(lines):
@@ -71,9 +72,7 @@ def _split(path: Path, text: str, header_lines: int) -> pd.DataFrame:
         )
     except pd.errors.ParserError as exc:
         # pandas counts lines in the text it was given; translate to the file's own line numbers.
-        message = re.sub(
-            r"line (\d+)", lambda m: f"line {int(m.group(1)) + header_lines - 1}", str(exc).strip()
-        )
+        message = re.sub(r"line (\d+)", lambda m: f"line {int(m.group(1)) + header_lines - 1}", str(exc).strip())
         raise DataError(f"{path}: not a well-formed CSV file: {message}") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: no header line; expected one such as Date,Open,High,Low,Close,Volume") from None

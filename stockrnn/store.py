@@ -148,6 +148,7 @@ class StoredModel:
 
 def load_current(symbol: str) -> StoredModel:
     """The symbol's current version, its files checked against the manifest's checksums."""
+    symbol = check_symbol(symbol)
     folder = models_dir(symbol)
     pointer = folder / CURRENT_FILE
     if not pointer.is_file():

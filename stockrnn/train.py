@@ -127,7 +127,9 @@ def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress |
     return TrainResult(symbol=symbol, folder=folder, manifest=manifest)
 
 
-def train_csv(csv: str | Path, symbol: str | None, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+def train_csv(
+    csv: str | Path, symbol: str | None, config: TrainConfig, progress: Progress | None = None
+) -> TrainResult:
     """Load and validate `csv`, then `train`; the symbol defaults to the file's name."""
     symbol = store.check_symbol(symbol) if symbol else store.symbol_from_path(csv)
     return train(load_csv(csv, required=(config.column,)), symbol, config, progress)

@@ -63,7 +63,7 @@ def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
         repairs.append(f"dropped {int(empty.sum())} rows without prices (first: line {first}, {dates[first]:%Y-%m-%d})")
         values, dates = values[~empty], dates[~empty]
     for name in prices:
-        _refuse(where, dates, columns[name], values[name], values[name].isna(), "is empty")
+        _refuse(where, dates, columns[name], values[name], values[name].isna(), " is empty")
         _refuse(where, dates, columns[name], values[name], values[name] <= 0, ": {} is not a positive price")
     if "volume" in values:
         _refuse(where, dates, columns["volume"], values["volume"], values["volume"] < 0, ": {} is a negative volume")
@@ -156,7 +156,7 @@ def _refuse(where: str, dates: pd.Series, name: str, values: pd.Series, bad: pd.
     if bad.any():
         line = bad.idxmax()
         detail = what.format(f"{values[line]:g}")
-        raise DataError(f"{where}, line {line} ({dates[line]:%Y-%m-%d}), column {name!r} {detail}")
+        raise DataError(f"{where}, line {line} ({dates[line]:%Y-%m-%d}), column {name!r}{detail}")
 
 
 def load_csv(path: str | Path, required: tuple[str, ...] = ("close",)) -> Prices:

@@ -1,0 +1,30 @@
+# Two commands do all the set-up: `make demo` and `make test` each create .venv when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_OUT := out
+
+.PHONY: demo test clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The lecture case on the bundled S&P 500: train on 2012-2016, predict January 2017 against the actual prices.
+demo: $(STAMP)
+	$(BIN)/stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-start 2012-01-01 --train-end 2016-12-30
+	$(BIN)/stockrnn predict ^GSPC --start 2017-01-03 --days 20
+	$(BIN)/stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out $(DEMO_OUT)/sp500_jan2017.png
+	@echo "model: $$($(BIN)/python -c 'from stockrnn.store import models_dir; print(models_dir("^GSPC"))')"
+	@echo "plot:  $(abspath $(DEMO_OUT))/sp500_jan2017.png"
+
+test: $(STAMP)
+	$(BIN)/ruff check stockrnn tests scripts
+	$(BIN)/ruff format --check stockrnn tests scripts
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

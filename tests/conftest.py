@@ -1,0 +1,105 @@
+"""Shared fixtures: an isolated home folder per test, CSV writers and synthetic series."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stockrnn.config import TrainConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+SP500 = ROOT / "sample_data" / "sp500.csv"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test writes models under its own temporary home, never the user's."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("STOCKRNN_HOME", str(folder))
+    return folder
+
+
+def price_frame(close: np.ndarray, start: str = "2015-01-02") -> pd.DataFrame:
+    """A Yahoo-layout frame on business days around `close` (n,)."""
+    dates = pd.bdate_range(start, periods=len(close))
+    return pd.DataFrame(
+        {
+            "Date": dates.strftime("%Y-%m-%d"),
+            "Open": close * 0.999,
+            "High": close * 1.01,
+            "Low": close * 0.99,
+            "Close": close,
+            "Adj Close": close,
+            "Volume": np.arange(len(close)) * 10 + 1000,
+        }
+    )
+
+
+def sine_prices(n: int = 600, period: float = 25.0, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """A series with real, learnable signal: a sine on a level, optionally with a little noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 100 + 10 * np.sin(2 * np.pi * t / period) + noise * rng.standard_normal(n)
+
+
+def random_walk(n: int = 600, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return 100 * np.exp(np.cumsum(0.01 * rng.standard_normal(n)))
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path):
+    """write_csv(name, text_or_frame) -> path of a CSV file in the test's folder."""
+
+    def write(name: str, content: str | bytes | pd.DataFrame) -> Path:
+        path = tmp_path / name
+        if isinstance(content, pd.DataFrame):
+            content.to_csv(path, index=False)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return write
+
+
+def tiny_config(**overrides) -> TrainConfig:
+    """A model small enough to train in a second or two on the CPU."""
+    settings = dict(window=20, layers=1, units=8, dropout=0.0, epochs=4, batch_size=64, patience=0, seed=7)
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+@pytest.fixture(scope="session")
+def trained_sine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Train one tiny model on a noisy sine, once per session: (home folder, CSV path). Symbol: SINE."""
+    from stockrnn.train import train
+    from stockrnn.validate import load_csv
+
+    folder = tmp_path_factory.mktemp("trained")
+    csv = folder / "sine.csv"
+    price_frame(sine_prices(600, noise=0.3)).to_csv(csv, index=False)
+    saved = os.environ.get("STOCKRNN_HOME")
+    os.environ["STOCKRNN_HOME"] = str(folder / "home")
+    try:
+        config = tiny_config(epochs=10, learning_rate=0.01, units=16, train_end="2016-12-30")
+        train(load_csv(csv), "SINE", config)
+    finally:
+        if saved is None:
+            os.environ.pop("STOCKRNN_HOME")
+        else:
+            os.environ["STOCKRNN_HOME"] = saved
+    return folder / "home", csv
+
+
+@pytest.fixture
+def sine_model(trained_sine, home: Path) -> Path:
+    """The session's trained SINE model, copied into this test's home; returns the CSV it was trained on."""
+    shutil.copytree(trained_sine[0], home)
+    return trained_sine[1]

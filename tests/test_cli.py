@@ -1,0 +1,138 @@
+"""Command line: every command through Typer's CliRunner, --json for scripts, exit codes, no tracebacks."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn import __version__
+from stockrnn.cli import app
+
+from .conftest import price_frame, sine_prices
+
+runner = CliRunner()
+COMMANDS = ["train", "predict", "plot", "info"]
+TINY = ["--window", "20", "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0", "--batch-size", "64"]
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example: stockrnn " + command in " ".join(result.stdout.split())
+
+
+def test_version_and_bare_help():
+    assert run("--version").stdout.strip() == f"stockrnn {__version__}"
+    result = run("--help")
+    assert result.exit_code == 0
+    assert all(command in result.stdout for command in COMMANDS)
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from stockrnn.cli import app\n"
+        "for args in (['--help'], ['train', '--help'], ['predict', '--help'], ['plot', '--help']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib', 'sklearn', 'pandas') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.fixture
+def sine_csv(write_csv):
+    return write_csv("sine.csv", price_frame(sine_prices(300, noise=0.3)))
+
+
+def test_train_table_and_json(sine_csv, home):
+    result = run("train", "--csv", str(sine_csv), *TINY)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "trained SINE v1" in text and "persistence" in text and "skill" in text
+    assert f"model saved in {home.resolve()}/models/SINE/v1" in text
+
+    result = run("train", "--csv", str(sine_csv), "--symbol", "wave", *TINY, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["symbol"] == "WAVE" and data["version"] == "v1"
+    assert set(data["metrics"]["model"]) == {"rmse", "mae", "mape", "direction_accuracy", "skill"}
+    assert data["training"]["epochs_run"] == 2
+
+
+def test_predict_json_schema(sine_model):
+    result = run("predict", "SINE", "--start", "2017-01-03", "--days", "5", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [row["date"] for row in data["rows"]][0] == "2017-01-03" and len(data["rows"]) == 5
+    assert all(set(row) == {"date", "forecast", "one_step", "actual"} for row in data["rows"])
+    assert all(isinstance(row["actual"], float) for row in data["rows"])
+    assert {"forecast", "one_step", "persistence", "naive", "drift"} <= set(data["metrics"])
+    for method in data["metrics"].values():
+        assert {"rmse", "mae", "mape", "direction_accuracy"} <= set(method)
+
+    future = json.loads(run("predict", "SINE", "--days", "3", "--json").stdout)
+    assert [row["actual"] for row in future["rows"]] == [None, None, None]
+    assert [row["one_step"] for row in future["rows"]] == [None, None, None]
+    assert future["metrics"] == {}
+
+
+def test_predict_table_labels_each_column(sine_model):
+    result = run("predict", "SINE", "--start", "2017-01-03", "--days", "5")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "(real, recursive)" in text and "(used actual prices)" in text
+    assert "persistence: tomorrow = today's actual price" in text
+
+
+def test_plot_writes_png(sine_model, tmp_path):
+    out = tmp_path / "chart.png"
+    result = run("plot", "SINE", "--start", "2017-01-03", "--days", "5", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"plot written to {out}" in " ".join(result.stdout.split())
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    data = json.loads(run("plot", "SINE", "--days", "3", "--json").stdout)
+    assert data["plot"].endswith(".png") and len(data["rows"]) == 3
+
+
+def test_info_json(sine_model, home):
+    data = json.loads(run("info", "--json").stdout)
+    assert data["stockrnn"] == __version__ and data["home"] == str(home.resolve())
+    assert data["symbols"] == ["SINE"]
+    assert "CPU:0" in data["devices"] and data["tensorflow"] and data["keras"].startswith("3.")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["train", "--csv", "{bad}"], 65, "line 3 (2020-01-03), column 'Close': 'oops' is not a number"),
+        (["train", "--csv", "{missing}"], 66, "no such file"),
+        (["train", "--csv", "{bad}", "--cell", "cnn"], 2, "--cell must be one of lstm, gru, rnn"),
+        (["train", "--csv", "{bad}", "--symbol", "../x"], 2, "'../x' is not a valid symbol"),
+        (["predict", "NOMODEL"], 66, "no model for NOMODEL"),
+        (["predict", "a/b"], 2, "not a valid symbol"),
+        (["plot", "NOMODEL"], 66, "no model for NOMODEL"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code(write_csv, tmp_path, args, code, message):
+    bad = write_csv("bad.csv", "Date,Close\n2020-01-02,1\n2020-01-03,oops\n")
+    args = [a.format(bad=bad, missing=tmp_path / "missing.csv") for a in args]
+    result = run(*args)
+    assert result.exit_code == code, result.output
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_predict_bad_dates_exit_2(sine_model):
+    assert run("predict", "SINE", "--start", "someday").exit_code == 2
+    result = run("predict", "SINE", "--start", "1990-01-02")
+    assert result.exit_code == 2 and "is outside the data" in result.stderr

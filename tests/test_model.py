@@ -1,0 +1,53 @@
+"""Model stage: the lecture's stack, built from the config, eligible for the cuDNN kernel."""
+
+import pytest
+
+from stockrnn.config import TrainConfig
+from stockrnn.errors import UsageError
+from stockrnn.model import build, cudnn_eligible, keras
+
+
+@pytest.mark.parametrize(("cell", "layer"), [("lstm", "LSTM"), ("gru", "GRU"), ("rnn", "SimpleRNN")])
+def test_stack_follows_config(cell, layer):
+    model = build(TrainConfig(cell=cell, layers=3, units=7, window=12))
+    recurrent = [lay for lay in model.layers if type(lay).__name__ == layer]
+    assert [lay.units for lay in recurrent] == [7, 7, 7]
+    assert [lay.return_sequences for lay in recurrent] == [True, True, False]
+    assert [type(lay).__name__ for lay in model.layers].count("Dropout") == 3
+    assert model.input_shape == (None, 12, 1) and model.output_shape == (None, 1)
+
+
+def test_lecture_defaults():
+    config = TrainConfig()
+    assert (config.window, config.layers, config.units, config.dropout) == (60, 4, 50, 0.2)
+    assert (config.batch_size, config.epochs, config.cell) == (32, 100, "lstm")
+    model = build(config)
+    assert model.loss == "mean_squared_error"
+    assert type(model.optimizer).__name__ == "Adam"
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_recurrent_layers_stay_cudnn_eligible(cell):
+    assert cudnn_eligible(build(TrainConfig(cell=cell, layers=2, units=4, window=5)))
+
+
+def test_cudnn_check_can_fail():
+    k = keras()
+    model = k.Sequential([k.Input((5, 1)), k.layers.LSTM(4, recurrent_dropout=0.1), k.layers.Dense(1)])
+    assert not cudnn_eligible(model)
+    model = k.Sequential([k.Input((5, 1)), k.layers.GRU(4, activation="relu"), k.layers.Dense(1)])
+    assert not cudnn_eligible(model)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"cell": "transformer"}, "--cell must be one of"),
+        ({"window": 1}, "--window must be at least 2"),
+        ({"dropout": 1.0}, "--dropout must be in"),
+        ({"column": "price"}, "--column must be one of"),
+    ],
+)
+def test_bad_options_are_usage_errors(options, message):
+    with pytest.raises(UsageError, match=message):
+        TrainConfig(**options)

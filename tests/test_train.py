@@ -1,0 +1,77 @@
+"""Train stage: it learns real signal, repeats itself with a seed, stops early, and stores everything."""
+
+import json
+
+import numpy as np
+import pytest
+
+from stockrnn import store
+from stockrnn.forecast import load_model
+from stockrnn.train import fit, train
+from stockrnn.validate import load_csv
+from stockrnn.windows import training_set
+
+from .conftest import price_frame, random_walk, sine_prices, tiny_config
+
+
+@pytest.fixture
+def sine_csv(write_csv):
+    return write_csv("sine.csv", price_frame(sine_prices(600, noise=0.3)))
+
+
+def test_learns_real_signal_and_beats_persistence(sine_csv):
+    _, summary = fit(load_csv(sine_csv), tiny_config(epochs=10, learning_rate=0.01, units=16))
+    metrics = summary["metrics"]
+    assert metrics["model"]["skill"] > 0.5, metrics
+    assert metrics["model"]["rmse"] < metrics["persistence"]["rmse"] / 2
+    assert metrics["model"]["direction_accuracy"] > 0.7
+
+
+def test_same_seed_same_model(sine_csv):
+    prices = load_csv(sine_csv)
+    first, _ = fit(prices, tiny_config(seed=3, dropout=0.2))
+    again, _ = fit(prices, tiny_config(seed=3, dropout=0.2))
+    other, _ = fit(prices, tiny_config(seed=4, dropout=0.2))
+    for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first.get_weights(), other.get_weights(), strict=True))
+
+
+def test_early_stopping_restores_the_best_weights(write_csv):
+    prices = load_csv(write_csv("walk.csv", price_frame(random_walk(400))))
+    config = tiny_config(epochs=40, patience=2, learning_rate=0.02)
+    model, summary = fit(prices, config)
+    training = summary["training"]
+    assert training["stopped_early"] and training["epochs_run"] < 40
+    assert training["best_epoch"] == training["epochs_run"] - 2
+    data = training_set(prices.frame, config)
+    val_loss = model.evaluate(data.x_val[..., None], data.y_val, verbose=0)
+    assert val_loss == pytest.approx(min(training["val_loss"]), rel=1e-4)
+
+
+def test_train_stores_a_complete_version(sine_csv, home):
+    progress = []
+    result = train(load_csv(sine_csv), "sine", tiny_config(epochs=3), lambda *a: progress.append(a))
+    assert [p[:2] for p in progress] == [(1, 3), (2, 3), (3, 3)] and "val_loss" in progress[0][2]
+    assert result.symbol == "SINE" and result.folder == home.resolve() / "models" / "SINE" / "v1"
+    assert sorted(p.name for p in result.folder.iterdir()) == ["manifest.json", "model.keras", "scaler.json"]
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert manifest["config"]["window"] == 20 and manifest["config"]["cell"] == "lstm"
+    assert manifest["data"]["source"] == str(sine_csv)
+    assert manifest["data"]["sha256"] == load_csv(sine_csv).sha256
+    assert manifest["data"]["train_start"] == "2015-01-02" and manifest["data"]["train_rows"] == 600
+    assert set(manifest["libraries"]) >= {"tensorflow", "keras", "numpy", "pandas", "python", "stockrnn"}
+    assert manifest["training"]["device"].startswith(("CPU", "GPU"))
+    assert set(manifest["metrics"]) == {"model", "persistence"}
+    scaler = json.loads((result.folder / "scaler.json").read_text())
+    assert scaler["kind"] == "minmax" and scaler["data_min"] == pytest.approx(load_csv(sine_csv).frame.close.min())
+
+
+def test_save_and_load_give_identical_predictions(sine_csv):
+    prices = load_csv(sine_csv)
+    config = tiny_config(epochs=2)
+    model, summary = fit(prices, config)
+    store.save_version("SINE", model, summary.pop("scaler"), summary)
+    loaded = load_model(store.load_current("SINE"))
+    x = training_set(prices.frame, config).x_val[..., None]
+    np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))

@@ -1,0 +1,140 @@
+"""Validate stage: every accepted layout becomes the canonical frame; every refusal names what is wrong."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stockrnn.errors import DataError
+from stockrnn.validate import load_csv
+
+from .conftest import SP500
+
+CANONICAL = ["open", "high", "low", "close", "volume"]
+
+
+def assert_canonical(frame: pd.DataFrame) -> None:
+    assert isinstance(frame.index, pd.DatetimeIndex)
+    assert frame.index.tz is None
+    assert frame.index.name == "date"
+    assert frame.index.is_unique and frame.index.is_monotonic_increasing
+    assert list(frame.columns[:5]) == CANONICAL
+    assert all(dtype == np.float64 for dtype in frame.dtypes)
+
+
+def test_sample_data_loads():
+    prices = load_csv(SP500)
+    assert_canonical(prices.frame)
+    assert list(prices.frame.columns) == [*CANONICAL, "adj_close"]
+    assert len(prices.frame) == 5031
+    assert prices.frame.index[0] == pd.Timestamp("1999-01-04")
+    assert prices.frame.loc["2016-12-30", "close"] == pytest.approx(2238.830078)
+    assert prices.repairs == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100\n2020-01-03,1.5,2,1,1.8,200\n",
+        "Date,Open,High,Low,Close,Volume\n1/2/2020,1,2,0.5,1.5,100\n1/3/2020,1.5,2,1,1.8,200\n",
+        "Date,Open,High,Low,Close,Volume\n01/02/2020,1,2,0.5,1.5,100\n01/03/2020,1.5,2,1,1.8,200\n",
+        # yfinance's timezone-aware index written by to_csv: the local trading day counts
+        "Date,Open,High,Low,Close,Volume\n2020-01-02 00:00:00-05:00,1,2,0.5,1.5,100\n"
+        "2020-01-03 00:00:00-05:00,1.5,2,1,1.8,200\n",
+        # an Asian exchange: +09:00 must not move the day back when converted
+        "Date,Open,High,Low,Close,Volume\n2020-01-02 00:00:00+09:00,1,2,0.5,1.5,100\n"
+        "2020-01-03 00:00:00+09:00,1.5,2,1,1.8,200\n",
+        # thousands separators as published price files print them, plus extra columns
+        'Date,Open,High,Low,Close,Volume,Dividends,Note\n2020-01-02,"1",2,0.5,"1.5","100",0,x\n'
+        '2020-01-03,1.5,2,1,1.8,"200",0,y\n',
+        # nasdaq.com's layout: Close/Last with dollar signs, newest first
+        "Date,Close/Last,Volume,Open,High,Low\n01/03/2020,$1.8,200,$1.5,$2,$1\n01/02/2020,$1.5,100,$1,$2,$0.5\n",
+    ],
+)
+def test_layouts(write_csv, text):
+    frame = load_csv(write_csv("p.csv", text)).frame
+    assert_canonical(frame)
+    assert list(frame.index) == [pd.Timestamp("2020-01-02"), pd.Timestamp("2020-01-03")]
+    assert frame["close"].tolist() == [1.5, 1.8]
+    assert frame["volume"].tolist() == [100.0, 200.0]
+
+
+def test_thousands_separators_and_adj_close(write_csv):
+    text = (
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        '2017-01-03,"2,251.57","2,263.88","2,245.13","2,257.83","2,257.83","3,770,530,000"\n'
+        '2017-01-04,"2,261.60","2,272.82","2,261.60","2,270.75","2,270.75","3,764,890,000"\n'
+    )
+    frame = load_csv(write_csv("sp.csv", text)).frame
+    assert frame["close"].tolist() == [2257.83, 2270.75]
+    assert frame["adj_close"].tolist() == [2257.83, 2270.75]
+    assert frame["volume"].iloc[0] == 3_770_530_000
+
+
+def test_yfinance_to_csv_round_trip(write_csv):
+    """A frame shaped like a yfinance download (MultiIndex columns, tz-aware index), written by pandas."""
+    index = pd.DatetimeIndex(["2024-01-02", "2024-01-03", "2024-01-04"], tz="America/New_York", name="Date")
+    columns = pd.MultiIndex.from_product(
+        [["Close", "High", "Low", "Open", "Volume"], ["AAPL"]], names=["Price", "Ticker"]
+    )
+    values = np.array(
+        [
+            [185.6, 188.4, 183.8, 187.1, 82488700],
+            [184.2, 185.8, 183.4, 184.2, 58414500],
+            [181.9, 183.0, 180.8, 182.1, 71983600],
+        ]
+    )
+    path = write_csv("yf.csv", "")
+    pd.DataFrame(values, index=index, columns=columns).to_csv(path)
+    frame = load_csv(path).frame
+    assert_canonical(frame)
+    assert list(frame.index.strftime("%Y-%m-%d")) == ["2024-01-02", "2024-01-03", "2024-01-04"]
+    assert frame["close"].tolist() == [185.6, 184.2, 181.9]
+
+
+def test_repairs_are_made_and_counted(write_csv, caplog):
+    caplog.set_level(logging.INFO, logger="stockrnn")
+    # unsorted, one exact duplicate, one holiday row without a price
+    text = "Date,Close\n2020-01-06,3\n2020-01-02,1\n2020-01-03,2\n2020-01-03,2\n2020-01-01,null\n"
+    prices = load_csv(write_csv("r.csv", text))
+    assert prices.frame["close"].tolist() == [1.0, 2.0, 3.0]
+    assert any("dropped 1 rows without prices (first: line 6" in r for r in prices.repairs)
+    assert "dropped 1 exact duplicate rows" in prices.repairs
+    assert "sorted 3 rows into date order" in prices.repairs
+    assert "no 'volume' column: left empty" in prices.repairs
+    assert prices.frame["volume"].isna().all()
+    assert "sorted 3 rows" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Day,Price\n2020-01-02,1\n", "no 'close' column; found: 'Day', 'Price'"),
+        ("Close,Open\n1,2\n", "no 'date' column; found: 'Close', 'Open'"),
+        (
+            "Date,Close\n2020-01-02,1\n2020-01-03,abc\n",
+            "line 3 \\(2020-01-03\\), column 'Close': 'abc' is not a number",
+        ),
+        ("Date,Close\n2020-01-02,1\n2020-01-03,-5\n", "line 3 \\(2020-01-03\\), column 'Close': -5 is not a positive"),
+        ("Date,Close\n2020-01-02,1\n2020-01-03,0\n", "line 3 \\(2020-01-03\\), column 'Close': 0 is not a positive"),
+        ("Date,Open,Close\n2020-01-02,1,1\n2020-01-03,,2\n", "line 3 \\(2020-01-03\\), column 'Open' is empty"),
+        ("Date,Close\n2020-01-02,1\n2020-13-45,2\n", "line 3, column 'Date': '2020-13-45' is not a date"),
+        ("Date,Close\n2020-01-02,1\nyesterday,2\n", "line 3, column 'Date': 'yesterday' is not a date"),
+        ("Date,Close\n2020-01-02,1\n2020-01-03,2\n2020-01-03,2.5\n", "2020-01-03 appears on lines 3, 4"),
+        ("Date,Close,Volume\n2020-01-02,1,-3\n", "column 'Volume': -3 is a negative volume"),
+        ("Date,Close,close\n2020-01-02,1,1\n", "'Close' and 'close' both look like 'close'"),
+        ("Date,Close\n2020-01-02,inf\n", "'inf' is not a number"),
+    ],
+)
+def test_refusals_name_file_row_column_value(write_csv, text, message):
+    with pytest.raises(DataError, match=message) as caught:
+        load_csv(write_csv("bad.csv", text))
+    assert "bad.csv" in str(caught.value)
+    assert caught.value.exit_code == 65
+
+
+def test_required_column_follows_the_option(write_csv):
+    path = write_csv("c.csv", "Date,Close\n2020-01-02,1\n")
+    with pytest.raises(DataError, match="no 'adj_close' column"):
+        load_csv(path, required=("adj_close",))
