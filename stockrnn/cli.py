@@ -84,9 +84,9 @@ def _fmt(value: float | None, spec: str = ".2f") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def _metrics_table(title: str, metrics: dict[str, dict]) -> Table:
+def _metrics_table(metrics: dict[str, dict]) -> Table:
     """One row per method; what each method is follows the table, so that the table fits 80 columns."""
-    table = Table(title=title, title_justify="left")
+    table = Table()
     for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill"):
         table.add_column(name, justify="left" if name == "method" else "right")
     for name, m in metrics.items():
@@ -102,7 +102,8 @@ def _metrics_table(title: str, metrics: dict[str, dict]) -> Table:
 
 
 def _print_metrics(title: str, metrics: dict[str, dict], labels: dict[str, str]) -> None:
-    out.print(_metrics_table(title, metrics))
+    out.print(title, soft_wrap=True, highlight=False)
+    out.print(_metrics_table(metrics))
     for name in metrics:
         out.print(f"  {name}: {labels[name]}", highlight=False)
 
@@ -199,17 +200,20 @@ def train(
         _print_json({"symbol": result.symbol, "folder": str(result.folder), **result.manifest})
         return
     t, d = result.manifest["training"], result.manifest["data"]
+    stopped = " (stopped early)" if t["stopped_early"] else ""
     out.print(
         f"trained [bold]{result.symbol}[/] {result.manifest['version']} on {d['train_start']} to {d['train_end']} "
         f"({d['train_rows']} days) in {t['seconds']:.1f} s on {t['device']}: {t['epochs_run']} epochs, "
-        f"best {t['best_epoch']}{' (stopped early)' if t['stopped_early'] else ''}"
+        f"best {t['best_epoch']}{stopped}",
+        soft_wrap=True,
+        highlight=False,
     )
     _print_metrics(
-        f"Validation tail {t['val_start']} to {t['val_end']} ({t['val_windows']} days), one step ahead",
+        f"Validation tail, one step ahead: {t['val_start']} to {t['val_end']} ({t['val_windows']} days)",
         result.metrics,
         {"model": "one step ahead from the actual previous prices", "persistence": "tomorrow = today"},
     )
-    out.print(f"model saved in {result.folder}")
+    out.print(f"model saved in {result.folder}", soft_wrap=True, highlight=False)
 
 
 def _print_forecast(result: Any) -> None:
@@ -272,7 +276,7 @@ def plot(
     if as_json:
         _print_json({"plot": str(path), **result.to_json()})
     else:
-        out.print(f"plot written to {path}")
+        out.print(f"plot written to {path.resolve()}", soft_wrap=True, highlight=False)
 
 
 @app.command()
