@@ -219,17 +219,19 @@ def train(
 def _print_forecast(result: Any) -> None:
     from .forecast import METHODS
 
-    table = Table(title=f"{result.symbol} {result.column}: from {result.origin:%Y-%m-%d} (model {result.version})")
+    data = result.to_json()
+    table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
     table.add_column("date")
     table.add_column("forecast\n(real, recursive)", justify="right")
     table.add_column("one step\n(used actual prices)", justify="right")
     table.add_column("actual", justify="right")
-    for day, row in result.rows.iterrows():
-        cells = [None if row[k] != row[k] else row[k] for k in ("forecast", "one_step", "actual")]
-        table.add_row(f"{day:%Y-%m-%d}", *(_fmt(c) if c is not None else "" for c in cells))
+    for row in data["rows"]:
+        table.add_row(
+            row["date"], *("" if row[k] is None else f"{row[k]:.2f}" for k in ("forecast", "one_step", "actual"))
+        )
     out.print(table)
-    if result.metrics:
-        _print_metrics("Against the actual prices", result.metrics, METHODS)
+    if data["metrics"]:
+        _print_metrics("Against the actual prices", data["metrics"], METHODS)
     else:
         out.print("no actual prices for these days yet: a pure forecast, nothing to score")
 

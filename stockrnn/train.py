@@ -49,8 +49,9 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -> tuple[Any, dict[str, Any]]:
-    """Train a model on `prices`; return it with the training summary and validation metrics (no I/O)."""
+def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -> tuple[Any, dict, dict[str, Any]]:
+    """Train a model on `prices` (no I/O): the model, its scaler's parameters, and the manifest's summary
+    (config, data, training history, validation metrics, library versions)."""
     data = training_set(prices.frame, config, prices.source)
     k = keras()
     seed_everything(config.seed)
@@ -114,14 +115,13 @@ def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -
             **{name: package_version(name) for name in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn")},
         },
     }
-    return model, {"scaler": scaler_to_dict(data.scaler), **summary}
+    return model, scaler_to_dict(data.scaler), summary
 
 
 def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
     """Fit, then store the model as `symbol`'s new current version."""
     symbol = store.check_symbol(symbol)
-    model, summary = fit(prices, config, progress)
-    scaler = summary.pop("scaler")
+    model, scaler, summary = fit(prices, config, progress)
     folder = store.save_version(symbol, model, scaler, summary)
     manifest = json.loads((folder / store.MANIFEST_FILE).read_text(encoding="utf-8"))
     return TrainResult(symbol=symbol, folder=folder, manifest=manifest)

@@ -20,7 +20,7 @@ def sine_csv(write_csv):
 
 
 def test_learns_real_signal_and_beats_persistence(sine_csv):
-    _, summary = fit(load_csv(sine_csv), tiny_config(epochs=10, learning_rate=0.01, units=16))
+    _, _, summary = fit(load_csv(sine_csv), tiny_config(epochs=10, learning_rate=0.01, units=16))
     metrics = summary["metrics"]
     assert metrics["model"]["skill"] > 0.5, metrics
     assert metrics["model"]["rmse"] < metrics["persistence"]["rmse"] / 2
@@ -29,9 +29,9 @@ def test_learns_real_signal_and_beats_persistence(sine_csv):
 
 def test_same_seed_same_model(sine_csv):
     prices = load_csv(sine_csv)
-    first, _ = fit(prices, tiny_config(seed=3, dropout=0.2))
-    again, _ = fit(prices, tiny_config(seed=3, dropout=0.2))
-    other, _ = fit(prices, tiny_config(seed=4, dropout=0.2))
+    first, _, _ = fit(prices, tiny_config(seed=3, dropout=0.2))
+    again, _, _ = fit(prices, tiny_config(seed=3, dropout=0.2))
+    other, _, _ = fit(prices, tiny_config(seed=4, dropout=0.2))
     for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert any(not np.array_equal(a, b) for a, b in zip(first.get_weights(), other.get_weights(), strict=True))
@@ -40,7 +40,7 @@ def test_same_seed_same_model(sine_csv):
 def test_early_stopping_restores_the_best_weights(write_csv):
     prices = load_csv(write_csv("walk.csv", price_frame(random_walk(400))))
     config = tiny_config(epochs=40, patience=2, learning_rate=0.02)
-    model, summary = fit(prices, config)
+    model, _, summary = fit(prices, config)
     training = summary["training"]
     assert training["stopped_early"] and training["epochs_run"] < 40
     assert training["best_epoch"] == training["epochs_run"] - 2
@@ -70,8 +70,8 @@ def test_train_stores_a_complete_version(sine_csv, home):
 def test_save_and_load_give_identical_predictions(sine_csv):
     prices = load_csv(sine_csv)
     config = tiny_config(epochs=2)
-    model, summary = fit(prices, config)
-    store.save_version("SINE", model, summary.pop("scaler"), summary)
+    model, scaler, summary = fit(prices, config)
+    store.save_version("SINE", model, scaler, summary)
     loaded = load_model(store.load_current("SINE"))
     x = training_set(prices.frame, config).x_val[..., None]
     np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
