@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -41,6 +41,10 @@ StartOpt = Annotated[
     typer.Option(help="A day inside the data (YYYY-MM-DD): forecast from the day before it, against actual prices."),
 ]
 DaysOpt = Annotated[int, typer.Option(help="Trading days to forecast (21 is about a month).")]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never download: use the stored prices only.")]
+RawOpt = Annotated[
+    bool, typer.Option("--raw", help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).")
+]
 
 
 def _version(value: bool) -> None:
@@ -59,12 +63,16 @@ def main_options(
 
 
 def _setup_logging() -> None:
-    """Plain timestamped lines on stderr without a terminal (cron); short lines on a terminal."""
+    """Plain timestamped lines on stderr without a terminal (cron); short lines on a terminal.
+
+    yfinance's own warnings go through the same handler, so that cron mail reads as one log."""
     handler = logging.StreamHandler(sys.stderr)
     stamp = "" if sys.stderr.isatty() else "%(asctime)s "
     handler.setFormatter(logging.Formatter(stamp + "%(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
-    log.handlers[:] = [handler]
-    log.setLevel(logging.INFO)
+    for name, level in (("stockrnn", logging.INFO), ("yfinance", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
 
 
 def _run(job: Callable[[], T]) -> T:
@@ -72,8 +80,12 @@ def _run(job: Callable[[], T]) -> T:
     try:
         return job()
     except StockRNNError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
+        _fail(str(exc), exc.exit_code)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def _print_json(data: Any) -> None:
@@ -145,9 +157,58 @@ class _Progress:
 
 
 @app.command()
+def fetch(
+    symbols: Annotated[list[str], typer.Argument(metavar="SYMBOL...", help="Yahoo symbols, e.g. AAPL ^GSPC BRK-B.")],
+    start: Annotated[
+        str | None, typer.Option(help="First day to download (YYYY-MM-DD); default: all, or what is new.")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Day after the last one to download (YYYY-MM-DD).")] = None,
+    raw: RawOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Download or refresh daily prices from Yahoo into the local store: only the new days after the first time.
+
+    Example: stockrnn fetch AAPL ^GSPC
+    """
+    from .data import fetch as run_fetch
+    from .store import check_symbol
+
+    names = [_run(lambda s=s: check_symbol(s)) for s in symbols]  # every symbol checked before any download
+    reports, failed = [], 0
+    for name in names:
+        try:
+            reports.append(run_fetch(name, start, end, adjusted=not raw).to_json())
+        except StockRNNError as exc:
+            failed = failed or exc.exit_code
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    if as_json:
+        _print_json({"fetched": reports})
+    else:
+        table = Table("symbol", "added", "updated", "stored from", "to", "rows")
+        for r in reports:
+            table.add_row(
+                r["symbol"], str(r["added"]), str(r["updated"]), r["first_day"], r["last_day"], str(r["stored_rows"])
+            )
+        if reports:
+            out.print(table)
+    if failed:
+        raise typer.Exit(failed)
+
+
+@app.command()
 def train(
-    csv: Annotated[Path, typer.Option("--csv", help="Price file: CSV with a Date column and the price column.")],
-    symbol: Annotated[str | None, typer.Option(help="Name to store the model under; default: the file's name.")] = None,
+    symbol_arg: Annotated[
+        str | None,
+        typer.Argument(metavar="[SYMBOL]", help="Symbol to train on (its prices are fetched and stored), e.g. AAPL."),
+    ] = None,
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="Train on this price file instead (CSV with Date and price columns).")
+    ] = None,
+    symbol: Annotated[
+        str | None, typer.Option("--symbol", help="With --csv: the name to store the model under; default: file name.")
+    ] = None,
+    offline: OfflineOpt = False,
+    raw: RawOpt = False,
     column: Annotated[str, typer.Option(help="Price column to learn: close, adj_close, open, high or low.")] = "close",
     train_start: Annotated[
         str | None, typer.Option(help="First training day (YYYY-MM-DD); default: first day.")
@@ -170,14 +231,17 @@ def train(
     ] = "XNYS",
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate a price file, train a model on it and store it as the symbol's new current version.
+    """Train a model on a symbol's prices or a price file; store it as the symbol's new current version.
 
     Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-start 2012-01-01 --train-end 2016-12-30
     """
-    from .train import train_csv
+    from .train import train_source
 
+    if symbol_arg and symbol and symbol_arg.upper() != symbol.upper():
+        _fail(f"two names for one model: {symbol_arg} and --symbol {symbol}; give one")
     config = _run(
         lambda: TrainConfig(
+            adjusted=not raw,
             column=column,
             train_start=train_start,
             train_end=train_end,
@@ -195,7 +259,7 @@ def train(
         )
     )
     with _Progress(enabled=not as_json) as progress:
-        result = _run(lambda: train_csv(csv, symbol, config, progress))
+        result = _run(lambda: train_source(symbol_arg or symbol, csv, config, progress, offline))
     if as_json:
         _print_json({"symbol": result.symbol, "folder": str(result.folder), **result.manifest})
         return
@@ -242,6 +306,7 @@ def predict(
     csv: CsvOpt = None,
     start: StartOpt = None,
     days: DaysOpt = 21,
+    offline: OfflineOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Forecast the next trading days from the last known day, or from --start against the actual prices.
@@ -250,7 +315,7 @@ def predict(
     """
     from .forecast import predict as run_predict
 
-    result = _run(lambda: run_predict(symbol, csv, start, days))
+    result = _run(lambda: run_predict(symbol, csv, start, days, offline))
     if as_json:
         _print_json(result.to_json())
     else:
@@ -266,6 +331,7 @@ def plot(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="PNG to write; default: plots/<SYMBOL>_<day>.png in the home folder.")
     ] = None,
+    offline: OfflineOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a PNG: recent history, the forecast, the one-step line and the actual prices where known.
@@ -274,7 +340,7 @@ def plot(
     """
     from .plot import predict_and_plot
 
-    result, path = _run(lambda: predict_and_plot(symbol, csv, start, days, out_file))
+    result, path = _run(lambda: predict_and_plot(symbol, csv, start, days, out_file, offline))
     if as_json:
         _print_json({"plot": str(path), **result.to_json()})
     else:

@@ -18,10 +18,11 @@ import pandas as pd
 
 from . import store
 from .config import TrainConfig
-from .errors import DataError, MissingInputError, UsageError
+from .data import model_prices
+from .errors import DataError, UsageError
 from .metrics import drift_per_day, scores, skill
 from .model import keras
-from .validate import Prices, load_csv
+from .validate import Prices
 from .windows import make_windows, parse_day, scale, scaler_from_dict, unscale
 
 log = logging.getLogger("stockrnn")
@@ -91,22 +92,19 @@ def trading_days_after(day: pd.Timestamp, count: int, calendar: str) -> pd.Datet
         return pd.bdate_range(day + pd.Timedelta(days=1), periods=count)
 
 
-def predict(symbol: str, csv: str | Path | None = None, start: str | None = None, days: int = 21) -> Forecast:
+def predict(
+    symbol: str, csv: str | Path | None = None, start: str | None = None, days: int = 21, offline: bool = False
+) -> Forecast:
     """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
 
-    The data is `csv`, or else the file the model was trained on (recorded in its manifest).
+    The data is `csv`, or else the source the model was trained on: its file, or the symbol's prices (the days
+    the store lacks are fetched first, unless `offline`).
     """
     if days < 1:
         raise UsageError(f"--days must be at least 1, not {days}")
     symbol = store.check_symbol(symbol)
     stored = store.load_current(symbol)
-    config = TrainConfig.from_dict(stored.manifest["config"])
-    if csv is None:
-        csv = stored.manifest["data"]["source"]
-        if not Path(csv).is_file():
-            raise MissingInputError(f"{symbol} was trained on {csv}, which no longer exists; pass --csv FILE")
-    prices = load_csv(csv, required=(config.column,))
-    return forecast(stored, prices, start, days)
+    return forecast(stored, model_prices(symbol, stored.manifest, csv, offline), start, days)
 
 
 def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int) -> Forecast:

@@ -81,8 +81,13 @@ def default_path(forecast: Forecast) -> Path:
 
 
 def predict_and_plot(
-    symbol: str, csv: str | Path | None = None, start: str | None = None, days: int = 21, out: Path | None = None
+    symbol: str,
+    csv: str | Path | None = None,
+    start: str | None = None,
+    days: int = 21,
+    out: Path | None = None,
+    offline: bool = False,
 ) -> tuple[Forecast, Path]:
     """`predict`, then `plot` it to `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
-    result = predict(symbol, csv, start, days)
+    result = predict(symbol, csv, start, days, offline)
     return result, plot(result, out or default_path(result))

@@ -1,8 +1,8 @@
-"""Source stage: read a price file into a table of raw strings, keeping every row's line number.
+"""Source stage: turn a price file (or any frame of prices) into a table of raw strings, keeping row numbers.
 
-Input: a CSV path. Output: `RawTable` (strings only, nothing parsed yet), then handed to `validate`.
-Handles a UTF-8 BOM, CRLF or CR line endings, and the multi-row header that pandas writes for a yfinance
-download (`Price,...` / `Ticker,...` / `Date,,,`). Parsing values is the validator's job.
+Input: a CSV path, or a pandas frame from another source. Output: `RawTable` (strings only, nothing parsed yet),
+handed to `validate`, the one validator of every source. For files: a UTF-8 BOM, CRLF or CR line endings, and
+the multi-row header that pandas writes for a yfinance download (`Price,...` / `Ticker,...` / `Date,,,`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,19 @@ SNIFF_BYTES = 8192  # a NUL byte among the first bytes marks a binary file
 
 @dataclass(frozen=True)
 class RawTable:
-    path: Path
-    sha256: str  # of the file's bytes: the data fingerprint recorded in a model's manifest
-    frame: pd.DataFrame  # every cell a string; index = the row's line number in the file (1-based)
-    header_lines: int
+    where: str  # what messages name: a file path, or e.g. "yfinance ^GSPC"
+    sha256: str  # of the source's bytes: the data fingerprint recorded in a model's manifest
+    frame: pd.DataFrame  # every cell a string; index = the row's number in its source (1-based)
+    unit: str = "line"  # what a row number counts: "line" of a file, "row" of a download
+
+
+def from_frame(where: str, frame: pd.DataFrame) -> RawTable:
+    """A frame with a `Date` index or column and price columns, as strings (floats written exactly)."""
+    table = frame.reset_index() if "Date" not in frame.columns else frame
+    cells = table.astype(object).where(table.notna(), "").astype(str)
+    cells.index = pd.RangeIndex(1, len(cells) + 1, name="row")
+    text = cells.to_csv(index=False).encode()
+    return RawTable(where=where, sha256=hashlib.sha256(text).hexdigest(), frame=cells, unit="row")
 
 
 def read_csv(path: str | Path) -> RawTable:
@@ -58,7 +67,7 @@ def read_csv(path: str | Path) -> RawTable:
         header_lines = 3
         lines = ["Date" + lines[0][len("Price") :]] + lines[3:]
     frame = _split(path, "\n".join(lines), header_lines)
-    return RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), frame=frame, header_lines=header_lines)
+    return RawTable(where=str(path), sha256=hashlib.sha256(data).hexdigest(), frame=frame)
 
 
 def _is_yfinance_header(lines: list[str]) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import CannotWriteError, DataError, MissingInputError, UsageError
 
-SYMBOL = re.compile(r"^[A-Z0-9.\-^=]{1,20}$")  # Yahoo's alphabet: ^GSPC, BRK-B, EURUSD=X, 7203.T
+SYMBOL = re.compile(r"^[A-Z0-9.\-^=]{1,20}\Z")  # Yahoo's alphabet: ^GSPC, BRK-B, EURUSD=X, 7203.T
 MODEL_FILE, SCALER_FILE, MANIFEST_FILE, CURRENT_FILE = "model.keras", "scaler.json", "manifest.json", "current"
 
 
@@ -36,18 +36,21 @@ def home() -> Path:
 
 
 def check_symbol(text: str) -> str:
-    """The canonical (upper-case) form of a symbol, or a `UsageError`: a symbol becomes a folder name."""
-    symbol = text.strip().upper()
-    if not SYMBOL.match(symbol) or set(symbol) == {"."}:
+    """The canonical (upper-case) form of a symbol, or a `UsageError`. Called before any I/O: a symbol becomes
+    a folder name and a database key, so only Yahoo's ASCII alphabet passes, never a path or a look-alike."""
+    symbol = text.strip()
+    # isascii first: str.upper() maps some non-ASCII letters into ASCII ("ß" -> "SS", "ı" -> "I").
+    if not symbol.isascii() or not SYMBOL.match(symbol.upper()) or ".." in symbol or symbol[0] in ".-":
         raise UsageError(
             f"{text!r} is not a valid symbol: use 1-20 letters, digits and . - ^ = (e.g. ^GSPC, BRK-B, 7203.T)"
         )
-    return symbol
+    return symbol.upper()
 
 
 def symbol_from_path(path: str | Path) -> str:
     """A default symbol from a file name: sample_data/sp500.csv -> SP500."""
-    return check_symbol(re.sub(r"[^A-Za-z0-9.\-^=]", "-", Path(path).stem)[:20].strip(".-") or "DATA")
+    name = re.sub(r"[^A-Za-z0-9.\-^=]", "-", Path(path).stem)
+    return check_symbol(re.sub(r"\.{2,}", ".", name)[:20].strip(".-") or "DATA")
 
 
 def models_dir(symbol: str) -> Path:

@@ -20,9 +20,10 @@ import numpy as np
 
 from . import __version__, store
 from .config import TrainConfig
+from .data import source_prices
 from .metrics import one_step_report
 from .model import build, devices, keras
-from .validate import Prices, load_csv
+from .validate import Prices
 from .windows import scaler_to_dict, training_set, unscale
 
 # progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
@@ -87,6 +88,7 @@ def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -
         "config": config.to_dict(),
         "data": {
             "source": prices.source,
+            "kind": prices.kind,
             "sha256": prices.sha256,
             "first_day": f"{prices.frame.index[0]:%Y-%m-%d}",
             "last_day": f"{prices.frame.index[-1]:%Y-%m-%d}",
@@ -127,9 +129,14 @@ def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress |
     return TrainResult(symbol=symbol, folder=folder, manifest=manifest)
 
 
-def train_csv(
-    csv: str | Path, symbol: str | None, config: TrainConfig, progress: Progress | None = None
+def train_source(
+    symbol: str | None,
+    csv: str | Path | None,
+    config: TrainConfig,
+    progress: Progress | None = None,
+    offline: bool = False,
 ) -> TrainResult:
-    """Load and validate `csv`, then `train`; the symbol defaults to the file's name."""
-    symbol = store.check_symbol(symbol) if symbol else store.symbol_from_path(csv)
-    return train(load_csv(csv, required=(config.column,)), symbol, config, progress)
+    """Train on `csv` (the symbol defaults to the file's name) or on `symbol`'s stored and fetched prices."""
+    name = store.check_symbol(symbol) if symbol else None  # before any I/O
+    prices = source_prices(name, csv, config.column, offline, config.adjusted)
+    return train(prices, name or store.symbol_from_path(csv), config, progress)

@@ -42,31 +42,35 @@ class Prices:
     source: str  # where the rows came from (a file path)
     sha256: str  # fingerprint of the source's bytes
     repairs: list[str] = field(default_factory=list)  # what was repaired, with counts, for logs and manifests
+    kind: str = "csv"  # "csv": a file the user named; "store": a symbol's stored download
 
 
 def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
     """Check and convert `raw`; `required` names the price columns that must be present."""
-    where = str(raw.path)
+    where, unit = raw.where, raw.unit
     columns = _map_columns(raw, required)
     frame = raw.frame
     repairs: list[str] = []
 
-    dates = _parse_dates(where, frame[columns["date"]])
+    dates = _parse_dates(where, unit, frame[columns["date"]])
     values = pd.DataFrame(index=frame.index)
     for name in (c for c in (*CANONICAL, "adj_close") if c in columns):
-        values[name] = _parse_numbers(where, dates, name, columns[name], frame[columns[name]])
+        values[name] = _parse_numbers(where, unit, dates, columns[name], frame[columns[name]])
 
     prices = [c for c in PRICE_COLUMNS if c in values]
     empty = values[prices].isna().all(axis=1)
     if empty.any():
         first = empty.idxmax()
-        repairs.append(f"dropped {int(empty.sum())} rows without prices (first: line {first}, {dates[first]:%Y-%m-%d})")
+        repairs.append(
+            f"dropped {int(empty.sum())} rows without prices (first: {unit} {first}, {dates[first]:%Y-%m-%d})"
+        )
         values, dates = values[~empty], dates[~empty]
     for name in prices:
-        _refuse(where, dates, columns[name], values[name], values[name].isna(), " is empty")
-        _refuse(where, dates, columns[name], values[name], values[name] <= 0, ": {} is not a positive price")
+        _refuse(where, unit, dates, columns[name], values[name], values[name].isna(), " is empty")
+        _refuse(where, unit, dates, columns[name], values[name], values[name] <= 0, ": {} is not a positive price")
     if "volume" in values:
-        _refuse(where, dates, columns["volume"], values["volume"], values["volume"] < 0, ": {} is a negative volume")
+        volume = values["volume"]
+        _refuse(where, unit, dates, columns["volume"], volume, volume < 0, ": {} is a negative volume")
 
     values.insert(0, "date", dates)
     duplicated = values.duplicated(keep="first")
@@ -79,7 +83,7 @@ def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
         day = rows["date"].iloc[0]
         lines = rows.index[rows["date"] == day].tolist()
         raise DataError(
-            f"{where}: {day:%Y-%m-%d} appears on lines {', '.join(map(str, lines))} with different values; "
+            f"{where}: {day:%Y-%m-%d} appears on {unit}s {', '.join(map(str, lines))} with different values; "
             "keep one row per trading day"
         )
     if not values["date"].is_monotonic_increasing:
@@ -106,19 +110,19 @@ def _map_columns(raw: RawTable, required: tuple[str, ...]) -> dict[str, str]:
         if name is None:
             continue  # extra columns (dividends, splits, notes) are ignored
         if name in found:
-            raise DataError(f"{raw.path}: columns {found[name]!r} and {header!r} both look like {name!r}; keep one")
+            raise DataError(f"{raw.where}: columns {found[name]!r} and {header!r} both look like {name!r}; keep one")
         found[name] = header
     missing = [n for n in ("date", *required) if n not in found]
     if missing:
         listed = ", ".join(repr(str(c)) for c in raw.frame.columns)
         raise DataError(
-            f"{raw.path}: no {' or '.join(repr(m) for m in missing)} column; found: {listed}. "
+            f"{raw.where}: no {' or '.join(repr(m) for m in missing)} column; found: {listed}. "
             "Expected a header such as Date,Open,High,Low,Close,Volume"
         )
     return found
 
 
-def _parse_dates(where: str, cells: pd.Series) -> pd.Series:
+def _parse_dates(where: str, unit: str, cells: pd.Series) -> pd.Series:
     text = cells.astype(str).str.strip()
     iso = text.str.extract(ISO_DATE)
     us = text.str.extract(US_DATE)
@@ -133,12 +137,12 @@ def _parse_dates(where: str, cells: pd.Series) -> pd.Series:
     if bad.any():
         line = bad.idxmax()
         raise DataError(
-            f"{where}, line {line}, column 'Date': {cells[line]!r} is not a date (expected YYYY-MM-DD or M/D/YYYY)"
+            f"{where}, {unit} {line}, column 'Date': {cells[line]!r} is not a date (expected YYYY-MM-DD or M/D/YYYY)"
         )
     return pd.Series(dates.to_numpy(dtype="datetime64[ns]"), index=cells.index)
 
 
-def _parse_numbers(where: str, dates: pd.Series, name: str, header: str, cells: pd.Series) -> pd.Series:
+def _parse_numbers(where: str, unit: str, dates: pd.Series, header: str, cells: pd.Series) -> pd.Series:
     # Thousands separators ("1,012.72") and currency signs ("$123.45") are how many published files print numbers.
     text = cells.astype(str).str.strip().str.replace(",", "", regex=False).str.lstrip("$")
     missing = text.str.lower().isin(MISSING)
@@ -147,16 +151,16 @@ def _parse_numbers(where: str, dates: pd.Series, name: str, header: str, cells: 
     if bad.any():
         line = bad.idxmax()
         raise DataError(
-            f"{where}, line {line} ({dates[line]:%Y-%m-%d}), column {header!r}: {cells[line]!r} is not a number"
+            f"{where}, {unit} {line} ({dates[line]:%Y-%m-%d}), column {header!r}: {cells[line]!r} is not a number"
         )
     return numbers.astype("float64")
 
 
-def _refuse(where: str, dates: pd.Series, name: str, values: pd.Series, bad: pd.Series, what: str) -> None:
+def _refuse(where: str, unit: str, dates: pd.Series, name: str, values: pd.Series, bad: pd.Series, what: str) -> None:
     if bad.any():
         line = bad.idxmax()
         detail = what.format(f"{values[line]:g}")
-        raise DataError(f"{where}, line {line} ({dates[line]:%Y-%m-%d}), column {name!r}{detail}")
+        raise DataError(f"{where}, {unit} {line} ({dates[line]:%Y-%m-%d}), column {name!r}{detail}")
 
 
 def load_csv(path: str | Path, required: tuple[str, ...] = ("close",)) -> Prices:

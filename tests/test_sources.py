@@ -32,7 +32,6 @@ def test_yfinance_multirow_header(write_csv):
     raw = read_csv(write_csv("aapl.csv", text))
     assert list(raw.frame.columns) == ["Date", "Close", "High", "Low", "Open", "Volume"]
     assert list(raw.frame.index) == [4, 5]
-    assert raw.header_lines == 3
 
 
 def test_yfinance_several_tickers_is_refused(write_csv):

@@ -1,0 +1,130 @@
+"""Source stage, top: where a symbol's prices come from. Every path ends in the one validator.
+
+Input: a symbol (or a CSV path). Output: validated `Prices`. A symbol is read from the local price store after
+fetching the days it lacks from Yahoo; when the download fails, the stored days are used with a warning that
+says how old they are; offline, only stored days (or the bundled sample of that symbol) are used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from . import pricestore, yahoo
+from .errors import MissingInputError, SourceUnavailableError, TemporaryError, UsageError
+from .sources import from_frame
+from .store import check_symbol, home
+from .validate import Prices, load_csv, validate
+
+log = logging.getLogger("stockrnn")
+
+OVERLAP_DAYS = 7  # calendar days re-fetched before the last stored day, so that revised bars replace stored ones
+SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = {"^GSPC": "sp500.csv", "^IXIC": "nasdaq.csv"}  # bundled files reachable by symbol, offline
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    symbol: str
+    adjusted: bool
+    requested: tuple[str | None, str | None]  # (start, end) asked of Yahoo; None: whole history / up to today
+    added: int
+    updated: int
+    first_day: str  # the stored range after the fetch
+    last_day: str
+    stored_rows: int
+
+    def to_json(self) -> dict:
+        return {**self.__dict__, "requested": {"start": self.requested[0], "end": self.requested[1]}}
+
+
+def fetch(symbol: str, start: str | None = None, end: str | None = None, adjusted: bool = True) -> FetchReport:
+    """Download what the store lacks of `symbol` (all of it the first time, or from `start`) and store it."""
+    symbol = check_symbol(symbol)
+    folder = home()
+    stored = pricestore.read(folder, symbol, adjusted)
+    if stored is not None and start is None:
+        start = f"{stored.frame.index[-1] - pd.Timedelta(days=OVERLAP_DAYS):%Y-%m-%d}"
+    frame = yahoo.download(symbol, start, end, adjusted, cache=str(folder / "cache" / "yfinance"))
+    prices = validate(from_frame(f"yfinance {symbol}", frame))
+    written = pricestore.write(folder, symbol, adjusted, prices.frame, "yfinance", (start, end))
+    after = pricestore.read(folder, symbol, adjusted)
+    assert after is not None  # just written
+    index = after.frame.index
+    return FetchReport(
+        symbol=symbol,
+        adjusted=adjusted,
+        requested=(start, end),
+        added=written.added,
+        updated=written.updated,
+        first_day=f"{index[0]:%Y-%m-%d}",
+        last_day=f"{index[-1]:%Y-%m-%d}",
+        stored_rows=len(index),
+    )
+
+
+def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> Prices:
+    """`symbol`'s prices: fetch what is new (unless `offline`), then read the store; fall back as documented."""
+    symbol = check_symbol(symbol)
+    failure: Exception | None = None
+    if not offline:
+        try:
+            fetch(symbol, adjusted=adjusted)
+        except (SourceUnavailableError, TemporaryError) as exc:
+            failure = exc
+    stored = pricestore.read(home(), symbol, adjusted)
+    if stored is None:
+        if symbol in SAMPLES and (offline or failure is not None):
+            why = "--offline" if failure is None else str(failure)
+            log.warning(
+                "%s; no stored prices for %s: using the bundled sample %s (1999-2018)", why, symbol, SAMPLES[symbol]
+            )
+            return load_csv(SAMPLE_DATA / SAMPLES[symbol])
+        if failure is not None:
+            raise failure
+        raise SourceUnavailableError(
+            f"no stored prices for {symbol}, and --offline forbids downloading them; run: stockrnn fetch {symbol}"
+        )
+    if failure is not None:
+        age = datetime.now(UTC) - stored.fetched_at
+        log.warning(
+            "%s; using stored prices up to %s, downloaded %s ago",
+            failure,
+            f"{stored.frame.index[-1]:%Y-%m-%d}",
+            _age(age.total_seconds()),
+        )
+    adjustment = "adjusted" if adjusted else "raw"
+    prices = validate(from_frame(f"store {symbol} ({adjustment})", stored.frame.rename_axis("Date")))
+    return dataclasses.replace(prices, kind="store")
+
+
+def model_prices(symbol: str, manifest: dict, csv: str | Path | None, offline: bool) -> Prices:
+    """The prices a stored model predicts from: `csv` if given, else the source it was trained on."""
+    column = manifest["config"]["column"]
+    if csv is not None:
+        return load_csv(csv, required=(column,))
+    if manifest["data"].get("kind") == "store":
+        return symbol_prices(symbol, offline, manifest["config"].get("adjusted", True))
+    source = manifest["data"]["source"]
+    if not Path(source).is_file():
+        raise MissingInputError(f"{symbol} was trained on {source}, which no longer exists; pass --csv FILE")
+    return load_csv(source, required=(column,))
+
+
+def source_prices(symbol: str | None, csv: str | Path | None, column: str, offline: bool, adjusted: bool) -> Prices:
+    """Training data: the file `csv`, or else the symbol's prices."""
+    if csv is not None:
+        return load_csv(csv, required=(column,))
+    if symbol is None:
+        raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
+    return symbol_prices(symbol, offline, adjusted)
+
+
+def _age(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.0f} days"
