@@ -110,7 +110,8 @@ def read(home: Path, symbol: str, adjusted: bool) -> Stored | None:
         ).fetchone()[0]
     if frame.empty:
         return None
-    return Stored(frame=frame, fetched_at=datetime.fromisoformat(fetched))
+    # A column the source never had (adj_close of adjusted prices) comes back all NULL: leave it out.
+    return Stored(frame=frame.dropna(axis=1, how="all"), fetched_at=datetime.fromisoformat(fetched))
 
 
 def _select(db: sqlite3.Connection, symbol: str, adjusted: bool, first: str, last: str) -> pd.DataFrame:

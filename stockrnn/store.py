@@ -38,7 +38,7 @@ def home() -> Path:
 def check_symbol(text: str) -> str:
     """The canonical (upper-case) form of a symbol, or a `UsageError`. Called before any I/O: a symbol becomes
     a folder name and a database key, so only Yahoo's ASCII alphabet passes, never a path or a look-alike."""
-    symbol = text.strip()
+    symbol = text  # never stripped: whitespace in a symbol is refused, not guessed away
     # isascii first: str.upper() maps some non-ASCII letters into ASCII ("ß" -> "SS", "ı" -> "I").
     if not symbol.isascii() or not SYMBOL.match(symbol.upper()) or ".." in symbol or symbol[0] in ".-":
         raise UsageError(

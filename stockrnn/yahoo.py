@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,6 +32,7 @@ YAHOO_COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
 def _yfinance(cache: str) -> Any:
     import yfinance as yf
 
+    Path(cache).mkdir(parents=True, exist_ok=True)
     yf.cache.set_cache_location(cache)
     yf.config.debug.hide_exceptions = False  # raise typed errors rather than log them and return nothing
     return yf

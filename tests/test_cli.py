@@ -136,3 +136,107 @@ def test_predict_bad_dates_exit_2(sine_model):
     assert run("predict", "SINE", "--start", "someday").exit_code == 2
     result = run("predict", "SINE", "--start", "1990-01-02")
     assert result.exit_code == 2 and "is outside the data" in result.stderr
+
+
+@pytest.fixture
+def yahoo_stub(monkeypatch):
+    """yfinance.Ticker replaced by a FakeYahoo (see fake_yahoo.py); no sleeping between retries."""
+    import yfinance
+
+    from stockrnn import yahoo
+
+    from .fake_yahoo import FakeYahoo
+
+    monkeypatch.setattr(yahoo, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+
+    def install(*answers):
+        stub = FakeYahoo(*answers)
+        monkeypatch.setattr(yfinance, "Ticker", stub)
+        return stub
+
+    return install
+
+
+def test_fetch_prints_what_changed(yahoo_stub):
+    import pandas as pd
+
+    from .fake_yahoo import history_frame
+
+    days = pd.bdate_range("2024-01-02", periods=50)
+    yahoo_stub(history_frame(days, sine_prices(50)), history_frame(days, sine_prices(50)))
+    first = json.loads(run("fetch", "aapl", "--json").stdout)["fetched"][0]
+    assert (first["symbol"], first["added"], first["updated"], first["stored_rows"]) == ("AAPL", 50, 0, 50)
+    assert first["requested"] == {"start": None, "end": None}
+    result = run("fetch", "AAPL")
+    assert result.exit_code == 0, result.output
+    assert "AAPL" in result.stdout and "2024-03-11" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "message"),
+    [
+        ("empty", 69, "Yahoo returned no prices for ZZZZ"),
+        ("rate", 75, "rate limiting downloads: ZZZZ failed 4 times"),
+        ("negative", 65, "yfinance ZZZZ, row 1"),
+    ],
+)
+def test_fetch_exit_codes(yahoo_stub, answer, code, message):
+    import pandas as pd
+    from yfinance.exceptions import YFRateLimitError
+
+    from .fake_yahoo import history_frame
+
+    days = pd.bdate_range("2024-01-02", periods=5)
+    answers = {
+        "empty": [history_frame(days[:0], sine_prices(0))],
+        "rate": [YFRateLimitError()] * 4,
+        "negative": [history_frame(days, -sine_prices(5))],
+    }[answer]
+    yahoo_stub(*answers)
+    result = run("fetch", "ZZZZ")
+    assert result.exit_code == code, result.output
+    assert message in " ".join(result.stderr.split())
+
+
+def test_bad_symbol_exits_2_before_any_io(yahoo_stub, home):
+    stub = yahoo_stub()
+    for args in (["fetch", "AAPL", "../../etc"], ["train", "a b"], ["predict", "x;y"], ["plot", "ΑAPL"]):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is not a valid symbol" in result.stderr
+    assert stub.calls == [] and not home.exists()
+
+
+def test_train_predict_plot_by_symbol(yahoo_stub, tmp_path):
+    import pandas as pd
+
+    from .fake_yahoo import history_frame
+
+    days = pd.bdate_range("2022-01-03", periods=300)
+    close = sine_prices(300, noise=0.3)
+    stub = yahoo_stub(history_frame(days[:290], close[:290]), history_frame(days, close).iloc[280:])
+    result = run("train", "WAVE", *TINY, "--json")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(result.stdout)
+    assert manifest["data"]["kind"] == "store" and manifest["config"]["adjusted"] is True
+    assert manifest["data"]["last_day"] == f"{days[289]:%Y-%m-%d}"
+
+    predicted = json.loads(run("predict", "WAVE", "--days", "3", "--json").stdout)  # fetches the 10 new days first
+    assert predicted["origin"] == f"{days[-1]:%Y-%m-%d}"
+    assert stub.calls[1]["start"] == f"{days[289] - pd.Timedelta(days=7):%Y-%m-%d}"
+
+    offline = run("plot", "WAVE", "--offline", "--days", "3", "--out", str(tmp_path / "w.png"))
+    assert offline.exit_code == 0, offline.output
+    assert len(stub.calls) == 2  # --offline downloaded nothing
+
+
+def test_train_symbol_without_network_or_store_exits_69(yahoo_stub):
+    yahoo_stub(ConnectionError("no network"))
+    result = run("train", "MSFT", *TINY)
+    assert result.exit_code == 69
+    assert "cannot download MSFT from Yahoo: ConnectionError: no network" in result.stderr
+
+
+def test_train_needs_a_symbol_or_a_file():
+    result = run("train")
+    assert result.exit_code == 2 and "name a SYMBOL to train on, or a price file with --csv FILE" in result.stderr
