@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
+from . import __version__, logs
 from .config import TrainConfig
 from .errors import StockRNNError
 
@@ -59,20 +59,7 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
-    _setup_logging()
-
-
-def _setup_logging() -> None:
-    """Plain timestamped lines on stderr without a terminal (cron); short lines on a terminal.
-
-    yfinance's own warnings go through the same handler, so that cron mail reads as one log."""
-    handler = logging.StreamHandler(sys.stderr)
-    stamp = "" if sys.stderr.isatty() else "%(asctime)s "
-    handler.setFormatter(logging.Formatter(stamp + "%(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
-    for name, level in (("stockrnn", logging.INFO), ("yfinance", logging.WARNING)):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(level)
+    logs.setup()
 
 
 def _run(job: Callable[[], T]) -> T:
@@ -363,6 +350,169 @@ def info(as_json: JsonOpt = False) -> None:
     for key, value in data.items():
         table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
     out.print(table)
+
+
+def _override(**given: Any) -> dict[str, Any]:
+    return {name: value for name, value in given.items() if value is not None}
+
+
+@app.command()
+def retrain(
+    symbols: Annotated[
+        list[str] | None, typer.Argument(metavar="[SYMBOL...]", help="Symbols to retrain (or use --watchlist).")
+    ] = None,
+    watchlist: Annotated[
+        Path | None, typer.Option(help="File of symbols, one a line, optionally with key=value training options.")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Retrain every symbol that has a model.")] = False,
+    jobs: Annotated[int, typer.Option(help="Symbols trained at once, each in its own process; default: cores.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Train even when there is no new data.")] = False,
+    keep: Annotated[int, typer.Option(help="Versions kept per symbol (the champion is never deleted).")] = 5,
+    holdout: Annotated[
+        int, typer.Option(help="Most recent trading days on which challenger and champion compete.")
+    ] = 21,
+    margin: Annotated[float, typer.Option(help="How much lower the challenger's RMSE must be (0.01 = 1%).")] = 0.01,
+    offline: OfflineOpt = False,
+    log_file: Annotated[Path | None, typer.Option(help="Also append the log lines to this file.")] = None,
+    window: Annotated[int | None, typer.Option(help="Override the saved config: window.")] = None,
+    layers: Annotated[int | None, typer.Option(help="Override: recurrent layers.")] = None,
+    units: Annotated[int | None, typer.Option(help="Override: units per layer.")] = None,
+    dropout: Annotated[float | None, typer.Option(help="Override: dropout.")] = None,
+    cell: Annotated[str | None, typer.Option(help="Override: lstm, gru or rnn.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Override: most epochs.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Override: batch size.")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help="Override: learning rate.")] = None,
+    patience: Annotated[int | None, typer.Option(help="Override: early-stopping patience.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Override: random seed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The cron entry: update data, train a challenger, promote it only if it beats the champion on the holdout.
+
+    Exit codes: 0 every symbol succeeded (promoted, kept or up to date); 1 some failed; when all failed, their
+    common code (e.g. 75: locked or rate-limited, try later), or 3 when the causes differ.
+
+    Example: stockrnn retrain --watchlist ~/watchlist.txt --log-file ~/stockrnn.log
+    """
+    import os
+
+    from .retrain import Entry, exit_code, read_watchlist, retrain_all
+    from .store import check_symbol
+    from .store import symbols as trained
+
+    logs.setup(log_file)
+    if not symbols and watchlist is None and not every:
+        _fail("name SYMBOLs to retrain, a --watchlist FILE, or --all")
+    overrides = _override(
+        window=window, layers=layers, units=units, dropout=dropout, cell=cell, epochs=epochs,
+        batch_size=batch_size, learning_rate=learning_rate, patience=patience, seed=seed,
+    )  # fmt: skip
+    entries = _run(lambda: read_watchlist(watchlist)) if watchlist else []
+    entries += [Entry(_run(lambda s=s: check_symbol(s))) for s in symbols or []]
+    entries += [Entry(s) for s in (trained() if every else []) if s not in {e.symbol for e in entries}]
+    if not entries:
+        _fail("no symbol to retrain: no model is trained yet", 66)
+    entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}) for e in entries]
+    _run(lambda: [TrainConfig(**e.options) for e in entries])  # bad overrides fail before any training
+    outcomes = retrain_all(
+        entries, jobs or os.cpu_count() or 1, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
+        offline=offline,
+    )  # fmt: skip
+    for o in outcomes:
+        level = logging.ERROR if not o.ok else logging.INFO
+        log.log(level, "%s: %s (%s)", o.symbol, o.status, o.message)
+    if as_json:
+        _print_json({"outcomes": [o.__dict__ for o in outcomes], "exit_code": exit_code(outcomes)})
+    else:
+        table = Table("symbol", "status", "champion", "new", "holdout RMSE: new / champion / persistence")
+        for o in outcomes:
+            m = o.metrics
+            rmse = " / ".join(
+                _fmt(m[k]["rmse"]) if m.get(k) else "-" for k in ("challenger", "champion", "persistence")
+            )
+            table.add_row(o.symbol, o.status, o.champion or "", o.challenger or "", rmse if m else "")
+        out.print(table)
+        for o in outcomes:
+            out.print(f"{o.symbol}: {o.message}", soft_wrap=True, highlight=False, markup=False)
+    raise typer.Exit(exit_code(outcomes))
+
+
+@app.command()
+def models(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[SYMBOL | promote SYMBOL VERSION | rollback SYMBOL]", help="What to show or do."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List model versions, the champion, metrics and data ranges; promote a version or roll back by hand.
+
+    Example: stockrnn models ^GSPC   (also: stockrnn models promote ^GSPC v2, stockrnn models rollback ^GSPC)
+    """
+    from . import store
+
+    args = args or []
+    action = args[0].lower() if args else ""
+    if action in ("promote", "rollback"):
+        wanted = 3 if action == "promote" else 2
+        if len(args) != wanted:
+            _fail(f"usage: stockrnn models {'promote SYMBOL VERSION' if action == 'promote' else 'rollback SYMBOL'}")
+        symbol = _run(lambda: store.check_symbol(args[1]))
+
+        def change() -> str:
+            with store.lock(symbol):
+                if action == "rollback":
+                    return store.rollback(symbol)
+                store.promote_version(symbol, args[2].lower(), "promoted by hand")
+                return args[2].lower()
+
+        version = _run(change)
+        if as_json:
+            _print_json({"symbol": symbol, "champion": version})
+        else:
+            out.print(f"{symbol}: champion is now {version}")
+        return
+    if len(args) > 1:
+        _fail("usage: stockrnn models [SYMBOL]")
+    names = [_run(lambda: store.check_symbol(args[0]))] if args else store.symbols()
+    listing = {name: store.versions(name) for name in names}
+    if as_json:
+        _print_json({name: [{"version": v["version"], "champion": v["champion"], **_summary(v["manifest"])}
+                            for v in found] for name, found in listing.items()})  # fmt: skip
+        return
+    table = Table("symbol", "version", "created", "trained on", "val RMSE", "skill")
+    for name, found in listing.items():
+        for v in found:
+            s = _summary(v["manifest"])
+            table.add_row(
+                name, f"{v['version']}{' *' if v['champion'] else ''}", s["created"][:10],
+                f"{s['train_start']}..{s['train_end']}", _fmt(s["val_rmse"]), _fmt(s["skill"], "+.2f"),
+            )  # fmt: skip
+    table.caption = "* champion: the version predict and plot use"
+    out.print(table if any(listing.values()) else "no models yet: train one with stockrnn train SYMBOL")
+
+
+def _summary(manifest: dict) -> dict[str, Any]:
+    d, m = manifest["data"], manifest["metrics"]["model"]
+    return {
+        "created": manifest["created"], "source": d["source"], "train_start": d["train_start"],
+        "train_end": d["train_end"], "last_day": d["last_day"], "val_rmse": m["rmse"], "skill": m["skill"],
+        "epochs": manifest["training"]["epochs_run"], "config": manifest["config"],
+    }  # fmt: skip
+
+
+@app.command()
+def schedule(
+    at: Annotated[str, typer.Option(help="Time of day HH:MM on the exchange's clock (see --timezone).")] = "18:30",
+    timezone: Annotated[str, typer.Option(help="The exchange's time zone.")] = "America/New_York",
+    watchlist: Annotated[Path | None, typer.Option(help="Watchlist file for the nightly retrain.")] = None,
+) -> None:
+    """Print a crontab line that retrains after the market closes, with absolute paths to this installation.
+
+    Example: stockrnn schedule --watchlist ~/watchlist.txt   (then add the line with: crontab -e)
+    """
+    from .schedule import crontab_line
+
+    out.print(_run(lambda: crontab_line(at, timezone, watchlist)), soft_wrap=True, highlight=False, markup=False)
 
 
 def main() -> None:

@@ -66,6 +66,15 @@ class Forecast:
 
 
 def load_model(stored: store.StoredModel) -> Any:
+    """The stored Keras model, or a `DataError` saying to retrain when this Keras cannot read it."""
+    from importlib.metadata import version
+
+    saved = stored.manifest.get("libraries", {}).get("keras", "")
+    if saved.split(".")[0] != version("keras").split(".")[0]:
+        raise DataError(
+            f"{stored.model_path}: saved by Keras {saved or 'unknown'}, this is Keras {version('keras')}; "
+            f"retrain {stored.manifest.get('symbol', 'the symbol')}"
+        )
     try:
         return keras().models.load_model(stored.model_path, compile=False)
     except Exception as exc:  # Keras raises many types for a file from another version; all mean "retrain"

@@ -41,6 +41,15 @@ def keras() -> Any:
     return k
 
 
+def limit_threads(threads: int) -> None:
+    """Cap TensorFlow's CPU threads, for processes that share the cores (parallel retraining)."""
+    keras()
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2))
+
+
 def devices() -> list[str]:
     """The devices TensorFlow sees, e.g. ['CPU:0', 'GPU:0']."""
     keras()

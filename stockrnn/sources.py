@@ -39,7 +39,7 @@ def from_frame(where: str, frame: pd.DataFrame) -> RawTable:
 
 def read_csv(path: str | Path) -> RawTable:
     """Read `path` as text and split it into string cells; raise `DataError` for what is not a CSV."""
-    path = Path(path)
+    path = Path(path).absolute()  # a model's manifest must find its file again from any working directory
     if not path.exists():
         raise MissingInputError(f"{path}: no such file")
     if path.is_dir():

@@ -62,7 +62,7 @@ def test_failed_save_keeps_the_previous_version(home):
     assert caught.value.exit_code == 73
     current = store.load_current("AAA")
     assert current.manifest["version"] == "v1" and current.model_path.read_bytes() == b"good"
-    assert sorted(p.name for p in current.folder.parent.iterdir()) == ["current", "v1"]
+    assert sorted(p.name for p in current.folder.parent.iterdir()) == ["champions.json", "current", "v1"]
 
 
 def test_tampered_model_is_refused(home):

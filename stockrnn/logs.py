@@ -1,0 +1,30 @@
+"""Log set-up shared by the command line and its parallel workers: one format, stderr and an optional file.
+
+Plain timestamped lines without a terminal (cron mail, log files); shorter lines on a terminal. yfinance's own
+warnings go through the same handlers, so that a night's log reads as one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+FORMAT, DATES = "%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"
+
+
+def setup(log_file: Path | None = None) -> None:
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(
+        logging.Formatter(FORMAT.removeprefix("%(asctime)s ") if sys.stderr.isatty() else FORMAT, DATES)
+    )
+    handlers: list[logging.Handler] = [console]
+    if log_file is not None:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_file, encoding="utf-8")  # appends
+        to_file.setFormatter(logging.Formatter(FORMAT, DATES))
+        handlers.append(to_file)
+    for name, level in (("stockrnn", logging.INFO), ("yfinance", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
