@@ -13,8 +13,20 @@ from pathlib import Path
 FORMAT, DATES = "%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now (test runners and wrappers swap it), not what it was at set-up."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def setup(log_file: Path | None = None) -> None:
-    console = logging.StreamHandler(sys.stderr)
+    console = _Stderr()
     console.setFormatter(
         logging.Formatter(FORMAT.removeprefix("%(asctime)s ") if sys.stderr.isatty() else FORMAT, DATES)
     )

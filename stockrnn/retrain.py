@@ -127,8 +127,7 @@ def retrain(
     symbol = store.check_symbol(entry.symbol)
     started = time.perf_counter()
     with store.lock(symbol):
-        champion, problem = _champion(symbol)
-        manifest = champion.manifest if champion else None
+        champion, manifest, problem = _champion(symbol)
         base = TrainConfig.from_dict(manifest["config"]) if manifest else TrainConfig()
         try:
             config = dataclasses.replace(base, **entry.options)
@@ -191,15 +190,17 @@ def decide(challenger_rmse: float, champion: dict | None, margin: float, problem
     return False, f"challenger RMSE {challenger_rmse:.4g} does not beat champion {champion['rmse']:.4g} by {margin:.0%}"
 
 
-def _champion(symbol: str) -> tuple[store.StoredModel | None, str | None]:
-    """The champion, or None with the reason it cannot be used (a tampered or unreadable file)."""
+def _champion(symbol: str) -> tuple[store.StoredModel | None, dict | None, str | None]:
+    """(the champion, its manifest, None), or (None, its manifest if readable, why it cannot be used): a champion
+    whose files fail their checksums cannot compete, but its config and data source still guide the challenger."""
     try:
-        return store.load_current(symbol), None
+        champion = store.load_current(symbol)
+        return champion, champion.manifest, None
     except MissingInputError:
-        return None, None
+        return None, None, None
     except DataError as exc:
         log.warning("%s: the champion is unusable: %s", symbol, exc)
-        return None, str(exc)
+        return None, store.read_manifest(symbol, store.champion(symbol) or ""), str(exc)
 
 
 def record(outcome: Outcome) -> None:

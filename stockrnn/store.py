@@ -113,10 +113,13 @@ def save_version(symbol: str, model: Any, scaler: dict, manifest: dict, promote:
     """Write a new version of `symbol`'s model (and make it the champion if `promote`); return its folder.
 
     `model` is anything with `.save(path)` (a Keras model). Nothing is visible until every file is complete.
+    Call it holding the symbol's `lock`.
     """
     folder = models_dir(symbol)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".tmp-*"):  # left by a killed run; callers hold the symbol's lock
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
         try:
             model.save(tmp / MODEL_FILE)
@@ -257,6 +260,14 @@ def load_current(symbol: str) -> StoredModel:
             f"no model for {symbol} in {models_dir(symbol).parent}; train one first: stockrnn train {symbol}"
         )
     return load_version(symbol, current)
+
+
+def read_manifest(symbol: str, name: str) -> dict | None:
+    """A version's manifest as written, without checking its files; None when unreadable."""
+    try:
+        return json.loads((models_dir(symbol) / name / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def load_version(symbol: str, name: str) -> StoredModel:

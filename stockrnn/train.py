@@ -121,10 +121,11 @@ def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -
 
 
 def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
-    """Fit, then store the model as `symbol`'s new current version."""
+    """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock)."""
     symbol = store.check_symbol(symbol)
-    model, scaler, summary = fit(prices, config, progress)
-    folder = store.save_version(symbol, model, scaler, summary)
+    with store.lock(symbol):
+        model, scaler, summary = fit(prices, config, progress)
+        folder = store.save_version(symbol, model, scaler, summary)
     manifest = json.loads((folder / store.MANIFEST_FILE).read_text(encoding="utf-8"))
     return TrainResult(symbol=symbol, folder=folder, manifest=manifest)
 

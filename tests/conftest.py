@@ -17,6 +17,17 @@ SP500 = ROOT / "sample_data" / "sp500.csv"
 
 
 @pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never touch the network: yfinance's Ticker is a stub that fails any download it is asked for.
+    Tests of the symbol path install their own stub with scripted answers (see fake_yahoo.py)."""
+    import yfinance
+
+    from .fake_yahoo import FakeYahoo
+
+    monkeypatch.setattr(yfinance, "Ticker", FakeYahoo())
+
+
+@pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test writes models under its own temporary home, never the user's."""
     folder = tmp_path / "home"

@@ -1,0 +1,234 @@
+"""Cron-grade retraining: the promotion rule, watchlists, locks, pruning, and faults that must never lose a model."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn import store
+from stockrnn.cli import app
+from stockrnn.errors import TemporaryError, UsageError
+from stockrnn.retrain import Entry, Outcome, decide, exit_code, read_watchlist, retrain
+from stockrnn.schedule import crontab_line
+from stockrnn.train import train
+from stockrnn.validate import load_csv
+
+from .conftest import price_frame, sine_prices, tiny_config
+
+runner = CliRunner()
+TINY = {"window": 20, "layers": 1, "units": 8, "dropout": 0.0, "epochs": 3, "batch_size": 64, "patience": 0}
+
+
+def write_prices(path: Path, rows: int) -> Path:
+    price_frame(sine_prices(rows, noise=0.3)).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def champion(tmp_path, home) -> Path:
+    """WAVE trained (v1, champion) on the first 300 rows of a CSV; the CSV then gains 30 new rows."""
+    csv = write_prices(tmp_path / "wave.csv", 300)
+    train(load_csv(csv), "WAVE", tiny_config(epochs=3))
+    write_prices(csv, 330)
+    return csv
+
+
+def fingerprint(symbol: str) -> dict[str, str]:
+    """SHA-256 of the champion's files and of the pointers: what must survive any fault byte for byte."""
+    folder = store.models_dir(symbol)
+    files = [folder / "current", folder / "champions.json", *sorted((folder / store.champion(symbol)).iterdir())]
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def test_promotion_rule():
+    assert decide(9.0, {"rmse": 10.0}, 0.05, None) == (True, "challenger RMSE 9 < champion 10 - 5%")
+    assert decide(9.6, {"rmse": 10.0}, 0.05, None)[0] is False  # better, but not by the margin
+    assert decide(10.0, {"rmse": 10.0}, 0.0, None)[0] is False  # a tie keeps the champion
+    assert decide(50.0, None, 0.05, None) == (True, "first model")
+    assert decide(50.0, None, 0.05, "checksum") == (True, "no usable champion (checksum)")
+
+
+def test_exit_codes_say_all_some_or_none():
+    ok, locked, bad = Outcome("A", "promoted", ""), Outcome("B", "failed", "", 75), Outcome("C", "failed", "", 65)
+    assert exit_code([ok, Outcome("D", "up to date", "")]) == 0
+    assert exit_code([ok, locked]) == 1
+    assert exit_code([locked, Outcome("E", "failed", "", 75)]) == 75
+    assert exit_code([locked, bad]) == 3
+
+
+def test_watchlist_parsing(tmp_path):
+    path = tmp_path / "list.txt"
+    path.write_text("# nightly\nAAPL\n^gspc epochs=5 layers=2   # small\n\nSP csv=data/sp.csv cell=gru\n")
+    entries = read_watchlist(path)
+    assert entries == [
+        Entry("AAPL"),
+        Entry("^GSPC", None, {"epochs": 5, "layers": 2}),
+        Entry("SP", str((tmp_path / "data" / "sp.csv").resolve()), {"cell": "gru"}),
+    ]
+    path.write_text("AAPL\nMSFT epochs=many\n")
+    with pytest.raises(UsageError, match="line 2: epochs='many' is not a valid value"):
+        read_watchlist(path)
+    path.write_text("AAPL\nMS/FT\n")
+    with pytest.raises(UsageError, match="line 2: 'MS/FT' is not a valid symbol"):
+        read_watchlist(path)
+    path.write_text("AAPL cell=cnn\n")
+    with pytest.raises(UsageError, match="line 1: --cell must be one of"):
+        read_watchlist(path)
+
+
+def test_no_new_data_trains_nothing(champion):
+    write_prices(champion, 300)  # back to exactly the data v1 saw
+    outcome = retrain(Entry("WAVE"))
+    assert (outcome.status, outcome.champion, outcome.challenger) == ("up to date", "v1", None)
+    assert [v["version"] for v in store.versions("WAVE")] == ["v1"]
+
+
+def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
+    before = fingerprint("WAVE")
+    outcome = retrain(Entry("WAVE", options={"epochs": 2}), margin=0.99)
+    assert outcome.status == "kept champion" and outcome.challenger == "v2" and outcome.champion == "v1"
+    assert outcome.holdout == {"start": f"{load_csv(champion).frame.index[-21]:%Y-%m-%d}", "end": "2016-04-07",
+                               "days": 21}  # fmt: skip
+    assert set(outcome.metrics) == {"challenger", "champion", "persistence"}
+    assert fingerprint("WAVE") == before
+    manifest = store.load_version("WAVE", "v2").manifest
+    assert manifest["config"]["train_end"] == f"{load_csv(champion).frame.index[-22]:%Y-%m-%d}"  # never the holdout
+
+
+def test_better_challenger_is_promoted_and_recorded(champion):
+    outcome = retrain(Entry("WAVE", options={"epochs": 12, "learning_rate": 0.01, "units": 16}), margin=0.0)
+    challenger, champ = outcome.metrics["challenger"]["rmse"], outcome.metrics["champion"]["rmse"]
+    assert outcome.status == ("promoted" if challenger < champ else "kept champion")
+    assert outcome.status == "promoted"  # 12 epochs at a higher rate beat the 3-epoch champion on a sine
+    assert store.champion("WAVE") == "v2"
+    assert [c["version"] for c in store.champions("WAVE")] == ["v1", "v2"]
+
+
+def test_pruning_never_deletes_the_champion(champion):
+    for _ in range(3):
+        retrain(Entry("WAVE", options={"epochs": 1}), force=True, keep=2, margin=0.99)
+    names = [v["version"] for v in store.versions("WAVE")]
+    assert names == ["v1", "v3", "v4"] and store.champion("WAVE") == "v1"
+    assert store.load_current("WAVE").manifest["version"] == "v1"
+
+
+def test_tampered_champion_is_refused_then_replaced(champion):
+    model = store.models_dir("WAVE") / "v1" / "model.keras"
+    model.write_bytes(model.read_bytes()[:-10] + b"0123456789")
+    result = runner.invoke(app, ["predict", "WAVE", "--days", "2"])
+    assert result.exit_code == 65 and "does not match its checksum" in result.stderr
+    outcome = retrain(Entry("WAVE"))
+    assert outcome.status == "promoted" and outcome.message.startswith("no usable champion (")
+
+
+def test_locked_symbol_exits_75_at_once(champion):
+    with store.lock("WAVE"):
+        with pytest.raises(TemporaryError, match="WAVE is locked by another run") as caught:
+            retrain(Entry("WAVE"), force=True)
+        result = runner.invoke(app, ["retrain", "WAVE", "--force"])
+    assert caught.value.exit_code == 75
+    assert result.exit_code == 75
+    assert str(store.models_dir("WAVE") / ".lock") in " ".join(result.stderr.split())
+
+
+def test_watchlist_with_a_bad_symbol_finishes_the_others(champion, tmp_path):
+    other = write_prices(tmp_path / "other.csv", 200)
+    watchlist = tmp_path / "watch.txt"
+    watchlist.write_text(
+        f"WAVE\nOTHER csv={other} " + " ".join(f"{k}={v}" for k, v in TINY.items()) + f"\nGONE csv={tmp_path}/no.csv\n"
+    )
+    result = runner.invoke(app, ["retrain", "--watchlist", str(watchlist), "--jobs", "1", "--json"])
+    assert result.exit_code == 1, result.output  # some succeeded, some failed
+    outcomes = {o["symbol"]: o for o in json.loads(result.stdout)["outcomes"]}
+    assert outcomes["WAVE"]["status"] in ("promoted", "kept champion")
+    assert outcomes["OTHER"]["status"] == "promoted" and outcomes["OTHER"]["message"] == "first model"
+    assert outcomes["GONE"]["status"] == "failed" and outcomes["GONE"]["exit_code"] == 66
+    log = (store.models_dir("GONE") / "retrains.jsonl").read_text().splitlines()
+    assert json.loads(log[-1])["status"] == "failed"  # failures are recorded too
+
+
+def test_models_command_lists_promotes_and_rolls_back(champion):
+    retrain(Entry("WAVE", options={"epochs": 1}), force=True, margin=0.99)
+    listing = json.loads(runner.invoke(app, ["models", "WAVE", "--json"]).stdout)["WAVE"]
+    assert [(v["version"], v["champion"]) for v in listing] == [("v1", True), ("v2", False)]
+    assert listing[0]["train_end"] < listing[1]["train_end"]
+    assert runner.invoke(app, ["models", "promote", "WAVE", "v2"]).exit_code == 0
+    assert store.champion("WAVE") == "v2"
+    result = runner.invoke(app, ["models", "rollback", "WAVE"])
+    assert result.exit_code == 0 and "champion is now v1" in result.stdout
+    missing = runner.invoke(app, ["models", "promote", "WAVE", "v7"])
+    assert missing.exit_code == 66 and "versions: v1, v2" in missing.stderr
+
+
+def test_schedule_converts_the_exchange_clock():
+    winter = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    line = crontab_line("18:30", "America/New_York", None, now=winter).splitlines()[1]
+    assert line.startswith("30 23 * * 1-5 STOCKRNN_HOME=")
+    assert f"{Path(sys.executable).parent / 'stockrnn'} retrain --all --log-file" in line
+    assert crontab_line("20:00", "America/New_York", None, now=winter).splitlines()[1].startswith("0 1 * * 2-6 ")
+    with pytest.raises(UsageError, match="--at '25:00' is not a time of day"):
+        crontab_line("25:00", "America/New_York", None)
+
+
+KILL_AT = {
+    # point: (what to wrap, the line it prints before sleeping)
+    "training": "stockrnn.retrain.fit",
+    "saving": "stockrnn.store.sha256_file",
+    "promoting": "stockrnn.store.promote_version",
+}
+CHILD = """
+import sys, time, importlib
+point = sys.argv[1]
+module_name, name = {target!r}.rsplit(".", 1)
+module = importlib.import_module(module_name)
+real = getattr(module, name)
+def paused(*args, **kwargs):
+    if point == "training":  # pause after the first real epoch, mid-way through training
+        kwargs["progress"] = lambda *a: (print("paused", flush=True), time.sleep(120))
+        return real(*args, **kwargs)
+    print("paused", flush=True)
+    time.sleep(120)
+setattr(module, name, paused)
+from stockrnn.cli import main
+sys.argv = ["stockrnn", "retrain", "WAVE", "--force", "--margin", "0"]
+main()
+"""
+
+
+@pytest.mark.parametrize("point", list(KILL_AT))
+def test_sigkill_never_touches_the_champion(champion, point):
+    before = fingerprint("WAVE")
+    code = CHILD.format(target=KILL_AT[point])
+    child = subprocess.Popen([sys.executable, "-c", code, point], stdout=subprocess.PIPE, text=True, env=os.environ)
+    assert child.stdout.readline().strip() == "paused"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert fingerprint("WAVE") == before
+    assert store.load_current("WAVE").manifest["version"] == "v1"
+    result = runner.invoke(app, ["predict", "WAVE", "--days", "2", "--json"])  # still loadable and usable
+    assert result.exit_code == 0, result.output
+    # The lock died with the process: the next run is not blocked, and leaves no temporary folder behind.
+    assert retrain(Entry("WAVE"), force=True, margin=0.99).status == "kept champion"
+    assert not list(store.models_dir("WAVE").glob(".tmp-*"))
+
+
+def test_retrain_under_a_minimal_environment(champion, home, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "STOCKRNN_HOME": str(home)}
+    stockrnn = Path(sys.executable).parent / "stockrnn"
+    log_file = tmp_path / "logs" / "retrain.log"
+    result = subprocess.run(
+        ["env", "-i", *(f"{k}={v}" for k, v in env.items()), str(stockrnn), "retrain", "--all", "--log-file",
+         str(log_file), "--margin", "0.99"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "WAVE: training a challenger" in log_file.read_text()
+    assert "\x1b[" not in result.stdout + result.stderr  # no colours without a terminal
+    assert result.stderr.splitlines()[0][:4].isdigit()  # timestamped log lines
