@@ -232,10 +232,11 @@ def run_entry(entry: Entry, **options: Any) -> Outcome:
     return outcome
 
 
-def _worker(entry: Entry, threads: int, log_file: str | None, options: dict) -> Outcome:
+def _worker(entry: Entry, threads: int, log_file: str | None, home: str, options: dict) -> Outcome:
     from . import logs
     from .model import limit_threads
 
+    os.environ["STOCKRNN_HOME"] = home  # joblib reuses worker processes: never trust their inherited setting
     logs.setup(Path(log_file) if log_file else None)
     limit_threads(threads)
     return run_entry(entry, **options)
@@ -250,7 +251,8 @@ def retrain_all(entries: list[Entry], jobs: int, log_file: Path | None = None, *
 
     threads = max(1, (os.cpu_count() or 1) // jobs)  # share the cores instead of oversubscribing them
     return Parallel(n_jobs=jobs)(
-        delayed(_worker)(entry, threads, str(log_file) if log_file else None, options) for entry in entries
+        delayed(_worker)(entry, threads, str(log_file) if log_file else None, str(store.home()), options)
+        for entry in entries
     )
 
 

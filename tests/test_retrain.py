@@ -144,7 +144,7 @@ def test_watchlist_with_a_bad_symbol_finishes_the_others(champion, tmp_path):
     watchlist.write_text(
         f"WAVE\nOTHER csv={other} " + " ".join(f"{k}={v}" for k, v in TINY.items()) + f"\nGONE csv={tmp_path}/no.csv\n"
     )
-    result = runner.invoke(app, ["retrain", "--watchlist", str(watchlist), "--jobs", "1", "--json"])
+    result = runner.invoke(app, ["retrain", "--watchlist", str(watchlist), "--jobs", "2", "--json"])  # joblib workers
     assert result.exit_code == 1, result.output  # some succeeded, some failed
     outcomes = {o["symbol"]: o for o in json.loads(result.stdout)["outcomes"]}
     assert outcomes["WAVE"]["status"] in ("promoted", "kept champion")
