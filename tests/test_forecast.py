@@ -89,3 +89,14 @@ def test_missing_training_file_is_named(sine_model, tmp_path):
             predict("SINE")
     finally:
         moved.rename(sine_model)
+
+
+def test_model_from_another_keras_asks_to_retrain(sine_model):
+    import json
+
+    manifest_path = store.load_current("SINE").folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["libraries"]["keras"] = "2.15.0"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="saved by Keras 2.15.0, this is Keras 3.* retrain SINE"):
+        predict("SINE", days=2)
