@@ -33,6 +33,7 @@ class TrainConfig:
     val_fraction: float = 0.1  # the chronological tail of the training windows held out for validation
     seed: int = 42  # makes CPU runs repeatable
     calendar: str = "XNYS"  # exchange calendar (exchange_calendars code) for dating forecasts
+    jit_compile: bool = False  # compile training steps with XLA
     adjusted: bool = True  # for symbols: Yahoo prices adjusted for splits and dividends (yfinance auto_adjust)
 
     def __post_init__(self) -> None:

@@ -73,7 +73,11 @@ def build(config: TrainConfig) -> Any:
         stack.append(k.layers.Dropout(config.dropout, seed=config.seed + i))
     stack.append(k.layers.Dense(1))  # (batch, 1)
     model = k.Sequential(stack, name=f"stockrnn_{config.cell}")
-    model.compile(optimizer=k.optimizers.Adam(learning_rate=config.learning_rate), loss="mean_squared_error")
+    model.compile(
+        optimizer=k.optimizers.Adam(learning_rate=config.learning_rate),
+        loss="mean_squared_error",
+        jit_compile=config.jit_compile,
+    )
     return model
 
 

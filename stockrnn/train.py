@@ -50,9 +50,12 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -> tuple[Any, dict, dict[str, Any]]:
+def fit(
+    prices: Prices, config: TrainConfig, progress: Progress | None = None, callbacks: tuple = ()
+) -> tuple[Any, dict, dict[str, Any]]:
     """Train a model on `prices` (no I/O): the model, its scaler's parameters, and the manifest's summary
-    (config, data, training history, validation metrics, library versions)."""
+    (config, data, training history, validation metrics, library versions). `callbacks`: extra Keras callbacks
+    (the benchmark's per-epoch clock)."""
     data = training_set(prices.frame, config, prices.source)
     k = keras()
     seed_everything(config.seed)
@@ -64,7 +67,7 @@ def fit(prices: Prices, config: TrainConfig, progress: Progress | None = None) -
                 progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()})
 
     stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
-    callbacks = [Report(), *([stopper] if config.patience > 0 else [])]
+    callbacks = [Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
     started = time.perf_counter()
     history = model.fit(
         data.x_train[..., None],  # (n_train, window, 1)
