@@ -64,7 +64,7 @@ def one_run(spec: dict) -> dict:
     previous = close.iloc[start - 1 : start + EVAL_DAYS - 1].to_numpy()
 
     def rmse(model) -> float:
-        predicted = unscale(data.scaler, np.asarray(model(x_eval, training=False)).ravel())
+        predicted = unscale(data.scaler, np.asarray(model.predict_on_batch(x_eval)).ravel())
         return float(np.sqrt(np.mean((predicted - actual) ** 2)))
 
     k = keras()

@@ -395,24 +395,14 @@ def retrain(
     """
     import os
 
-    from .retrain import Entry, exit_code, read_watchlist, retrain_all
-    from .store import check_symbol
-    from .store import symbols as trained
+    from .retrain import exit_code, plan, retrain_all
 
     logs.setup(log_file)
-    if not symbols and watchlist is None and not every:
-        _fail("name SYMBOLs to retrain, a --watchlist FILE, or --all")
     overrides = _override(
         window=window, layers=layers, units=units, dropout=dropout, cell=cell, epochs=epochs,
         batch_size=batch_size, learning_rate=learning_rate, patience=patience, seed=seed,
     )  # fmt: skip
-    entries = _run(lambda: read_watchlist(watchlist)) if watchlist else []
-    entries += [Entry(_run(lambda s=s: check_symbol(s))) for s in symbols or []]
-    entries += [Entry(s) for s in (trained() if every else []) if s not in {e.symbol for e in entries}]
-    if not entries:
-        _fail("no symbol to retrain: no model is trained yet", 66)
-    entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}) for e in entries]
-    _run(lambda: [TrainConfig(**e.options) for e in entries])  # bad overrides fail before any training
+    entries = _run(lambda: plan(symbols or [], watchlist, every, overrides))
     outcomes = retrain_all(
         entries, jobs or os.cpu_count() or 1, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
         offline=offline,
@@ -457,15 +447,7 @@ def models(
         if len(args) != wanted:
             _fail(f"usage: stockrnn models {'promote SYMBOL VERSION' if action == 'promote' else 'rollback SYMBOL'}")
         symbol = _run(lambda: store.check_symbol(args[1]))
-
-        def change() -> str:
-            with store.lock(symbol):
-                if action == "rollback":
-                    return store.rollback(symbol)
-                store.promote_version(symbol, args[2].lower(), "promoted by hand")
-                return args[2].lower()
-
-        version = _run(change)
+        version = _run(lambda: store.choose_champion(symbol, args[2] if action == "promote" else None))
         if as_json:
             _print_json({"symbol": symbol, "champion": version})
         else:

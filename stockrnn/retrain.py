@@ -99,6 +99,22 @@ def read_watchlist(path: str | Path) -> list[Entry]:
     return entries
 
 
+def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dict[str, Any]) -> list[Entry]:
+    """The entries of one retrain run: the watchlist's, the named symbols, and with `every` each trained symbol;
+    `overrides` (training options from the command line) apply to all. Everything is checked before any training."""
+    if not symbols and watchlist is None and not every:
+        raise UsageError("name SYMBOLs to retrain, a --watchlist FILE, or --all")
+    entries = read_watchlist(watchlist) if watchlist else []
+    entries += [Entry(store.check_symbol(s)) for s in symbols]
+    entries += [Entry(s) for s in (store.symbols() if every else []) if s not in {e.symbol for e in entries}]
+    if not entries:
+        raise MissingInputError("no symbol to retrain: no model is trained yet")
+    entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}) for e in entries]
+    for entry in entries:
+        TrainConfig(**entry.options)  # bad overrides fail now, not half-way through the night
+    return entries
+
+
 def _parse(key: str, value: str) -> Any:
     kind = OPTIONS[key]
     try:

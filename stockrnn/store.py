@@ -186,6 +186,16 @@ def rollback(symbol: str) -> str:
     raise MissingInputError(f"{symbol} has no earlier champion to roll back to (champion: {current})")
 
 
+def choose_champion(symbol: str, version: str | None) -> str:
+    """A person's choice, under the symbol's lock: promote `version`, or roll back when it is None."""
+    symbol = check_symbol(symbol)
+    with lock(symbol):
+        if version is None:
+            return rollback(symbol)
+        promote_version(symbol, version.lower(), "promoted by hand")
+        return version.lower()
+
+
 def versions(symbol: str) -> list[dict]:
     """Every complete version of `symbol`, oldest first, with its manifest and whether it is the champion."""
     folder = models_dir(symbol)
