@@ -23,7 +23,7 @@ from .errors import DataError, UsageError
 from .metrics import drift_per_day, scores, skill
 from .model import keras
 from .validate import Prices
-from .windows import make_windows, parse_day, scale, scaler_from_dict, unscale
+from .windows import make_windows, parse_day, price_column, scale, scaler_from_dict, unscale
 
 log = logging.getLogger("stockrnn")
 
@@ -119,7 +119,11 @@ def predict(
 def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int) -> Forecast:
     """The stored model's forecast on `prices` (see `predict`)."""
     config = TrainConfig.from_dict(stored.manifest["config"])
-    series = prices.frame[config.column]
+    series = price_column(prices.frame, config.column, prices.source)
+    if series.isna().any():
+        raise DataError(
+            f"{prices.source}: {config.column!r} is empty on {series.index[series.isna().argmax()]:%Y-%m-%d}"
+        )
 
     if start is None:
         position = len(series)

@@ -83,13 +83,21 @@ class TrainingSet:
     end: pd.Timestamp
 
 
+def price_column(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """The price column a model learns or predicts, or a `DataError` when the data lacks it."""
+    if column not in frame.columns:
+        hint = " (Yahoo's adjusted prices have no adj_close: use close, or --raw)" if column == "adj_close" else ""
+        raise DataError(f"{where}: no {column!r} prices{hint}")
+    return frame[column]
+
+
 def training_period(frame: pd.DataFrame, config: TrainConfig, where: str) -> pd.Series:
     """The prices of `config.column` between `train_start` and `train_end`, or a `DataError` when too few."""
     start = parse_day(config.train_start, "--train-start")
     end = parse_day(config.train_end, "--train-end")
     if start is not None and end is not None and start > end:
         raise UsageError(f"--train-start {start:%Y-%m-%d} is after --train-end {end:%Y-%m-%d}")
-    column = frame[config.column]
+    column = price_column(frame, config.column, where)
     prices = column.loc[start:end]
     if len(prices) < config.min_train_rows:
         span = f"between {prices.index[0]:%Y-%m-%d} and {prices.index[-1]:%Y-%m-%d}" if len(prices) else "in range"

@@ -100,3 +100,9 @@ def test_bad_dates_are_usage_errors():
         training_set(frame, TrainConfig(window=10, train_end="soon"))
     with pytest.raises(UsageError, match="is after --train-end"):
         training_set(frame, TrainConfig(window=10, train_start="2016-01-01", train_end="2015-06-01"))
+
+
+def test_missing_price_column_is_a_data_error():
+    frame = frame_of(sine_prices(200)).drop(columns=["adj_close"])
+    with pytest.raises(DataError, match="store X: no 'adj_close' prices \\(Yahoo's adjusted prices have no adj_close"):
+        training_set(frame, TrainConfig(window=10, column="adj_close"), "store X")
