@@ -141,6 +141,8 @@ def retrain(
 ) -> Outcome:
     """Retrain one symbol under its lock (see the module's docstring); raises `StockRNNError` on failure."""
     symbol = store.check_symbol(entry.symbol)
+    if holdout < 1 or keep < 1 or not 0 <= margin < 1:
+        raise UsageError(f"--holdout ({holdout}) and --keep ({keep}) must be at least 1, --margin ({margin}) in [0, 1)")
     started = time.perf_counter()
     with store.lock(symbol):
         champion, manifest, problem = _champion(symbol)
