@@ -248,7 +248,9 @@ def train(
     with _Progress(enabled=not as_json) as progress:
         result = _run(lambda: train_source(symbol_arg or symbol, csv, config, progress, offline))
     if as_json:
-        _print_json({"symbol": result.symbol, "folder": str(result.folder), **result.manifest})
+        _print_json(
+            {"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict, **result.manifest}
+        )
         return
     t, d = result.manifest["training"], result.manifest["data"]
     stopped = " (stopped early)" if t["stopped_early"] else ""
@@ -264,6 +266,7 @@ def train(
         result.metrics,
         {"model": "one step ahead from the actual previous prices", "persistence": "tomorrow = today"},
     )
+    out.print(result.verdict, soft_wrap=True, highlight=False)
     out.print(f"model saved in {result.folder}", soft_wrap=True, highlight=False)
 
 
@@ -283,6 +286,8 @@ def _print_forecast(result: Any) -> None:
     out.print(table)
     if data["metrics"]:
         _print_metrics("Against the actual prices", data["metrics"], METHODS)
+        for line in data["verdict"]:
+            out.print(line, soft_wrap=True, highlight=False)
     else:
         out.print("no actual prices for these days yet: a pure forecast, nothing to score")
 

@@ -20,7 +20,7 @@ from . import store
 from .config import TrainConfig
 from .data import model_prices
 from .errors import DataError, UsageError
-from .metrics import drift_per_day, scores, skill
+from .metrics import drift_per_day, scores, skill, verdict
 from .model import keras
 from .validate import Prices
 from .windows import make_windows, parse_day, price_column, scale, scaler_from_dict, unscale
@@ -62,7 +62,19 @@ class Forecast:
                 for day, row in self.rows.iterrows()
             ],
             "metrics": self.metrics,
+            "verdict": self.verdicts(),
         }
+
+    def verdicts(self) -> list[str]:
+        """One line for each kind of prediction, when actual prices are known; none otherwise."""
+        if not self.metrics:
+            return []
+        m, days = self.metrics, self.rows["actual"].notna()
+        window = f"{self.rows.index[days][0]:%Y-%m-%d}..{self.rows.index[days][-1]:%Y-%m-%d}"
+        return [
+            verdict(m["one_step"]["rmse"], m["persistence"]["rmse"], "persistence", f"{window}, one step ahead"),
+            verdict(m["forecast"]["rmse"], m["naive"]["rmse"], "the naive forecast", f"{window}, recursive forecast"),
+        ]
 
 
 def load_model(stored: store.StoredModel) -> Any:

@@ -55,3 +55,12 @@ def one_step_report(actual: np.ndarray, predicted: np.ndarray, previous: np.ndar
     model["skill"] = skill(model["rmse"], persistence["rmse"])
     persistence["skill"] = 0.0
     return {"model": model, "persistence": persistence}
+
+
+def verdict(model_rmse: float, baseline_rmse: float, baseline: str, window: str) -> str:
+    """One plain sentence: did the model beat `baseline` on `window`, and by how much (RMSE)."""
+    if baseline_rmse == 0:
+        return f"verdict: {baseline} made no error on {window}; nothing to beat"
+    change = 1 - model_rmse / baseline_rmse
+    outcome = f"BEAT {baseline} by {change:.0%}" if change > 0 else f"LOST to {baseline}: {-change:.0%} worse"
+    return f"verdict: the model {outcome} on {window} (RMSE {model_rmse:.4g} vs {baseline_rmse:.4g})"

@@ -21,7 +21,7 @@ import numpy as np
 from . import __version__, store
 from .config import TrainConfig
 from .data import source_prices
-from .metrics import one_step_report
+from .metrics import one_step_report, verdict
 from .model import build, devices, keras
 from .validate import Prices
 from .windows import scaler_to_dict, training_set, unscale
@@ -39,6 +39,12 @@ class TrainResult:
     @property
     def metrics(self) -> dict[str, dict]:
         return self.manifest["metrics"]
+
+    @property
+    def verdict(self) -> str:
+        t = self.manifest["training"]
+        window = f"its validation tail {t['val_start']}..{t['val_end']}, one step ahead"
+        return verdict(self.metrics["model"]["rmse"], self.metrics["persistence"]["rmse"], "persistence", window)
 
 
 def seed_everything(seed: int) -> None:

@@ -58,6 +58,7 @@ def test_train_table_and_json(sine_csv, home):
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
     assert "trained SINE v1" in text and "persistence" in text and "skill" in text
+    assert "verdict: the model " in text and " on its validation tail 2016-" in text
     assert f"model saved in {home.resolve()}/models/SINE/v1" in text
 
     result = run("train", "--csv", str(sine_csv), "--symbol", "wave", *TINY, "--json")
@@ -76,6 +77,7 @@ def test_predict_json_schema(sine_model):
     assert all(set(row) == {"date", "forecast", "one_step", "actual"} for row in data["rows"])
     assert all(isinstance(row["actual"], float) for row in data["rows"])
     assert {"forecast", "one_step", "persistence", "naive", "drift"} <= set(data["metrics"])
+    assert len(data["verdict"]) == 2 and data["verdict"][0].startswith("verdict: the model ")
     for method in data["metrics"].values():
         assert {"rmse", "mae", "mape", "direction_accuracy"} <= set(method)
 
@@ -91,6 +93,8 @@ def test_predict_table_labels_each_column(sine_model):
     text = " ".join(result.stdout.split())
     assert "(real, recursive)" in text and "(used actual prices)" in text
     assert "persistence: tomorrow = today's actual price" in text
+    assert "verdict: the model BEAT persistence by" in text or "verdict: the model LOST to persistence" in text
+    assert "on 2017-01-03..2017-01-09, recursive forecast" in text
 
 
 def test_plot_writes_png(sine_model, tmp_path):

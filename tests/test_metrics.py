@@ -38,3 +38,14 @@ def test_one_step_report_skill_against_persistence():
     report = one_step_report(actual, actual - 1, previous)  # the model misses by 1
     assert report["persistence"]["rmse"] == pytest.approx(2.0)
     assert report["model"]["skill"] == pytest.approx(0.5)
+
+
+def test_verdict_says_who_won_and_by_how_much():
+    from stockrnn.metrics import verdict
+
+    assert (
+        verdict(5.0, 10.0, "persistence", "Jan") == "verdict: the model BEAT persistence by 50% on Jan (RMSE 5 vs 10)"
+    )
+    assert verdict(27.07, 9.28, "persistence", "Jan") == (
+        "verdict: the model LOST to persistence: 192% worse on Jan (RMSE 27.07 vs 9.28)"
+    )
