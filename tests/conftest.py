@@ -27,6 +27,26 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yfinance, "Ticker", FakeYahoo())
 
 
+@pytest.fixture
+def yahoo(monkeypatch: pytest.MonkeyPatch):
+    """yahoo(*answers) installs a FakeYahoo with scripted frames or exceptions as yfinance.Ticker and returns it;
+    retries do not sleep."""
+    import yfinance
+
+    from stockrnn import yahoo as adapter
+
+    from .fake_yahoo import FakeYahoo
+
+    monkeypatch.setattr(adapter, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+
+    def install(*answers):
+        stub = FakeYahoo(*answers)
+        monkeypatch.setattr(yfinance, "Ticker", stub)
+        return stub
+
+    return install
+
+
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test writes models under its own temporary home, never the user's."""

@@ -142,32 +142,13 @@ def test_predict_bad_dates_exit_2(sine_model):
     assert result.exit_code == 2 and "is outside the data" in result.stderr
 
 
-@pytest.fixture
-def yahoo_stub(monkeypatch):
-    """yfinance.Ticker replaced by a FakeYahoo (see fake_yahoo.py); no sleeping between retries."""
-    import yfinance
-
-    from stockrnn import yahoo
-
-    from .fake_yahoo import FakeYahoo
-
-    monkeypatch.setattr(yahoo, "RETRY_DELAYS", (0.0, 0.0, 0.0))
-
-    def install(*answers):
-        stub = FakeYahoo(*answers)
-        monkeypatch.setattr(yfinance, "Ticker", stub)
-        return stub
-
-    return install
-
-
-def test_fetch_prints_what_changed(yahoo_stub):
+def test_fetch_prints_what_changed(yahoo):
     import pandas as pd
 
     from .fake_yahoo import history_frame
 
     days = pd.bdate_range("2024-01-02", periods=50)
-    yahoo_stub(history_frame(days, sine_prices(50)), history_frame(days, sine_prices(50)))
+    yahoo(history_frame(days, sine_prices(50)), history_frame(days, sine_prices(50)))
     first = json.loads(run("fetch", "aapl", "--json").stdout)["fetched"][0]
     assert (first["symbol"], first["added"], first["updated"], first["stored_rows"]) == ("AAPL", 50, 0, 50)
     assert first["requested"] == {"start": None, "end": None}
@@ -184,7 +165,7 @@ def test_fetch_prints_what_changed(yahoo_stub):
         ("negative", 65, "yfinance ZZZZ, row 1"),
     ],
 )
-def test_fetch_exit_codes(yahoo_stub, answer, code, message):
+def test_fetch_exit_codes(yahoo, answer, code, message):
     import pandas as pd
     from yfinance.exceptions import YFRateLimitError
 
@@ -196,14 +177,14 @@ def test_fetch_exit_codes(yahoo_stub, answer, code, message):
         "rate": [YFRateLimitError()] * 4,
         "negative": [history_frame(days, -sine_prices(5))],
     }[answer]
-    yahoo_stub(*answers)
+    yahoo(*answers)
     result = run("fetch", "ZZZZ")
     assert result.exit_code == code, result.output
     assert message in " ".join(result.stderr.split())
 
 
-def test_bad_symbol_exits_2_before_any_io(yahoo_stub, home):
-    stub = yahoo_stub()
+def test_bad_symbol_exits_2_before_any_io(yahoo, home):
+    stub = yahoo()
     for args in (["fetch", "AAPL", "../../etc"], ["train", "a b"], ["predict", "x;y"], ["plot", "ΑAPL"]):
         result = run(*args)
         assert result.exit_code == 2, (args, result.output)
@@ -211,14 +192,14 @@ def test_bad_symbol_exits_2_before_any_io(yahoo_stub, home):
     assert stub.calls == [] and not home.exists()
 
 
-def test_train_predict_plot_by_symbol(yahoo_stub, tmp_path):
+def test_train_predict_plot_by_symbol(yahoo, tmp_path):
     import pandas as pd
 
     from .fake_yahoo import history_frame
 
     days = pd.bdate_range("2022-01-03", periods=300)
     close = sine_prices(300, noise=0.3)
-    stub = yahoo_stub(history_frame(days[:290], close[:290]), history_frame(days, close).iloc[280:])
+    stub = yahoo(history_frame(days[:290], close[:290]), history_frame(days, close).iloc[280:])
     result = run("train", "WAVE", *TINY, "--json")
     assert result.exit_code == 0, result.output
     manifest = json.loads(result.stdout)
@@ -234,8 +215,8 @@ def test_train_predict_plot_by_symbol(yahoo_stub, tmp_path):
     assert len(stub.calls) == 2  # --offline downloaded nothing
 
 
-def test_train_symbol_without_network_or_store_exits_69(yahoo_stub):
-    yahoo_stub(ConnectionError("no network"))
+def test_train_symbol_without_network_or_store_exits_69(yahoo):
+    yahoo(ConnectionError("no network"))
     result = run("train", "MSFT", *TINY)
     assert result.exit_code == 69
     assert "cannot download MSFT from Yahoo: ConnectionError: no network" in result.stderr

@@ -13,7 +13,8 @@ import pytest
 import yfinance
 from yfinance.exceptions import YFRateLimitError, YFTzMissingError
 
-from stockrnn import data, pricestore, yahoo
+from stockrnn import data, pricestore
+from stockrnn import yahoo as adapter
 from stockrnn.errors import DataError, SourceUnavailableError, TemporaryError
 
 from .fake_yahoo import FakeYahoo, download_frame, history_frame
@@ -22,21 +23,8 @@ DAYS = pd.bdate_range("2024-01-02", periods=120)
 CLOSE = 100 + np.cumsum(np.sin(np.arange(120) / 5))
 
 
-@pytest.fixture
-def fake(monkeypatch):
-    """Install a FakeYahoo as yfinance.Ticker; no sleeping between retries."""
-    monkeypatch.setattr(yahoo, "RETRY_DELAYS", (0.0, 0.0, 0.0))
-
-    def install(*answers):
-        stub = FakeYahoo(*answers)
-        monkeypatch.setattr(yfinance, "Ticker", stub)
-        return stub
-
-    return install
-
-
-def test_first_fetch_takes_the_full_history(fake, home):
-    stub = fake(history_frame(DAYS, CLOSE))
+def test_first_fetch_takes_the_full_history(yahoo, home):
+    stub = yahoo(history_frame(DAYS, CLOSE))
     report = data.fetch("aapl")
     assert stub.calls == [
         {"symbol": "AAPL", "interval": "1d", "auto_adjust": True, "actions": False, "repair": False, "period": "max"}
@@ -49,12 +37,12 @@ def test_first_fetch_takes_the_full_history(fake, home):
     assert (home / "cache" / "yfinance").is_dir()  # yfinance's caches live under the home folder
 
 
-def test_second_fetch_asks_only_for_new_days_and_replaces_revisions(fake, home):
-    fake(history_frame(DAYS[:100], CLOSE[:100]))
+def test_second_fetch_asks_only_for_new_days_and_replaces_revisions(yahoo, home):
+    yahoo(history_frame(DAYS[:100], CLOSE[:100]))
     data.fetch("AAPL")
     revised = CLOSE.copy()
     revised[97] += 1.5  # Yahoo revised one stored bar
-    stub = fake(history_frame(DAYS, revised).iloc[95:])
+    stub = yahoo(history_frame(DAYS, revised).iloc[95:])
     report = data.fetch("AAPL")
     overlap_start = f"{DAYS[99] - pd.Timedelta(days=data.OVERLAP_DAYS):%Y-%m-%d}"
     assert stub.calls[0]["start"] == overlap_start and stub.calls[0]["end"] is None
@@ -65,8 +53,8 @@ def test_second_fetch_asks_only_for_new_days_and_replaces_revisions(fake, home):
     assert stored.loc[DAYS[96], "close"] == pytest.approx(CLOSE[96])
 
 
-def test_raw_prices_are_a_separate_series_with_adj_close(fake, home):
-    stub = fake(history_frame(DAYS, CLOSE, adjusted=False))
+def test_raw_prices_are_a_separate_series_with_adj_close(yahoo, home):
+    stub = yahoo(history_frame(DAYS, CLOSE, adjusted=False))
     data.fetch("AAPL", adjusted=False)
     assert stub.calls[0]["auto_adjust"] is False
     assert pricestore.read(home.resolve(), "AAPL", adjusted=True) is None
@@ -76,56 +64,56 @@ def test_raw_prices_are_a_separate_series_with_adj_close(fake, home):
         assert db.execute("SELECT DISTINCT adjusted, source FROM bars").fetchall() == [(0, "yfinance")]
 
 
-def test_timezone_aware_index_keeps_the_exchange_day(fake, home):
-    fake(history_frame(DAYS, CLOSE, tz="Asia/Tokyo"))  # 00:00+09:00 is the previous day in UTC
+def test_timezone_aware_index_keeps_the_exchange_day(yahoo, home):
+    yahoo(history_frame(DAYS, CLOSE, tz="Asia/Tokyo"))  # 00:00+09:00 is the previous day in UTC
     data.fetch("7203.T")
     stored = pricestore.read(home.resolve(), "7203.T", adjusted=True).frame
     assert list(stored.index) == list(DAYS)
 
 
 def test_multiindex_download_shape_is_normalized():
-    frame = yahoo.normalize(download_frame("MSFT", DAYS, CLOSE), "MSFT")
+    frame = adapter.normalize(download_frame("MSFT", DAYS, CLOSE), "MSFT")
     assert list(frame.columns) == ["Open", "High", "Low", "Close", "Volume"]
     assert frame.index.tz is None and frame.index.name == "Date"
     np.testing.assert_allclose(frame["Close"], CLOSE)
     with pytest.raises(DataError, match="holds \\['MSFT'\\], not AAPL"):
-        yahoo.normalize(download_frame("MSFT", DAYS, CLOSE), "AAPL")
+        adapter.normalize(download_frame("MSFT", DAYS, CLOSE), "AAPL")
 
 
-def test_empty_frame_names_the_symbol(fake):
-    fake(history_frame(DAYS[:0], CLOSE[:0]))
+def test_empty_frame_names_the_symbol(yahoo):
+    yahoo(history_frame(DAYS[:0], CLOSE[:0]))
     with pytest.raises(SourceUnavailableError, match="Yahoo returned no prices for ZZZZ") as caught:
         data.fetch("ZZZZ")
     assert caught.value.exit_code == 69
 
 
-def test_unknown_symbol_exits_69(fake):
-    fake(YFTzMissingError("ZZZZ"))
+def test_unknown_symbol_exits_69(yahoo):
+    yahoo(YFTzMissingError("ZZZZ"))
     with pytest.raises(SourceUnavailableError, match="Yahoo has no daily prices for ZZZZ"):
         data.fetch("ZZZZ")
 
 
-def test_rate_limit_retries_then_gives_up_with_75(fake, monkeypatch):
-    stub = fake(*[YFRateLimitError()] * 4)
+def test_rate_limit_retries_then_gives_up_with_75(yahoo, monkeypatch):
+    stub = yahoo(*[YFRateLimitError()] * 4)
     with pytest.raises(TemporaryError, match="rate limiting downloads: AAPL failed 4 times") as caught:
         data.fetch("AAPL")
     assert caught.value.exit_code == 75 and len(stub.calls) == 4
 
 
-def test_rate_limit_backs_off_then_succeeds(fake, monkeypatch, home):
+def test_rate_limit_backs_off_then_succeeds(yahoo, monkeypatch, home):
     waits = []
-    monkeypatch.setattr(yahoo, "RETRY_DELAYS", (1.0, 2.0, 4.0))
+    monkeypatch.setattr(adapter, "RETRY_DELAYS", (1.0, 2.0, 4.0))
     monkeypatch.setattr(
         yfinance, "Ticker", FakeYahoo(YFRateLimitError(), YFRateLimitError(), history_frame(DAYS, CLOSE))
     )
-    frame = yahoo.download("AAPL", None, None, True, cache=str(home), sleep=waits.append)
+    frame = adapter.download("AAPL", None, None, True, cache=str(home), sleep=waits.append)
     assert waits == [1.0, 2.0] and len(frame) == 120
 
 
-def test_downloads_go_through_the_one_validator(fake, home):
+def test_downloads_go_through_the_one_validator(yahoo, home):
     bad = CLOSE.copy()
     bad[10] = -1.0
-    fake(history_frame(DAYS, bad))
+    yahoo(history_frame(DAYS, bad))
     with pytest.raises(
         DataError, match="yfinance AAPL, row 11 \\(2024-01-16\\), column 'Open': -0.995 is not a positive"
     ):
@@ -133,38 +121,38 @@ def test_downloads_go_through_the_one_validator(fake, home):
     assert pricestore.read(home.resolve(), "AAPL", adjusted=True) is None  # nothing stored
 
 
-def test_network_failure_falls_back_to_stored_prices_with_their_age(fake, home, caplog):
-    fake(history_frame(DAYS, CLOSE))
+def test_network_failure_falls_back_to_stored_prices_with_their_age(yahoo, home, caplog):
+    yahoo(history_frame(DAYS, CLOSE))
     data.fetch("AAPL")
     with sqlite3.connect(home / "prices.sqlite") as db:  # pretend that download happened three days ago
         old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
         db.execute("UPDATE fetches SET fetched_at = ?", (old,))
-    fake(ConnectionError("Could not resolve host: query2.finance.yahoo.com"))
+    yahoo(ConnectionError("Could not resolve host: query2.finance.yahoo.com"))
     prices = data.symbol_prices("AAPL")
     assert len(prices.frame) == 120 and prices.kind == "store"
     assert "cannot download AAPL from Yahoo: ConnectionError" in caplog.text
     assert f"using stored prices up to {DAYS[-1]:%Y-%m-%d}, downloaded 3 days ago" in caplog.text
 
 
-def test_offline_never_downloads(fake, home):
-    fake(history_frame(DAYS, CLOSE))
+def test_offline_never_downloads(yahoo, home):
+    yahoo(history_frame(DAYS, CLOSE))
     data.fetch("AAPL")
-    stub = fake()  # any call would fail the test
+    stub = yahoo()  # any call would fail the test
     assert len(data.symbol_prices("AAPL", offline=True).frame) == 120
     assert stub.calls == []
     with pytest.raises(SourceUnavailableError, match="no stored prices for MSFT, and --offline forbids"):
         data.symbol_prices("MSFT", offline=True)
 
 
-def test_no_stored_prices_and_no_network_exits_69(fake):
-    fake(ConnectionError("offline"))
+def test_no_stored_prices_and_no_network_exits_69(yahoo):
+    yahoo(ConnectionError("offline"))
     with pytest.raises(SourceUnavailableError, match="cannot download MSFT from Yahoo") as caught:
         data.symbol_prices("MSFT")
     assert caught.value.exit_code == 69
 
 
-def test_bundled_samples_reachable_by_symbol_offline(fake):
-    stub = fake()
+def test_bundled_samples_reachable_by_symbol_offline(yahoo):
+    stub = yahoo()
     prices = data.symbol_prices("^gspc", offline=True)
     assert prices.frame.index[0] == pd.Timestamp("1999-01-04") and len(prices.frame) == 5031
     assert stub.calls == []
@@ -191,8 +179,8 @@ pricestore.write(home, "AAPL", True, frame, "yfinance", (None, None))
 """
 
 
-def test_fetch_killed_mid_write_leaves_the_store_as_it_was(fake, home):
-    fake(history_frame(DAYS, CLOSE))
+def test_fetch_killed_mid_write_leaves_the_store_as_it_was(yahoo, home):
+    yahoo(history_frame(DAYS, CLOSE))
     data.fetch("AAPL")
     before = pricestore.read(home.resolve(), "AAPL", adjusted=True).frame
     child = subprocess.Popen(
