@@ -131,6 +131,15 @@ def predict(
 def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int) -> Forecast:
     """The stored model's forecast on `prices` (see `predict`)."""
     config = TrainConfig.from_dict(stored.manifest["config"])
+    model, scaler = load_model(stored), scaler_from_dict(stored.scaler)
+    label = (stored.manifest["symbol"], stored.manifest["version"])
+    return forecast_model(model, scaler, config, prices, start, days, label)
+
+
+def forecast_model(
+    model: Any, scaler: Any, config: TrainConfig, prices: Prices, start: str | None, days: int, label: tuple[str, str]
+) -> Forecast:
+    """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version)."""
     series = price_column(prices.frame, config.column, prices.source)
     if series.isna().any():
         raise DataError(
@@ -157,8 +166,6 @@ def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days:
     dates = known.index.append(trading_days_after(series.index[-1], days - len(known), config.calendar))
     dates = dates[:days]
 
-    model = load_model(stored)
-    scaler = scaler_from_dict(stored.scaler)
     scaled = scale(scaler, series.to_numpy())
     recursive = _recursive(model, scaled[position - config.window : position], days)
     one_step = np.full(days, np.nan)
@@ -171,11 +178,11 @@ def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days:
         index=pd.DatetimeIndex(dates, name="date"),
     )
     rows.loc[known.index, "actual"] = known.to_numpy()
-    train_start = parse_day(stored.manifest["data"]["train_start"], "train_start")
+    train_start = parse_day(config.train_start, "train_start")
     metrics = _metrics(rows.iloc[: len(known)], series.loc[train_start:origin]) if len(known) else {}
     return Forecast(
-        symbol=stored.manifest["symbol"],
-        version=stored.manifest["version"],
+        symbol=label[0],
+        version=label[1],
         column=config.column,
         origin=origin,
         rows=rows,
