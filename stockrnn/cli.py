@@ -41,6 +41,20 @@ StartOpt = Annotated[
     typer.Option(help="A day inside the data (YYYY-MM-DD): forecast from the day before it, against actual prices."),
 ]
 DaysOpt = Annotated[int, typer.Option(help="Trading days to forecast (21 is about a month).")]
+# Training options shared by train and backtest.
+ColumnOpt = Annotated[str, typer.Option(help="Price column to learn: close, adj_close, open, high or low.")]
+TrainStartOpt = Annotated[str | None, typer.Option(help="First training day (YYYY-MM-DD); default: first day.")]
+WindowOpt = Annotated[int, typer.Option(help="Trading days in one input window.")]
+LayersOpt = Annotated[int, typer.Option(help="Stacked recurrent layers.")]
+UnitsOpt = Annotated[int, typer.Option(help="Units per recurrent layer.")]
+DropoutOpt = Annotated[float, typer.Option(help="Dropout after each recurrent layer.")]
+CellOpt = Annotated[str, typer.Option(help="Recurrent cell: lstm, gru or rnn.")]
+EpochsOpt = Annotated[int, typer.Option(help="Most epochs; early stopping usually ends sooner.")]
+BatchOpt = Annotated[int, typer.Option(help="Windows per training step.")]
+RateOpt = Annotated[float, typer.Option(help="Adam's learning rate.")]
+PatienceOpt = Annotated[int, typer.Option(help="Epochs without a better validation loss before stopping; 0: off.")]
+SeedOpt = Annotated[int, typer.Option(help="Random seed: the same seed gives the same model on the CPU.")]
+CalendarOpt = Annotated[str, typer.Option(help="Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never download: use the stored prices only.")]
 RawOpt = Annotated[
     bool, typer.Option("--raw", help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).")
@@ -196,26 +210,20 @@ def train(
     ] = None,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
-    column: Annotated[str, typer.Option(help="Price column to learn: close, adj_close, open, high or low.")] = "close",
-    train_start: Annotated[
-        str | None, typer.Option(help="First training day (YYYY-MM-DD); default: first day.")
-    ] = None,
+    column: ColumnOpt = "close",
+    train_start: TrainStartOpt = None,
     train_end: Annotated[str | None, typer.Option(help="Last training day (YYYY-MM-DD); default: last day.")] = None,
-    window: Annotated[int, typer.Option(help="Trading days in one input window.")] = 60,
-    layers: Annotated[int, typer.Option(help="Stacked recurrent layers.")] = 4,
-    units: Annotated[int, typer.Option(help="Units per recurrent layer.")] = 50,
-    dropout: Annotated[float, typer.Option(help="Dropout after each recurrent layer.")] = 0.2,
-    cell: Annotated[str, typer.Option(help="Recurrent cell: lstm, gru or rnn.")] = "lstm",
-    epochs: Annotated[int, typer.Option(help="Most epochs; early stopping usually ends sooner.")] = 100,
-    batch_size: Annotated[int, typer.Option(help="Windows per training step.")] = 32,
-    learning_rate: Annotated[float, typer.Option(help="Adam's learning rate.")] = 1e-3,
-    patience: Annotated[
-        int, typer.Option(help="Epochs without a better validation loss before stopping; 0: off.")
-    ] = 10,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same model on the CPU.")] = 42,
-    calendar: Annotated[
-        str, typer.Option(help="Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")
-    ] = "XNYS",
+    window: WindowOpt = 60,
+    layers: LayersOpt = 4,
+    units: UnitsOpt = 50,
+    dropout: DropoutOpt = 0.2,
+    cell: CellOpt = "lstm",
+    epochs: EpochsOpt = 100,
+    batch_size: BatchOpt = 32,
+    learning_rate: RateOpt = 1e-3,
+    patience: PatienceOpt = 10,
+    seed: SeedOpt = 42,
+    calendar: CalendarOpt = "XNYS",
     as_json: JsonOpt = False,
 ) -> None:
     """Train a model on a symbol's prices or a price file; store it as the symbol's new current version.
@@ -268,6 +276,86 @@ def train(
     )
     out.print(result.verdict, soft_wrap=True, highlight=False)
     out.print(f"model saved in {result.folder}", soft_wrap=True, highlight=False)
+
+
+@app.command()
+def backtest(
+    symbol_arg: Annotated[
+        str | None, typer.Argument(metavar="[SYMBOL]", help="Symbol to evaluate, e.g. ^GSPC.")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Evaluate on this price file instead.")] = None,
+    folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
+    horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = 21,
+    step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = 21,
+    offline: OfflineOpt = False,
+    raw: RawOpt = False,
+    column: ColumnOpt = "close",
+    train_start: TrainStartOpt = None,
+    window: WindowOpt = 60,
+    layers: LayersOpt = 4,
+    units: UnitsOpt = 50,
+    dropout: DropoutOpt = 0.2,
+    cell: CellOpt = "lstm",
+    epochs: EpochsOpt = 100,
+    batch_size: BatchOpt = 32,
+    learning_rate: RateOpt = 1e-3,
+    patience: PatienceOpt = 10,
+    seed: SeedOpt = 42,
+    calendar: CalendarOpt = "XNYS",
+    as_json: JsonOpt = False,
+) -> None:
+    """Walk-forward evaluation: train up to each cut-off, score the days after it, beside the naive baselines.
+
+    Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
+    """
+    from .backtest import backtest as run_backtest
+    from .data import source_prices
+    from .store import check_symbol
+
+    config = _run(
+        lambda: TrainConfig(
+            adjusted=not raw, column=column, train_start=train_start, window=window, layers=layers, units=units,
+            dropout=dropout, cell=cell, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            patience=patience, seed=seed, calendar=calendar,
+        )
+    )  # fmt: skip
+    name = _run(lambda: check_symbol(symbol_arg)) if symbol_arg else None
+    prices = _run(lambda: source_prices(name, csv, config.column, offline, config.adjusted))
+    report = _run(
+        lambda: run_backtest(
+            prices,
+            config,
+            folds,
+            horizon,
+            step,
+            lambda n, total, day: log.info("fold %d/%d: cut-off %s", n, total, day),
+        )
+    )
+    if as_json:
+        _print_json(report)
+        return
+    out.print("RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)")
+    table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
+    for f in report["folds"]:
+        m = f["metrics"]
+        table.add_row(
+            str(f["fold"]), f["cutoff"], _fmt(m["one_step"]["rmse"]), _fmt(m["persistence"]["rmse"]),
+            _fmt(m["one_step"]["skill"], "+.2f"), _fmt(m["forecast"]["rmse"]), _fmt(m["naive"]["rmse"]),
+            _fmt(f["closer_to_yesterday"], ".0%"),
+        )  # fmt: skip
+    out.print(table)
+    s = report["summary"]
+    out.print(
+        f"median (quartiles) across folds: one-step skill {_fmt(s['one_step']['skill']['median'], '+.2f')} "
+        f"({_fmt(s['one_step']['skill']['q25'], '+.2f')} to {_fmt(s['one_step']['skill']['q75'], '+.2f')}); "
+        f"direction: model {_fmt(s['one_step']['direction_accuracy']['median'], '.0%')}, always-up "
+        f"{_fmt(s['always_up']['direction_accuracy']['median'], '.0%')}; echo (closer to yesterday's price than to "
+        f"today's) {_fmt(s['closer_to_yesterday']['median'], '.0%')}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    for line in report["verdict"]:
+        out.print(line, soft_wrap=True, highlight=False)
 
 
 def _print_forecast(result: Any) -> None:

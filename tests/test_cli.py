@@ -13,7 +13,7 @@ from stockrnn.cli import app
 from .conftest import price_frame, sine_prices
 
 runner = CliRunner()
-COMMANDS = ["train", "predict", "plot", "info"]
+COMMANDS = ["fetch", "train", "predict", "plot", "backtest", "retrain", "models", "schedule", "info"]
 TINY = ["--window", "20", "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0", "--batch-size", "64"]
 
 

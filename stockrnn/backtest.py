@@ -1,0 +1,121 @@
+"""Evaluate stage, walk-forward: re-fit scaler and model at many cut-off dates and score what followed each one.
+
+Input: validated `Prices` and a `TrainConfig`. Output: a JSON-ready dict with `folds` (one entry per cut-off:
+the one-step and recursive scores of the model beside persistence, naive, drift and always-up, and the lag
+diagnostic) and `summary` (median and quartiles of every score across folds). The training window expands: every
+fold trains from `train_start` up to its cut-off and never sees a day after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .config import TrainConfig
+from .errors import DataError, UsageError
+from .forecast import forecast_model
+from .metrics import verdict
+from .train import fit
+from .validate import Prices
+from .windows import parse_day, price_column, scaler_from_dict
+
+# progress(fold, folds, cutoff): called before each fold is trained.
+Progress = Callable[[int, int, str], None]
+METHODS = ("one_step", "persistence", "forecast", "naive", "drift")
+
+
+def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
+    """Positions of each fold's first evaluated day in a series of `count` days; the last fold ends on the last day."""
+    if folds < 1 or horizon < 1 or step < 1:
+        raise UsageError(f"--folds ({folds}), --horizon ({horizon}) and --step ({step}) must be at least 1")
+    return [count - horizon - (folds - 1 - i) * step for i in range(folds)]
+
+
+def backtest(
+    prices: Prices,
+    config: TrainConfig,
+    folds: int = 10,
+    horizon: int = 21,
+    step: int = 21,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    series = price_column(prices.frame, config.column, prices.source)
+    days = series.index
+    starts = cutoffs(len(days), folds, horizon, step)
+    first_day = parse_day(config.train_start, "--train-start") or days[0]
+    first = int(days.searchsorted(first_day))
+    if starts[0] - first < config.min_train_rows:
+        need = config.min_train_rows + horizon + (folds - 1) * step
+        raise DataError(
+            f"{prices.source}: {folds} folds of {horizon} days every {step} days need {need} rows from "
+            f"{first_day:%Y-%m-%d}; the data has {len(days) - first}: use fewer --folds, a smaller --step or an "
+            "earlier --train-start"
+        )
+    results = []
+    for number, start in enumerate(starts, start=1):
+        cutoff = days[start - 1]
+        if progress is not None:
+            progress(number, folds, f"{cutoff:%Y-%m-%d}")
+        fold_config = dataclasses.replace(config, train_end=f"{cutoff:%Y-%m-%d}")
+        model, scaler, summary = fit(prices, fold_config)
+        result = forecast_model(
+            model,
+            scaler_from_dict(scaler),
+            fold_config,
+            prices,
+            f"{days[start]:%Y-%m-%d}",
+            horizon,
+            ("", f"fold {number}"),
+        )
+        rows = result.rows
+        actual = rows["actual"].to_numpy()
+        previous = np.concatenate([[series.iloc[start - 1]], actual[:-1]])
+        one_step = rows["one_step"].to_numpy()
+        metrics = result.metrics
+        metrics["always_up"] = {"direction_accuracy": float(np.mean(actual > previous))}
+        results.append(
+            {
+                "fold": number,
+                "cutoff": f"{cutoff:%Y-%m-%d}",
+                "start": f"{rows.index[0]:%Y-%m-%d}",
+                "end": f"{rows.index[-1]:%Y-%m-%d}",
+                "train_rows": summary["data"]["train_rows"],
+                "epochs": summary["training"]["epochs_run"],
+                "scaler_max": scaler["data_max"],
+                "metrics": metrics,
+                # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
+                "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
+            }
+        )
+    return {"folds": results, "summary": summarize(results), "verdict": verdicts(results)}
+
+
+def summarize(folds: list[dict]) -> dict[str, Any]:
+    """Median and quartiles across folds of every score (None where a method has none, e.g. persistence's direction)."""
+
+    def spread(values: list[float | None]) -> dict[str, float] | None:
+        found = [v for v in values if v is not None]
+        if not found:
+            return None
+        q25, median, q75 = np.percentile(found, [25, 50, 75])
+        return {"median": float(median), "q25": float(q25), "q75": float(q75)}
+
+    summary: dict[str, Any] = {}
+    for method in (*METHODS, "always_up"):
+        names = folds[0]["metrics"][method].keys()
+        summary[method] = {name: spread([f["metrics"][method][name] for f in folds]) for name in names}
+    summary["closer_to_yesterday"] = spread([f["closer_to_yesterday"] for f in folds])
+    return summary
+
+
+def verdicts(folds: list[dict]) -> list[str]:
+    """Median RMSE across folds, model against its baseline, for both kinds of prediction."""
+    median = {m: float(np.median([f["metrics"][m]["rmse"] for f in folds])) for m in METHODS}
+    window = f"{len(folds)} folds from {folds[0]['start']} to {folds[-1]['end']} (median RMSE)"
+    return [
+        verdict(median["one_step"], median["persistence"], "persistence", f"{window}, one step ahead"),
+        verdict(median["forecast"], median["naive"], "the naive forecast", f"{window}, recursive forecast"),
+    ]

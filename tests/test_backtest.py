@@ -1,0 +1,65 @@
+"""Walk-forward backtest: folds never see past their cut-off, re-fit their scaler, and tell signal from noise."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn.backtest import backtest, cutoffs
+from stockrnn.cli import app
+from stockrnn.errors import DataError, UsageError
+from stockrnn.validate import load_csv
+
+from .conftest import price_frame, random_walk, sine_prices, tiny_config
+
+LEARN = {"epochs": 10, "learning_rate": 0.01, "units": 16}
+
+
+def test_cutoffs():
+    assert cutoffs(100, 3, 10, 5) == [80, 85, 90]  # the last fold ends on the last day
+    with pytest.raises(UsageError, match="must be at least 1"):
+        cutoffs(100, 0, 10, 5)
+
+
+def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv):
+    rising = 100 + np.arange(400) * 0.5 + np.sin(np.arange(400))  # each fold's maximum is its own last days
+    prices = load_csv(write_csv("rise.csv", price_frame(rising)))
+    report = backtest(prices, tiny_config(epochs=1), folds=3, horizon=10, step=20)
+    close = prices.frame["close"]
+    for fold in report["folds"]:
+        seen = close.loc[: fold["cutoff"]]
+        assert fold["start"] > fold["cutoff"] and fold["train_rows"] == len(seen)
+        assert fold["scaler_max"] == pytest.approx(seen.max())  # fitted on rows up to the cut-off, and only those
+    assert len({f["scaler_max"] for f in report["folds"]}) == 3
+    assert [f["cutoff"] for f in report["folds"]] == [f"{close.index[i - 1]:%Y-%m-%d}" for i in (350, 370, 390)]
+
+
+def test_signal_has_skill_and_a_random_walk_has_none(write_csv):
+    sine = backtest(
+        load_csv(write_csv("s.csv", price_frame(sine_prices(500, noise=0.3)))), tiny_config(**LEARN), 3, 10, 10
+    )
+    walk = backtest(load_csv(write_csv("w.csv", price_frame(random_walk(500)))), tiny_config(**LEARN), 3, 10, 10)
+    assert sine["summary"]["one_step"]["skill"]["median"] > 0.5
+    assert walk["summary"]["one_step"]["skill"]["median"] < 0.15
+    assert sine["verdict"][0].startswith("verdict: the model BEAT persistence")
+
+
+def test_too_little_data_says_what_to_change(write_csv):
+    prices = load_csv(write_csv("short.csv", price_frame(sine_prices(120))))
+    with pytest.raises(DataError, match="10 folds of 21 days every 21 days need 250 rows .* the data has 120"):
+        backtest(prices, tiny_config(), folds=10, horizon=21, step=21)
+
+
+def test_backtest_json_schema(write_csv):
+    csv = write_csv("s.csv", price_frame(sine_prices(300)))
+    args = ["backtest", "--csv", str(csv), "--folds", "2", "--horizon", "5", "--step", "5", "--window", "20",
+            "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0", "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == {"folds", "summary", "verdict"} and len(report["folds"]) == 2
+    fold = report["folds"][0]
+    assert {"fold", "cutoff", "start", "end", "train_rows", "metrics", "closer_to_yesterday"} <= set(fold)
+    assert set(fold["metrics"]) == {"one_step", "persistence", "forecast", "naive", "drift", "always_up"}
+    assert set(report["summary"]["one_step"]["rmse"]) == {"median", "q25", "q75"}
