@@ -55,6 +55,10 @@ RateOpt = Annotated[float, typer.Option(help="Adam's learning rate.")]
 PatienceOpt = Annotated[int, typer.Option(help="Epochs without a better validation loss before stopping; 0: off.")]
 SeedOpt = Annotated[int, typer.Option(help="Random seed: the same seed gives the same model on the CPU.")]
 CalendarOpt = Annotated[str, typer.Option(help="Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")]
+SyntheticOpt = Annotated[
+    bool, typer.Option("--synthetic", help="Use the lecture's generated series t*sin(t)/3 + 2*sin(5t) (a control).")
+]
+NoiseOpt = Annotated[float, typer.Option(help="With --synthetic: standard deviation of seeded noise added.")]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never download: use the stored prices only.")]
 RawOpt = Annotated[
     bool, typer.Option("--raw", help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).")
@@ -210,6 +214,8 @@ def train(
     ] = None,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
+    synthetic: SyntheticOpt = False,
+    noise: NoiseOpt = 0.0,
     column: ColumnOpt = "close",
     train_start: TrainStartOpt = None,
     train_end: Annotated[str | None, typer.Option(help="Last training day (YYYY-MM-DD); default: last day.")] = None,
@@ -254,7 +260,8 @@ def train(
         )
     )
     with _Progress(enabled=not as_json) as progress:
-        result = _run(lambda: train_source(symbol_arg or symbol, csv, config, progress, offline))
+        generated = {"noise": noise, "seed": seed} if synthetic else None
+        result = _run(lambda: train_source(symbol_arg or symbol, csv, config, progress, offline, generated))
     if as_json:
         _print_json(
             {"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict, **result.manifest}
@@ -289,6 +296,8 @@ def backtest(
     step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = 21,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
+    synthetic: SyntheticOpt = False,
+    noise: NoiseOpt = 0.0,
     column: ColumnOpt = "close",
     train_start: TrainStartOpt = None,
     window: WindowOpt = 60,
@@ -320,7 +329,8 @@ def backtest(
         )
     )  # fmt: skip
     name = _run(lambda: check_symbol(symbol_arg)) if symbol_arg else None
-    prices = _run(lambda: source_prices(name, csv, config.column, offline, config.adjusted))
+    generated = {"noise": noise, "seed": seed} if synthetic else None
+    prices = _run(lambda: source_prices(name, csv, config.column, offline, config.adjusted, generated))
     report = _run(
         lambda: run_backtest(
             prices,

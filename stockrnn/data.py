@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import pricestore, yahoo
@@ -23,6 +24,8 @@ from .validate import Prices, load_csv, validate
 
 log = logging.getLogger("stockrnn")
 
+SYNTHETIC = "SYNTHETIC"  # the symbol synthetic models are stored under
+SYNTHETIC_LEVEL = 100.0  # added to the lecture's series (which swings around 0) so that every "price" is positive
 OVERLAP_DAYS = 7  # calendar days re-fetched before the last stored day, so that revised bars replace stored ones
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLES = {"^GSPC": "sp500.csv", "^IXIC": "nasdaq.csv"}  # bundled files reachable by symbol, offline
@@ -103,11 +106,30 @@ def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> 
     return dataclasses.replace(prices, kind="store")
 
 
+def synthetic_prices(points: int = 600, step: float = 0.1, noise: float = 0.0, seed: int = 42) -> Prices:
+    """The lecture's generated series, t*sin(t)/3 + 2*sin(5t) at t = 0, step, 2*step, ... (plus `noise` times a
+    seeded standard normal), lifted by SYNTHETIC_LEVEL and dated on NYSE trading days from 2000-01-03.
+    A control with real, learnable structure: what skill looks like, next to a stock's."""
+    import exchange_calendars as xcals
+
+    if points < 2 or step <= 0 or noise < 0:
+        raise UsageError(f"synthetic series: points ({points}) >= 2, step ({step}) > 0 and noise ({noise}) >= 0")
+    t = np.arange(points) * step
+    values = t * np.sin(t) / 3 + 2 * np.sin(5 * t) + noise * np.random.default_rng(seed).standard_normal(points)
+    days = xcals.get_calendar("XNYS", start="2000-01-03", end="2026-01-02").sessions[:points]
+    frame = pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Close": SYNTHETIC_LEVEL + values})
+    params = {"points": points, "step": step, "noise": noise, "seed": seed}
+    prices = validate(from_frame(f"synthetic t*sin(t)/3 + 2*sin(5t) + {SYNTHETIC_LEVEL:g} {params}", frame))
+    return dataclasses.replace(prices, kind="synthetic", params=params)
+
+
 def model_prices(symbol: str, manifest: dict, csv: str | Path | None, offline: bool) -> Prices:
     """The prices a stored model predicts from: `csv` if given, else the source it was trained on."""
     column = manifest["config"]["column"]
     if csv is not None:
         return load_csv(csv, required=(column,))
+    if manifest["data"].get("kind") == "synthetic":
+        return synthetic_prices(**manifest["data"]["synthetic"])
     if manifest["data"].get("kind") == "store":
         return symbol_prices(symbol, offline, manifest["config"].get("adjusted", True))
     source = manifest["data"]["source"]
@@ -116,8 +138,17 @@ def model_prices(symbol: str, manifest: dict, csv: str | Path | None, offline: b
     return load_csv(source, required=(column,))
 
 
-def source_prices(symbol: str | None, csv: str | Path | None, column: str, offline: bool, adjusted: bool) -> Prices:
-    """Training data: the file `csv`, or else the symbol's prices."""
+def source_prices(
+    symbol: str | None,
+    csv: str | Path | None,
+    column: str,
+    offline: bool,
+    adjusted: bool,
+    synthetic: dict | None = None,
+) -> Prices:
+    """Training data: the synthetic series (its parameters), the file `csv`, or else the symbol's prices."""
+    if synthetic is not None:
+        return synthetic_prices(**synthetic)
     if csv is not None:
         return load_csv(csv, required=(column,))
     if symbol is None:

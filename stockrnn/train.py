@@ -20,7 +20,7 @@ import numpy as np
 
 from . import __version__, store
 from .config import TrainConfig
-from .data import source_prices
+from .data import SYNTHETIC, source_prices
 from .metrics import one_step_report, verdict
 from .model import build, devices, keras
 from .validate import Prices
@@ -105,6 +105,7 @@ def fit(
             "train_end": f"{data.end:%Y-%m-%d}",
             "train_rows": len(data.prices),
             "repairs": prices.repairs,
+            **({"synthetic": prices.params} if prices.params else {}),
         },
         "training": {
             "device": next((d for d in devices() if d.startswith("GPU")), "CPU:0"),
@@ -145,8 +146,11 @@ def train_source(
     config: TrainConfig,
     progress: Progress | None = None,
     offline: bool = False,
+    synthetic: dict | None = None,
 ) -> TrainResult:
-    """Train on `csv` (the symbol defaults to the file's name) or on `symbol`'s stored and fetched prices."""
+    """Train on the synthetic series (stored as SYNTHETIC unless named), on `csv` (the symbol defaults to the
+    file's name) or on `symbol`'s stored and fetched prices."""
     name = store.check_symbol(symbol) if symbol else None  # before any I/O
-    prices = source_prices(name, csv, config.column, offline, config.adjusted)
-    return train(prices, name or store.symbol_from_path(csv), config, progress)
+    prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic)
+    default = SYNTHETIC if synthetic is not None else (store.symbol_from_path(csv) if csv else None)
+    return train(prices, name or default, config, progress)

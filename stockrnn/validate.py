@@ -42,7 +42,8 @@ class Prices:
     source: str  # where the rows came from (a file path)
     sha256: str  # fingerprint of the source's bytes
     repairs: list[str] = field(default_factory=list)  # what was repaired, with counts, for logs and manifests
-    kind: str = "csv"  # "csv": a file the user named; "store": a symbol's stored download
+    kind: str = "csv"  # "csv": a file the user named; "store": a symbol's stored download; "synthetic"
+    params: dict | None = None  # how to generate a synthetic series again (kind "synthetic")
 
 
 def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
@@ -90,10 +91,11 @@ def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
         repairs.append(f"sorted {len(values)} rows into date order")
         values = values.sort_values("date", kind="stable")
 
-    for name in CANONICAL:
-        if name not in values:
-            values[name] = np.nan
-            repairs.append(f"no {name!r} column: left empty")
+    absent = [name for name in CANONICAL if name not in values]
+    for name in absent:
+        values[name] = np.nan
+    if absent:
+        repairs.append(f"no {', '.join(map(repr, absent))} column{'s' if len(absent) > 1 else ''}: left empty")
     out = values.set_index(pd.DatetimeIndex(values.pop("date"), name="date"))
     out = out[[*CANONICAL, *(["adj_close"] if "adj_close" in out else [])]].astype("float64")
     for note in repairs:

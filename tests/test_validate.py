@@ -102,7 +102,7 @@ def test_repairs_are_made_and_counted(write_csv, caplog):
     assert any("dropped 1 rows without prices (first: line 6" in r for r in prices.repairs)
     assert "dropped 1 exact duplicate rows" in prices.repairs
     assert "sorted 3 rows into date order" in prices.repairs
-    assert "no 'volume' column: left empty" in prices.repairs
+    assert "no 'open', 'high', 'low', 'volume' columns: left empty" in prices.repairs
     assert prices.frame["volume"].isna().all()
     assert "sorted 3 rows" in caplog.text
 
