@@ -41,7 +41,10 @@ def backtest(
     horizon: int = 21,
     step: int = 21,
     progress: Progress | None = None,
+    level: float = 0.8,
 ) -> dict[str, Any]:
+    """Walk forward over `folds` cut-offs (see the module's docstring); `level` of the prediction intervals, whose
+    empirical coverage each fold reports (metrics.forecast.interval_coverage)."""
     series = price_column(prices.frame, config.column, prices.source)
     days = series.index
     starts = cutoffs(len(days), folds, horizon, step)
@@ -69,6 +72,8 @@ def backtest(
             f"{days[start]:%Y-%m-%d}",
             horizon,
             ("", f"fold {number}"),
+            summary["abs_residuals"],
+            level,
         )
         rows = result.rows
         actual = rows["actual"].to_numpy()

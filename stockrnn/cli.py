@@ -59,6 +59,7 @@ SyntheticOpt = Annotated[
     bool, typer.Option("--synthetic", help="Use the lecture's generated series t*sin(t)/3 + 2*sin(5t) (a control).")
 ]
 NoiseOpt = Annotated[float, typer.Option(help="With --synthetic: standard deviation of seeded noise added.")]
+LevelOpt = Annotated[float, typer.Option(help="Coverage of the forecast's prediction interval (0.8 = 80%).")]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never download: use the stored prices only.")]
 RawOpt = Annotated[
     bool, typer.Option("--raw", help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).")
@@ -294,6 +295,7 @@ def backtest(
     folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
     horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = 21,
     step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = 21,
+    level: LevelOpt = 0.8,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
     synthetic: SyntheticOpt = False,
@@ -333,14 +335,10 @@ def backtest(
     prices = _run(lambda: source_prices(name, csv, config.column, offline, config.adjusted, generated))
     report = _run(
         lambda: run_backtest(
-            prices,
-            config,
-            folds,
-            horizon,
-            step,
-            lambda n, total, day: log.info("fold %d/%d: cut-off %s", n, total, day),
+            prices, config, folds, horizon, step,
+            lambda n, total, day: log.info("fold %d/%d: cut-off %s", n, total, day), level,
         )
-    )
+    )  # fmt: skip
     if as_json:
         _print_json(report)
         return
@@ -360,7 +358,8 @@ def backtest(
         f"({_fmt(s['one_step']['skill']['q25'], '+.2f')} to {_fmt(s['one_step']['skill']['q75'], '+.2f')}); "
         f"direction: model {_fmt(s['one_step']['direction_accuracy']['median'], '.0%')}, always-up "
         f"{_fmt(s['always_up']['direction_accuracy']['median'], '.0%')}; echo (closer to yesterday's price than to "
-        f"today's) {_fmt(s['closer_to_yesterday']['median'], '.0%')}",
+        f"today's) {_fmt(s['closer_to_yesterday']['median'], '.0%')}; {level:.0%} interval coverage "
+        f"{_fmt((s['forecast'].get('interval_coverage') or {}).get('median'), '.0%')}",
         soft_wrap=True,
         highlight=False,
     )
@@ -375,12 +374,16 @@ def _print_forecast(result: Any) -> None:
     table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
     table.add_column("date")
     table.add_column("forecast\n(real, recursive)", justify="right")
+    if data["interval"]:
+        table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right")
     table.add_column("one step\n(used actual prices)", justify="right")
     table.add_column("actual", justify="right")
     for row in data["rows"]:
-        table.add_row(
-            row["date"], *("" if row[k] is None else f"{row[k]:.2f}" for k in ("forecast", "one_step", "actual"))
-        )
+        cells = [row["date"], _fmt(row["forecast"])]
+        if data["interval"]:
+            cells.append(f"{row['lower']:.0f}..{row['upper']:.0f}")
+        cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
+        table.add_row(*cells)
     out.print(table)
     if data["metrics"]:
         _print_metrics("Against the actual prices", data["metrics"], METHODS)
@@ -396,6 +399,7 @@ def predict(
     csv: CsvOpt = None,
     start: StartOpt = None,
     days: DaysOpt = 21,
+    level: LevelOpt = 0.8,
     offline: OfflineOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -405,7 +409,7 @@ def predict(
     """
     from .forecast import predict as run_predict
 
-    result = _run(lambda: run_predict(symbol, csv, start, days, offline))
+    result = _run(lambda: run_predict(symbol, csv, start, days, offline, level))
     if as_json:
         _print_json(result.to_json())
     else:
@@ -421,6 +425,7 @@ def plot(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="PNG to write; default: plots/<SYMBOL>_<day>.png in the home folder.")
     ] = None,
+    level: LevelOpt = 0.8,
     offline: OfflineOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -430,7 +435,7 @@ def plot(
     """
     from .plot import predict_and_plot
 
-    result, path = _run(lambda: predict_and_plot(symbol, csv, start, days, out_file, offline))
+    result, path = _run(lambda: predict_and_plot(symbol, csv, start, days, out_file, offline, level))
     if as_json:
         _print_json({"plot": str(path), **result.to_json()})
     else:

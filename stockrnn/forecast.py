@@ -20,13 +20,15 @@ from . import store
 from .config import TrainConfig
 from .data import model_prices
 from .errors import DataError, UsageError
-from .metrics import drift_per_day, scores, skill, verdict
+from .metrics import conformal_half_width, coverage, drift_per_day, scores, skill, verdict
 from .model import keras
 from .validate import Prices
 from .windows import make_windows, parse_day, price_column, scale, scaler_from_dict, unscale
 
 log = logging.getLogger("stockrnn")
 
+COLUMNS = ("forecast", "lower", "upper", "one_step", "actual")
+INTERVAL_METHOD = "split-conformal on the validation tail's one-step errors, widened by sqrt(step)"
 # What each method is, for tables, JSON and plot legends.
 METHODS = {
     "forecast": "model, recursive from the origin (a real forecast)",
@@ -46,6 +48,7 @@ class Forecast:
     rows: pd.DataFrame  # index: date; columns forecast, one_step, actual (NaN where unknown)
     metrics: dict[str, dict]  # per method (see METHODS); empty when no actual price is known
     history: pd.Series  # prices up to and including the origin, for plots
+    level: float | None = None  # of the interval in rows' lower/upper columns; None: no interval
 
     def to_json(self) -> dict[str, Any]:
         def number(value: float) -> float | None:
@@ -58,9 +61,10 @@ class Forecast:
             "origin": f"{self.origin:%Y-%m-%d}",
             "methods": METHODS,
             "rows": [
-                {"date": f"{day:%Y-%m-%d}", **{k: number(row[k]) for k in ("forecast", "one_step", "actual")}}
+                {"date": f"{day:%Y-%m-%d}", **{k: number(row.get(k)) for k in COLUMNS}}
                 for day, row in self.rows.iterrows()
             ],
+            "interval": {"level": self.level, "method": INTERVAL_METHOD} if self.level else None,
             "metrics": self.metrics,
             "verdict": self.verdicts(),
         }
@@ -114,7 +118,12 @@ def trading_days_after(day: pd.Timestamp, count: int, calendar: str) -> pd.Datet
 
 
 def predict(
-    symbol: str, csv: str | Path | None = None, start: str | None = None, days: int = 21, offline: bool = False
+    symbol: str,
+    csv: str | Path | None = None,
+    start: str | None = None,
+    days: int = 21,
+    offline: bool = False,
+    level: float = 0.8,
 ) -> Forecast:
     """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
 
@@ -125,21 +134,36 @@ def predict(
         raise UsageError(f"--days must be at least 1, not {days}")
     symbol = store.check_symbol(symbol)
     stored = store.load_current(symbol)
-    return forecast(stored, model_prices(symbol, stored.manifest, csv, offline), start, days)
+    return forecast(stored, model_prices(symbol, stored.manifest, csv, offline), start, days, level)
 
 
-def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int) -> Forecast:
+def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = 0.8) -> Forecast:
     """The stored model's forecast on `prices` (see `predict`)."""
     config = TrainConfig.from_dict(stored.manifest["config"])
     model, scaler = load_model(stored), scaler_from_dict(stored.scaler)
     label = (stored.manifest["symbol"], stored.manifest["version"])
-    return forecast_model(model, scaler, config, prices, start, days, label)
+    residuals = stored.manifest.get("abs_residuals")
+    return forecast_model(model, scaler, config, prices, start, days, label, residuals, level)
 
 
 def forecast_model(
-    model: Any, scaler: Any, config: TrainConfig, prices: Prices, start: str | None, days: int, label: tuple[str, str]
+    model: Any,
+    scaler: Any,
+    config: TrainConfig,
+    prices: Prices,
+    start: str | None,
+    days: int,
+    label: tuple[str, str],
+    residuals: list[float] | None = None,
+    level: float = 0.8,
 ) -> Forecast:
-    """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version)."""
+    """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version).
+
+    With the validation tail's absolute one-step errors (`residuals`), the recursive forecast gets a `level`
+    prediction interval: the split-conformal half-width for one step, widened by sqrt(h) for step h, as errors of
+    a near-random-walk price grow with the square root of the horizon."""
+    if not 0 < level < 1:
+        raise UsageError(f"--level must be between 0 and 1, not {level}")
     series = price_column(prices.frame, config.column, prices.source)
     if series.isna().any():
         raise DataError(
@@ -178,8 +202,15 @@ def forecast_model(
         index=pd.DatetimeIndex(dates, name="date"),
     )
     rows.loc[known.index, "actual"] = known.to_numpy()
+    half = conformal_half_width(residuals, level) if residuals else None
+    if half is not None:
+        spread = half * np.sqrt(np.arange(1, days + 1))
+        rows["lower"], rows["upper"] = rows["forecast"] - spread, rows["forecast"] + spread
     train_start = parse_day(config.train_start, "train_start")
     metrics = _metrics(rows.iloc[: len(known)], series.loc[train_start:origin]) if len(known) else {}
+    if metrics and half is not None:
+        scored = rows.iloc[: len(known)]
+        metrics["forecast"]["interval_coverage"] = coverage(scored["actual"], scored["lower"], scored["upper"])
     return Forecast(
         symbol=label[0],
         version=label[1],
@@ -188,6 +219,7 @@ def forecast_model(
         rows=rows,
         metrics=metrics,
         history=series.loc[:origin],
+        level=level if half is not None else None,
     )
 
 

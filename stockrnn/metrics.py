@@ -64,3 +64,18 @@ def verdict(model_rmse: float, baseline_rmse: float, baseline: str, window: str)
     change = 1 - model_rmse / baseline_rmse
     outcome = f"BEAT {baseline} by {change:.0%}" if change > 0 else f"LOST to {baseline}: {-change:.0%} worse"
     return f"verdict: the model {outcome} on {window} (RMSE {model_rmse:.4g} vs {baseline_rmse:.4g})"
+
+
+def conformal_half_width(abs_residuals: list[float] | np.ndarray, level: float) -> float | None:
+    """Split-conformal half-width: the ceil((n + 1) * level)-th smallest absolute out-of-sample residual, so that a
+    new one-step error falls inside +- the half-width with probability >= level (exchangeable errors). None when
+    there are too few residuals for that level."""
+    ordered = np.sort(np.asarray(abs_residuals, "float64"))
+    rank = int(np.ceil((len(ordered) + 1) * level))
+    return float(ordered[rank - 1]) if 1 <= rank <= len(ordered) else None
+
+
+def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    """The share of actual prices inside [lower, upper]."""
+    actual = np.asarray(actual, "float64")
+    return float(np.mean((np.asarray(lower) <= actual) & (actual <= np.asarray(upper))))

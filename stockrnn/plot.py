@@ -38,6 +38,9 @@ def plot(forecast: Forecast, out: Path) -> Path:
             marker=".",
             label="one step ahead, from actual previous prices",
         )
+    if "lower" in rows:
+        ax.fill_between(rows.index, rows["lower"], rows["upper"], color="tab:red", alpha=0.12, lw=0,
+                        label=f"{forecast.level:.0%} prediction interval of the forecast")  # fmt: skip
     # The recursive path starts at the origin's price, so that the line joins the history.
     ax.plot(
         rows.index.insert(0, forecast.origin),
@@ -87,7 +90,8 @@ def predict_and_plot(
     days: int = 21,
     out: Path | None = None,
     offline: bool = False,
+    level: float = 0.8,
 ) -> tuple[Forecast, Path]:
     """`predict`, then `plot` it to `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
-    result = predict(symbol, csv, start, days, offline)
+    result = predict(symbol, csv, start, days, offline, level)
     return result, plot(result, out or default_path(result))

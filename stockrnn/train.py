@@ -121,6 +121,8 @@ def fit(
             "val_loss": [float(v) for v in val_loss],
         },
         "metrics": one_step_report(actual, predicted, previous),
+        # Out-of-sample one-step errors of the validation tail: the calibration set of the prediction intervals.
+        "abs_residuals": sorted(round(float(e), 6) for e in np.abs(predicted - actual)),
         "libraries": {
             "stockrnn": __version__,
             "python": platform.python_version(),

@@ -63,6 +63,9 @@ def test_backtest_json_schema(write_csv):
     assert {"fold", "cutoff", "start", "end", "train_rows", "metrics", "closer_to_yesterday"} <= set(fold)
     assert set(fold["metrics"]) == {"one_step", "persistence", "forecast", "naive", "drift", "always_up"}
     assert set(report["summary"]["one_step"]["rmse"]) == {"median", "q25", "q75"}
+    coverages = [f["metrics"]["forecast"]["interval_coverage"] for f in report["folds"]]
+    assert all(0 <= c <= 1 for c in coverages)
+    assert report["summary"]["forecast"]["interval_coverage"]["median"] == pytest.approx(np.median(coverages))
 
 
 def test_synthetic_control_lecture_setting_shows_real_skill(home):

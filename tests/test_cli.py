@@ -74,7 +74,11 @@ def test_predict_json_schema(sine_model):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [row["date"] for row in data["rows"]][0] == "2017-01-03" and len(data["rows"]) == 5
-    assert all(set(row) == {"date", "forecast", "one_step", "actual"} for row in data["rows"])
+    assert all(set(row) == {"date", "forecast", "lower", "upper", "one_step", "actual"} for row in data["rows"])
+    assert data["interval"]["level"] == 0.8
+    assert all(row["lower"] < row["forecast"] < row["upper"] for row in data["rows"])
+    widths = [row["upper"] - row["lower"] for row in data["rows"]]
+    assert widths[3] == pytest.approx(widths[0] * 2, rel=1e-3)  # sqrt(4) times the one-step width
     assert all(isinstance(row["actual"], float) for row in data["rows"])
     assert {"forecast", "one_step", "persistence", "naive", "drift"} <= set(data["metrics"])
     assert len(data["verdict"]) == 2 and data["verdict"][0].startswith("verdict: the model ")

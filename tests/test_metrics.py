@@ -49,3 +49,15 @@ def test_verdict_says_who_won_and_by_how_much():
     assert verdict(27.07, 9.28, "persistence", "Jan") == (
         "verdict: the model LOST to persistence: 192% worse on Jan (RMSE 27.07 vs 9.28)"
     )
+
+
+def test_conformal_half_width_and_coverage_by_hand():
+    from stockrnn.metrics import conformal_half_width, coverage
+
+    residuals = [0.5, 0.1, 0.4, 0.2, 0.3, 0.9, 0.8, 0.7, 0.6]  # n = 9
+    assert conformal_half_width(residuals, 0.8) == pytest.approx(0.8)  # ceil(10 * 0.8) = 8th smallest
+    assert conformal_half_width(residuals, 0.5) == pytest.approx(0.5)  # 5th smallest
+    assert conformal_half_width(residuals, 0.95) is None  # needs the 10th of 9
+    actual = np.array([1.0, 2.0, 3.0, 4.0])
+    assert coverage(actual, actual - 0.5, actual + 0.5) == 1.0
+    assert coverage(actual, np.array([0.0, 2.5, 2.0, 4.0]), np.array([2.0, 3.0, 3.5, 4.0])) == 0.75
