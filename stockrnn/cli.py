@@ -5,6 +5,7 @@ Errors from the core (`StockRNNError`) become one line on stderr and their exit 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -92,6 +93,12 @@ def _run(job: Callable[[], T]) -> T:
 def _fail(message: str, code: int = 2) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _config(options: dict[str, Any], **extra: Any) -> TrainConfig:
+    """The TrainConfig of a command's options (its locals()), or exit 2 naming what is wrong."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return _run(lambda: TrainConfig(**{k: v for k, v in options.items() if k in names}, **extra))
 
 
 def _print_json(data: Any) -> None:
@@ -241,25 +248,7 @@ def train(
 
     if symbol_arg and symbol and symbol_arg.upper() != symbol.upper():
         _fail(f"two names for one model: {symbol_arg} and --symbol {symbol}; give one")
-    config = _run(
-        lambda: TrainConfig(
-            adjusted=not raw,
-            column=column,
-            train_start=train_start,
-            train_end=train_end,
-            window=window,
-            layers=layers,
-            units=units,
-            dropout=dropout,
-            cell=cell,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            seed=seed,
-            calendar=calendar,
-        )
-    )
+    config = _config(locals(), adjusted=not raw)
     with _Progress(enabled=not as_json) as progress:
         generated = {"noise": noise, "seed": seed} if synthetic else None
         result = _run(lambda: train_source(symbol_arg or symbol, csv, config, progress, offline, generated))
@@ -323,13 +312,7 @@ def backtest(
     from .data import source_prices
     from .store import check_symbol
 
-    config = _run(
-        lambda: TrainConfig(
-            adjusted=not raw, column=column, train_start=train_start, window=window, layers=layers, units=units,
-            dropout=dropout, cell=cell, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-            patience=patience, seed=seed, calendar=calendar,
-        )
-    )  # fmt: skip
+    config = _config(locals(), adjusted=not raw)
     name = _run(lambda: check_symbol(symbol_arg)) if symbol_arg else None
     generated = {"noise": noise, "seed": seed} if synthetic else None
     prices = _run(lambda: source_prices(name, csv, config.column, offline, config.adjusted, generated))
