@@ -285,6 +285,7 @@ def backtest(
     horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = 21,
     step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = 21,
     level: LevelOpt = 0.8,
+    plot_file: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the folds' scores.")] = None,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
     synthetic: SyntheticOpt = False,
@@ -322,9 +323,15 @@ def backtest(
             lambda n, total, day: log.info("fold %d/%d: cut-off %s", n, total, day), level,
         )
     )  # fmt: skip
+    if plot_file is not None:
+        from .plot import plot_backtest
+
+        report["plot"] = str(_run(lambda: plot_backtest(report, plot_file)).resolve())
     if as_json:
         _print_json(report)
         return
+    if plot_file is not None:
+        out.print(f"plot written to {report['plot']}", soft_wrap=True, highlight=False)
     out.print("RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)")
     table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
     for f in report["folds"]:

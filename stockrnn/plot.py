@@ -95,3 +95,36 @@ def predict_and_plot(
     """`predict`, then `plot` it to `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
     result = predict(symbol, csv, start, days, offline, level)
     return result, plot(result, out or default_path(result))
+
+
+def plot_backtest(report: dict, out: Path) -> Path:
+    """A PNG of a backtest: per fold, the one-step skill against persistence and the recursive RMSE against naive."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    folds = report["folds"]
+    labels = [f["cutoff"] for f in folds]
+    figure = Figure(figsize=(11, 6), dpi=110, layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    skills = [f["metrics"]["one_step"]["skill"] or 0.0 for f in folds]
+    top.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
+    top.axhline(0, color="black", lw=0.8)
+    top.set_ylabel("one-step skill\nvs persistence")
+    top.set_title("above 0: the model beat tomorrow = today on the days after that cut-off", fontsize=9)
+    x = range(len(folds))
+    bottom.plot(x, [f["metrics"]["forecast"]["rmse"] for f in folds], "o-", color="tab:red", label="model, recursive")
+    bottom.plot(x, [f["metrics"]["naive"]["rmse"] for f in folds], "s--", color="0.4", label="naive (flat)")
+    bottom.set_ylabel("RMSE over the horizon")
+    bottom.set_xticks(list(x), labels, rotation=30, ha="right")
+    bottom.set_xlabel("cut-off (last training day)")
+    bottom.legend(fontsize=9)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    figure.suptitle(report["verdict"][0].removeprefix("verdict: "), fontsize=9)
+    out = Path(out)
+    try:
+        return atomic_write(out, lambda tmp: figure.savefig(tmp, format="png"))
+    except OSError as exc:
+        raise CannotWriteError(f"cannot write the plot {out}: {exc.strerror or exc}") from None

@@ -54,11 +54,13 @@ def test_too_little_data_says_what_to_change(write_csv):
 def test_backtest_json_schema(write_csv):
     csv = write_csv("s.csv", price_frame(sine_prices(300)))
     args = ["backtest", "--csv", str(csv), "--folds", "2", "--horizon", "5", "--step", "5", "--window", "20",
-            "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0", "--json"]  # fmt: skip
+            "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0", "--json",
+            "--plot", str(csv.parent / "folds.png")]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"folds", "summary", "verdict"} and len(report["folds"]) == 2
+    assert set(report) == {"folds", "summary", "verdict", "plot"} and len(report["folds"]) == 2
+    assert (csv.parent / "folds.png").read_bytes()[:4] == b"\x89PNG" and report["plot"].endswith("folds.png")
     fold = report["folds"][0]
     assert {"fold", "cutoff", "start", "end", "train_rows", "metrics", "closer_to_yesterday"} <= set(fold)
     assert set(fold["metrics"]) == {"one_step", "persistence", "forecast", "naive", "drift", "always_up"}
