@@ -6,6 +6,7 @@ Input: a `Forecast`. Output: a PNG file, written atomically. Uses matplotlib's A
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .errors import CannotWriteError
 from .forecast import Forecast, predict
@@ -16,13 +17,8 @@ HISTORY_DAYS = 120  # trading days of history shown before the origin
 
 def plot(forecast: Forecast, out: Path) -> Path:
     """Draw `forecast` into `out` (PNG) and return the path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     rows, history = forecast.rows, forecast.history.iloc[-HISTORY_DAYS:]
-    figure = Figure(figsize=(11, 5.5), dpi=110, layout="constrained")
+    figure = _figure(11, 5.5)
     ax = figure.add_subplot()
     ax.plot(history.index, history.to_numpy(), color="0.35", lw=1.2, label=f"history ({forecast.column})")
     actual = rows["actual"].dropna()
@@ -68,6 +64,21 @@ def plot(forecast: Forecast, out: Path) -> Path:
             family="monospace",
         )
     figure.autofmt_xdate()
+    return _save(figure, out)
+
+
+def _figure(width: float, height: float) -> Any:
+    """A matplotlib Figure on the Agg backend: drawn to a file, never to a window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def _save(figure: Any, out: Path) -> Path:
+    """Write `figure` as a PNG, atomically; `CannotWriteError` (exit 73) when that is impossible."""
     out = Path(out)
     try:
         return atomic_write(out, lambda tmp: figure.savefig(tmp, format="png"))
@@ -99,14 +110,9 @@ def predict_and_plot(
 
 def plot_backtest(report: dict, out: Path) -> Path:
     """A PNG of a backtest: per fold, the one-step skill against persistence and the recursive RMSE against naive."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     folds = report["folds"]
     labels = [f["cutoff"] for f in folds]
-    figure = Figure(figsize=(11, 6), dpi=110, layout="constrained")
+    figure = _figure(11, 6)
     top, bottom = figure.subplots(2, 1, sharex=True)
     skills = [f["metrics"]["one_step"]["skill"] or 0.0 for f in folds]
     top.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
@@ -123,8 +129,4 @@ def plot_backtest(report: dict, out: Path) -> Path:
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     figure.suptitle(report["verdict"][0].removeprefix("verdict: "), fontsize=9)
-    out = Path(out)
-    try:
-        return atomic_write(out, lambda tmp: figure.savefig(tmp, format="png"))
-    except OSError as exc:
-        raise CannotWriteError(f"cannot write the plot {out}: {exc.strerror or exc}") from None
+    return _save(figure, out)
