@@ -89,7 +89,7 @@ def backtest(
                 "end": f"{rows.index[-1]:%Y-%m-%d}",
                 "train_rows": summary["data"]["train_rows"],
                 "epochs": summary["training"]["epochs_run"],
-                "scaler_max": scaler["data_max"],
+                "scaler": scaler,
                 "metrics": metrics,
                 # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
                 "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),

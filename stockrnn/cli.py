@@ -50,6 +50,9 @@ LayersOpt = Annotated[int, typer.Option(help="Stacked recurrent layers.")]
 UnitsOpt = Annotated[int, typer.Option(help="Units per recurrent layer.")]
 DropoutOpt = Annotated[float, typer.Option(help="Dropout after each recurrent layer.")]
 CellOpt = Annotated[str, typer.Option(help="Recurrent cell: lstm, gru or rnn.")]
+TargetOpt = Annotated[
+    str, typer.Option(help="What the model learns: price (scaled levels, the lecture) or return (daily log returns).")
+]
 EpochsOpt = Annotated[int, typer.Option(help="Most epochs; early stopping usually ends sooner.")]
 BatchOpt = Annotated[int, typer.Option(help="Windows per training step.")]
 RateOpt = Annotated[float, typer.Option(help="Adam's learning rate.")]
@@ -225,6 +228,7 @@ def train(
     synthetic: SyntheticOpt = False,
     noise: NoiseOpt = 0.0,
     column: ColumnOpt = "close",
+    target: TargetOpt = "price",
     train_start: TrainStartOpt = None,
     train_end: Annotated[str | None, typer.Option(help="Last training day (YYYY-MM-DD); default: last day.")] = None,
     window: WindowOpt = 60,
@@ -291,6 +295,7 @@ def backtest(
     synthetic: SyntheticOpt = False,
     noise: NoiseOpt = 0.0,
     column: ColumnOpt = "close",
+    target: TargetOpt = "price",
     train_start: TrainStartOpt = None,
     window: WindowOpt = 60,
     layers: LayersOpt = 4,
@@ -477,6 +482,7 @@ def retrain(
     units: Annotated[int | None, typer.Option(help="Override: units per layer.")] = None,
     dropout: Annotated[float | None, typer.Option(help="Override: dropout.")] = None,
     cell: Annotated[str | None, typer.Option(help="Override: lstm, gru or rnn.")] = None,
+    target: Annotated[str | None, typer.Option(help="Override: price or return.")] = None,
     epochs: Annotated[int | None, typer.Option(help="Override: most epochs.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Override: batch size.")] = None,
     learning_rate: Annotated[float | None, typer.Option(help="Override: learning rate.")] = None,
@@ -497,7 +503,7 @@ def retrain(
 
     logs.setup(log_file)
     overrides = _override(
-        window=window, layers=layers, units=units, dropout=dropout, cell=cell, epochs=epochs,
+        window=window, layers=layers, units=units, dropout=dropout, cell=cell, target=target, epochs=epochs,
         batch_size=batch_size, learning_rate=learning_rate, patience=patience, seed=seed,
     )  # fmt: skip
     entries = _run(lambda: plan(symbols or [], watchlist, every, overrides))

@@ -13,12 +13,14 @@ from typing import Any
 from .errors import UsageError
 
 CELLS = ("lstm", "gru", "rnn")
+TARGETS = ("price", "return")
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     column: str = "close"  # the price column the model learns and predicts
+    target: str = "price"  # price: scaled price levels (the lecture); return: scaled daily log returns
     train_start: str | None = None  # first training day (ISO date); None: the first day of the data
     train_end: str | None = None  # last training day (ISO date); None: the last day of the data
     window: int = 60  # trading days of history in one input window
@@ -40,6 +42,8 @@ class TrainConfig:
         problems = []
         if self.column not in PRICE_COLUMNS:
             problems.append(f"--column must be one of {', '.join(PRICE_COLUMNS)}, not {self.column!r}")
+        if self.target not in TARGETS:
+            problems.append(f"--target must be one of {', '.join(TARGETS)}, not {self.target!r}")
         if self.cell not in CELLS:
             problems.append(f"--cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
         for name in ("window", "layers", "units", "epochs", "batch_size"):
@@ -59,9 +63,14 @@ class TrainConfig:
             raise UsageError("; ".join(problems))
 
     @property
+    def lookback(self) -> int:
+        """Prices one input window needs: `window`, plus the day before the first return for the return target."""
+        return self.window + (self.target == "return")
+
+    @property
     def min_train_rows(self) -> int:
         """Rows the training period needs: one window of history plus enough targets for a validation tail."""
-        return self.window + MIN_TRAIN_TARGETS
+        return self.lookback + MIN_TRAIN_TARGETS
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -69,7 +78,8 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        # Models saved before the return target existed learned prices, whatever today's default is.
+        return cls(**{"target": "price", **{k: v for k, v in data.items() if k in known}})
 
 
 # With fewer targets than this, the validation tail holds one or two days and early stopping is noise.

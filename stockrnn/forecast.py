@@ -23,7 +23,17 @@ from .errors import DataError, UsageError
 from .metrics import conformal_half_width, coverage, drift_per_day, scores, skill, verdict
 from .model import keras
 from .validate import Prices
-from .windows import make_windows, parse_day, price_column, scale, scaler_from_dict, unscale
+from .windows import (
+    make_windows,
+    parse_day,
+    path_to_prices,
+    price_column,
+    scale,
+    scaler_from_dict,
+    target_values,
+    to_prices,
+    unscale,
+)
 
 log = logging.getLogger("stockrnn")
 
@@ -180,9 +190,9 @@ def forecast_model(
                 f"{series.index[-1]:%Y-%m-%d}); leave it out to forecast after the last day"
             )
         position = int(series.index.searchsorted(day))
-    if position < config.window:
+    if position < config.lookback:
         raise DataError(
-            f"{prices.source}: a forecast from {series.index[position - 1]:%Y-%m-%d} needs {config.window} "
+            f"{prices.source}: a forecast from {series.index[position - 1]:%Y-%m-%d} needs {config.lookback} "
             f"trading days of history before it; the data has {position}"
         )
     origin = series.index[position - 1]
@@ -190,15 +200,18 @@ def forecast_model(
     dates = known.index.append(trading_days_after(series.index[-1], days - len(known), config.calendar))
     dates = dates[:days]
 
-    scaled = scale(scaler, series.to_numpy())
+    values = series.to_numpy()
+    scaled = scale(scaler, target_values(values, config.target))
     recursive = _recursive(model, scaled[position - config.window : position], days)
+    path = path_to_prices(config.target, unscale(scaler, recursive), values[position - 1])
     one_step = np.full(days, np.nan)
     if len(known):
         inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
-        one_step[: len(known)] = unscale(scaler, model.predict(inputs[..., None], verbose=0).ravel())
+        predicted = unscale(scaler, model.predict(inputs[..., None], verbose=0).ravel())
+        one_step[: len(known)] = to_prices(config.target, predicted, values[position - 1 : position - 1 + len(known)])
 
     rows = pd.DataFrame(
-        {"forecast": unscale(scaler, recursive), "one_step": one_step, "actual": np.nan},
+        {"forecast": path, "one_step": one_step, "actual": np.nan},
         index=pd.DatetimeIndex(dates, name="date"),
     )
     rows.loc[known.index, "actual"] = known.to_numpy()

@@ -24,7 +24,7 @@ from .data import SYNTHETIC, source_prices
 from .metrics import one_step_report, verdict
 from .model import build, devices, keras
 from .validate import Prices
-from .windows import scaler_to_dict, training_set, unscale
+from .windows import scaler_to_dict, to_prices, training_set, unscale
 
 # progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
 Progress = Callable[[int, int, dict[str, float]], None]
@@ -89,9 +89,10 @@ def fit(
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
 
-    predicted = unscale(data.scaler, model.predict(data.x_val[..., None], verbose=0).ravel())
     actual = data.prices.loc[data.val_dates].to_numpy()
     previous = data.prices.shift(1).loc[data.val_dates].to_numpy()  # yesterday's actual price
+    values = unscale(data.scaler, model.predict(data.x_val[..., None], verbose=0).ravel())
+    predicted = to_prices(config.target, values, previous)
     summary = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": config.to_dict(),

@@ -22,16 +22,22 @@ def test_cutoffs():
         cutoffs(100, 0, 10, 5)
 
 
-def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv):
+@pytest.mark.parametrize("target", ["price", "return"])
+def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv, target):
     rising = 100 + np.arange(400) * 0.5 + np.sin(np.arange(400))  # each fold's maximum is its own last days
+    rising[-40:] += np.linspace(0, 60, 40) ** 1.5  # and returns grow wilder after the first cut-off
     prices = load_csv(write_csv("rise.csv", price_frame(rising)))
-    report = backtest(prices, tiny_config(epochs=1), folds=3, horizon=10, step=20)
+    report = backtest(prices, tiny_config(epochs=1, target=target), folds=3, horizon=10, step=20)
     close = prices.frame["close"]
     for fold in report["folds"]:
         seen = close.loc[: fold["cutoff"]]
         assert fold["start"] > fold["cutoff"] and fold["train_rows"] == len(seen)
-        assert fold["scaler_max"] == pytest.approx(seen.max())  # fitted on rows up to the cut-off, and only those
-    assert len({f["scaler_max"] for f in report["folds"]}) == 3
+        # fitted on rows up to the cut-off, and only those
+        if target == "price":
+            assert fold["scaler"]["data_max"] == pytest.approx(seen.max())
+        else:
+            assert fold["scaler"]["scale"] == pytest.approx(np.diff(np.log(seen.to_numpy())).std())
+    assert len({json.dumps(f["scaler"]) for f in report["folds"]}) == 3
     assert [f["cutoff"] for f in report["folds"]] == [f"{close.index[i - 1]:%Y-%m-%d}" for i in (350, 370, 390)]
 
 
