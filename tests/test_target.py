@@ -1,0 +1,127 @@
+"""The return target: log returns scaled without centring, prices rebuilt from the last actual price, and a model
+that predicts 0 is exactly persistence (one step) and the naive flat forecast (recursive)."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn.cli import app
+from stockrnn.config import TrainConfig
+from stockrnn.errors import DataError, UsageError
+from stockrnn.forecast import forecast_model
+from stockrnn.train import fit
+from stockrnn.validate import load_csv
+from stockrnn.windows import (
+    fit_scaler,
+    path_to_prices,
+    scale,
+    scaler_from_dict,
+    scaler_to_dict,
+    target_values,
+    to_prices,
+    training_set,
+    unscale,
+)
+
+from .conftest import price_frame, sine_prices, tiny_config
+
+
+def test_log_returns_and_prices_rebuilt_by_hand():
+    prices = np.array([100.0, 110.0, 99.0])
+    returns = target_values(prices, "return")
+    assert np.isnan(returns[0]) and returns[1:] == pytest.approx([np.log(1.1), np.log(0.9)])
+    assert target_values(prices, "price").tolist() == prices.tolist()
+    # one step: each prediction starts from the actual price before it
+    assert to_prices("return", [np.log(1.1), 0.0], [100.0, 110.0]) == pytest.approx([110.0, 110.0])
+    # recursive: returns compound on the previous predicted price
+    assert path_to_prices("return", [np.log(1.1), np.log(1.1)], 100.0) == pytest.approx([110.0, 121.0])
+    assert path_to_prices("price", [5.0, 6.0], 100.0).tolist() == [5.0, 6.0]
+
+
+def test_return_scaler_keeps_zero_and_round_trips_through_json():
+    returns = np.array([0.01, -0.02, 0.03, 0.0])
+    scaler = fit_scaler(returns, "return")
+    assert scale(scaler, np.array([0.0])).tolist() == [0.0]  # zero return -> the model's zero
+    assert scale(scaler, returns) == pytest.approx(returns / returns.std(), rel=1e-6)
+    params = json.loads(json.dumps(scaler_to_dict(scaler)))
+    assert params == {"kind": "scale", "scale": pytest.approx(returns.std())}
+    rebuilt = scaler_from_dict(params)
+    assert unscale(rebuilt, scale(scaler, returns)) == pytest.approx(returns, rel=1e-6)
+
+
+def test_return_windows_are_aligned_with_their_days(write_csv):
+    prices = load_csv(write_csv("s.csv", price_frame(sine_prices(200))))
+    config = tiny_config(target="return")
+    data = training_set(prices.frame, config)
+    close = prices.frame["close"]
+    assert len(data.y_train) + len(data.y_val) == 200 - config.window - 1  # the first day has no return
+    day = data.val_dates[0]
+    into_day = np.log(close.loc[day] / close.shift(1).loc[day])
+    assert unscale(data.scaler, data.y_val[:1])[0] == pytest.approx(into_day, rel=1e-5)
+    assert unscale(data.scaler, data.x_val[0, -1:])[0] == pytest.approx(
+        np.log(close.shift(1).loc[day] / close.shift(2).loc[day]), rel=1e-5
+    )
+
+
+class Zero:
+    """A model that always predicts a scaled value of 0."""
+
+    def predict(self, x, verbose=0):
+        return np.zeros((len(x), 1), dtype="float32")
+
+    def predict_on_batch(self, x):
+        return self.predict(x)
+
+
+def test_a_zero_prediction_is_persistence_and_the_naive_forecast(write_csv):
+    prices = load_csv(write_csv("s.csv", price_frame(sine_prices(200))))
+    config = tiny_config(target="return")
+    close = prices.frame["close"]
+    scaler = fit_scaler(target_values(close.to_numpy()[:150], "return")[1:], "return")
+    result = forecast_model(Zero(), scaler, config, prices, f"{close.index[150]:%Y-%m-%d}", 10, ("S", "v1"))
+    assert result.rows["one_step"].to_numpy() == pytest.approx(close.to_numpy()[149:159])  # yesterday's price
+    assert result.rows["forecast"].to_numpy() == pytest.approx(np.full(10, close.iloc[149]))  # flat at the origin
+    m = result.metrics
+    assert m["one_step"]["rmse"] == pytest.approx(m["persistence"]["rmse"]) and m["one_step"]["skill"] == 0
+    assert m["forecast"]["rmse"] == pytest.approx(m["naive"]["rmse"])
+
+
+def test_a_return_forecast_needs_one_more_day_of_history(write_csv):
+    prices = load_csv(write_csv("s.csv", price_frame(sine_prices(200))))
+    config = tiny_config(target="return")
+    scaler = fit_scaler(np.array([0.01, -0.01]), "return")
+    day = prices.frame.index[config.window]  # exactly `window` prices before it: enough for price, not return
+    with pytest.raises(DataError, match=f"needs {config.window + 1} trading days of history"):
+        forecast_model(Zero(), scaler, config, prices, f"{day:%Y-%m-%d}", 5, ("S", "v1"))
+
+
+def test_a_return_model_learns_a_signal_in_the_returns(write_csv):
+    steps = np.arange(600)
+    returns = 0.01 * np.sin(steps * 2 * np.pi / 10)  # a cycle in the daily returns
+    prices = load_csv(write_csv("r.csv", price_frame(100 * np.exp(np.cumsum(returns)))))
+    _, scaler, summary = fit(prices, tiny_config(target="return", epochs=15, learning_rate=0.01, units=16))
+    assert scaler["kind"] == "scale" and summary["config"]["target"] == "return"
+    assert summary["metrics"]["model"]["skill"] > 0.5
+
+
+def test_target_is_checked_and_old_models_are_price_models():
+    with pytest.raises(UsageError, match="--target must be one of price, return, not 'level'"):
+        TrainConfig(target="level")
+    saved_before_targets = {k: v for k, v in TrainConfig(target="return").to_dict().items() if k != "target"}
+    assert TrainConfig.from_dict(saved_before_targets).target == "price"
+
+
+def test_train_and_predict_with_the_return_target(write_csv):
+    csv = write_csv("s.csv", price_frame(sine_prices(200)))
+    options = ["--window", "20", "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0"]
+    result = CliRunner().invoke(app, ["train", "--csv", str(csv), "--symbol", "S", "--target", "return", *options])
+    assert result.exit_code == 0, result.output
+    assert "verdict: the model" in result.output
+    result = CliRunner().invoke(app, ["predict", "S", "--start", "2015-08-03", "--days", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["rows"]
+    assert len(rows) == 5 and all(r["forecast"] > 0 and r["lower"] < r["forecast"] < r["upper"] for r in rows)
+    bad = CliRunner().invoke(app, ["train", "--csv", str(csv), "--target", "level"])
+    assert bad.exit_code == 2 and "--target must be one of price, return" in bad.output
