@@ -28,8 +28,13 @@ SP500 = ROOT / "sample_data" / "sp500.csv"
 PERIOD = {"train_start": "2012-01-01", "train_end": "2016-12-30"}
 EVAL_START, EVAL_DAYS = "2017-01-03", 20
 SEEDS = (1, 2, 3)
-# (a) the lecture, exactly: every training window, fixed 100 epochs, batch 32, Adam at 1e-3, no validation.
-LECTURE = {"recipe": "lecture", "config": {"epochs": 100, "batch_size": 32, "patience": 0}}
+# (a) the lecture, exactly: price levels, 60-day windows, four LSTM(50) with dropout 0.2, every training window,
+# fixed 100 epochs, batch 32, Adam at 1e-3, no validation. Spelled out, so that new defaults cannot change it.
+LECTURE = {
+    "recipe": "lecture",
+    "config": {"target": "price", "window": 60, "layers": 4, "units": 50, "dropout": 0.2, "cell": "lstm",
+               "epochs": 100, "batch_size": 32, "learning_rate": 1e-3, "patience": 0},
+}  # fmt: skip
 DEFAULTS = {"recipe": "stockrnn", "config": {}}  # (b) stockrnn's defaults, whatever TrainConfig says today
 LEVERS = {
     "defaults": {},
@@ -50,21 +55,22 @@ def one_run(spec: dict) -> dict:
     from stockrnn.model import build, keras
     from stockrnn.train import fit, seed_everything
     from stockrnn.validate import load_csv
-    from stockrnn.windows import make_windows, scale, training_set, unscale
+    from stockrnn.windows import make_windows, scale, target_values, to_prices, training_set, unscale
 
     prices = load_csv(SP500)
     config = TrainConfig(**PERIOD, **spec["config"], seed=spec["seed"])
     close = prices.frame["close"]
     start = int(close.index.searchsorted(EVAL_START))
     data = training_set(prices.frame, config)
-    scaled = scale(data.scaler, close.to_numpy())
+    scaled = scale(data.scaler, target_values(close.to_numpy(), config.target))
     inputs, _ = make_windows(scaled[start - config.window : start + EVAL_DAYS], config.window)
     x_eval = np.ascontiguousarray(inputs[..., None], dtype="float32")  # (20, window, 1)
     actual = close.iloc[start : start + EVAL_DAYS].to_numpy()
     previous = close.iloc[start - 1 : start + EVAL_DAYS - 1].to_numpy()
 
     def rmse(model) -> float:
-        predicted = unscale(data.scaler, np.asarray(model.predict_on_batch(x_eval)).ravel())
+        values = unscale(data.scaler, np.asarray(model.predict_on_batch(x_eval)).ravel())
+        predicted = to_prices(config.target, values, previous)
         return float(np.sqrt(np.mean((predicted - actual) ** 2)))
 
     k = keras()
