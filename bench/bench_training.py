@@ -58,7 +58,7 @@ def one_run(spec: dict) -> dict:
     from stockrnn.windows import make_windows, scale, target_values, to_prices, training_set, unscale
 
     prices = load_csv(SP500)
-    config = TrainConfig(**PERIOD, **spec["config"], seed=spec["seed"])
+    config = TrainConfig(**{**PERIOD, **spec["config"]}, seed=spec["seed"])
     close = prices.frame["close"]
     start = int(close.index.searchsorted(EVAL_START))
     data = training_set(prices.frame, config)
@@ -143,9 +143,15 @@ def startup_costs() -> dict:
         )  # fmt: skip
         predict = wall([stockrnn, "predict", "^GSPC", "--start", EVAL_START, "--days", "20"], 3, env=env)
     big = load_big()
+    peak = "import resource, tensorflow; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    tf_memory = subprocess.run([sys.executable, "-c", peak], check=True, capture_output=True, text=True)
+    twenty = run({"recipe": "stockrnn", "config": {"train_start": "1999-01-01", "train_end": "2018-12-31"}, "seed": 1})
     return {
         "help": wall([stockrnn, "--help"], 5),
         "import_tensorflow": wall([sys.executable, "-c", "import tensorflow"], 3),
+        "import_tensorflow_mb": int(tf_memory.stdout.split()[-1]) / 1024,
+        "twenty_years_mb": twenty["peak_mb"],
+        "twenty_years_seconds": twenty["seconds"],
         "predict": predict,
         **big,
     }
@@ -244,6 +250,9 @@ def main() -> None:
           f"({costs['predict'] / costs['import_tensorflow']:.1f}x importing TensorFlow)")  # fmt: skip
     print(f"load + validate + window {costs['load_rows']:,} rows: {costs['load_seconds']:.2f} s; windows are views: "
           f"{costs['windows_view']} (as copies they would take {costs['windows_as_copies_mb']:.0f} MB)")  # fmt: skip
+    print(f"training the defaults on 20 years (1999-2018, seed 1): peak {costs['twenty_years_mb']:.0f} MB in "
+          f"{costs['twenty_years_seconds']:.1f} s; importing TensorFlow alone: "
+          f"{costs['import_tensorflow_mb']:.0f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

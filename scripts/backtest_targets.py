@@ -27,6 +27,7 @@ TARGETS = ("price", "return")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--indices", nargs="+", choices=INDICES, default=list(INDICES))
     parser.add_argument("--archs", nargs="+", choices=ARCHS, default=list(ARCHS))
     parser.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS))
     parser.add_argument("--folds", type=int, default=10)
@@ -38,8 +39,8 @@ def main() -> None:
     from stockrnn.validate import load_csv
 
     reports, lines = [], []
-    for index, path in INDICES.items():
-        prices = load_csv(path)
+    for index in args.indices:
+        prices = load_csv(INDICES[index])
         for arch in args.archs:
             for target in args.targets:
                 config = TrainConfig(train_start="2012-01-01", target=target, **ARCHS[arch])
