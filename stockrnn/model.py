@@ -34,10 +34,13 @@ def keras() -> Any:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
             import keras as k
-            import tensorflow  # noqa: F401
+            import tensorflow as tf
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+    # e.g. "triggered tf.function retracing" when a backtest trains one model per fold: advice for TensorFlow
+    # developers, not for our users; errors still show.
+    tf.get_logger().setLevel("ERROR")
     return k
 
 
