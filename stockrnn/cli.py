@@ -51,6 +51,9 @@ LayersOpt = Annotated[int, typer.Option(help="Stacked recurrent layers.")]
 UnitsOpt = Annotated[int, typer.Option(help="Units per recurrent layer.")]
 DropoutOpt = Annotated[float, typer.Option(help="Dropout after each recurrent layer.")]
 CellOpt = Annotated[str, typer.Option(help="Recurrent cell: lstm, gru or rnn.")]
+MixedOpt = Annotated[
+    bool, typer.Option("--mixed-precision", help="float16 compute in the hidden layers (GPUs with tensor cores).")
+]
 TargetOpt = Annotated[
     str, typer.Option(help="What the model learns: price (scaled levels, the lecture) or return (daily log returns).")
 ]
@@ -243,6 +246,7 @@ def train(
     patience: PatienceOpt = DEFAULT.patience,
     seed: SeedOpt = DEFAULT.seed,
     calendar: CalendarOpt = DEFAULT.calendar,
+    mixed_precision: MixedOpt = DEFAULT.mixed_precision,
     as_json: JsonOpt = False,
 ) -> None:
     """Train a model on a symbol's prices or a price file; store it as the symbol's new current version.
@@ -309,6 +313,7 @@ def backtest(
     patience: PatienceOpt = DEFAULT.patience,
     seed: SeedOpt = DEFAULT.seed,
     calendar: CalendarOpt = DEFAULT.calendar,
+    mixed_precision: MixedOpt = DEFAULT.mixed_precision,
     as_json: JsonOpt = False,
 ) -> None:
     """Walk-forward evaluation: train up to each cut-off, score the days after it, beside the naive baselines.

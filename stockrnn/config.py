@@ -36,6 +36,7 @@ class TrainConfig:
     seed: int = 42  # makes CPU runs repeatable
     calendar: str = "XNYS"  # exchange calendar (exchange_calendars code) for dating forecasts
     jit_compile: bool = False  # compile training steps with XLA
+    mixed_precision: bool = False  # float16 compute in the hidden layers (GPUs with tensor cores)
     adjusted: bool = True  # for symbols: Yahoo prices adjusted for splits and dividends (yfinance auto_adjust)
 
     def __post_init__(self) -> None:

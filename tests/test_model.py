@@ -51,3 +51,16 @@ def test_cudnn_check_can_fail():
 def test_bad_options_are_usage_errors(options, message):
     with pytest.raises(UsageError, match=message):
         TrainConfig(**options)
+
+
+def test_mixed_precision_keeps_cudnn_and_a_float32_output():
+    import numpy as np
+
+    model = build(TrainConfig(layers=2, units=4, window=5, mixed_precision=True))
+    recurrent = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
+    assert [lay.dtype_policy.name for lay in recurrent] == ["mixed_float16", "mixed_float16"]
+    assert all(lay.compute_dtype == "float16" and lay.variable_dtype == "float32" for lay in recurrent)
+    assert model.layers[-1].compute_dtype == "float32" and cudnn_eligible(model)
+    assert model.predict(np.ones((3, 5, 1), "float32"), verbose=0).dtype == np.float32
+    plain = build(TrainConfig(layers=1, units=4, window=5))
+    assert plain.layers[0].compute_dtype == "float32"
