@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from .config import TrainConfig
+from .config import MIN_TRAIN_TARGETS, TrainConfig
 from .errors import DataError, UsageError
 
 
@@ -138,7 +138,7 @@ def training_period(frame: pd.DataFrame, config: TrainConfig, where: str) -> pd.
         span = f"between {prices.index[0]:%Y-%m-%d} and {prices.index[-1]:%Y-%m-%d}" if len(prices) else "in range"
         raise DataError(
             f"{where}: only {len(prices)} rows {span}; a {config.window}-day window needs at least "
-            f"{config.min_train_rows} training rows (window + {config.min_train_rows - config.window} targets)"
+            f"{config.min_train_rows} training rows ({config.lookback} for one window, {MIN_TRAIN_TARGETS} to predict)"
         )
     if prices.isna().any():
         day = prices.index[prices.isna().argmax()]

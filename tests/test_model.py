@@ -17,13 +17,14 @@ def test_stack_follows_config(cell, layer):
     assert model.input_shape == (None, 12, 1) and model.output_shape == (None, 1)
 
 
-def test_lecture_defaults():
+def test_defaults_and_the_lecture_recipe():
     config = TrainConfig()
-    assert (config.window, config.layers, config.units, config.dropout) == (60, 4, 50, 0.2)
-    assert (config.batch_size, config.epochs, config.cell) == (32, 100, "lstm")
-    model = build(config)
-    assert model.loss == "mean_squared_error"
-    assert type(model.optimizer).__name__ == "Adam"
+    assert (config.target, config.window, config.layers, config.units, config.dropout) == ("return", 60, 1, 32, 0.2)
+    assert (config.batch_size, config.epochs, config.patience, config.cell) == (64, 100, 10, "lstm")
+    lecture = build(TrainConfig(target="price", layers=4, units=50, batch_size=32, patience=0))
+    assert [type(lay).__name__ for lay in lecture.layers].count("LSTM") == 4
+    assert lecture.loss == "mean_squared_error"
+    assert type(lecture.optimizer).__name__ == "Adam"
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

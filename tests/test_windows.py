@@ -53,7 +53,7 @@ def frame_of(close: np.ndarray) -> pd.DataFrame:
 
 def test_training_set_split_is_chronological():
     frame = frame_of(sine_prices(200))
-    config = TrainConfig(window=10, train_end=f"{frame.index[149]:%Y-%m-%d}")
+    config = TrainConfig(target="price", window=10, train_end=f"{frame.index[149]:%Y-%m-%d}")
     data = training_set(frame, config)
     assert data.end == frame.index[149]
     n = 150 - 10
@@ -89,7 +89,8 @@ def test_train_start_cuts_the_past_too():
 
 def test_too_few_rows_states_the_minimum(write_csv):
     prices = load_csv(write_csv("short.csv", price_frame(sine_prices(50))))
-    with pytest.raises(DataError, match="only 50 rows .* needs at least 80 training rows") as caught:
+    message = r"only 50 rows .* needs at least 81 training rows \(61 for one window, 20 to predict\)"
+    with pytest.raises(DataError, match=message) as caught:
         training_set(prices.frame, TrainConfig(), prices.source)
     assert "short.csv" in str(caught.value)
 
