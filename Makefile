@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check stockrnn tests scripts bench
 	$(BIN)/python -m pytest
 
-# The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 20 minutes on 2 cores.
+# The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_training.py
 
