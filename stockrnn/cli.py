@@ -382,7 +382,8 @@ def _print_forecast(result: Any) -> None:
     for row in data["rows"]:
         cells = [row["date"], _fmt(row["forecast"])]
         if data["interval"]:
-            cells.append(f"{row['lower']:.0f}..{row['upper']:.0f}")
+            digits = 0 if abs(row["upper"]) >= 1000 else 2  # 2202..2288, but 89.12..89.87
+            cells.append(f"{row['lower']:.{digits}f}..{row['upper']:.{digits}f}")
         cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
         table.add_row(*cells)
     out.print(table)
