@@ -382,7 +382,7 @@ def _print_forecast(result: Any) -> None:
     for row in data["rows"]:
         cells = [row["date"], _fmt(row["forecast"])]
         if data["interval"]:
-            digits = 0 if abs(row["upper"]) >= 1000 else 2  # 2202..2288, but 89.12..89.87
+            digits = 0 if abs(row["upper"]) >= 100 else 1 if abs(row["upper"]) >= 10 else 2  # 2202..2288, 89.4..89.5
             cells.append(f"{row['lower']:.{digits}f}..{row['upper']:.{digits}f}")
         cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
         table.add_row(*cells)
