@@ -103,10 +103,8 @@ def write_csv(tmp_path: Path):
 def tiny_config(**overrides) -> TrainConfig:
     """A model small enough to train in a second or two on the CPU. Price target, so that tests can reason in price
     levels; tests/test_target.py covers the return target and test_lecture.py the defaults."""
-    settings = dict(target="price", window=20, layers=1, units=8, dropout=0.0, epochs=4, batch_size=64, patience=0)
-    settings["seed"] = 7
-    settings.update(overrides)
-    return TrainConfig(**settings)
+    settings = {"target": "price", "window": 20, "layers": 1, "units": 8, "dropout": 0.0, "epochs": 4}
+    return TrainConfig(**{**settings, "batch_size": 64, "patience": 0, "seed": 7, **overrides})
 
 
 @pytest.fixture(scope="session")
