@@ -51,18 +51,22 @@ def one_run(spec: dict) -> dict:
     """Train one recipe with one seed (in this process) and measure it."""
     import numpy as np
 
+    from stockrnn import targets
+    from stockrnn.backend import keras, seed_everything
     from stockrnn.config import TrainConfig
-    from stockrnn.model import build, keras
-    from stockrnn.train import fit, seed_everything
+    from stockrnn.model import build
+    from stockrnn.targets import scale, unscale
+    from stockrnn.train import fit
     from stockrnn.validate import load_csv
-    from stockrnn.windows import make_windows, scale, target_values, to_prices, training_set, unscale
+    from stockrnn.windows import make_windows, training_set
 
     prices = load_csv(SP500)
     config = TrainConfig(**{**PERIOD, **spec["config"]}, seed=spec["seed"])
     close = prices.frame["close"]
     start = int(close.index.searchsorted(EVAL_START))
     data = training_set(prices.frame, config)
-    scaled = scale(data.scaler, target_values(close.to_numpy(), config.target))
+    target = targets.get(config.target)
+    scaled = scale(data.scaler, target.encode(close.to_numpy()))
     inputs, _ = make_windows(scaled[start - config.window : start + EVAL_DAYS], config.window)
     x_eval = np.ascontiguousarray(inputs[..., None], dtype="float32")  # (20, window, 1)
     actual = close.iloc[start : start + EVAL_DAYS].to_numpy()
@@ -70,7 +74,7 @@ def one_run(spec: dict) -> dict:
 
     def rmse(model) -> float:
         values = unscale(data.scaler, np.asarray(model.predict_on_batch(x_eval)).ravel())
-        predicted = to_prices(config.target, values, previous)
+        predicted = target.decode_one_step(values, previous)
         return float(np.sqrt(np.mean((predicted - actual) ** 2)))
 
     k = keras()
@@ -98,9 +102,9 @@ def one_run(spec: dict) -> dict:
         seconds, epochs, windows = time.perf_counter() - began - clock.spent, config.epochs, len(y)
     else:
         began = time.perf_counter()
-        model, _, summary = fit(prices, config, callbacks=(clock,))
+        model, _, manifest = fit(prices, config, callbacks=(clock,))
         seconds = time.perf_counter() - began - clock.spent
-        epochs, windows = summary["training"]["epochs_run"], summary["training"]["train_windows"]
+        epochs, windows = manifest.training.epochs_run, manifest.training.train_windows
     return {
         "seconds": seconds,
         "epochs": epochs,

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .config import TrainConfig
+from . import parallel
+from .config import HORIZON, LEVEL, TrainConfig
 from .errors import DataError, UsageError
 from .forecast import forecast_model
-from .metrics import verdict
+from .metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, verdict
+from .targets import scaler_from_dict
 from .train import fit
 from .validate import Prices
-from .windows import parse_day, price_column, scaler_from_dict
+from .windows import parse_day, price_column
 
 # progress(fold, folds, cutoff): called before each fold is trained.
 Progress = Callable[[int, int, str], None]
-METHODS = ("one_step", "persistence", "forecast", "naive", "drift")
+METHODS = (ONE_STEP, PERSISTENCE, FORECAST, NAIVE, DRIFT)
 
 
 def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
@@ -34,19 +37,31 @@ def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
     return [count - horizon - (folds - 1 - i) * step for i in range(folds)]
 
 
+@dataclass(frozen=True)
+class Fold:
+    """One fold's work: everything it needs as values, so that it can run in another process."""
+
+    number: int
+    prices: Prices
+    config: TrainConfig  # train_end is the fold's cut-off
+    start: int  # position of the first evaluated day in the price column
+    horizon: int
+    level: float
+
+
 def backtest(
     prices: Prices,
     config: TrainConfig,
     folds: int = 10,
-    horizon: int = 21,
-    step: int = 21,
+    horizon: int = HORIZON,
+    step: int = HORIZON,
     progress: Progress | None = None,
-    level: float = 0.8,
+    level: float = LEVEL,
+    jobs: int = 1,
 ) -> dict[str, Any]:
-    """Walk forward over `folds` cut-offs (see the module's docstring); `level` of the prediction intervals, whose
-    empirical coverage each fold reports (metrics.forecast.interval_coverage)."""
-    series = price_column(prices.frame, config.column, prices.source)
-    days = series.index
+    """Walk forward over `folds` cut-offs (see the module's docstring), `jobs` folds at a time; `level` of the
+    prediction intervals, whose empirical coverage each fold reports (metrics.forecast.interval_coverage)."""
+    days = price_column(prices.frame, config.column, prices.source).index
     starts = cutoffs(len(days), folds, horizon, step)
     first_day = parse_day(config.train_start, "--train-start") or days[0]
     first = int(days.searchsorted(first_day))
@@ -57,45 +72,50 @@ def backtest(
             f"{first_day:%Y-%m-%d}; the data has {len(days) - first}: use fewer --folds, a smaller --step or an "
             "earlier --train-start"
         )
-    results = []
-    for number, start in enumerate(starts, start=1):
-        cutoff = days[start - 1]
-        if progress is not None:
-            progress(number, folds, f"{cutoff:%Y-%m-%d}")
-        fold_config = dataclasses.replace(config, train_end=f"{cutoff:%Y-%m-%d}")
-        model, scaler, summary = fit(prices, fold_config)
-        result = forecast_model(
-            model,
-            scaler_from_dict(scaler),
-            fold_config,
-            prices,
-            f"{days[start]:%Y-%m-%d}",
-            horizon,
-            ("", f"fold {number}"),
-            summary["abs_residuals"],
-            level,
+    tasks = [
+        Fold(
+            number, prices, dataclasses.replace(config, train_end=f"{days[start - 1]:%Y-%m-%d}"), start, horizon, level
         )
-        rows = result.rows
-        actual = rows["actual"].to_numpy()
-        previous = np.concatenate([[series.iloc[start - 1]], actual[:-1]])
-        one_step = rows["one_step"].to_numpy()
-        metrics = result.metrics
-        metrics["always_up"] = {"direction_accuracy": float(np.mean(actual > previous))}
-        results.append(
-            {
-                "fold": number,
-                "cutoff": f"{cutoff:%Y-%m-%d}",
-                "start": f"{rows.index[0]:%Y-%m-%d}",
-                "end": f"{rows.index[-1]:%Y-%m-%d}",
-                "train_rows": summary["data"]["train_rows"],
-                "epochs": summary["training"]["epochs_run"],
-                "scaler": scaler,
-                "metrics": metrics,
-                # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
-                "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
-            }
-        )
+        for number, start in enumerate(starts, start=1)
+    ]
+    report = None if progress is None else lambda n, fold: progress(n, folds, fold.config.train_end)
+    results = parallel.run(run_fold, tasks, jobs, before=report)
     return {"folds": results, "summary": summarize(results), "verdict": verdicts(results)}
+
+
+def run_fold(fold: Fold) -> dict[str, Any]:
+    """Train up to the fold's cut-off and score the `horizon` days after it."""
+    series = price_column(fold.prices.frame, fold.config.column, fold.prices.source)
+    model, scaler, manifest = fit(fold.prices, fold.config)
+    result = forecast_model(
+        model,
+        scaler_from_dict(scaler),
+        fold.config,
+        fold.prices,
+        f"{series.index[fold.start]:%Y-%m-%d}",
+        fold.horizon,
+        ("", f"fold {fold.number}"),
+        manifest.abs_residuals,
+        fold.level,
+    )
+    rows = result.rows
+    actual = rows["actual"].to_numpy()
+    previous = np.concatenate([[series.iloc[fold.start - 1]], actual[:-1]])
+    one_step = rows["one_step"].to_numpy()
+    metrics = result.metrics
+    metrics[ALWAYS_UP] = {"direction_accuracy": float(np.mean(actual > previous))}
+    return {
+        "fold": fold.number,
+        "cutoff": fold.config.train_end,
+        "start": f"{rows.index[0]:%Y-%m-%d}",
+        "end": f"{rows.index[-1]:%Y-%m-%d}",
+        "train_rows": manifest.data.train_rows,
+        "epochs": manifest.training.epochs_run,
+        "scaler": scaler,
+        "metrics": metrics,
+        # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
+        "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
+    }
 
 
 def summarize(folds: list[dict]) -> dict[str, Any]:
@@ -109,7 +129,7 @@ def summarize(folds: list[dict]) -> dict[str, Any]:
         return {"median": float(median), "q25": float(q25), "q75": float(q75)}
 
     summary: dict[str, Any] = {}
-    for method in (*METHODS, "always_up"):
+    for method in (*METHODS, ALWAYS_UP):
         names = folds[0]["metrics"][method].keys()
         summary[method] = {name: spread([f["metrics"][method][name] for f in folds]) for name in names}
     summary["closer_to_yesterday"] = spread([f["closer_to_yesterday"] for f in folds])
@@ -121,6 +141,6 @@ def verdicts(folds: list[dict]) -> list[str]:
     median = {m: float(np.median([f["metrics"][m]["rmse"] for f in folds])) for m in METHODS}
     window = f"{len(folds)} folds from {folds[0]['start']} to {folds[-1]['end']} (median RMSE)"
     return [
-        verdict(median["one_step"], median["persistence"], "persistence", f"{window}, one step ahead"),
-        verdict(median["forecast"], median["naive"], "the naive forecast", f"{window}, recursive forecast"),
+        verdict(median[ONE_STEP], median[PERSISTENCE], "persistence", f"{window}, one step ahead"),
+        verdict(median[FORECAST], median[NAIVE], "the naive forecast", f"{window}, recursive forecast"),
     ]

@@ -10,37 +10,51 @@ early stopping on a chronological validation tail. The lecture recipe exactly is
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UsageError
+from .targets import TARGETS
 
 CELLS = ("lstm", "gru", "rnn")
-TARGETS = ("price", "return")
+# The defaults of the commands around training, in one place (the command line shows them in --help):
+HORIZON = 21  # trading days forecast, scored after each backtest cut-off and held out by retrain: about a month
+LEVEL = 0.8  # the coverage of the forecast's prediction interval
+MARGIN = 0.01  # retrain promotes a challenger whose holdout score beats the champion's by more than this fraction
+KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+
+
+def option(default: Any, help: str, cli: bool = True) -> Any:
+    """A config field with its command-line help; `cli=False` keeps it off the command line (watchlists only)."""
+    return field(default=default, metadata={"help": help, "cli": cli})
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    column: str = "close"  # the price column the model learns and predicts
-    target: str = "return"  # return: scaled daily log returns; price: scaled price levels (the lecture)
-    train_start: str | None = None  # first training day (ISO date); None: the first day of the data
-    train_end: str | None = None  # last training day (ISO date); None: the last day of the data
-    window: int = 60  # trading days of history in one input window
-    layers: int = 1  # stacked recurrent layers (the lecture: 4)
-    units: int = 32  # units per recurrent layer (the lecture: 50)
-    dropout: float = 0.2  # dropout after each recurrent layer (not recurrent dropout: that would lose cuDNN)
-    cell: str = "lstm"  # lstm | gru | rnn
-    epochs: int = 100  # upper bound; early stopping usually ends sooner
-    batch_size: int = 64  # (the lecture: 32)
-    learning_rate: float = 1e-3  # Adam's default
-    patience: int = 10  # epochs without a better validation loss before stopping; 0 turns early stopping off
-    val_fraction: float = 0.1  # the chronological tail of the training windows held out for validation
-    seed: int = 42  # makes CPU runs repeatable
-    calendar: str = "XNYS"  # exchange calendar (exchange_calendars code) for dating forecasts
-    jit_compile: bool = False  # compile training steps with XLA
-    mixed_precision: bool = False  # float16 compute in the hidden layers (GPUs with tensor cores)
-    adjusted: bool = True  # for symbols: Yahoo prices adjusted for splits and dividends (yfinance auto_adjust)
+    column: str = option("close", "Price column to learn: close, adj_close, open, high or low.")
+    target: str = option(
+        "return", "What the model learns: price (scaled levels, the lecture) or return (daily log returns)."
+    )
+    train_start: str | None = option(None, "First training day (YYYY-MM-DD); default: first day.")
+    train_end: str | None = option(None, "Last training day (YYYY-MM-DD); default: last day.")
+    window: int = option(60, "Trading days in one input window.")
+    layers: int = option(1, "Stacked recurrent layers (the lecture: 4).")
+    units: int = option(32, "Units per recurrent layer (the lecture: 50).")
+    # Dropout is a layer after each recurrent layer, not recurrent dropout: that would lose the cuDNN kernel.
+    dropout: float = option(0.2, "Dropout after each recurrent layer.")
+    cell: str = option("lstm", "Recurrent cell: lstm, gru or rnn.")
+    epochs: int = option(100, "Most epochs; early stopping usually ends sooner.")
+    batch_size: int = option(64, "Windows per training step (the lecture: 32).")
+    learning_rate: float = option(1e-3, "Adam's learning rate.")
+    patience: int = option(10, "Epochs without a better validation loss before stopping; 0: off.")
+    val_fraction: float = option(0.1, "The chronological tail of the training windows held out for validation.", False)
+    seed: int = option(42, "Random seed: the same seed gives the same model on the CPU.")
+    calendar: str = option("XNYS", "Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")
+    jit_compile: bool = option(False, "Compile training steps with XLA.", False)
+    mixed_precision: bool = option(False, "float16 compute in the hidden layers (GPUs with tensor cores).")
+    # Symbols only: Yahoo prices adjusted for splits and dividends (yfinance auto_adjust); --raw sets it False.
+    adjusted: bool = option(True, "Yahoo prices adjusted for splits and dividends.", False)
 
     def __post_init__(self) -> None:
         problems = []
@@ -68,8 +82,8 @@ class TrainConfig:
 
     @property
     def lookback(self) -> int:
-        """Prices one input window needs: `window`, plus the day before the first return for the return target."""
-        return self.window + (self.target == "return")
+        """Prices one input window needs: `window`, plus the days before its first value that the target needs."""
+        return self.window + TARGETS[self.target].extra_days
 
     @property
     def min_train_rows(self) -> int:

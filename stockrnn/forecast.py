@@ -16,37 +16,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import store
-from .config import TrainConfig
-from .data import model_prices
+from . import backend, store, targets
+from .config import HORIZON, LEVEL, TrainConfig
 from .errors import DataError, UsageError
-from .metrics import conformal_half_width, coverage, drift_per_day, scores, skill, verdict
-from .model import keras
-from .validate import Prices
-from .windows import (
-    make_windows,
-    parse_day,
-    path_to_prices,
-    price_column,
-    scale,
-    scaler_from_dict,
-    target_values,
-    to_prices,
-    unscale,
+from .manifest import Manifest
+from .metrics import (
+    DRIFT,
+    FORECAST,
+    METHODS,
+    NAIVE,
+    ONE_STEP,
+    PERSISTENCE,
+    conformal_half_width,
+    coverage,
+    drift_per_day,
+    scores,
+    skill,
+    verdict,
 )
+from .paths import check_symbol
+from .prices import model_prices
+from .targets import scale, scaler_from_dict, unscale
+from .validate import Prices
+from .windows import make_windows, parse_day, price_column
 
 log = logging.getLogger("stockrnn")
 
 COLUMNS = ("forecast", "lower", "upper", "one_step", "actual")
 INTERVAL_METHOD = "split-conformal on the validation tail's one-step errors, widened by sqrt(step)"
-# What each method is, for tables, JSON and plot legends.
-METHODS = {
-    "forecast": "model, recursive from the origin (a real forecast)",
-    "naive": "last known price held flat (baseline for the forecast)",
-    "drift": "last known price plus the average daily change (baseline)",
-    "one_step": "model, one step ahead from the actual previous prices",
-    "persistence": "tomorrow = today's actual price (baseline for one-step)",
-}
+# The methods a forecast scores, in the order tables show them.
+SCORED = (FORECAST, NAIVE, DRIFT, ONE_STEP, PERSISTENCE)
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Forecast:
             "model_version": self.version,
             "column": self.column,
             "origin": f"{self.origin:%Y-%m-%d}",
-            "methods": METHODS,
+            "methods": {name: METHODS[name] for name in SCORED},
             "rows": [
                 {"date": f"{day:%Y-%m-%d}", **{k: number(row.get(k)) for k in COLUMNS}}
                 for day, row in self.rows.iterrows()
@@ -86,27 +85,24 @@ class Forecast:
         m, days = self.metrics, self.rows["actual"].notna()
         window = f"{self.rows.index[days][0]:%Y-%m-%d}..{self.rows.index[days][-1]:%Y-%m-%d}"
         return [
-            verdict(m["one_step"]["rmse"], m["persistence"]["rmse"], "persistence", f"{window}, one step ahead"),
-            verdict(m["forecast"]["rmse"], m["naive"]["rmse"], "the naive forecast", f"{window}, recursive forecast"),
+            verdict(m[ONE_STEP]["rmse"], m[PERSISTENCE]["rmse"], "persistence", f"{window}, one step ahead"),
+            verdict(m[FORECAST]["rmse"], m[NAIVE]["rmse"], "the naive forecast", f"{window}, recursive forecast"),
         ]
 
 
-def load_model(stored: store.StoredModel) -> Any:
-    """The stored Keras model, or a `DataError` saying to retrain when this Keras cannot read it."""
-    from importlib.metadata import version
-
-    saved = stored.manifest.get("libraries", {}).get("keras", "")
-    if saved.split(".")[0] != version("keras").split(".")[0]:
-        raise DataError(
-            f"{stored.model_path}: saved by Keras {saved or 'unknown'}, this is Keras {version('keras')}; "
-            f"retrain {stored.manifest.get('symbol', 'the symbol')}"
-        )
+def load_model(manifest: Manifest, model: Path | bytes) -> Any:
+    """A stored Keras model (its `.keras` file, or that file's bytes), or a `DataError` saying to retrain when this
+    Keras cannot read it."""
+    saved, running = manifest.keras_version, backend.versions()["keras"]
+    where = model if isinstance(model, Path) else f"{manifest.symbol} {manifest.version}"
+    symbol = manifest.symbol or "the symbol"
+    if saved.split(".")[0] != running.split(".")[0]:
+        raise DataError(f"{where}: saved by Keras {saved or 'unknown'}, this is Keras {running}; retrain {symbol}")
     try:
-        return keras().models.load_model(stored.model_path, compile=False)
+        return backend.load_model(model) if isinstance(model, Path) else backend.model_from_bytes(model)
     except Exception as exc:  # Keras raises many types for a file from another version; all mean "retrain"
         raise DataError(
-            f"{stored.model_path}: cannot be loaded by this Keras ({type(exc).__name__}: {exc}); "
-            f"retrain {stored.manifest.get('symbol', 'the symbol')}"
+            f"{where}: cannot be loaded by this Keras ({type(exc).__name__}: {exc}); retrain {symbol}"
         ) from None
 
 
@@ -131,9 +127,9 @@ def predict(
     symbol: str,
     csv: str | Path | None = None,
     start: str | None = None,
-    days: int = 21,
+    days: int = HORIZON,
     offline: bool = False,
-    level: float = 0.8,
+    level: float = LEVEL,
 ) -> Forecast:
     """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
 
@@ -142,18 +138,16 @@ def predict(
     """
     if days < 1:
         raise UsageError(f"--days must be at least 1, not {days}")
-    symbol = store.check_symbol(symbol)
+    symbol = check_symbol(symbol)
     stored = store.load_current(symbol)
     return forecast(stored, model_prices(symbol, stored.manifest, csv, offline), start, days, level)
 
 
-def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = 0.8) -> Forecast:
+def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL) -> Forecast:
     """The stored model's forecast on `prices` (see `predict`)."""
-    config = TrainConfig.from_dict(stored.manifest["config"])
-    model, scaler = load_model(stored), scaler_from_dict(stored.scaler)
-    label = (stored.manifest["symbol"], stored.manifest["version"])
-    residuals = stored.manifest.get("abs_residuals")
-    return forecast_model(model, scaler, config, prices, start, days, label, residuals, level)
+    m = stored.manifest
+    model, scaler = load_model(m, stored.model_path), scaler_from_dict(stored.scaler)
+    return forecast_model(model, scaler, m.config, prices, start, days, (m.symbol, m.version), m.abs_residuals, level)
 
 
 def forecast_model(
@@ -165,7 +159,7 @@ def forecast_model(
     days: int,
     label: tuple[str, str],
     residuals: list[float] | None = None,
-    level: float = 0.8,
+    level: float = LEVEL,
 ) -> Forecast:
     """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version).
 
@@ -200,15 +194,16 @@ def forecast_model(
     dates = known.index.append(trading_days_after(series.index[-1], days - len(known), config.calendar))
     dates = dates[:days]
 
+    target = targets.get(config.target)
     values = series.to_numpy()
-    scaled = scale(scaler, target_values(values, config.target))
+    scaled = scale(scaler, target.encode(values))
     recursive = _recursive(model, scaled[position - config.window : position], days)
-    path = path_to_prices(config.target, unscale(scaler, recursive), values[position - 1])
+    path = target.decode_path(unscale(scaler, recursive), values[position - 1])
     one_step = np.full(days, np.nan)
     if len(known):
         inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
         predicted = unscale(scaler, model.predict(inputs[..., None], verbose=0).ravel())
-        one_step[: len(known)] = to_prices(config.target, predicted, values[position - 1 : position - 1 + len(known)])
+        one_step[: len(known)] = target.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
 
     rows = pd.DataFrame(
         {"forecast": path, "one_step": one_step, "actual": np.nan},
@@ -223,7 +218,7 @@ def forecast_model(
     metrics = _metrics(rows.iloc[: len(known)], series.loc[train_start:origin]) if len(known) else {}
     if metrics and half is not None:
         scored = rows.iloc[: len(known)]
-        metrics["forecast"]["interval_coverage"] = coverage(scored["actual"], scored["lower"], scored["upper"])
+        metrics[FORECAST]["interval_coverage"] = coverage(scored["actual"], scored["lower"], scored["upper"])
     return Forecast(
         symbol=label[0],
         version=label[1],
@@ -261,13 +256,13 @@ def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
         return scores(actual, values, previous, np.concatenate([[origin_price], values[:-1]]))
 
     result = {
-        "forecast": path(rows["forecast"].to_numpy()),
-        "naive": path(naive),
-        "drift": path(drift),
-        "one_step": scores(actual, rows["one_step"].to_numpy(), previous),
-        "persistence": scores(actual, previous, previous),
+        FORECAST: path(rows["forecast"].to_numpy()),
+        NAIVE: path(naive),
+        DRIFT: path(drift),
+        ONE_STEP: scores(actual, rows["one_step"].to_numpy(), previous),
+        PERSISTENCE: scores(actual, previous, previous),
     }
-    for name, baseline in (("forecast", "naive"), ("drift", "naive"), ("one_step", "persistence")):
+    for name, baseline in ((FORECAST, NAIVE), (DRIFT, NAIVE), (ONE_STEP, PERSISTENCE)):
         result[name]["skill"] = skill(result[name]["rmse"], result[baseline]["rmse"])
-    result["naive"]["skill"] = result["persistence"]["skill"] = 0.0
+    result[NAIVE]["skill"] = result[PERSISTENCE]["skill"] = 0.0
     return result

@@ -1,23 +1,21 @@
-"""Info: what this installation is and what it runs on (versions, folders, the devices TensorFlow sees)."""
+"""Info: what this installation is and what it runs on (versions, folders, the devices the backend sees)."""
 
 from __future__ import annotations
 
 import platform
-from importlib.metadata import version
 
-from . import __version__, store
-from .model import devices
+from . import __version__, backend, store
+from .paths import home
 
 
 def info() -> dict:
-    """Versions, the home folder and its models, and TensorFlow's devices (this imports TensorFlow)."""
-    found = devices()
+    """Versions, the home folder and its models, and the backend's devices (this imports the backend)."""
+    found = backend.devices()
     return {
         "stockrnn": __version__,
         "python": platform.python_version(),
-        "tensorflow": version("tensorflow"),
-        "keras": version("keras"),
-        "home": str(store.home()),
+        **backend.versions(),
+        "home": str(home()),
         "symbols": store.symbols(),
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),

@@ -7,7 +7,18 @@ Output: plain dicts of floats (JSON-ready). MAPE is in percent, direction accura
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error
+
+# One vocabulary for what is scored, in every table, JSON document, manifest and retrain record.
+ONE_STEP, PERSISTENCE = "one_step", "persistence"
+FORECAST, NAIVE, DRIFT, ALWAYS_UP = "forecast", "naive", "drift", "always_up"
+METHODS = {
+    FORECAST: "model, recursive from the origin (a real forecast)",
+    NAIVE: "last known price held flat (baseline for the forecast)",
+    DRIFT: "last known price plus the average daily change (baseline)",
+    ONE_STEP: "model, one step ahead from the actual previous prices",
+    PERSISTENCE: "tomorrow = today's actual price (baseline for one-step)",
+    ALWAYS_UP: "a rise every day (baseline for direction)",
+}
 
 
 def scores(
@@ -20,6 +31,8 @@ def scores(
     array for one-step-ahead predictions, the previous forecast for a recursive path). A method that never
     predicts a move (persistence) has no direction accuracy: None, not a misleading 0.
     """
+    from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error
+
     actual, predicted = np.asarray(actual, "float64"), np.asarray(predicted, "float64")
     base_actual = np.asarray(base_actual, "float64")
     base_predicted = base_actual if base_predicted is None else np.asarray(base_predicted, "float64")
@@ -54,7 +67,7 @@ def one_step_report(actual: np.ndarray, predicted: np.ndarray, previous: np.ndar
     persistence = scores(actual, previous, previous)
     model["skill"] = skill(model["rmse"], persistence["rmse"])
     persistence["skill"] = 0.0
-    return {"model": model, "persistence": persistence}
+    return {ONE_STEP: model, PERSISTENCE: persistence}
 
 
 def verdict(model_rmse: float, baseline_rmse: float, baseline: str, window: str) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .config import HORIZON, LEVEL
 from .errors import CannotWriteError
 from .forecast import Forecast, predict
-from .store import atomic_write, home
+from .metrics import FORECAST, NAIVE, ONE_STEP, PERSISTENCE
+from .paths import atomic_write, home
 
 HISTORY_DAYS = 120  # trading days of history shown before the origin
 
@@ -57,9 +59,9 @@ def plot(forecast: Forecast, out: Path) -> Path:
         # Headline metrics under the title, never over the data.
         m = forecast.metrics
         ax.set_title(
-            f"RMSE: forecast {m['forecast']['rmse']:.2f} vs naive {m['naive']['rmse']:.2f};  one-step "
-            f"{m['one_step']['rmse']:.2f} vs persistence {m['persistence']['rmse']:.2f} "
-            f"(skill {_signed(m['one_step']['skill'])})",
+            f"RMSE: forecast {m[FORECAST]['rmse']:.2f} vs naive {m[NAIVE]['rmse']:.2f};  one-step "
+            f"{m[ONE_STEP]['rmse']:.2f} vs persistence {m[PERSISTENCE]['rmse']:.2f} "
+            f"(skill {_signed(m[ONE_STEP]['skill'])})",
             fontsize=9,
             family="monospace",
         )
@@ -98,10 +100,10 @@ def predict_and_plot(
     symbol: str,
     csv: str | Path | None = None,
     start: str | None = None,
-    days: int = 21,
+    days: int = HORIZON,
     out: Path | None = None,
     offline: bool = False,
-    level: float = 0.8,
+    level: float = LEVEL,
 ) -> tuple[Forecast, Path]:
     """`predict`, then `plot` it to `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
     result = predict(symbol, csv, start, days, offline, level)
@@ -114,14 +116,14 @@ def plot_backtest(report: dict, out: Path) -> Path:
     labels = [f["cutoff"] for f in folds]
     figure = _figure(11, 6)
     top, bottom = figure.subplots(2, 1, sharex=True)
-    skills = [f["metrics"]["one_step"]["skill"] or 0.0 for f in folds]
+    skills = [f["metrics"][ONE_STEP]["skill"] or 0.0 for f in folds]
     top.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
     top.axhline(0, color="black", lw=0.8)
     top.set_ylabel("one-step skill\nvs persistence")
     top.set_title("above 0: the model beat tomorrow = today on the days after that cut-off", fontsize=9)
     x = range(len(folds))
-    bottom.plot(x, [f["metrics"]["forecast"]["rmse"] for f in folds], "o-", color="tab:red", label="model, recursive")
-    bottom.plot(x, [f["metrics"]["naive"]["rmse"] for f in folds], "s--", color="0.4", label="naive (flat)")
+    bottom.plot(x, [f["metrics"][FORECAST]["rmse"] for f in folds], "o-", color="tab:red", label="model, recursive")
+    bottom.plot(x, [f["metrics"][NAIVE]["rmse"] for f in folds], "s--", color="0.4", label="naive (flat)")
     bottom.set_ylabel("RMSE over the horizon")
     bottom.set_xticks(list(x), labels, rotation=30, ha="right")
     bottom.set_xlabel("cut-off (last training day)")

@@ -2,9 +2,14 @@
 
 Input: watchlist entries (a symbol, optionally a CSV file and training options). Output: one `Outcome` per
 symbol, also appended to models/<SYMBOL>/retrains.jsonl. The promotion rule: on the same holdout (the last
-`holdout` trading days of the data, which the challenger never trains on), the challenger's one-step RMSE must
-be below the champion's by more than `margin` (a fraction: 0.01 = 1%). A symbol with no usable champion (none
-yet, or its files fail their checksums or no longer load) takes the challenger.
+`holdout` trading days of the data, which the challenger never trains on), the challenger's one-step score (the
+target's promotion metric: RMSE) must be below the champion's by more than `margin` (a fraction: 0.01 = 1%). A
+symbol with no usable champion (none yet, or its files fail their checksums or no longer load) takes the challenger.
+
+Three steps, so that the training can run anywhere: `prepare` (the caller, under the symbol's lock: read the
+champion and the data) -> `compute` (pure: a `Contest` in, the challenger's model bytes, scaler, manifest and the
+holdout scores out; any process may run it) -> `commit` (the caller again, still under the lock: save, promote,
+prune, record). Only the caller ever writes the home folder.
 """
 
 from __future__ import annotations
@@ -16,24 +21,29 @@ import os
 import shlex
 import time
 import traceback
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import store
-from .config import TrainConfig
-from .data import model_prices, source_prices
+from . import backend, parallel, store, targets
+from .config import HORIZON, KEEP, MARGIN, TrainConfig
 from .errors import DataError, MissingInputError, StockRNNError, UsageError
-from .forecast import forecast
+from .forecast import forecast_model, load_model
+from .manifest import Manifest
+from .metrics import ONE_STEP, PERSISTENCE
+from .paths import check_symbol
+from .prices import model_prices, source_prices
+from .targets import scaler_from_dict
 from .train import fit
+from .validate import Prices
 
 log = logging.getLogger("stockrnn")
 
-HOLDOUT_DAYS = 21  # about a month of trading days
-MARGIN = 0.01
-KEEP = 5
+HOLDOUT_DAYS = HORIZON  # about a month of trading days
 RETRAINS_FILE = "retrains.jsonl"
+CHALLENGER, CHAMPION = "challenger", "champion"
 # Options a watchlist line may set (retrain chooses train_end itself: the day before the holdout).
 OPTIONS = {f.name: f.type for f in dataclasses.fields(TrainConfig) if f.name != "train_end"}
 
@@ -53,7 +63,9 @@ class Outcome:
     exit_code: int = 0
     champion: str | None = None  # the champion after this run
     challenger: str | None = None  # the version this run trained, if any
-    metrics: dict[str, Any] = field(default_factory=dict)  # holdout one-step metrics: challenger, champion, persistence
+    # On the holdout, per contestant (CHALLENGER, CHAMPION): its one-step scores beside persistence, as train reports
+    # its validation tail ({ONE_STEP: ..., PERSISTENCE: ...}); the champion's is None when it could not compete.
+    metrics: dict[str, Any] = field(default_factory=dict)
     holdout: dict[str, Any] = field(default_factory=dict)
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -79,7 +91,7 @@ def read_watchlist(path: str | Path) -> list[Entry]:
         if not words:
             continue
         try:
-            symbol = store.check_symbol(words[0])
+            symbol = check_symbol(words[0])
             csv, options = None, {}
             for word in words[1:]:
                 key, sep, value = word.partition("=")
@@ -105,7 +117,7 @@ def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dic
     if not symbols and watchlist is None and not every:
         raise UsageError("name SYMBOLs to retrain, a --watchlist FILE, or --all")
     entries = read_watchlist(watchlist) if watchlist else []
-    entries += [Entry(store.check_symbol(s)) for s in symbols]
+    entries += [Entry(check_symbol(s)) for s in symbols]
     entries += [Entry(s) for s in (store.symbols() if every else []) if s not in {e.symbol for e in entries}]
     if not entries:
         raise MissingInputError("no symbol to retrain: no model is trained yet")
@@ -131,6 +143,134 @@ def _parse(key: str, value: str) -> Any:
         raise UsageError(f"{key}={value!r} is not a valid value") from None
 
 
+@dataclass(frozen=True)
+class Contest:
+    """One symbol's retraining as values: what `compute` needs, wherever it runs."""
+
+    symbol: str
+    prices: Prices
+    config: TrainConfig  # train_end is the day before the holdout
+    holdout_start: str  # ISO date of the first holdout day
+    holdout: int  # trading days
+    champion: Champion | None  # None: no usable champion (see `problem`)
+    problem: str | None = None  # why the champion cannot compete
+
+
+@dataclass(frozen=True)
+class Champion:
+    model: bytes  # the .keras file
+    scaler: dict
+    manifest: Manifest
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What `compute` returns: the challenger, ready to store, and the holdout scores of both contestants."""
+
+    model: bytes
+    scaler: dict
+    manifest: Manifest
+    metrics: dict[str, Any]  # see Outcome.metrics
+    problem: str | None  # why the champion could not compete, if it could not
+    seconds: float
+
+
+def check_options(keep: int, holdout: int, margin: float) -> None:
+    if holdout < 1 or keep < 1 or not 0 <= margin < 1:
+        raise UsageError(f"--holdout ({holdout}) and --keep ({keep}) must be at least 1, --margin ({margin}) in [0, 1)")
+
+
+def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offline: bool = False) -> Contest | Outcome:
+    """The caller's first step, under the symbol's lock: the champion, the config and the data; an `Outcome` at once
+    when there is nothing to train. Raises `StockRNNError` on failure."""
+    symbol = check_symbol(entry.symbol)
+    champion, manifest, problem = _champion(symbol)
+    base = manifest.config if manifest else TrainConfig()
+    try:
+        config = dataclasses.replace(base, **entry.options)
+    except TypeError as exc:
+        raise UsageError(f"{symbol}: {exc}") from None
+    if manifest is not None:
+        prices = model_prices(symbol, manifest, entry.csv, offline)
+    else:
+        prices = source_prices(symbol, entry.csv, config.column, offline, config.adjusted)
+
+    if manifest is not None and not force and prices.sha256 == manifest.data.sha256:
+        return Outcome(symbol, "up to date", f"no new data since {manifest.data.last_day}", champion=manifest.version)
+
+    days = prices.frame.index
+    if len(days) < config.min_train_rows + holdout:
+        raise DataError(
+            f"{prices.source}: {len(days)} rows; retraining needs {config.min_train_rows} for training "
+            f"and {holdout} more for the holdout"
+        )
+    return Contest(
+        symbol=symbol,
+        prices=prices,
+        config=dataclasses.replace(config, train_end=f"{days[-holdout - 1]:%Y-%m-%d}"),
+        holdout_start=f"{days[-holdout]:%Y-%m-%d}",
+        holdout=holdout,
+        champion=None if champion is None else Champion(champion.model_path.read_bytes(), champion.scaler, manifest),
+        problem=problem,
+    )
+
+
+def compute(contest: Contest) -> Computed:
+    """Train the challenger and score both contestants on the holdout, one step ahead. Pure: no file of the home
+    folder is read or written, so any process may run it. Raises `StockRNNError` on failure."""
+    started = time.perf_counter()
+    log.info("%s: training a challenger up to %s", contest.symbol, contest.config.train_end)
+    model, scaler, manifest = fit(contest.prices, contest.config)
+    metrics: dict[str, Any] = {CHALLENGER: _holdout_scores(contest, model, scaler, manifest.config), CHAMPION: None}
+    problem = contest.problem
+    if contest.champion is not None:
+        champion = contest.champion
+        try:
+            loaded = load_model(champion.manifest, champion.model)
+            metrics[CHAMPION] = _holdout_scores(contest, loaded, champion.scaler, champion.manifest.config)
+        except StockRNNError as exc:  # e.g. saved by an incompatible Keras: it cannot compete
+            problem = str(exc)
+    model_bytes = backend.model_to_bytes(model)
+    return Computed(model_bytes, scaler, manifest, metrics, problem, round(time.perf_counter() - started, 1))
+
+
+def _holdout_scores(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> dict[str, dict]:
+    scored = forecast_model(
+        model, scaler_from_dict(scaler), config, contest.prices, contest.holdout_start, contest.holdout, ("", "")
+    ).metrics
+    return {ONE_STEP: scored[ONE_STEP], PERSISTENCE: scored[PERSISTENCE]}
+
+
+def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float = MARGIN) -> Outcome:
+    """The caller's last step, under the symbol's lock: store the challenger, promote it if it won, prune."""
+    symbol = contest.symbol
+    started = time.perf_counter()
+    folder = store.save_version(symbol, computed.model, computed.scaler, computed.manifest, promote=False)
+    metric = targets.get(contest.config.target).promotion_metric
+    champion = computed.metrics[CHAMPION]
+    promote, reason = decide(
+        computed.metrics[CHALLENGER][ONE_STEP][metric],
+        None if champion is None else champion[ONE_STEP],
+        margin,
+        computed.problem,
+        metric,
+    )
+    if promote:
+        store.promote_version(symbol, folder.name, reason)
+    days = contest.prices.frame.index
+    return Outcome(
+        symbol=symbol,
+        status="promoted" if promote else "kept champion",
+        message=reason,
+        champion=store.champion(symbol),
+        challenger=folder.name,
+        metrics=computed.metrics,
+        holdout={"start": contest.holdout_start, "end": f"{days[-1]:%Y-%m-%d}", "days": contest.holdout},
+        pruned=store.prune(symbol, keep),
+        seconds=round(computed.seconds + time.perf_counter() - started, 1),
+    )
+
+
 def retrain(
     entry: Entry,
     force: bool = False,
@@ -139,76 +279,30 @@ def retrain(
     margin: float = MARGIN,
     offline: bool = False,
 ) -> Outcome:
-    """Retrain one symbol under its lock (see the module's docstring); raises `StockRNNError` on failure."""
-    symbol = store.check_symbol(entry.symbol)
-    if holdout < 1 or keep < 1 or not 0 <= margin < 1:
-        raise UsageError(f"--holdout ({holdout}) and --keep ({keep}) must be at least 1, --margin ({margin}) in [0, 1)")
-    started = time.perf_counter()
+    """Retrain one symbol in this process, under its lock (see the module's docstring); raises `StockRNNError` on
+    failure, `TemporaryError` at once when another run holds the lock."""
+    check_options(keep, holdout, margin)
+    symbol = check_symbol(entry.symbol)
     with store.lock(symbol):
-        champion, manifest, problem = _champion(symbol)
-        base = TrainConfig.from_dict(manifest["config"]) if manifest else TrainConfig()
-        try:
-            config = dataclasses.replace(base, **entry.options)
-        except TypeError as exc:
-            raise UsageError(f"{symbol}: {exc}") from None
-        if manifest is not None:
-            prices = model_prices(symbol, manifest, entry.csv, offline)
-        else:
-            prices = source_prices(symbol, entry.csv, config.column, offline, config.adjusted)
-
-        if manifest is not None and not force and prices.sha256 == manifest["data"]["sha256"]:
-            message = f"no new data since {manifest['data']['last_day']}"
-            return Outcome(symbol, "up to date", message, champion=manifest["version"])
-
-        days = prices.frame.index
-        if len(days) < config.min_train_rows + holdout:
-            raise DataError(
-                f"{prices.source}: {len(days)} rows; retraining needs {config.min_train_rows} for training "
-                f"and {holdout} more for the holdout"
-            )
-        holdout_start = days[-holdout]
-        config = dataclasses.replace(config, train_end=f"{days[-holdout - 1]:%Y-%m-%d}")
-        log.info("%s: training a challenger up to %s", symbol, config.train_end)
-        model, scaler, summary = fit(prices, config)
-        folder = store.save_version(symbol, model, scaler, summary, promote=False)
-        challenger = store.load_version(symbol, folder.name)
-
-        start = f"{holdout_start:%Y-%m-%d}"
-        scored = forecast(challenger, prices, start, holdout).metrics
-        metrics = {"challenger": scored["one_step"], "persistence": scored["persistence"], "champion": None}
-        if champion is not None:
-            try:
-                metrics["champion"] = forecast(champion, prices, start, holdout).metrics["one_step"]
-            except StockRNNError as exc:  # e.g. saved by an incompatible Keras: it cannot compete
-                problem = str(exc)
-        promote, reason = decide(metrics["challenger"]["rmse"], metrics["champion"], margin, problem)
-        if promote:
-            store.promote_version(symbol, folder.name, reason)
-        outcome = Outcome(
-            symbol=symbol,
-            status="promoted" if promote else "kept champion",
-            message=reason,
-            champion=store.champion(symbol),
-            challenger=folder.name,
-            metrics=metrics,
-            holdout={"start": start, "end": f"{days[-1]:%Y-%m-%d}", "days": holdout},
-            pruned=store.prune(symbol, keep),
-            seconds=round(time.perf_counter() - started, 1),
-        )
-        return outcome
+        contest = prepare(entry, force, holdout, offline)
+        if isinstance(contest, Outcome):
+            return contest
+        return commit(contest, compute(contest), keep, margin)
 
 
-def decide(challenger_rmse: float, champion: dict | None, margin: float, problem: str | None) -> tuple[bool, str]:
-    """The promotion rule: (promote?, the reason in words)."""
+def decide(
+    challenger: float, champion: dict | None, margin: float, problem: str | None, metric: str = "rmse"
+) -> tuple[bool, str]:
+    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words). `champion`: its scores."""
     if champion is None:
         return True, f"no usable champion ({problem})" if problem else "first model"
-    bar = champion["rmse"] * (1 - margin)
-    if challenger_rmse < bar:
-        return True, f"challenger RMSE {challenger_rmse:.4g} < champion {champion['rmse']:.4g} - {margin:.0%}"
-    return False, f"challenger RMSE {challenger_rmse:.4g} does not beat champion {champion['rmse']:.4g} by {margin:.0%}"
+    best, name = champion[metric], metric.upper()
+    if challenger < best * (1 - margin):
+        return True, f"challenger {name} {challenger:.4g} < champion {best:.4g} - {margin:.0%}"
+    return False, f"challenger {name} {challenger:.4g} does not beat champion {best:.4g} by {margin:.0%}"
 
 
-def _champion(symbol: str) -> tuple[store.StoredModel | None, dict | None, str | None]:
+def _champion(symbol: str) -> tuple[store.StoredModel | None, Manifest | None, str | None]:
     """(the champion, its manifest, None), or (None, its manifest if readable, why it cannot be used): a champion
     whose files fail their checksums cannot compete, but its config and data source still guide the challenger."""
     try:
@@ -235,43 +329,72 @@ def record(outcome: Outcome) -> None:
         log.error("%s: cannot record the retrain attempt in %s: %s", outcome.symbol, folder, exc)
 
 
-def run_entry(entry: Entry, **options: Any) -> Outcome:
-    """`retrain`, with every failure turned into a failed `Outcome`, and every attempt recorded: one symbol's
-    failure never stops the others."""
+def _failed(symbol: str, exc: Exception) -> Outcome:
+    """A failure as an `Outcome`: one symbol's failure never stops the others."""
+    if isinstance(exc, StockRNNError):
+        return Outcome(symbol, "failed", str(exc), exit_code=exc.exit_code)
+    # A bug must not cost the rest of the watchlist its night.
+    log.error("%s: unexpected %s\n%s", symbol, type(exc).__name__, "".join(traceback.format_exception(exc)))
+    return Outcome(symbol, "failed", f"unexpected {type(exc).__name__}: {exc}", exit_code=70)
+
+
+def compute_or_fail(contest: Contest) -> Computed | Outcome:
+    """`compute`, with a failure returned as an `Outcome` instead of raised (what a worker sends back)."""
     try:
-        outcome = retrain(entry, **options)
-    except StockRNNError as exc:
-        outcome = Outcome(entry.symbol, "failed", str(exc), exit_code=exc.exit_code)
-    except Exception as exc:  # a bug must not cost the rest of the watchlist its night
-        log.error("%s: unexpected %s\n%s", entry.symbol, type(exc).__name__, traceback.format_exc())
-        outcome = Outcome(entry.symbol, "failed", f"unexpected {type(exc).__name__}: {exc}", exit_code=70)
-    if outcome.exit_code != 75:  # a locked symbol belongs to another run, which records its own attempt
-        record(outcome)
-    return outcome
+        return compute(contest)
+    except Exception as exc:
+        return _failed(contest.symbol, exc)
 
 
-def _worker(entry: Entry, threads: int, log_file: str | None, home: str, options: dict) -> Outcome:
-    from . import logs
-    from .model import limit_threads
+def retrain_all(
+    entries: list[Entry],
+    jobs: int,
+    log_file: Path | None = None,
+    force: bool = False,
+    keep: int = KEEP,
+    holdout: int = HOLDOUT_DAYS,
+    margin: float = MARGIN,
+    offline: bool = False,
+) -> list[Outcome]:
+    """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time (`parallel`),
+    then commit each here; every attempt is recorded. Results in the entries' order."""
+    outcomes: list[Outcome | None] = [None] * len(entries)
+    contests: list[tuple[int, Contest, ExitStack]] = []
 
-    os.environ["STOCKRNN_HOME"] = home  # joblib reuses worker processes: never trust their inherited setting
-    logs.setup(Path(log_file) if log_file else None)
-    limit_threads(threads)
-    return run_entry(entry, **options)
+    def finish(number: int, outcome: Outcome) -> None:
+        outcomes[number] = outcome
+        if outcome.exit_code != 75:  # a locked symbol belongs to another run, which records its own attempt
+            record(outcome)
 
-
-def retrain_all(entries: list[Entry], jobs: int, log_file: Path | None = None, **options: Any) -> list[Outcome]:
-    """Retrain every entry, `jobs` at a time in separate processes (joblib); results in the entries' order."""
-    jobs = max(1, min(jobs, len(entries)))
-    if jobs == 1:
-        return [run_entry(entry, **options) for entry in entries]
-    from joblib import Parallel, delayed
-
-    threads = max(1, (os.cpu_count() or 1) // jobs)  # share the cores instead of oversubscribing them
-    return Parallel(n_jobs=jobs)(
-        delayed(_worker)(entry, threads, str(log_file) if log_file else None, str(store.home()), options)
-        for entry in entries
-    )
+    try:
+        for number, entry in enumerate(entries):
+            held = ExitStack()
+            try:
+                check_options(keep, holdout, margin)
+                held.enter_context(store.lock(check_symbol(entry.symbol)))
+                prepared = prepare(entry, force, holdout, offline)
+            except Exception as exc:
+                held.close()
+                finish(number, _failed(entry.symbol, exc))
+                continue
+            if isinstance(prepared, Outcome):
+                held.close()
+                finish(number, prepared)
+            else:
+                contests.append((number, prepared, held))
+        results = parallel.run(compute_or_fail, [c for _, c, _ in contests], jobs, str(log_file) if log_file else None)
+        for (number, contest, held), result in zip(contests, results, strict=True):
+            with held:
+                if isinstance(result, Computed):
+                    try:
+                        result = commit(contest, result, keep, margin)
+                    except Exception as exc:
+                        result = _failed(contest.symbol, exc)
+                finish(number, result)
+    finally:
+        for _, _, held in contests:
+            held.close()  # a second close does nothing
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def exit_code(outcomes: list[Outcome]) -> int:

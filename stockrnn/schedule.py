@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import MissingInputError, UsageError
-from .store import home
+from .paths import home
 
 WEEKDAYS = {-1: "0-4", 0: "1-5", 1: "2-6"}  # Monday-Friday on the exchange, as days of the machine's week
 

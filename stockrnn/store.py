@@ -11,92 +11,28 @@ A version is built in a temporary folder, synced, and renamed into place; only t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import CannotWriteError, DataError, MissingInputError, TemporaryError, UsageError
+from .errors import CannotWriteError, DataError, MissingInputError, TemporaryError
+from .manifest import Manifest
+from .paths import atomic_write_text, check_symbol, fsync_dir, fsync_file, home, sha256_file
 
-SYMBOL = re.compile(r"^[A-Z0-9.\-^=]{1,20}\Z")  # Yahoo's alphabet: ^GSPC, BRK-B, EURUSD=X, 7203.T
 MODEL_FILE, SCALER_FILE, MANIFEST_FILE, CURRENT_FILE = "model.keras", "scaler.json", "manifest.json", "current"
 CHAMPIONS_FILE, LOCK_FILE = "champions.json", ".lock"
 
 
-def home() -> Path:
-    """The folder that holds everything stockrnn writes."""
-    if os.environ.get("STOCKRNN_HOME"):
-        return Path(os.environ["STOCKRNN_HOME"]).expanduser().resolve()
-    import platformdirs
-
-    return platformdirs.user_data_path("stockrnn").resolve()
-
-
-def check_symbol(text: str) -> str:
-    """The canonical (upper-case) form of a symbol, or a `UsageError`. Called before any I/O: a symbol becomes
-    a folder name and a database key, so only Yahoo's ASCII alphabet passes, never a path or a look-alike."""
-    symbol = text  # never stripped: whitespace in a symbol is refused, not guessed away
-    # isascii first: str.upper() maps some non-ASCII letters into ASCII ("ß" -> "SS", "ı" -> "I").
-    if not symbol.isascii() or not SYMBOL.match(symbol.upper()) or ".." in symbol or symbol[0] in ".-":
-        raise UsageError(
-            f"{text!r} is not a valid symbol: use 1-20 letters, digits and . - ^ = (e.g. ^GSPC, BRK-B, 7203.T)"
-        )
-    return symbol.upper()
-
-
-def symbol_from_path(path: str | Path) -> str:
-    """A default symbol from a file name: sample_data/sp500.csv -> SP500."""
-    name = re.sub(r"[^A-Za-z0-9.\-^=]", "-", Path(path).stem)
-    return check_symbol(re.sub(r"\.{2,}", ".", name)[:20].strip(".-") or "DATA")
-
-
 def models_dir(symbol: str) -> Path:
     return home() / "models" / check_symbol(symbol)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp)` on a temporary file beside `path`, fsync it, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _json(data: Any) -> str:
@@ -109,11 +45,11 @@ def _versions(folder: Path) -> list[int]:
     return sorted(int(p.name[1:]) for p in folder.iterdir() if re.fullmatch(r"v\d+", p.name) and p.is_dir())
 
 
-def save_version(symbol: str, model: Any, scaler: dict, manifest: dict, promote: bool = True) -> Path:
+def save_version(symbol: str, model: bytes, scaler: dict, manifest: Manifest, promote: bool = True) -> Path:
     """Write a new version of `symbol`'s model (and make it the champion if `promote`); return its folder.
 
-    `model` is anything with `.save(path)` (a Keras model). Nothing is visible until every file is complete.
-    Call it holding the symbol's `lock`.
+    `model` is the bytes of a `.keras` file (`backend.model_to_bytes`): what a worker process returns. Nothing is
+    visible until every file is complete. Call it holding the symbol's `lock`.
     """
     folder = models_dir(symbol)
     try:
@@ -122,21 +58,19 @@ def save_version(symbol: str, model: Any, scaler: dict, manifest: dict, promote:
             shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
         try:
-            model.save(tmp / MODEL_FILE)
+            (tmp / MODEL_FILE).write_bytes(model)
             (tmp / SCALER_FILE).write_text(_json(scaler), encoding="utf-8")
             files = {name: sha256_file(tmp / name) for name in (MODEL_FILE, SCALER_FILE)}
             for name in files:
-                with open(tmp / name, "rb+") as handle:
-                    os.fsync(handle.fileno())
+                fsync_file(tmp / name)
             version = (_versions(folder) or [0])[-1] + 1
-            full = {**manifest, "symbol": symbol, "version": f"v{version}", "files": files}
-            (tmp / MANIFEST_FILE).write_text(_json(full), encoding="utf-8")
-            with open(tmp / MANIFEST_FILE, "rb+") as handle:
-                os.fsync(handle.fileno())
-            _fsync_dir(tmp)
+            full = replace(manifest, symbol=symbol, version=f"v{version}", files=files)
+            (tmp / MANIFEST_FILE).write_text(_json(full.to_dict()), encoding="utf-8")
+            fsync_file(tmp / MANIFEST_FILE)
+            fsync_dir(tmp)
             final = folder / f"v{version}"
             os.rename(tmp, final)  # fails rather than overwrite if another run took this number
-            _fsync_dir(folder)
+            fsync_dir(folder)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -204,7 +138,7 @@ def versions(symbol: str) -> list[dict]:
     for number in _versions(folder):
         path = folder / f"v{number}" / MANIFEST_FILE
         if path.is_file():
-            manifest = json.loads(path.read_text(encoding="utf-8"))
+            manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
             found.append({"version": f"v{number}", "champion": f"v{number}" == current, "manifest": manifest})
     return found
 
@@ -253,7 +187,7 @@ def lock(symbol: str) -> Iterator[None]:
 @dataclass(frozen=True)
 class StoredModel:
     folder: Path  # models/<SYMBOL>/v<N>
-    manifest: dict
+    manifest: Manifest
     scaler: dict
 
     @property
@@ -272,11 +206,12 @@ def load_current(symbol: str) -> StoredModel:
     return load_version(symbol, current)
 
 
-def read_manifest(symbol: str, name: str) -> dict | None:
-    """A version's manifest as written, without checking its files; None when unreadable."""
+def read_manifest(symbol: str, name: str) -> Manifest | None:
+    """A version's manifest, without checking its files; None when unreadable."""
+    path = models_dir(symbol) / name / MANIFEST_FILE
     try:
-        return json.loads((models_dir(symbol) / name / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
+    except (OSError, ValueError, DataError):
         return None
 
 
@@ -284,8 +219,8 @@ def load_version(symbol: str, name: str) -> StoredModel:
     """One version of the symbol's model, its files checked against the manifest's checksums."""
     version = models_dir(symbol) / name
     try:
-        manifest = json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8"))
-        for name, digest in manifest["files"].items():
+        manifest = Manifest.from_dict(json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8")), str(version))
+        for name, digest in manifest.files.items():
             if sha256_file(version / name) != digest:
                 raise DataError(f"{version / name}: does not match its checksum in the manifest; retrain {symbol}")
         scaler = json.loads((version / SCALER_FILE).read_text(encoding="utf-8"))

@@ -6,7 +6,6 @@ its manifest and the validation metrics of the model beside persistence).
 
 from __future__ import annotations
 
-import json
 import platform
 import time
 from collections.abc import Callable
@@ -18,13 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, store
+from . import __version__, backend, store, targets
 from .config import TrainConfig
-from .data import SYNTHETIC, source_prices
-from .metrics import one_step_report, verdict
-from .model import build, devices, keras
+from .manifest import DataInfo, Manifest, TrainingInfo
+from .metrics import ONE_STEP, PERSISTENCE, verdict
+from .model import build
+from .paths import check_symbol, symbol_from_path
+from .prices import SYNTHETIC, source_prices
+from .targets import scaler_to_dict, unscale
 from .validate import Prices
-from .windows import scaler_to_dict, to_prices, training_set, unscale
+from .windows import training_set
 
 # progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
 Progress = Callable[[int, int, dict[str, float]], None]
@@ -34,37 +36,29 @@ Progress = Callable[[int, int, dict[str, float]], None]
 class TrainResult:
     symbol: str
     folder: Path  # models/<SYMBOL>/v<N>
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def metrics(self) -> dict[str, dict]:
-        return self.manifest["metrics"]
+        return self.manifest.metrics
 
     @property
     def verdict(self) -> str:
-        t = self.manifest["training"]
-        window = f"its validation tail {t['val_start']}..{t['val_end']}, one step ahead"
-        return verdict(self.metrics["model"]["rmse"], self.metrics["persistence"]["rmse"], "persistence", window)
-
-
-def seed_everything(seed: int) -> None:
-    """Same seed, same model on the CPU: seeds Python, NumPy and TensorFlow, and asks for deterministic ops."""
-    k = keras()
-    import tensorflow as tf
-
-    k.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+        t = self.manifest.training
+        window = f"its validation tail {t.val_start}..{t.val_end}, one step ahead"
+        return verdict(self.metrics[ONE_STEP]["rmse"], self.metrics[PERSISTENCE]["rmse"], "persistence", window)
 
 
 def fit(
     prices: Prices, config: TrainConfig, progress: Progress | None = None, callbacks: tuple = ()
-) -> tuple[Any, dict, dict[str, Any]]:
-    """Train a model on `prices` (no I/O): the model, its scaler's parameters, and the manifest's summary
-    (config, data, training history, validation metrics, library versions). `callbacks`: extra Keras callbacks
-    (the benchmark's per-epoch clock)."""
+) -> tuple[Any, dict, Manifest]:
+    """Train a model on `prices` (no I/O): the Keras model, its scaler's parameters, and its manifest (config,
+    data, training history, validation metrics, library versions; symbol and version are the registry's).
+    `callbacks`: extra Keras callbacks (the benchmark's per-epoch clock)."""
     data = training_set(prices.frame, config, prices.source)
-    k = keras()
-    seed_everything(config.seed)
+    target = targets.get(config.target)
+    k = backend.keras()
+    backend.seed_everything(config.seed)
     model = build(config)
 
     class Report(k.callbacks.Callback):
@@ -92,55 +86,56 @@ def fit(
     actual = data.prices.loc[data.val_dates].to_numpy()
     previous = data.prices.shift(1).loc[data.val_dates].to_numpy()  # yesterday's actual price
     values = unscale(data.scaler, model.predict(data.x_val[..., None], verbose=0).ravel())
-    predicted = to_prices(config.target, values, previous)
-    summary = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": config.to_dict(),
-        "data": {
-            "source": prices.source,
-            "kind": prices.kind,
-            "sha256": prices.sha256,
-            "first_day": f"{prices.frame.index[0]:%Y-%m-%d}",
-            "last_day": f"{prices.frame.index[-1]:%Y-%m-%d}",
-            "train_start": f"{data.start:%Y-%m-%d}",
-            "train_end": f"{data.end:%Y-%m-%d}",
-            "train_rows": len(data.prices),
-            "repairs": prices.repairs,
-            **({"synthetic": prices.params} if prices.params else {}),
-        },
-        "training": {
-            "device": next((d for d in devices() if d.startswith("GPU")), "CPU:0"),
-            "epochs_run": len(val_loss),
-            "best_epoch": best,
-            "stopped_early": len(val_loss) < config.epochs,
-            "seconds": round(seconds, 2),
-            "train_windows": len(data.y_train),
-            "val_windows": len(data.y_val),
-            "val_start": f"{data.val_dates[0]:%Y-%m-%d}",
-            "val_end": f"{data.val_dates[-1]:%Y-%m-%d}",
-            "loss": [float(v) for v in history.history["loss"]],
-            "val_loss": [float(v) for v in val_loss],
-        },
-        "metrics": one_step_report(actual, predicted, previous),
+    predicted = target.decode_one_step(values, previous)
+    manifest = Manifest(
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        config=config,
+        data=DataInfo(
+            source=prices.source,
+            kind=prices.kind,
+            sha256=prices.sha256,
+            first_day=f"{prices.frame.index[0]:%Y-%m-%d}",
+            last_day=f"{prices.frame.index[-1]:%Y-%m-%d}",
+            train_start=f"{data.start:%Y-%m-%d}",
+            train_end=f"{data.end:%Y-%m-%d}",
+            train_rows=len(data.prices),
+            repairs=prices.repairs,
+            synthetic=prices.params or None,
+        ),
+        training=TrainingInfo(
+            device=backend.training_device(),
+            epochs_run=len(val_loss),
+            best_epoch=best,
+            stopped_early=len(val_loss) < config.epochs,
+            seconds=round(seconds, 2),
+            train_windows=len(data.y_train),
+            val_windows=len(data.y_val),
+            val_start=f"{data.val_dates[0]:%Y-%m-%d}",
+            val_end=f"{data.val_dates[-1]:%Y-%m-%d}",
+            loss=[float(v) for v in history.history["loss"]],
+            val_loss=[float(v) for v in val_loss],
+        ),
+        metrics=target.report(actual, predicted, previous),
         # Out-of-sample one-step errors of the validation tail: the calibration set of the prediction intervals.
-        "abs_residuals": sorted(round(float(e), 6) for e in np.abs(predicted - actual)),
-        "libraries": {
+        abs_residuals=sorted(round(float(e), 6) for e in np.abs(predicted - actual)),
+        libraries={
             "stockrnn": __version__,
             "python": platform.python_version(),
-            **{name: package_version(name) for name in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn")},
+            **backend.versions(),
+            **{name: package_version(name) for name in ("numpy", "pandas", "scikit-learn")},
         },
-    }
-    return model, scaler_to_dict(data.scaler), summary
+    )
+    return model, scaler_to_dict(data.scaler), manifest
 
 
 def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock)."""
-    symbol = store.check_symbol(symbol)
+    symbol = check_symbol(symbol)
     with store.lock(symbol):
-        model, scaler, summary = fit(prices, config, progress)
-        folder = store.save_version(symbol, model, scaler, summary)
-    manifest = json.loads((folder / store.MANIFEST_FILE).read_text(encoding="utf-8"))
-    return TrainResult(symbol=symbol, folder=folder, manifest=manifest)
+        model, scaler, manifest = fit(prices, config, progress)
+        folder = store.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
+        stored = store.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
+    return TrainResult(symbol=symbol, folder=folder, manifest=stored)
 
 
 def train_source(
@@ -153,7 +148,7 @@ def train_source(
 ) -> TrainResult:
     """Train on the synthetic series (stored as SYNTHETIC unless named), on `csv` (the symbol defaults to the
     file's name) or on `symbol`'s stored and fetched prices."""
-    name = store.check_symbol(symbol) if symbol else None  # before any I/O
+    name = check_symbol(symbol) if symbol else None  # before any I/O
     prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic)
-    default = SYNTHETIC if synthetic is not None else (store.symbol_from_path(csv) if csv else None)
+    default = SYNTHETIC if synthetic is not None else (symbol_from_path(csv) if csv else None)
     return train(prices, name or default, config, progress)

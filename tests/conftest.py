@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from stockrnn.config import TrainConfig
+from stockrnn.manifest import DataInfo, Manifest, TrainingInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 SP500 = ROOT / "sample_data" / "sp500.csv"
@@ -100,11 +101,40 @@ def write_csv(tmp_path: Path):
     return write
 
 
+# The one tiny model of the test suite: small enough to train in a second or two on the CPU. Price target, so that
+# tests can reason in price levels; tests/test_targets.py covers the return target and test_lecture.py the defaults.
+TINY = {"target": "price", "window": 20, "layers": 1, "units": 8, "dropout": 0.0, "epochs": 4, "batch_size": 64,
+        "patience": 0, "seed": 7}  # fmt: skip
+
+
 def tiny_config(**overrides) -> TrainConfig:
-    """A model small enough to train in a second or two on the CPU. Price target, so that tests can reason in price
-    levels; tests/test_target.py covers the return target and test_lecture.py the defaults."""
-    settings = {"target": "price", "window": 20, "layers": 1, "units": 8, "dropout": 0.0, "epochs": 4}
-    return TrainConfig(**{**settings, "batch_size": 64, "patience": 0, "seed": 7, **overrides})
+    """The tiny model's config, with `overrides`."""
+    return TrainConfig(**{**TINY, **overrides})
+
+
+def tiny_args(**overrides) -> list[str]:
+    """The tiny model's settings, with `overrides`, as command-line options (--window 20 ...)."""
+    return [word for key, value in {**TINY, **overrides}.items() for word in (f"--{key.replace('_', '-')}", str(value))]
+
+
+def tiny_options(**overrides) -> str:
+    """The tiny model's settings, with `overrides`, as watchlist options (window=20 ...)."""
+    return " ".join(f"{key}={value}" for key, value in {**TINY, **overrides}.items())
+
+
+def a_manifest(**data) -> Manifest:
+    """A complete manifest for tests of the registry that need no trained model."""
+    return Manifest(
+        created="2026-01-02T00:00:00+00:00",
+        config=tiny_config(),
+        data=DataInfo(
+            "prices.csv", "csv", "0" * 64, "2020-01-02", "2020-12-31", "2020-01-02", "2020-12-31", 252, **data
+        ),  # fmt: skip
+        training=TrainingInfo("CPU:0", 4, 4, False, 0.5, 200, 23, "2020-12-01", "2020-12-31"),
+        metrics={"one_step": {"rmse": 1.0, "skill": 0.0}, "persistence": {"rmse": 1.0, "skill": 0.0}},
+        abs_residuals=[0.5, 1.0],
+        libraries={"keras": "3.0.0"},
+    )
 
 
 @pytest.fixture(scope="session")

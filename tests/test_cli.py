@@ -1,38 +1,62 @@
 """Command line: every command through Typer's CliRunner, --json for scripts, exit codes, no tracebacks."""
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from stockrnn import __version__
 from stockrnn.cli import app
 
-from .conftest import price_frame, sine_prices
+from .conftest import price_frame, sine_prices, tiny_args
 
 runner = CliRunner()
-COMMANDS = ["fetch", "train", "predict", "plot", "backtest", "retrain", "models", "schedule", "info"]
-TINY = ["--window", "20", "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0", "--batch-size", "64"]
+TINY = tiny_args(target="return", epochs=2)
 
 
 def run(*args: str):
     return runner.invoke(app, list(args))
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(command):
-    result = run(command, "--help")
+def command_paths(group=None, path=()) -> list[tuple[str, ...]]:
+    """Every command and group of the Typer app, as the words that call it: ("train",), ("models", "promote")."""
+    group = group or typer.main.get_command(app)
+    found = []
+    for name, command in group.commands.items():
+        found.append((*path, name))
+        if hasattr(command, "commands"):
+            found += command_paths(command, (*path, name))
+    return found
+
+
+COMMANDS = command_paths()
+
+
+def test_the_app_has_the_documented_commands():
+    top = {path[0] for path in COMMANDS}
+    assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule"}
+    assert {("models", "list"), ("models", "promote"), ("models", "rollback")} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(path):
+    result = run(*path, "--help")
     assert result.exit_code == 0
-    assert "Example: stockrnn " + command in " ".join(result.stdout.split())
+    assert "Example: stockrnn " + " ".join(path) in " ".join(result.stdout.split())
 
 
 def test_version_and_bare_help():
     assert run("--version").stdout.strip() == f"stockrnn {__version__}"
     result = run("--help")
     assert result.exit_code == 0
-    assert all(command in result.stdout for command in COMMANDS)
+    # The names in the help's command list, each the first word of its row (never found inside another name).
+    commands = result.stdout.split("Commands", 1)[1]
+    listed = {match[1] for match in re.finditer(r"^\W*([a-z]+)\s{2,}\S", commands, re.MULTILINE)}
+    assert listed == {path[0] for path in COMMANDS}
 
 
 def test_help_does_not_import_heavy_libraries():
@@ -65,7 +89,7 @@ def test_train_table_and_json(sine_csv, home):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["symbol"] == "WAVE" and data["version"] == "v1"
-    assert set(data["metrics"]["model"]) == {"rmse", "mae", "mape", "direction_accuracy", "skill"}
+    assert set(data["metrics"]["one_step"]) == {"rmse", "mae", "mape", "direction_accuracy", "skill"}
     assert data["training"]["epochs_run"] == 2
 
 

@@ -7,8 +7,8 @@ import pytest
 from stockrnn import store
 from stockrnn.errors import DataError, MissingInputError, UsageError
 from stockrnn.forecast import load_model, predict, trading_days_after
+from stockrnn.targets import scale, scaler_from_dict, unscale
 from stockrnn.validate import load_csv
-from stockrnn.windows import scale, scaler_from_dict, unscale
 
 from .conftest import price_frame, sine_prices
 
@@ -62,7 +62,7 @@ def test_one_step_uses_actual_prices_and_forecast_does_not(sine_model, write_csv
     stored = store.load_current("SINE")
     scaler = scaler_from_dict(stored.scaler)
     window = scale(scaler, frame["close"].iloc[485:505].to_numpy())[None, :, None]
-    expected = unscale(scaler, load_model(stored).predict(window, verbose=0).ravel())[0]
+    expected = unscale(scaler, load_model(stored.manifest, stored.model_path).predict(window, verbose=0).ravel())[0]
     assert base.rows["one_step"].iloc[5] == pytest.approx(expected, rel=1e-5)
 
 

@@ -9,36 +9,16 @@ from typer.testing import CliRunner
 
 from stockrnn.cli import app
 
-from .conftest import SP500
+from .conftest import SP500, tiny_args
 
 pytestmark = pytest.mark.slow
 
 
 def test_lecture_protocol(home, tmp_path):
     runner = CliRunner()
-    train = runner.invoke(
-        app,
-        [
-            "train",
-            "--csv",
-            str(SP500),
-            "--symbol",
-            "^GSPC",
-            "--train-start",
-            "2012-01-01",
-            "--train-end",
-            "2016-12-30",
-            "--layers",
-            "1",
-            "--units",
-            "8",
-            "--epochs",
-            "2",
-            "--patience",
-            "0",
-            "--json",
-        ],
-    )
+    lecture = ["--csv", str(SP500), "--symbol", "^GSPC", "--train-start", "2012-01-01", "--train-end", "2016-12-30"]
+    tiny = tiny_args(target="return", window=60, epochs=2)  # the default target and window, a tiny network
+    train = runner.invoke(app, ["train", *lecture, *tiny, "--json"])
     assert train.exit_code == 0, train.output
     manifest = json.loads(train.stdout)
     assert (manifest["data"]["train_start"], manifest["data"]["train_end"]) == ("2012-01-03", "2016-12-30")

@@ -37,7 +37,7 @@ def test_one_step_report_skill_against_persistence():
     previous = np.array([8.0, 10.0, 12.0])  # persistence misses by 2 every day
     report = one_step_report(actual, actual - 1, previous)  # the model misses by 1
     assert report["persistence"]["rmse"] == pytest.approx(2.0)
-    assert report["model"]["skill"] == pytest.approx(0.5)
+    assert report["one_step"]["skill"] == pytest.approx(0.5)
 
 
 def test_verdict_says_who_won_and_by_how_much():

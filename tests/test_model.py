@@ -2,9 +2,28 @@
 
 import pytest
 
+from stockrnn.backend import keras
 from stockrnn.config import TrainConfig
 from stockrnn.errors import UsageError
-from stockrnn.model import build, cudnn_eligible, keras
+from stockrnn.model import build
+
+
+def cudnn_eligible(model) -> bool:
+    """True when every LSTM/GRU layer keeps the settings that let TensorFlow run it on the cuDNN kernel."""
+    k = keras()
+    for layer in model.layers:
+        if isinstance(layer, (k.layers.LSTM, k.layers.GRU)):
+            cell = layer.cell
+            if (
+                cell.activation is not k.activations.tanh
+                or cell.recurrent_activation is not k.activations.sigmoid
+                or cell.recurrent_dropout != 0
+                or layer.unroll
+                or not cell.use_bias
+                or getattr(layer, "use_cudnn", "auto") is False
+            ):
+                return False
+    return True
 
 
 @pytest.mark.parametrize(("cell", "layer"), [("lstm", "LSTM"), ("gru", "GRU"), ("rnn", "SimpleRNN")])

@@ -20,10 +20,9 @@ from stockrnn.schedule import crontab_line
 from stockrnn.train import train
 from stockrnn.validate import load_csv
 
-from .conftest import price_frame, sine_prices, tiny_config
+from .conftest import price_frame, sine_prices, tiny_config, tiny_options
 
 runner = CliRunner()
-TINY = {"window": 20, "layers": 1, "units": 8, "dropout": 0.0, "epochs": 3, "batch_size": 64, "patience": 0}
 
 
 def write_prices(path: Path, rows: int) -> Path:
@@ -96,15 +95,18 @@ def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
     assert outcome.status == "kept champion" and outcome.challenger == "v2" and outcome.champion == "v1"
     assert outcome.holdout == {"start": f"{load_csv(champion).frame.index[-21]:%Y-%m-%d}", "end": "2016-04-07",
                                "days": 21}  # fmt: skip
-    assert set(outcome.metrics) == {"challenger", "champion", "persistence"}
+    assert set(outcome.metrics) == {"challenger", "champion"}
+    for contestant in outcome.metrics.values():  # each scored as train scores its validation tail
+        assert set(contestant) == {"one_step", "persistence"}
+    assert outcome.metrics["challenger"]["persistence"] == outcome.metrics["champion"]["persistence"]  # same days
     assert fingerprint("WAVE") == before
     manifest = store.load_version("WAVE", "v2").manifest
-    assert manifest["config"]["train_end"] == f"{load_csv(champion).frame.index[-22]:%Y-%m-%d}"  # never the holdout
+    assert manifest.config.train_end == f"{load_csv(champion).frame.index[-22]:%Y-%m-%d}"  # never the holdout
 
 
 def test_better_challenger_is_promoted_and_recorded(champion):
     outcome = retrain(Entry("WAVE", options={"epochs": 12, "learning_rate": 0.01, "units": 16}), margin=0.0)
-    challenger, champ = outcome.metrics["challenger"]["rmse"], outcome.metrics["champion"]["rmse"]
+    challenger, champ = (outcome.metrics[name]["one_step"]["rmse"] for name in ("challenger", "champion"))
     assert outcome.status == ("promoted" if challenger < champ else "kept champion")
     assert outcome.status == "promoted"  # 12 epochs at a higher rate beat the 3-epoch champion on a sine
     assert store.champion("WAVE") == "v2"
@@ -116,7 +118,7 @@ def test_pruning_never_deletes_the_champion(champion):
         retrain(Entry("WAVE", options={"epochs": 1}), force=True, keep=2, margin=0.99)
     names = [v["version"] for v in store.versions("WAVE")]
     assert names == ["v1", "v3", "v4"] and store.champion("WAVE") == "v1"
-    assert store.load_current("WAVE").manifest["version"] == "v1"
+    assert store.load_current("WAVE").manifest.version == "v1"
 
 
 def test_tampered_champion_is_refused_then_replaced(champion):
@@ -141,9 +143,7 @@ def test_locked_symbol_exits_75_at_once(champion):
 def test_watchlist_with_a_bad_symbol_finishes_the_others(champion, tmp_path):
     other = write_prices(tmp_path / "other.csv", 200)
     watchlist = tmp_path / "watch.txt"
-    watchlist.write_text(
-        f"WAVE\nOTHER csv={other} " + " ".join(f"{k}={v}" for k, v in TINY.items()) + f"\nGONE csv={tmp_path}/no.csv\n"
-    )
+    watchlist.write_text(f"WAVE\nOTHER csv={other} {tiny_options(epochs=3)}\nGONE csv={tmp_path}/no.csv\n")
     result = runner.invoke(app, ["retrain", "--watchlist", str(watchlist), "--jobs", "2", "--json"])  # joblib workers
     assert result.exit_code == 1, result.output  # some succeeded, some failed
     outcomes = {o["symbol"]: o for o in json.loads(result.stdout)["outcomes"]}
@@ -211,7 +211,7 @@ def test_sigkill_never_touches_the_champion(champion, point):
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert fingerprint("WAVE") == before
-    assert store.load_current("WAVE").manifest["version"] == "v1"
+    assert store.load_current("WAVE").manifest.version == "v1"
     result = runner.invoke(app, ["predict", "WAVE", "--days", "2", "--json"])  # still loadable and usable
     assert result.exit_code == 0, result.output
     # The lock died with the process: the next run is not blocked, and leaves no temporary folder behind.

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from stockrnn import store
+from stockrnn.backend import model_to_bytes
 from stockrnn.forecast import load_model
 from stockrnn.train import fit, train
 from stockrnn.validate import load_csv
@@ -21,10 +22,10 @@ def sine_csv(write_csv):
 
 def test_learns_real_signal_and_beats_persistence(sine_csv):
     _, _, summary = fit(load_csv(sine_csv), tiny_config(epochs=10, learning_rate=0.01, units=16))
-    metrics = summary["metrics"]
-    assert metrics["model"]["skill"] > 0.5, metrics
-    assert metrics["model"]["rmse"] < metrics["persistence"]["rmse"] / 2
-    assert metrics["model"]["direction_accuracy"] > 0.7
+    metrics = summary.metrics
+    assert metrics["one_step"]["skill"] > 0.5, metrics
+    assert metrics["one_step"]["rmse"] < metrics["persistence"]["rmse"] / 2
+    assert metrics["one_step"]["direction_accuracy"] > 0.7
 
 
 def test_same_seed_same_model(sine_csv):
@@ -41,12 +42,12 @@ def test_early_stopping_restores_the_best_weights(write_csv):
     prices = load_csv(write_csv("walk.csv", price_frame(random_walk(400))))
     config = tiny_config(epochs=40, patience=2, learning_rate=0.02)
     model, _, summary = fit(prices, config)
-    training = summary["training"]
-    assert training["stopped_early"] and training["epochs_run"] < 40
-    assert training["best_epoch"] == training["epochs_run"] - 2
+    training = summary.training
+    assert training.stopped_early and training.epochs_run < 40
+    assert training.best_epoch == training.epochs_run - 2
     data = training_set(prices.frame, config)
     val_loss = model.evaluate(data.x_val[..., None], data.y_val, verbose=0)
-    assert val_loss == pytest.approx(min(training["val_loss"]), rel=1e-4)
+    assert val_loss == pytest.approx(min(training.val_loss), rel=1e-4)
 
 
 def test_train_stores_a_complete_version(sine_csv, home):
@@ -62,7 +63,7 @@ def test_train_stores_a_complete_version(sine_csv, home):
     assert manifest["data"]["train_start"] == "2015-01-02" and manifest["data"]["train_rows"] == 600
     assert set(manifest["libraries"]) >= {"tensorflow", "keras", "numpy", "pandas", "python", "stockrnn"}
     assert manifest["training"]["device"].startswith(("CPU", "GPU"))
-    assert set(manifest["metrics"]) == {"model", "persistence"}
+    assert set(manifest["metrics"]) == {"one_step", "persistence"}
     scaler = json.loads((result.folder / "scaler.json").read_text())
     assert scaler["kind"] == "minmax" and scaler["data_min"] == pytest.approx(load_csv(sine_csv).frame.close.min())
 
@@ -71,7 +72,8 @@ def test_save_and_load_give_identical_predictions(sine_csv):
     prices = load_csv(sine_csv)
     config = tiny_config(epochs=2)
     model, scaler, summary = fit(prices, config)
-    store.save_version("SINE", model, scaler, summary)
-    loaded = load_model(store.load_current("SINE"))
+    store.save_version("SINE", model_to_bytes(model), scaler, summary)
+    stored = store.load_current("SINE")
+    loaded = load_model(stored.manifest, stored.model_path)
     x = training_set(prices.frame, config).x_val[..., None]
     np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))

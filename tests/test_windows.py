@@ -1,23 +1,14 @@
 """Windows stage: shapes and contents, the scaler round trip, and leakage made impossible."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from stockrnn.config import TrainConfig
 from stockrnn.errors import DataError, UsageError
+from stockrnn.targets import scaler_to_dict, unscale
 from stockrnn.validate import load_csv
-from stockrnn.windows import (
-    fit_scaler,
-    make_windows,
-    scale,
-    scaler_from_dict,
-    scaler_to_dict,
-    training_set,
-    unscale,
-)
+from stockrnn.windows import make_windows, training_set
 
 from .conftest import price_frame, sine_prices
 
@@ -29,20 +20,6 @@ def test_windows_shapes_contents_and_views():
     assert inputs[0].tolist() == [0, 1, 2] and targets[0] == 3
     assert inputs[-1].tolist() == [6, 7, 8] and targets[-1] == 9
     assert np.shares_memory(inputs, series) and np.shares_memory(targets, series)  # views, not copies
-
-
-def test_scaler_round_trip_through_json():
-    values = np.array([10.0, 12.5, 20.0, 15.0])
-    scaler = fit_scaler(values)
-    assert scale(scaler, values).tolist() == pytest.approx([0.0, 0.25, 1.0, 0.5])
-    rebuilt = scaler_from_dict(json.loads(json.dumps(scaler_to_dict(scaler))))
-    assert unscale(rebuilt, scale(rebuilt, values)) == pytest.approx(values)
-    assert scale(rebuilt, np.array([25.0])).tolist() == pytest.approx([1.5])  # beyond the training range
-
-
-def test_scaler_of_unknown_kind_is_refused():
-    with pytest.raises(DataError, match="unknown scaler kind 'pickle'"):
-        scaler_from_dict({"kind": "pickle"})
 
 
 def frame_of(close: np.ndarray) -> pd.DataFrame:

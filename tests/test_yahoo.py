@@ -13,7 +13,8 @@ import pytest
 import yfinance
 from yfinance.exceptions import YFRateLimitError, YFTzMissingError
 
-from stockrnn import data, pricestore
+from stockrnn import prices as source
+from stockrnn import pricestore
 from stockrnn import yahoo as adapter
 from stockrnn.errors import DataError, SourceUnavailableError, TemporaryError
 
@@ -25,7 +26,7 @@ CLOSE = 100 + np.cumsum(np.sin(np.arange(120) / 5))
 
 def test_first_fetch_takes_the_full_history(yahoo, home):
     stub = yahoo(history_frame(DAYS, CLOSE))
-    report = data.fetch("aapl")
+    report = source.fetch("aapl")
     assert stub.calls == [
         {"symbol": "AAPL", "interval": "1d", "auto_adjust": True, "actions": False, "repair": False, "period": "max"}
     ]
@@ -39,12 +40,12 @@ def test_first_fetch_takes_the_full_history(yahoo, home):
 
 def test_second_fetch_asks_only_for_new_days_and_replaces_revisions(yahoo, home):
     yahoo(history_frame(DAYS[:100], CLOSE[:100]))
-    data.fetch("AAPL")
+    source.fetch("AAPL")
     revised = CLOSE.copy()
     revised[97] += 1.5  # Yahoo revised one stored bar
     stub = yahoo(history_frame(DAYS, revised).iloc[95:])
-    report = data.fetch("AAPL")
-    overlap_start = f"{DAYS[99] - pd.Timedelta(days=data.OVERLAP_DAYS):%Y-%m-%d}"
+    report = source.fetch("AAPL")
+    overlap_start = f"{DAYS[99] - pd.Timedelta(days=source.OVERLAP_DAYS):%Y-%m-%d}"
     assert stub.calls[0]["start"] == overlap_start and stub.calls[0]["end"] is None
     assert "period" not in stub.calls[0]
     assert (report.added, report.updated, report.stored_rows) == (20, 1, 120)
@@ -55,7 +56,7 @@ def test_second_fetch_asks_only_for_new_days_and_replaces_revisions(yahoo, home)
 
 def test_raw_prices_are_a_separate_series_with_adj_close(yahoo, home):
     stub = yahoo(history_frame(DAYS, CLOSE, adjusted=False))
-    data.fetch("AAPL", adjusted=False)
+    source.fetch("AAPL", adjusted=False)
     assert stub.calls[0]["auto_adjust"] is False
     assert pricestore.read(home.resolve(), "AAPL", adjusted=True) is None
     raw = pricestore.read(home.resolve(), "AAPL", adjusted=False).frame
@@ -66,7 +67,7 @@ def test_raw_prices_are_a_separate_series_with_adj_close(yahoo, home):
 
 def test_timezone_aware_index_keeps_the_exchange_day(yahoo, home):
     yahoo(history_frame(DAYS, CLOSE, tz="Asia/Tokyo"))  # 00:00+09:00 is the previous day in UTC
-    data.fetch("7203.T")
+    source.fetch("7203.T")
     stored = pricestore.read(home.resolve(), "7203.T", adjusted=True).frame
     assert list(stored.index) == list(DAYS)
 
@@ -83,20 +84,20 @@ def test_multiindex_download_shape_is_normalized():
 def test_empty_frame_names_the_symbol(yahoo):
     yahoo(history_frame(DAYS[:0], CLOSE[:0]))
     with pytest.raises(SourceUnavailableError, match="Yahoo returned no prices for ZZZZ") as caught:
-        data.fetch("ZZZZ")
+        source.fetch("ZZZZ")
     assert caught.value.exit_code == 69
 
 
 def test_unknown_symbol_exits_69(yahoo):
     yahoo(YFTzMissingError("ZZZZ"))
     with pytest.raises(SourceUnavailableError, match="Yahoo has no daily prices for ZZZZ"):
-        data.fetch("ZZZZ")
+        source.fetch("ZZZZ")
 
 
 def test_rate_limit_retries_then_gives_up_with_75(yahoo, monkeypatch):
     stub = yahoo(*[YFRateLimitError()] * 4)
     with pytest.raises(TemporaryError, match="rate limiting downloads: AAPL failed 4 times") as caught:
-        data.fetch("AAPL")
+        source.fetch("AAPL")
     assert caught.value.exit_code == 75 and len(stub.calls) == 4
 
 
@@ -117,18 +118,18 @@ def test_downloads_go_through_the_one_validator(yahoo, home):
     with pytest.raises(
         DataError, match="yfinance AAPL, row 11 \\(2024-01-16\\), column 'Open': -0.995 is not a positive"
     ):
-        data.fetch("AAPL")
+        source.fetch("AAPL")
     assert pricestore.read(home.resolve(), "AAPL", adjusted=True) is None  # nothing stored
 
 
 def test_network_failure_falls_back_to_stored_prices_with_their_age(yahoo, home, caplog):
     yahoo(history_frame(DAYS, CLOSE))
-    data.fetch("AAPL")
+    source.fetch("AAPL")
     with sqlite3.connect(home / "prices.sqlite") as db:  # pretend that download happened three days ago
         old = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
         db.execute("UPDATE fetches SET fetched_at = ?", (old,))
     yahoo(ConnectionError("Could not resolve host: query2.finance.yahoo.com"))
-    prices = data.symbol_prices("AAPL")
+    prices = source.symbol_prices("AAPL")
     assert len(prices.frame) == 120 and prices.kind == "store"
     assert "cannot download AAPL from Yahoo: ConnectionError" in caplog.text
     assert f"using stored prices up to {DAYS[-1]:%Y-%m-%d}, downloaded 3 days ago" in caplog.text
@@ -136,27 +137,27 @@ def test_network_failure_falls_back_to_stored_prices_with_their_age(yahoo, home,
 
 def test_offline_never_downloads(yahoo, home):
     yahoo(history_frame(DAYS, CLOSE))
-    data.fetch("AAPL")
+    source.fetch("AAPL")
     stub = yahoo()  # any call would fail the test
-    assert len(data.symbol_prices("AAPL", offline=True).frame) == 120
+    assert len(source.symbol_prices("AAPL", offline=True).frame) == 120
     assert stub.calls == []
     with pytest.raises(SourceUnavailableError, match="no stored prices for MSFT, and --offline forbids"):
-        data.symbol_prices("MSFT", offline=True)
+        source.symbol_prices("MSFT", offline=True)
 
 
 def test_no_stored_prices_and_no_network_exits_69(yahoo):
     yahoo(ConnectionError("offline"))
     with pytest.raises(SourceUnavailableError, match="cannot download MSFT from Yahoo") as caught:
-        data.symbol_prices("MSFT")
+        source.symbol_prices("MSFT")
     assert caught.value.exit_code == 69
 
 
 def test_bundled_samples_reachable_by_symbol_offline(yahoo):
     stub = yahoo()
-    prices = data.symbol_prices("^gspc", offline=True)
+    prices = source.symbol_prices("^gspc", offline=True)
     assert prices.frame.index[0] == pd.Timestamp("1999-01-04") and len(prices.frame) == 5031
     assert stub.calls == []
-    assert len(data.symbol_prices("^IXIC", offline=True).frame) == 5031
+    assert len(source.symbol_prices("^IXIC", offline=True).frame) == 5031
 
 
 KILLED_WRITER = """
@@ -181,7 +182,7 @@ pricestore.write(home, "AAPL", True, frame, "yfinance", (None, None))
 
 def test_fetch_killed_mid_write_leaves_the_store_as_it_was(yahoo, home):
     yahoo(history_frame(DAYS, CLOSE))
-    data.fetch("AAPL")
+    source.fetch("AAPL")
     before = pricestore.read(home.resolve(), "AAPL", adjusted=True).frame
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_WRITER, str(home.resolve())], stdout=subprocess.PIPE, text=True

@@ -1,5 +1,5 @@
-"""The return target: log returns scaled without centring, prices rebuilt from the last actual price, and a model
-that predicts 0 is exactly persistence (one step) and the naive flat forecast (recursive)."""
+"""Targets: one object each. The return target's log returns are scaled without centring, its prices rebuilt from
+the last actual price, and a model that predicts 0 is exactly persistence (one step) and the naive flat forecast."""
 
 import json
 
@@ -11,38 +11,55 @@ from stockrnn.cli import app
 from stockrnn.config import TrainConfig
 from stockrnn.errors import DataError, UsageError
 from stockrnn.forecast import forecast_model
+from stockrnn.targets import TARGETS, get, scale, scaler_from_dict, scaler_to_dict, unscale
 from stockrnn.train import fit
 from stockrnn.validate import load_csv
-from stockrnn.windows import (
-    fit_scaler,
-    path_to_prices,
-    scale,
-    scaler_from_dict,
-    scaler_to_dict,
-    target_values,
-    to_prices,
-    training_set,
-    unscale,
-)
+from stockrnn.windows import training_set
 
-from .conftest import price_frame, sine_prices, tiny_config
+from .conftest import price_frame, sine_prices, tiny_args, tiny_config
+
+PRICE, RETURN = TARGETS["price"], TARGETS["return"]
 
 
 def test_log_returns_and_prices_rebuilt_by_hand():
     prices = np.array([100.0, 110.0, 99.0])
-    returns = target_values(prices, "return")
+    returns = RETURN.encode(prices)
     assert np.isnan(returns[0]) and returns[1:] == pytest.approx([np.log(1.1), np.log(0.9)])
-    assert target_values(prices, "price").tolist() == prices.tolist()
+    assert PRICE.encode(prices).tolist() == prices.tolist()
     # one step: each prediction starts from the actual price before it
-    assert to_prices("return", [np.log(1.1), 0.0], [100.0, 110.0]) == pytest.approx([110.0, 110.0])
+    assert RETURN.decode_one_step([np.log(1.1), 0.0], [100.0, 110.0]) == pytest.approx([110.0, 110.0])
+    assert PRICE.decode_one_step([5.0, 6.0], [100.0, 110.0]).tolist() == [5.0, 6.0]
     # recursive: returns compound on the previous predicted price
-    assert path_to_prices("return", [np.log(1.1), np.log(1.1)], 100.0) == pytest.approx([110.0, 121.0])
-    assert path_to_prices("price", [5.0, 6.0], 100.0).tolist() == [5.0, 6.0]
+    assert RETURN.decode_path([np.log(1.1), np.log(1.1)], 100.0) == pytest.approx([110.0, 121.0])
+    assert PRICE.decode_path([5.0, 6.0], 100.0).tolist() == [5.0, 6.0]
+
+
+def test_each_target_is_one_object_with_its_output_and_promotion_rule():
+    assert (RETURN.extra_days, PRICE.extra_days) == (1, 0)  # the first return needs the day before it
+    assert {t.loss for t in TARGETS.values()} == {"mean_squared_error"}
+    assert {t.activation for t in TARGETS.values()} == {"linear"} and RETURN.promotion_metric == "rmse"
+    assert get("return") is RETURN
+    with pytest.raises(UsageError, match="--target must be one of price, return, not 'level'"):
+        get("level")
+
+
+def test_scaler_round_trip_through_json():
+    values = np.array([10.0, 12.5, 20.0, 15.0])
+    scaler = PRICE.fit_scaler(values)
+    assert scale(scaler, values).tolist() == pytest.approx([0.0, 0.25, 1.0, 0.5])
+    rebuilt = scaler_from_dict(json.loads(json.dumps(scaler_to_dict(scaler))))
+    assert unscale(rebuilt, scale(rebuilt, values)) == pytest.approx(values)
+    assert scale(rebuilt, np.array([25.0])).tolist() == pytest.approx([1.5])  # beyond the training range
+
+
+def test_scaler_of_unknown_kind_is_refused():
+    with pytest.raises(DataError, match="unknown scaler kind 'pickle'"):
+        scaler_from_dict({"kind": "pickle"})
 
 
 def test_return_scaler_keeps_zero_and_round_trips_through_json():
     returns = np.array([0.01, -0.02, 0.03, 0.0])
-    scaler = fit_scaler(returns, "return")
+    scaler = RETURN.fit_scaler(returns)
     assert scale(scaler, np.array([0.0])).tolist() == [0.0]  # zero return -> the model's zero
     assert scale(scaler, returns) == pytest.approx(returns / returns.std(), rel=1e-6)
     params = json.loads(json.dumps(scaler_to_dict(scaler)))
@@ -79,7 +96,7 @@ def test_a_zero_prediction_is_persistence_and_the_naive_forecast(write_csv):
     prices = load_csv(write_csv("s.csv", price_frame(sine_prices(200))))
     config = tiny_config(target="return")
     close = prices.frame["close"]
-    scaler = fit_scaler(target_values(close.to_numpy()[:150], "return")[1:], "return")
+    scaler = RETURN.fit_scaler(RETURN.encode(close.to_numpy()[:150])[1:])
     result = forecast_model(Zero(), scaler, config, prices, f"{close.index[150]:%Y-%m-%d}", 10, ("S", "v1"))
     assert result.rows["one_step"].to_numpy() == pytest.approx(close.to_numpy()[149:159])  # yesterday's price
     assert result.rows["forecast"].to_numpy() == pytest.approx(np.full(10, close.iloc[149]))  # flat at the origin
@@ -91,7 +108,7 @@ def test_a_zero_prediction_is_persistence_and_the_naive_forecast(write_csv):
 def test_a_return_forecast_needs_one_more_day_of_history(write_csv):
     prices = load_csv(write_csv("s.csv", price_frame(sine_prices(200))))
     config = tiny_config(target="return")
-    scaler = fit_scaler(np.array([0.01, -0.01]), "return")
+    scaler = RETURN.fit_scaler(np.array([0.01, -0.01]))
     day = prices.frame.index[config.window]  # exactly `window` prices before it: enough for price, not return
     with pytest.raises(DataError, match=f"needs {config.window + 1} trading days of history"):
         forecast_model(Zero(), scaler, config, prices, f"{day:%Y-%m-%d}", 5, ("S", "v1"))
@@ -102,8 +119,8 @@ def test_a_return_model_learns_a_signal_in_the_returns(write_csv):
     returns = 0.01 * np.sin(steps * 2 * np.pi / 10)  # a cycle in the daily returns
     prices = load_csv(write_csv("r.csv", price_frame(100 * np.exp(np.cumsum(returns)))))
     _, scaler, summary = fit(prices, tiny_config(target="return", epochs=15, learning_rate=0.01, units=16))
-    assert scaler["kind"] == "scale" and summary["config"]["target"] == "return"
-    assert summary["metrics"]["model"]["skill"] > 0.5
+    assert scaler["kind"] == "scale" and summary.config.target == "return"
+    assert summary.metrics["one_step"]["skill"] > 0.5
 
 
 def test_target_is_checked_and_old_models_are_price_models():
@@ -115,8 +132,9 @@ def test_target_is_checked_and_old_models_are_price_models():
 
 def test_train_and_predict_with_the_return_target(write_csv):
     csv = write_csv("s.csv", price_frame(sine_prices(200)))
-    options = ["--window", "20", "--layers", "1", "--units", "8", "--epochs", "2", "--patience", "0"]
-    result = CliRunner().invoke(app, ["train", "--csv", str(csv), "--symbol", "S", "--target", "return", *options])
+    result = CliRunner().invoke(
+        app, ["train", "--csv", str(csv), "--symbol", "S", *tiny_args(target="return", epochs=2)]
+    )
     assert result.exit_code == 0, result.output
     assert "verdict: the model" in result.output
     result = CliRunner().invoke(app, ["predict", "S", "--start", "2015-08-03", "--days", "5", "--json"])

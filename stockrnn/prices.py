@@ -1,4 +1,4 @@
-"""Source stage, top: where a symbol's prices come from. Every path ends in the one validator.
+"""Source stage, top: a symbol -> its prices (or a file, or a stored model's source). All end in the one validator.
 
 Input: a symbol (or a CSV path). Output: validated `Prices`. A symbol is read from the local price store after
 fetching the days it lacks from Yahoo; when the download fails, the stored days are used with a warning that
@@ -18,8 +18,9 @@ import pandas as pd
 
 from . import pricestore, yahoo
 from .errors import MissingInputError, SourceUnavailableError, TemporaryError, UsageError
+from .manifest import Manifest
+from .paths import check_symbol, home
 from .sources import from_frame
-from .store import check_symbol, home
 from .validate import Prices, load_csv, validate
 
 log = logging.getLogger("stockrnn")
@@ -123,16 +124,16 @@ def synthetic_prices(points: int = 600, step: float = 0.1, noise: float = 0.0, s
     return dataclasses.replace(prices, kind="synthetic", params=params)
 
 
-def model_prices(symbol: str, manifest: dict, csv: str | Path | None, offline: bool) -> Prices:
+def model_prices(symbol: str, manifest: Manifest, csv: str | Path | None, offline: bool) -> Prices:
     """The prices a stored model predicts from: `csv` if given, else the source it was trained on."""
-    column = manifest["config"]["column"]
+    column = manifest.config.column
     if csv is not None:
         return load_csv(csv, required=(column,))
-    if manifest["data"].get("kind") == "synthetic":
-        return synthetic_prices(**manifest["data"]["synthetic"])
-    if manifest["data"].get("kind") == "store":
-        return symbol_prices(symbol, offline, manifest["config"].get("adjusted", True))
-    source = manifest["data"]["source"]
+    if manifest.data.kind == "synthetic":
+        return synthetic_prices(**(manifest.data.synthetic or {}))
+    if manifest.data.kind == "store":
+        return symbol_prices(symbol, offline, manifest.config.adjusted)
+    source = manifest.data.source
     if not Path(source).is_file():
         raise MissingInputError(f"{symbol} was trained on {source}, which no longer exists; pass --csv FILE")
     return load_csv(source, required=(column,))

@@ -1,0 +1,109 @@
+"""Backend: the one module that imports Keras and the library it runs on (TensorFlow today).
+
+Input: nothing but the process environment. Output: the Keras module, seeding, thread limits, the devices the
+backend sees and the versions it runs. Everything else asks here, so that another backend (#11) is one change in
+one file. Imports are lazy, so that the command line answers `--help` without them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib.metadata import version
+from typing import Any
+
+BACKEND = "tensorflow"
+
+
+def keras() -> Any:
+    """Import Keras 3 on TensorFlow, without TensorFlow's C++ start-up chatter on stderr.
+
+    Setting TF_CPP_MIN_LOG_LEVEL yourself (e.g. to 0) brings all of TensorFlow's messages back.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("KERAS_BACKEND", BACKEND)
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        import keras as k
+
+        return k
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    # Some of TensorFlow's C++ libraries log at load time, before any setting is read: the only way to keep
+    # those lines out of a cron mail is to point file descriptor 2 elsewhere while they load.
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import keras as k
+            import tensorflow as tf
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    # e.g. "triggered tf.function retracing" when a backtest trains one model per fold: advice for TensorFlow
+    # developers, not for our users; errors still show.
+    tf.get_logger().setLevel("ERROR")
+    return k
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same model on the CPU: seeds Python, NumPy and TensorFlow, and asks for deterministic ops."""
+    k = keras()
+    import tensorflow as tf
+
+    k.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def limit_threads(threads: int) -> None:
+    """Cap TensorFlow's CPU threads, for processes that share the cores (parallel retraining)."""
+    keras()
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2))
+
+
+def devices() -> list[str]:
+    """The devices TensorFlow sees, e.g. ['CPU:0', 'GPU:0']."""
+    keras()
+    import tensorflow as tf
+
+    return [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}" for d in tf.config.list_physical_devices()]
+
+
+def training_device() -> str:
+    """Where training runs: the first GPU when the backend sees one, else the CPU."""
+    return next((d for d in devices() if d.startswith("GPU")), "CPU:0")
+
+
+def versions() -> dict[str, str]:
+    """The versions of the backend's libraries, for manifests and `stockrnn info` (reads metadata, imports nothing)."""
+    return {name: version(name) for name in (BACKEND, "keras")}
+
+
+def model_to_bytes(model: Any) -> bytes:
+    """A Keras model as the bytes of its `.keras` file: what a worker returns and the registry stores."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="stockrnn-") as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
+def model_from_bytes(data: bytes) -> Any:
+    """The Keras model of `.keras` file bytes (not compiled: it only predicts)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="stockrnn-") as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        return load_model(path)
+
+
+def load_model(path: str | os.PathLike) -> Any:
+    """The Keras model stored at `path` (not compiled: it only predicts)."""
+    return keras().models.load_model(path, compile=False)

@@ -1,0 +1,50 @@
+"""Command line: parses options, calls one core function, prints. No pandas or numpy logic lives here.
+
+One module per command group: `data` (fetch, info), `train`, `evaluate` (backtest), `forecast` (predict, plot),
+`registry` (retrain, models, schedule); `common` holds what they share and `options` the training options,
+declared once from `TrainConfig`. Errors from the core become one line on stderr and their exit code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__, logs
+from . import data, evaluate, forecast, registry, train
+from .common import out
+
+app = typer.Typer(
+    help="Stock trend forecasting with stacked recurrent networks, honest about its skill.\n\n"
+    "Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-end 2016-12-30",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"stockrnn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    logs.setup()
+
+
+for command in (data.fetch, train.train, evaluate.backtest, forecast.predict, forecast.plot, data.info):
+    app.command()(command)
+app.command()(registry.retrain)
+app.add_typer(registry.models, name="models")
+app.command()(registry.schedule)
+
+
+def main() -> None:
+    app()

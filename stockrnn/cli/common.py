@@ -1,0 +1,99 @@
+"""What every command shares: the consoles, turning core errors into exit codes, JSON and tables, common options.
+
+Errors from the core (`StockRNNError`) become one line on stderr and their exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import StockRNNError
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts instead of tables.")]
+CsvOpt = Annotated[
+    Path | None, typer.Option("--csv", help="Price file (CSV); default: the file the model was trained on.")
+]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(help="A day inside the data (YYYY-MM-DD): forecast from the day before it, against actual prices."),
+]
+DaysOpt = Annotated[int, typer.Option(help="Trading days to forecast (21 is about a month).")]
+SymbolArg = Annotated[str, typer.Argument(help="The symbol a model was trained for, e.g. ^GSPC.")]
+SyntheticOpt = Annotated[
+    bool, typer.Option("--synthetic", help="Use the lecture's generated series t*sin(t)/3 + 2*sin(5t) (a control).")
+]
+NoiseOpt = Annotated[float, typer.Option(help="With --synthetic: standard deviation of seeded noise added.")]
+LevelOpt = Annotated[float, typer.Option(help="Coverage of the forecast's prediction interval (0.8 = 80%).")]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never download: use the stored prices only.")]
+RawOpt = Annotated[
+    bool, typer.Option("--raw", help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).")
+]
+
+
+def run(job: Callable[[], T]) -> T:
+    """Run a core call; turn its typed errors into a message on stderr and the error's exit code."""
+    try:
+        return job()
+    except StockRNNError as exc:
+        fail(str(exc), exc.exit_code)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    say_error(message)
+    raise typer.Exit(code)
+
+
+def say_error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def say(text: str) -> None:
+    """One line of plain text on stdout, wrapped by the terminal rather than by rich."""
+    out.print(text, soft_wrap=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def fmt(value: float | None, spec: str = ".2f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def metrics_table(metrics: dict[str, dict]) -> Table:
+    """One row per method; what each method is follows the table, so that the table fits 80 columns."""
+    table = Table()
+    for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill"):
+        table.add_column(name, justify="left" if name == "method" else "right")
+    for name, m in metrics.items():
+        table.add_row(
+            name,
+            fmt(m["rmse"]),
+            fmt(m["mae"]),
+            fmt(m["mape"]),
+            fmt(m["direction_accuracy"], ".0%"),
+            fmt(m.get("skill"), "+.3f"),
+        )
+    return table
+
+
+def print_metrics(title: str, metrics: dict[str, dict]) -> None:
+    """A metrics table under `title`, then what each method is."""
+    from ..metrics import METHODS
+
+    say(title)
+    out.print(metrics_table(metrics))
+    for name in metrics:
+        out.print(f"  {name}: {METHODS[name]}", highlight=False)

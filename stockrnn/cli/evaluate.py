@@ -1,0 +1,83 @@
+"""`stockrnn backtest`: walk-forward evaluation over many cut-offs, per fold and in aggregate."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..config import HORIZON, LEVEL, TrainConfig
+from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
+from .common import JsonOpt, LevelOpt, NoiseOpt, OfflineOpt, RawOpt, SyntheticOpt, fmt, out, print_json, run, say
+from .options import training_options
+
+log = logging.getLogger("stockrnn")
+
+
+@training_options(skip=("train_end",))
+def backtest(
+    symbol_arg: Annotated[
+        str | None, typer.Argument(metavar="[SYMBOL]", help="Symbol to evaluate, e.g. ^GSPC.")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Evaluate on this price file instead.")] = None,
+    folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
+    horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = HORIZON,
+    step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = HORIZON,
+    level: LevelOpt = LEVEL,
+    plot_file: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the folds' scores.")] = None,
+    offline: OfflineOpt = False,
+    raw: RawOpt = False,
+    synthetic: SyntheticOpt = False,
+    noise: NoiseOpt = 0.0,
+    as_json: JsonOpt = False,
+    *,
+    training: dict[str, Any],
+) -> None:
+    """Walk-forward evaluation: train up to each cut-off, score the days after it, beside the naive baselines.
+
+    Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
+    """
+    from ..backtest import backtest as run_backtest
+    from ..paths import check_symbol
+    from ..prices import source_prices
+
+    config = run(lambda: TrainConfig(**training, adjusted=not raw))
+    name = run(lambda: check_symbol(symbol_arg)) if symbol_arg else None
+    generated = {"noise": noise, "seed": config.seed} if synthetic else None
+    prices = run(lambda: source_prices(name, csv, config.column, offline, config.adjusted, generated))
+    progress = lambda n, total, day: log.info("fold %d/%d: cut-off %s", n, total, day)  # noqa: E731
+    report = run(lambda: run_backtest(prices, config, folds, horizon, step, progress, level))
+    if plot_file is not None:
+        from ..plot import plot_backtest
+
+        report["plot"] = str(run(lambda: plot_backtest(report, plot_file)).resolve())
+    if as_json:
+        print_json(report)
+        return
+    if plot_file is not None:
+        say(f"plot written to {report['plot']}")
+    out.print("RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)")
+    table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
+    for f in report["folds"]:
+        m = f["metrics"]
+        table.add_row(
+            str(f["fold"]), f["cutoff"], fmt(m[ONE_STEP]["rmse"]), fmt(m[PERSISTENCE]["rmse"]),
+            fmt(m[ONE_STEP]["skill"], "+.2f"), fmt(m[FORECAST]["rmse"]), fmt(m[NAIVE]["rmse"]),
+            fmt(f["closer_to_yesterday"], ".0%"),
+        )  # fmt: skip
+    out.print(table)
+    s = report["summary"]
+    skill = s[ONE_STEP]["skill"]
+    say(
+        f"median (quartiles) across folds: one-step skill {fmt(skill['median'], '+.2f')} "
+        f"({fmt(skill['q25'], '+.2f')} to {fmt(skill['q75'], '+.2f')}); "
+        f"direction: model {fmt(s[ONE_STEP]['direction_accuracy']['median'], '.0%')}, always-up "
+        f"{fmt(s[ALWAYS_UP]['direction_accuracy']['median'], '.0%')}; echo (closer to yesterday's price than to "
+        f"today's) {fmt(s['closer_to_yesterday']['median'], '.0%')}; {level:.0%} interval coverage "
+        f"{fmt((s[FORECAST].get('interval_coverage') or {}).get('median'), '.0%')}"
+    )
+    for line in report["verdict"]:
+        say(line)

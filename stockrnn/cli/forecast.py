@@ -1,0 +1,97 @@
+"""`stockrnn predict` and `stockrnn plot`: a stored model's forecast as a table, JSON or a PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..config import HORIZON, LEVEL
+from .common import (
+    CsvOpt,
+    DaysOpt,
+    JsonOpt,
+    LevelOpt,
+    OfflineOpt,
+    StartOpt,
+    SymbolArg,
+    fmt,
+    out,
+    print_json,
+    print_metrics,
+    run,
+    say,
+)
+
+
+def predict(
+    symbol: SymbolArg,
+    csv: CsvOpt = None,
+    start: StartOpt = None,
+    days: DaysOpt = HORIZON,
+    level: LevelOpt = LEVEL,
+    offline: OfflineOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forecast the next trading days from the last known day, or from --start against the actual prices.
+
+    Example: stockrnn predict ^GSPC --start 2017-01-03 --days 20
+    """
+    from ..forecast import predict as run_predict
+
+    result = run(lambda: run_predict(symbol, csv, start, days, offline, level))
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _print_forecast(result.to_json())
+
+
+def plot(
+    symbol: SymbolArg,
+    csv: CsvOpt = None,
+    start: StartOpt = None,
+    days: DaysOpt = HORIZON,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="PNG to write; default: plots/<SYMBOL>_<day>.png in the home folder.")
+    ] = None,
+    level: LevelOpt = LEVEL,
+    offline: OfflineOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a PNG: recent history, the forecast, the one-step line and the actual prices where known.
+
+    Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
+    """
+    from ..plot import predict_and_plot
+
+    result, path = run(lambda: predict_and_plot(symbol, csv, start, days, out_file, offline, level))
+    if as_json:
+        print_json({"plot": str(path), **result.to_json()})
+    else:
+        say(f"plot written to {path.resolve()}")
+
+
+def _print_forecast(data: dict[str, Any]) -> None:
+    table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
+    table.add_column("date")
+    table.add_column("forecast\n(real, recursive)", justify="right")
+    if data["interval"]:
+        table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right")
+    table.add_column("one step\n(used actual prices)", justify="right")
+    table.add_column("actual", justify="right")
+    for row in data["rows"]:
+        cells = [row["date"], fmt(row["forecast"])]
+        if data["interval"]:
+            digits = 0 if abs(row["upper"]) >= 100 else 1 if abs(row["upper"]) >= 10 else 2  # 2202..2288, 89.4..89.5
+            cells.append(f"{row['lower']:.{digits}f}..{row['upper']:.{digits}f}")
+        cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
+        table.add_row(*cells)
+    out.print(table)
+    if data["metrics"]:
+        print_metrics("Against the actual prices", data["metrics"])
+        for line in data["verdict"]:
+            say(line)
+    else:
+        out.print("no actual prices for these days yet: a pure forecast, nothing to score")

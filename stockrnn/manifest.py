@@ -1,0 +1,122 @@
+"""Manifest: what a stored model version records about itself, typed, with its JSON form and load-time migration.
+
+Input: what training measured (or a manifest.json as read). Output: a frozen `Manifest`, and its JSON dict in the
+order people read it. Every reader uses the fields, never string keys; old manifests are migrated when loaded, as
+`TrainConfig.from_dict` does for configs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import TrainConfig
+from .errors import DataError
+from .metrics import ONE_STEP
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    source: str  # the file path, "store SYMBOL (adjusted)" or the synthetic series' description
+    kind: str  # "csv", "store" or "synthetic" (see validate.Prices)
+    sha256: str  # fingerprint of the data: retrain trains nothing when it has not changed
+    first_day: str  # the data's range, ISO dates
+    last_day: str
+    train_start: str  # the days training actually used
+    train_end: str
+    train_rows: int
+    repairs: list[str] = field(default_factory=list)  # safe repairs validation made, with counts
+    synthetic: dict | None = None  # the generator's parameters (kind "synthetic"), to make the series again
+
+
+@dataclass(frozen=True)
+class TrainingInfo:
+    device: str  # "CPU:0" or "GPU:0"
+    epochs_run: int
+    best_epoch: int
+    stopped_early: bool
+    seconds: float
+    train_windows: int
+    val_windows: int
+    val_start: str  # the validation tail, ISO dates
+    val_end: str
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    created: str  # ISO time, UTC
+    config: TrainConfig
+    data: DataInfo
+    training: TrainingInfo
+    metrics: dict[str, dict]  # the validation tail, one step ahead: {ONE_STEP: scores, PERSISTENCE: scores}
+    abs_residuals: list[float]  # sorted absolute one-step errors of the validation tail (the interval's calibration)
+    libraries: dict[str, str]  # name -> version
+    symbol: str = ""  # set by the registry when the version is stored
+    version: str = ""  # "v3"
+    files: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256, checked before loading
+
+    @property
+    def keras_version(self) -> str:
+        return self.libraries.get("keras", "")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self.data)
+        if data["synthetic"] is None:
+            del data["synthetic"]
+        return {
+            "created": self.created,
+            "config": self.config.to_dict(),
+            "data": data,
+            "training": dataclasses.asdict(self.training),
+            "metrics": self.metrics,
+            "abs_residuals": self.abs_residuals,
+            "libraries": self.libraries,
+            **({"symbol": self.symbol, "version": self.version, "files": self.files} if self.version else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Any, where: str = "manifest") -> Manifest:
+        """A manifest as read from JSON, migrated to today's form; a `DataError` that names `where` when it is not
+        one. Migrations: validation metrics keyed "model" (before one vocabulary) become ONE_STEP."""
+        try:
+            metrics = dict(raw["metrics"])
+            if "model" in metrics and ONE_STEP not in metrics:
+                metrics = {ONE_STEP: metrics.pop("model"), **metrics}
+            return cls(
+                created=raw["created"],
+                config=TrainConfig.from_dict(raw["config"]),
+                data=_known(DataInfo, raw["data"]),
+                training=_known(TrainingInfo, raw["training"]),
+                metrics=metrics,
+                abs_residuals=list(raw.get("abs_residuals") or []),
+                libraries=dict(raw.get("libraries") or {}),
+                symbol=raw.get("symbol", ""),
+                version=raw.get("version", ""),
+                files=dict(raw.get("files") or {}),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"{where}: not a stockrnn manifest ({type(exc).__name__}: {exc}); retrain") from None
+
+    def summary(self) -> dict[str, Any]:
+        """The few facts a listing of versions shows."""
+        scores = self.metrics.get(ONE_STEP) or {}
+        return {
+            "created": self.created,
+            "source": self.data.source,
+            "train_start": self.data.train_start,
+            "train_end": self.data.train_end,
+            "last_day": self.data.last_day,
+            "val_rmse": scores.get("rmse"),
+            "skill": scores.get("skill"),
+            "epochs": self.training.epochs_run,
+            "config": self.config.to_dict(),
+        }
+
+
+def _known(kind: type, raw: dict) -> Any:
+    """A dataclass from the keys it knows (a newer manifest may carry more)."""
+    names = {f.name for f in dataclasses.fields(kind)}
+    return kind(**{k: v for k, v in raw.items() if k in names})
