@@ -22,6 +22,7 @@ def test_cutoffs():
         cutoffs(100, 0, 10, 5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["price", "return"])
 def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv, target):
     rising = 100 + np.arange(400) * 0.5 + np.sin(np.arange(400))  # each fold's maximum is its own last days
@@ -41,6 +42,7 @@ def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv, ta
     assert [f["cutoff"] for f in report["folds"]] == [f"{close.index[i - 1]:%Y-%m-%d}" for i in (350, 370, 390)]
 
 
+@pytest.mark.slow
 def test_signal_has_skill_and_a_random_walk_has_none(write_csv):
     sine = backtest(
         load_csv(write_csv("s.csv", price_frame(sine_prices(500, noise=0.3)))), tiny_config(**LEARN), 3, 10, 10
@@ -57,6 +59,7 @@ def test_too_little_data_says_what_to_change(write_csv):
         backtest(prices, tiny_config(), folds=10, horizon=21, step=21)
 
 
+@pytest.mark.slow
 def test_backtest_json_schema(write_csv):
     csv = write_csv("s.csv", price_frame(sine_prices(300)))
     args = ["backtest", "--csv", str(csv), "--folds", "2", "--horizon", "5", "--step", "5", *tiny_args(epochs=2),
@@ -75,6 +78,7 @@ def test_backtest_json_schema(write_csv):
     assert report["summary"]["forecast"]["interval_coverage"]["median"] == pytest.approx(np.median(coverages))
 
 
+@pytest.mark.slow
 def test_synthetic_control_lecture_setting_shows_real_skill(home):
     """The lecture's own setting for its generated series: 20-step windows, one layer of 100 simple RNN units."""
     runner = CliRunner()

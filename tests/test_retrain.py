@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from stockrnn import store
 from stockrnn.cli import app
 from stockrnn.errors import TemporaryError, UsageError
-from stockrnn.retrain import Entry, Outcome, decide, exit_code, read_watchlist, retrain
+from stockrnn.retrain import Entry, Outcome, commit, compute, decide, exit_code, prepare, read_watchlist, retrain
 from stockrnn.schedule import crontab_line
 from stockrnn.train import train
 from stockrnn.validate import load_csv
@@ -104,6 +105,7 @@ def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
     assert manifest.config.train_end == f"{load_csv(champion).frame.index[-22]:%Y-%m-%d}"  # never the holdout
 
 
+@pytest.mark.slow
 def test_better_challenger_is_promoted_and_recorded(champion):
     outcome = retrain(Entry("WAVE", options={"epochs": 12, "learning_rate": 0.01, "units": 16}), margin=0.0)
     challenger, champ = (outcome.metrics[name]["one_step"]["rmse"] for name in ("challenger", "champion"))
@@ -113,6 +115,24 @@ def test_better_challenger_is_promoted_and_recorded(champion):
     assert [c["version"] for c in store.champions("WAVE")] == ["v1", "v2"]
 
 
+def test_compute_is_pure_and_only_commit_writes(champion, home, tmp_path, monkeypatch):
+    with store.lock("WAVE"):
+        contest = prepare(Entry("WAVE", options={"epochs": 1}), force=True)
+    contest = pickle.loads(pickle.dumps(contest))  # what a worker process receives
+    elsewhere = tmp_path / "worker-home"
+    monkeypatch.setenv("STOCKRNN_HOME", str(elsewhere))  # a worker on another machine has no such folder
+    computed = compute(contest)
+    assert not elsewhere.exists()  # the worker read and wrote nothing there
+    assert computed.model[:2] == b"PK" and computed.manifest.config.train_end == contest.config.train_end
+    assert set(computed.metrics["challenger"]) == set(computed.metrics["champion"]) == {"one_step", "persistence"}
+    monkeypatch.setenv("STOCKRNN_HOME", str(home))
+    assert [v["version"] for v in store.versions("WAVE")] == ["v1"]  # nothing stored until the commit
+    outcome = commit(contest, computed, margin=0.99)
+    assert (outcome.status, outcome.challenger, outcome.champion) == ("kept champion", "v2", "v1")
+    assert store.load_version("WAVE", "v2").model_path.read_bytes() == computed.model
+
+
+@pytest.mark.slow
 def test_pruning_never_deletes_the_champion(champion):
     for _ in range(3):
         retrain(Entry("WAVE", options={"epochs": 1}), force=True, keep=2, margin=0.99)
@@ -202,6 +222,7 @@ main()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", list(KILL_AT))
 def test_sigkill_never_touches_the_champion(champion, point):
     before = fingerprint("WAVE")
@@ -219,6 +240,7 @@ def test_sigkill_never_touches_the_champion(champion, point):
     assert not list(store.models_dir("WAVE").glob(".tmp-*"))
 
 
+@pytest.mark.slow
 def test_retrain_under_a_minimal_environment(champion, home, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "STOCKRNN_HOME": str(home)}
     stockrnn = Path(sys.executable).parent / "stockrnn"

@@ -28,6 +28,7 @@ def test_learns_real_signal_and_beats_persistence(sine_csv):
     assert metrics["one_step"]["direction_accuracy"] > 0.7
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(sine_csv):
     prices = load_csv(sine_csv)
     first, _, _ = fit(prices, tiny_config(seed=3, dropout=0.2))

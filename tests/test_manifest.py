@@ -1,0 +1,46 @@
+"""Manifest: typed, written and read back unchanged, old manifests migrated, anything else refused by name."""
+
+import json
+
+import pytest
+
+from stockrnn.errors import DataError
+from stockrnn.manifest import Manifest
+
+from .conftest import a_manifest
+
+
+def test_round_trip_through_json():
+    manifest = a_manifest(synthetic={"points": 600, "step": 0.1, "noise": 0.0, "seed": 42})
+    data = json.loads(json.dumps(manifest.to_dict()))
+    assert list(data) == ["created", "config", "data", "training", "metrics", "abs_residuals", "libraries"]
+    assert data["config"]["window"] == 20 and data["data"]["synthetic"]["points"] == 600
+    assert Manifest.from_dict(data) == manifest
+    assert "synthetic" not in a_manifest().to_dict()["data"]  # only synthetic data has generator parameters
+
+
+def test_stored_identity_is_written_only_once_known():
+    stored = Manifest.from_dict({**a_manifest().to_dict(), "symbol": "AAA", "version": "v2", "files": {"m": "0"}})
+    assert (stored.symbol, stored.version, stored.files) == ("AAA", "v2", {"m": "0"})
+    assert list(stored.to_dict())[-3:] == ["symbol", "version", "files"]
+
+
+def test_old_manifests_are_migrated_when_loaded():
+    old = a_manifest().to_dict()
+    old["metrics"] = {"model": {"rmse": 2.0, "skill": 0.1}, "persistence": {"rmse": 2.2, "skill": 0.0}}
+    del old["config"]["target"]  # saved before the return target existed: a price model
+    old["data"]["a_field_from_the_future"] = 1
+    loaded = Manifest.from_dict(old)
+    assert loaded.metrics == {"one_step": {"rmse": 2.0, "skill": 0.1}, "persistence": {"rmse": 2.2, "skill": 0.0}}
+    assert loaded.config.target == "price"
+    assert loaded.summary()["val_rmse"] == 2.0 and loaded.summary()["skill"] == 0.1
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [[], {"created": "x"}, {**a_manifest().to_dict(), "config": None}, {**a_manifest().to_dict(), "data": {}}],
+)
+def test_anything_else_is_refused_by_name(broken):
+    with pytest.raises(DataError, match="models/X/v1: not a stockrnn manifest") as caught:
+        Manifest.from_dict(broken, "models/X/v1")
+    assert caught.value.exit_code == 65
