@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from stockrnn import store
 from stockrnn.cli import app
 from stockrnn.config import TrainConfig
-from stockrnn.retrain import OPTIONS
+from stockrnn.watchlist import OPTIONS
 
 from .conftest import price_frame, sine_prices, tiny_config
 

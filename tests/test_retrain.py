@@ -16,10 +16,11 @@ from typer.testing import CliRunner
 from stockrnn import store
 from stockrnn.cli import app
 from stockrnn.errors import TemporaryError, UsageError
-from stockrnn.retrain import Entry, Outcome, commit, compute, decide, exit_code, prepare, read_watchlist, retrain
+from stockrnn.retrain import Outcome, commit, compute, decide, exit_code, prepare, retrain
 from stockrnn.schedule import crontab_line
 from stockrnn.train import train
 from stockrnn.validate import load_csv
+from stockrnn.watchlist import Entry, read_watchlist
 
 from .conftest import price_frame, sine_prices, tiny_config, tiny_options
 

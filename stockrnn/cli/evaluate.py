@@ -17,6 +17,10 @@ from .options import training_options
 log = logging.getLogger("stockrnn")
 
 
+def _progress(fold: int, folds: int, cutoff: str) -> None:
+    log.info("fold %d/%d: cut-off %s", fold, folds, cutoff)
+
+
 @training_options(skip=("train_end",))
 def backtest(
     symbol_arg: Annotated[
@@ -48,8 +52,7 @@ def backtest(
     name = run(lambda: check_symbol(symbol_arg)) if symbol_arg else None
     generated = {"noise": noise, "seed": config.seed} if synthetic else None
     prices = run(lambda: source_prices(name, csv, config.column, offline, config.adjusted, generated))
-    progress = lambda n, total, day: log.info("fold %d/%d: cut-off %s", n, total, day)  # noqa: E731
-    report = run(lambda: run_backtest(prices, config, folds, horizon, step, progress, level))
+    report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level))
     if plot_file is not None:
         from ..plot import plot_backtest
 

@@ -50,7 +50,8 @@ def retrain(
     import os
 
     from ..metrics import ONE_STEP, PERSISTENCE
-    from ..retrain import CHALLENGER, CHAMPION, exit_code, plan, retrain_all
+    from ..retrain import CHALLENGER, CHAMPION, exit_code, retrain_all
+    from ..watchlist import plan
 
     logs.setup(log_file)
     entries = run(lambda: plan(symbols or [], watchlist, every, training))

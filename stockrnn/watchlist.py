@@ -1,0 +1,98 @@
+"""Watchlist: which symbols a retrain run covers, and with which training options.
+
+Input: a watchlist file (one symbol a line, optional key=value training options and a CSV file), symbols named on
+the command line, `--all`, and the command line's overrides. Output: `Entry`s, every option checked before any
+training starts (a bad line fails now, naming the file and line, not half-way through the night).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import store
+from .config import TrainConfig
+from .errors import MissingInputError, UsageError
+from .paths import check_symbol
+
+# Options a watchlist line may set: every TrainConfig field but train_end, which retrain chooses (the day before
+# the holdout).
+OPTIONS = {f.name: f.type for f in dataclasses.fields(TrainConfig) if f.name != "train_end"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    symbol: str
+    csv: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields that override the saved config
+
+
+def read_watchlist(path: str | Path) -> list[Entry]:
+    """One symbol a line, optionally followed by key=value options; `#` starts a comment. For example:
+
+    AAPL
+    ^GSPC epochs=50 layers=2
+    SP500 csv=sample_data/sp500.csv window=30
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingInputError(f"{path}: no such watchlist file")
+    entries = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        words = shlex.split(line, comments=True)
+        if not words:
+            continue
+        try:
+            symbol = check_symbol(words[0])
+            csv, options = None, {}
+            for word in words[1:]:
+                key, sep, value = word.partition("=")
+                key = key.replace("-", "_")
+                if not sep or (key not in OPTIONS and key != "csv"):
+                    raise UsageError(f"{word!r} is not an option; use key=value with one of: csv, {', '.join(OPTIONS)}")
+                if key == "csv":
+                    csv = str((path.parent / value).resolve()) if not Path(value).is_absolute() else value
+                else:
+                    options[key] = _parse(key, value)
+            TrainConfig(**options)  # validates the values now, not half-way through the night
+        except UsageError as exc:
+            raise UsageError(f"{path}, line {number}: {exc}") from None
+        entries.append(Entry(symbol=symbol, csv=csv, options=options))
+    if not entries:
+        raise UsageError(f"{path}: the watchlist names no symbol")
+    return entries
+
+
+def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dict[str, Any]) -> list[Entry]:
+    """The entries of one retrain run: the watchlist's, the named symbols, and with `every` each trained symbol;
+    `overrides` (training options from the command line) apply to all. Everything is checked before any training."""
+    if not symbols and watchlist is None and not every:
+        raise UsageError("name SYMBOLs to retrain, a --watchlist FILE, or --all")
+    entries = read_watchlist(watchlist) if watchlist else []
+    entries += [Entry(check_symbol(s)) for s in symbols]
+    entries += [Entry(s) for s in (store.symbols() if every else []) if s not in {e.symbol for e in entries}]
+    if not entries:
+        raise MissingInputError("no symbol to retrain: no model is trained yet")
+    entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}) for e in entries]
+    for entry in entries:
+        TrainConfig(**entry.options)  # bad overrides fail now, not half-way through the night
+    return entries
+
+
+def _parse(key: str, value: str) -> Any:
+    kind = OPTIONS[key]
+    try:
+        if "bool" in str(kind):
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return value.lower() in ("true", "1", "yes")
+        if "int" in str(kind):
+            return int(value)
+        if "float" in str(kind):
+            return float(value)
+        return value
+    except ValueError:
+        raise UsageError(f"{key}={value!r} is not a valid value") from None
