@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import TrainConfig
-from .errors import DataError
+from .errors import DataError, UsageError
 from .metrics import ONE_STEP
 
 
@@ -99,6 +99,8 @@ class Manifest:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"{where}: not a stockrnn manifest ({type(exc).__name__}: {exc}); retrain") from None
+        except UsageError as exc:  # the saved config's values, checked as the command line's are: bad data here
+            raise DataError(f"{where}: the saved config is invalid ({exc}); retrain") from None
 
     def summary(self) -> dict[str, Any]:
         """The few facts a listing of versions shows."""

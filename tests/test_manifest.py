@@ -44,3 +44,11 @@ def test_anything_else_is_refused_by_name(broken):
     with pytest.raises(DataError, match="models/X/v1: not a stockrnn manifest") as caught:
         Manifest.from_dict(broken, "models/X/v1")
     assert caught.value.exit_code == 65
+
+
+def test_a_saved_config_with_a_bad_value_is_bad_data_not_bad_usage():
+    saved = a_manifest().to_dict()
+    saved["config"]["cell"] = "cnn"
+    with pytest.raises(DataError, match="models/X/v1: the saved config is invalid .*cell.*; retrain") as caught:
+        Manifest.from_dict(saved, "models/X/v1")
+    assert caught.value.exit_code == 65
