@@ -25,10 +25,11 @@ test: $(STAMP)
 	$(BIN)/ruff check stockrnn tests scripts bench
 	$(BIN)/ruff format --check stockrnn tests scripts bench
 	$(BIN)/python -m pytest
+	bash scripts/smoke_wheel.sh
 
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_training.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache build

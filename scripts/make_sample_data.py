@@ -9,7 +9,7 @@ from pathlib import Path
 
 from arch.data import nasdaq, sp500
 
-OUT = Path(__file__).resolve().parent.parent / "sample_data"
+OUT = Path(__file__).resolve().parent.parent / "stockrnn" / "sample_data"  # package data; sample_data/ links here
 COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
 
 

@@ -28,8 +28,7 @@ log = logging.getLogger("stockrnn")
 SYNTHETIC = "SYNTHETIC"  # the symbol synthetic models are stored under
 SYNTHETIC_LEVEL = 100.0  # added to the lecture's series (which swings around 0) so that every "price" is positive
 OVERLAP_DAYS = 7  # calendar days re-fetched before the last stored day, so that revised bars replace stored ones
-SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
-SAMPLES = {"^GSPC": "sp500.csv", "^IXIC": "nasdaq.csv"}  # bundled files reachable by symbol, offline
+SAMPLES = {"^GSPC": "sp500.csv", "^IXIC": "nasdaq.csv"}  # files shipped in the package, reachable by symbol offline
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> 
             log.warning(
                 "%s; no stored prices for %s: using the bundled sample %s (1999-2018)", why, symbol, SAMPLES[symbol]
             )
-            return load_csv(SAMPLE_DATA / SAMPLES[symbol])
+            return sample(SAMPLES[symbol])
         if failure is not None:
             raise failure
         raise SourceUnavailableError(
@@ -105,6 +104,14 @@ def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> 
     adjustment = "adjusted" if adjusted else "raw"
     prices = validate(from_frame(f"store {symbol} ({adjustment})", stored.frame.rename_axis("Date")))
     return dataclasses.replace(prices, kind="store")
+
+
+def sample(name: str) -> Prices:
+    """A price file shipped inside the package (package data: present in a wheel, a pipx install, a checkout)."""
+    from importlib.resources import as_file, files
+
+    with as_file(files("stockrnn").joinpath("sample_data", name)) as path:
+        return load_csv(path)
 
 
 def synthetic_prices(points: int = 600, step: float = 0.1, noise: float = 0.0, seed: int = 42) -> Prices:
