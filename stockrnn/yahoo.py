@@ -87,4 +87,20 @@ def normalize(frame: pd.DataFrame | None, symbol: str) -> pd.DataFrame:
     if index.tz is not None:
         index = index.tz_localize(None)  # keep the exchange's wall clock: its trading day, not UTC's
     frame = frame.set_axis(index.normalize().rename("Date"), axis=0)
-    return frame[[c for c in YAHOO_COLUMNS if c in frame.columns]]
+    frame = frame[[c for c in YAHOO_COLUMNS if c in frame.columns]]
+    return _drop_partial_bars(frame, symbol)
+
+
+def _drop_partial_bars(frame: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    """Rows with some prices but not all (today's bar while the market is open, often) are not yet a day's bar:
+    dropped with a warning that names them. Rows with no price at all are the validator's (a holiday's null row)."""
+    prices = frame[[c for c in YAHOO_COLUMNS if c != "Volume" and c in frame.columns]]
+    missing = prices.isna()
+    partial = missing.any(axis=1) & ~missing.all(axis=1)
+    if partial.any():
+        days = ", ".join(f"{day:%Y-%m-%d}" for day in frame.index[partial][:5])
+        more = f" and {int(partial.sum()) - 5} more" if partial.sum() > 5 else ""
+        log.warning(
+            "yfinance %s: dropped %d partial bars (some prices missing): %s%s", symbol, partial.sum(), days, more
+        )
+    return frame[~partial]

@@ -67,7 +67,8 @@ def test_backtest_json_schema(write_csv):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"folds", "summary", "verdict", "plot"} and len(report["folds"]) == 2
+    assert set(report) == {"symbol", "folds", "summary", "verdict", "plot"} and len(report["folds"]) == 2
+    assert report["symbol"] == "S"  # the file's name, as train would store it
     assert (csv.parent / "folds.png").read_bytes()[:4] == b"\x89PNG" and report["plot"].endswith("folds.png")
     fold = report["folds"][0]
     assert {"fold", "cutoff", "start", "end", "train_rows", "metrics", "closer_to_yesterday"} <= set(fold)

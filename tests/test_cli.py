@@ -49,6 +49,39 @@ def test_every_command_has_help_with_an_example(path):
     assert "Example: stockrnn " + " ".join(path) in " ".join(result.stdout.split())
 
 
+def parameters(path: tuple[str, ...]) -> dict:
+    command = typer.main.get_command(app)
+    for word in path:
+        command = command.commands[word]
+    return {p.name: p for p in command.params if p.param_type_name == "option" and p.name != "help"}
+
+
+# Same name, another meaning, on purpose: fetch downloads from --start; predict and plot forecast from it.
+OWN_MEANING = {("fetch", "start")}
+
+
+def test_one_option_one_meaning_on_every_command():
+    from stockrnn.cli.options import FIELDS
+
+    first: dict[str, tuple] = {}
+    checked = 0
+    for path in COMMANDS:
+        for name, option in parameters(path).items():
+            if (path[0], name) in OWN_MEANING:
+                continue
+            if path == ("retrain",) and name in {f.name for f in FIELDS}:  # overrides of a saved config
+                assert option.default is None and option.help.startswith("Override the saved config: "), name
+                assert option.help.endswith(parameters(("train",))[name].help), name
+                continue
+            found = (option.bare_type(), option.default, option.help, tuple(option.opts))
+            where, before = first.setdefault(name, (path, found))
+            checked += where != path
+            assert before == found, f"--{name} differs between {' '.join(where)} and {' '.join(path)}"
+    assert checked > 20  # json, csv, symbol, offline, level, days, ... shared by several commands
+    for path in (("train",), ("backtest",), ("predict",), ("plot",)):
+        assert {"csv", "symbol"} <= set(parameters(path)), path  # every command that takes --csv takes --symbol
+
+
 def test_version_and_bare_help():
     assert run("--version").stdout.strip() == f"stockrnn {__version__}"
     result = run("--help")
@@ -248,6 +281,19 @@ def test_train_symbol_without_network_or_store_exits_69(yahoo):
     result = run("train", "MSFT", *TINY)
     assert result.exit_code == 69
     assert "cannot download MSFT from Yahoo: ConnectionError: no network" in result.stderr
+
+
+def test_csv_and_symbol_work_the_same_on_every_command(sine_model, tmp_path):
+    copy = tmp_path / "sine.csv"  # the file's name is the default symbol, as for train
+    copy.write_bytes(sine_model.read_bytes())
+    by_name = json.loads(run("predict", "--csv", str(copy), "--days", "2", "--json").stdout)
+    by_option = json.loads(run("predict", "--symbol", "sine", "--days", "2", "--json").stdout)
+    assert by_name["symbol"] == by_option["symbol"] == "SINE" and by_name["rows"] == by_option["rows"]
+    assert run("plot", "--symbol", "SINE", "--days", "2", "--out", str(tmp_path / "p.png")).exit_code == 0
+    clash = run("predict", "SINE", "--symbol", "OTHER")
+    assert clash.exit_code == 2 and "two names for one symbol: SINE and --symbol OTHER" in clash.stderr
+    nothing = run("predict")
+    assert nothing.exit_code == 2 and "name the SYMBOL whose model to use" in nothing.stderr
 
 
 def test_train_needs_a_symbol_or_a_file():

@@ -195,3 +195,17 @@ def test_fetch_killed_mid_write_leaves_the_store_as_it_was(yahoo, home):
     with sqlite3.connect(home / "prices.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM fetches").fetchone() == (1,)
+
+
+def test_a_partial_bar_is_dropped_with_a_warning_and_the_fetch_goes_on(yahoo, home, caplog):
+    frame = history_frame(DAYS, CLOSE)
+    frame.iloc[-1, frame.columns.get_loc("High")] = np.nan  # today's bar, still open: some prices missing
+    frame.iloc[50, frame.columns.get_loc("Close")] = np.nan
+    yahoo(frame)
+    report = source.fetch("AAPL")
+    assert report.added == len(DAYS) - 2 and report.last_day == f"{DAYS[-2]:%Y-%m-%d}"
+    warning = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert (
+        f"yfinance AAPL: dropped 2 partial bars (some prices missing): {DAYS[50]:%Y-%m-%d}, {DAYS[-1]:%Y-%m-%d}"
+        in warning
+    )

@@ -22,15 +22,28 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts instead of tables.")]
+# One option, one meaning: every command that takes --csv takes --symbol (or a SYMBOL argument) the same way.
+SymbolArg = Annotated[str | None, typer.Argument(metavar="[SYMBOL]", help="A symbol, e.g. ^GSPC or AAPL.")]
+SymbolOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--symbol",
+        help="The symbol, as the SYMBOL argument; with --csv the default is the file's name (sp500.csv: SP500).",
+    ),
+]
 CsvOpt = Annotated[
-    Path | None, typer.Option("--csv", help="Price file (CSV); default: the file the model was trained on.")
+    Path | None,
+    typer.Option(
+        "--csv",
+        help="A price file (CSV with Date and price columns) instead of the symbol's downloaded prices; "
+        "predict and plot default to the file the model was trained on.",
+    ),
 ]
 StartOpt = Annotated[
     str | None,
     typer.Option(help="A day inside the data (YYYY-MM-DD): forecast from the day before it, against actual prices."),
 ]
 DaysOpt = Annotated[int, typer.Option(help="Trading days to forecast (21 is about a month).")]
-SymbolArg = Annotated[str, typer.Argument(help="The symbol a model was trained for, e.g. ^GSPC.")]
 SyntheticOpt = Annotated[
     bool, typer.Option("--synthetic", help="Use the lecture's generated series t*sin(t)/3 + 2*sin(5t) (a control).")
 ]
@@ -40,6 +53,18 @@ OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never download: use
 RawOpt = Annotated[
     bool, typer.Option("--raw", help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).")
 ]
+
+
+def one_symbol(argument: str | None, option: str | None, csv: Path | None = None) -> str | None:
+    """The symbol a command names by argument or --symbol (the same, if both), else the name of its --csv file."""
+    from ..paths import check_symbol, symbol_from_path
+
+    if argument and option and argument.upper() != option.upper():
+        fail(f"two names for one symbol: {argument} and --symbol {option}; give one")
+    name = argument or option
+    if name:
+        return run(lambda: check_symbol(name))
+    return run(lambda: symbol_from_path(csv)) if csv is not None else None
 
 
 def run(job: Callable[[], T]) -> T:

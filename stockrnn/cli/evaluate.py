@@ -11,7 +11,23 @@ from rich.table import Table
 
 from ..config import HORIZON, LEVEL, TrainConfig
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
-from .common import JsonOpt, LevelOpt, NoiseOpt, OfflineOpt, RawOpt, SyntheticOpt, fmt, out, print_json, run, say
+from .common import (
+    CsvOpt,
+    JsonOpt,
+    LevelOpt,
+    NoiseOpt,
+    OfflineOpt,
+    RawOpt,
+    SymbolArg,
+    SymbolOpt,
+    SyntheticOpt,
+    fmt,
+    one_symbol,
+    out,
+    print_json,
+    run,
+    say,
+)
 from .options import training_options
 
 log = logging.getLogger("stockrnn")
@@ -23,10 +39,9 @@ def _progress(fold: int, folds: int, cutoff: str) -> None:
 
 @training_options(skip=("train_end",))
 def backtest(
-    symbol_arg: Annotated[
-        str | None, typer.Argument(metavar="[SYMBOL]", help="Symbol to evaluate, e.g. ^GSPC.")
-    ] = None,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Evaluate on this price file instead.")] = None,
+    symbol_arg: SymbolArg = None,
+    csv: CsvOpt = None,
+    symbol: SymbolOpt = None,
     folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
     horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = HORIZON,
     step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = HORIZON,
@@ -45,14 +60,15 @@ def backtest(
     Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
     """
     from ..backtest import backtest as run_backtest
-    from ..paths import check_symbol
-    from ..prices import source_prices
+    from ..prices import SYNTHETIC, source_prices
 
+    name = one_symbol(symbol_arg, symbol, csv)
     config = run(lambda: TrainConfig(**training, adjusted=not raw))
-    name = run(lambda: check_symbol(symbol_arg)) if symbol_arg else None
     generated = {"noise": noise, "seed": config.seed} if synthetic else None
-    prices = run(lambda: source_prices(name, csv, config.column, offline, config.adjusted, generated))
+    source = None if csv else name  # with --csv the symbol only names the report
+    prices = run(lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated))
     report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level))
+    report = {"symbol": SYNTHETIC if synthetic and not name else name, **report}
     if plot_file is not None:
         from ..plot import plot_backtest
 

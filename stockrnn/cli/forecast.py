@@ -17,7 +17,10 @@ from .common import (
     OfflineOpt,
     StartOpt,
     SymbolArg,
+    SymbolOpt,
+    fail,
     fmt,
+    one_symbol,
     out,
     print_json,
     print_metrics,
@@ -27,8 +30,9 @@ from .common import (
 
 
 def predict(
-    symbol: SymbolArg,
+    symbol_arg: SymbolArg = None,
     csv: CsvOpt = None,
+    symbol: SymbolOpt = None,
     start: StartOpt = None,
     days: DaysOpt = HORIZON,
     level: LevelOpt = LEVEL,
@@ -41,7 +45,8 @@ def predict(
     """
     from ..forecast import predict as run_predict
 
-    result = run(lambda: run_predict(symbol, csv, start, days, offline, level))
+    name = _model_name(symbol_arg, symbol, csv)
+    result = run(lambda: run_predict(name, csv, start, days, offline, level))
     if as_json:
         print_json(result.to_json())
     else:
@@ -49,8 +54,9 @@ def predict(
 
 
 def plot(
-    symbol: SymbolArg,
+    symbol_arg: SymbolArg = None,
     csv: CsvOpt = None,
+    symbol: SymbolOpt = None,
     start: StartOpt = None,
     days: DaysOpt = HORIZON,
     out_file: Annotated[
@@ -66,11 +72,19 @@ def plot(
     """
     from ..plot import predict_and_plot
 
-    result, path = run(lambda: predict_and_plot(symbol, csv, start, days, out_file, offline, level))
+    name = _model_name(symbol_arg, symbol, csv)
+    result, path = run(lambda: predict_and_plot(name, csv, start, days, out_file, offline, level))
     if as_json:
         print_json({"plot": str(path), **result.to_json()})
     else:
         say(f"plot written to {path.resolve()}")
+
+
+def _model_name(argument: str | None, option: str | None, csv: Path | None) -> str:
+    name = one_symbol(argument, option, csv)
+    if name is None:
+        fail("name the SYMBOL whose model to use (e.g. stockrnn predict ^GSPC), or a price file with --csv FILE")
+    return name
 
 
 def _print_forecast(data: dict[str, Any]) -> None:

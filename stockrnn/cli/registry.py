@@ -16,6 +16,9 @@ from .common import JsonOpt, OfflineOpt, fmt, out, print_json, run
 from .options import training_options
 
 log = logging.getLogger("stockrnn")
+WatchlistOpt = Annotated[
+    Path | None, typer.Option(help="File of symbols, one a line, optionally with key=value training options.")
+]
 
 
 @training_options(skip=("train_end",), overrides=True)
@@ -23,9 +26,7 @@ def retrain(
     symbols: Annotated[
         list[str] | None, typer.Argument(metavar="[SYMBOL...]", help="Symbols to retrain (or use --watchlist).")
     ] = None,
-    watchlist: Annotated[
-        Path | None, typer.Option(help="File of symbols, one a line, optionally with key=value training options.")
-    ] = None,
+    watchlist: WatchlistOpt = None,
     every: Annotated[bool, typer.Option("--all", help="Retrain every symbol that has a model.")] = False,
     jobs: Annotated[int, typer.Option(help="Symbols trained at once, each in its own process; default: cores.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Train even when there is no new data.")] = False,
@@ -164,7 +165,7 @@ def _choose(symbol: str, version: str | None, as_json: bool) -> None:
 def schedule(
     at: Annotated[str, typer.Option(help="Time of day HH:MM on the exchange's clock (see --timezone).")] = "18:30",
     timezone: Annotated[str, typer.Option(help="The exchange's time zone.")] = "America/New_York",
-    watchlist: Annotated[Path | None, typer.Option(help="Watchlist file for the nightly retrain.")] = None,
+    watchlist: WatchlistOpt = None,
 ) -> None:
     """Print a crontab line that retrains after the market closes, with absolute paths to this installation.
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from ..config import TrainConfig
 from .common import (
+    CsvOpt,
     JsonOpt,
     NoiseOpt,
     OfflineOpt,
     RawOpt,
+    SymbolArg,
+    SymbolOpt,
     SyntheticOpt,
     err,
-    fail,
+    one_symbol,
     print_json,
     print_metrics,
     run,
@@ -30,16 +30,9 @@ log = logging.getLogger("stockrnn")
 
 @training_options()
 def train(
-    symbol_arg: Annotated[
-        str | None,
-        typer.Argument(metavar="[SYMBOL]", help="Symbol to train on (its prices are fetched and stored), e.g. AAPL."),
-    ] = None,
-    csv: Annotated[
-        Path | None, typer.Option("--csv", help="Train on this price file instead (CSV with Date and price columns).")
-    ] = None,
-    symbol: Annotated[
-        str | None, typer.Option("--symbol", help="With --csv: the name to store the model under; default: file name.")
-    ] = None,
+    symbol_arg: SymbolArg = None,
+    csv: CsvOpt = None,
+    symbol: SymbolOpt = None,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
     synthetic: SyntheticOpt = False,
@@ -54,12 +47,11 @@ def train(
     """
     from ..train import train_source
 
-    if symbol_arg and symbol and symbol_arg.upper() != symbol.upper():
-        fail(f"two names for one model: {symbol_arg} and --symbol {symbol}; give one")
+    name = one_symbol(symbol_arg, symbol)  # checked before any I/O; train_source names a file's model itself
     config = run(lambda: TrainConfig(**training, adjusted=not raw))
     with Progress(enabled=not as_json) as progress:
         generated = {"noise": noise, "seed": config.seed} if synthetic else None
-        result = run(lambda: train_source(symbol_arg or symbol, csv, config, progress, offline, generated))
+        result = run(lambda: train_source(name, csv, config, progress, offline, generated))
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
                     **result.manifest.to_dict()})  # fmt: skip
