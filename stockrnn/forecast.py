@@ -130,6 +130,7 @@ def predict(
     days: int = HORIZON,
     offline: bool = False,
     level: float = LEVEL,
+    date_format: str | None = None,
 ) -> Forecast:
     """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
 
@@ -140,7 +141,7 @@ def predict(
         raise UsageError(f"--days must be at least 1, not {days}")
     symbol = check_symbol(symbol)
     stored = store.load_current(symbol)
-    return forecast(stored, model_prices(symbol, stored.manifest, csv, offline), start, days, level)
+    return forecast(stored, model_prices(symbol, stored.manifest, csv, offline, date_format), start, days, level)
 
 
 def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL) -> Forecast:

@@ -15,6 +15,8 @@ from .config import TrainConfig
 from .errors import DataError, UsageError
 from .metrics import ONE_STEP
 
+OPTIONAL = ("synthetic", "date_format")  # DataInfo fields written only when they have a value
+
 
 @dataclass(frozen=True)
 class DataInfo:
@@ -28,6 +30,7 @@ class DataInfo:
     train_rows: int
     repairs: list[str] = field(default_factory=list)  # safe repairs validation made, with counts
     synthetic: dict | None = None  # the generator's parameters (kind "synthetic"), to make the series again
+    date_format: str | None = None  # --date-format, to read the file again as it was read for training
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,7 @@ class Manifest:
         return self.libraries.get("keras", "")
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self.data)
-        if data["synthetic"] is None:
-            del data["synthetic"]
+        data = {k: v for k, v in dataclasses.asdict(self.data).items() if v is not None or k not in OPTIONAL}
         return {
             "created": self.created,
             "config": self.config.to_dict(),

@@ -104,9 +104,10 @@ def predict_and_plot(
     out: Path | None = None,
     offline: bool = False,
     level: float = LEVEL,
+    date_format: str | None = None,
 ) -> tuple[Forecast, Path]:
     """`predict`, then `plot` it to `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
-    result = predict(symbol, csv, start, days, offline, level)
+    result = predict(symbol, csv, start, days, offline, level, date_format)
     return result, plot(result, out or default_path(result))
 
 

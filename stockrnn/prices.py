@@ -131,11 +131,14 @@ def synthetic_prices(points: int = 600, step: float = 0.1, noise: float = 0.0, s
     return dataclasses.replace(prices, kind="synthetic", params=params)
 
 
-def model_prices(symbol: str, manifest: Manifest, csv: str | Path | None, offline: bool) -> Prices:
-    """The prices a stored model predicts from: `csv` if given, else the source it was trained on."""
+def model_prices(
+    symbol: str, manifest: Manifest, csv: str | Path | None, offline: bool, date_format: str | None = None
+) -> Prices:
+    """The prices a stored model predicts from: `csv` if given, else the source it was trained on (read with the
+    date format it was trained with)."""
     column = manifest.config.column
     if csv is not None:
-        return load_csv(csv, required=(column,))
+        return load_csv(csv, required=(column,), date_format=date_format)
     if manifest.data.kind == "synthetic":
         return synthetic_prices(**(manifest.data.synthetic or {}))
     if manifest.data.kind == "store":
@@ -143,7 +146,7 @@ def model_prices(symbol: str, manifest: Manifest, csv: str | Path | None, offlin
     source = manifest.data.source
     if not Path(source).is_file():
         raise MissingInputError(f"{symbol} was trained on {source}, which no longer exists; pass --csv FILE")
-    return load_csv(source, required=(column,))
+    return load_csv(source, required=(column,), date_format=manifest.data.date_format)
 
 
 def source_prices(
@@ -153,12 +156,13 @@ def source_prices(
     offline: bool,
     adjusted: bool,
     synthetic: dict | None = None,
+    date_format: str | None = None,
 ) -> Prices:
     """Training data: the synthetic series (its parameters), the file `csv`, or else the symbol's prices."""
     if synthetic is not None:
         return synthetic_prices(**synthetic)
     if csv is not None:
-        return load_csv(csv, required=(column,))
+        return load_csv(csv, required=(column,), date_format=date_format)
     if symbol is None:
         raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
     return symbol_prices(symbol, offline, adjusted)

@@ -1,15 +1,24 @@
 """Source stage: turn a price file (or any frame of prices) into a table of raw strings, keeping row numbers.
 
 Input: a CSV path, or a pandas frame from another source. Output: `RawTable` (strings only, nothing parsed yet),
-handed to `validate`, the one validator of every source. For files: a UTF-8 BOM, CRLF or CR line endings, and
-the multi-row header that pandas writes for a yfinance download (`Price,...` / `Ticker,...` / `Date,,,`).
+handed to `validate`, the one validator of every source. For files, the shapes people really have:
+- compressed: gzip, bz2, xz, or a zip archive holding one CSV, recognised by their first bytes, not their names;
+- a UTF-8 BOM, CRLF or CR line endings;
+- comma, semicolon or tab delimiters (the header line tells which), with decimal commas where a semicolon or tab
+  file writes its numbers that way (1.234,56), as European spreadsheets export;
+- the multi-row header that pandas writes for a yfinance download (`Price,...` / `Ticker,...` / `Date,,,`).
+An Excel workbook is refused with the way out: save it as CSV.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
 import io
+import lzma
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +27,11 @@ import pandas as pd
 from .errors import DataError, MissingInputError
 
 SNIFF_BYTES = 8192  # a NUL byte among the first bytes marks a binary file
+DECOMPRESS = {b"\x1f\x8b": ("gzip", gzip.decompress), b"BZh": ("bz2", bz2.decompress),
+              b"\xfd7zXZ\x00": ("xz", lzma.decompress)}  # fmt: skip
+ZIP, OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a zip archive (and .xlsx); an old .xls
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")  # 1.234,56 or 1234,56
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,7 @@ class RawTable:
     sha256: str  # of the source's bytes: the data fingerprint recorded in a model's manifest
     frame: pd.DataFrame  # every cell a string; index = the row's number in its source (1-based)
     unit: str = "line"  # what a row number counts: "line" of a file, "row" of a download
+    decimal: str = "."  # "," where the file writes 1.234,56 for 1234.56
 
 
 def from_frame(where: str, frame: pd.DataFrame) -> RawTable:
@@ -44,7 +59,8 @@ def read_csv(path: str | Path) -> RawTable:
         raise MissingInputError(f"{path}: no such file")
     if path.is_dir():
         raise MissingInputError(f"{path}: is a folder, not a CSV file")
-    data = path.read_bytes()
+    original = path.read_bytes()
+    data = _decompress(path, original)
     if not data.strip():
         raise DataError(f"{path}: the file is empty; expected a header line such as Date,Open,High,Low,Close,Volume")
     if b"\x00" in data[:SNIFF_BYTES]:
@@ -56,6 +72,7 @@ def read_csv(path: str | Path) -> RawTable:
         byte = data[exc.start]
         raise DataError(f"{path}, line {line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8") from None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    delimiter = _delimiter(lines)
     header_lines = 1
     if _is_yfinance_header(lines):
         tickers = {t.strip() for t in lines[1].split(",")[1:] if t.strip()}
@@ -66,18 +83,57 @@ def read_csv(path: str | Path) -> RawTable:
             )
         header_lines = 3
         lines = ["Date" + lines[0][len("Price") :]] + lines[3:]
-    frame = _split(path, "\n".join(lines), header_lines)
-    return RawTable(where=str(path), sha256=hashlib.sha256(data).hexdigest(), frame=frame)
+    frame = _split(path, "\n".join(lines), header_lines, delimiter)
+    decimal = "," if delimiter != "," and _decimal_commas(frame) else "."
+    return RawTable(where=str(path), sha256=hashlib.sha256(original).hexdigest(), frame=frame, decimal=decimal)
+
+
+def _decompress(path: Path, data: bytes) -> bytes:
+    """The text inside a compressed file, known by its first bytes; other files as they are."""
+    for magic, (name, expand) in DECOMPRESS.items():
+        if data.startswith(magic):
+            try:
+                return expand(data)
+            except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+                raise DataError(f"{path}: a damaged {name} file ({exc})") from None
+    if data.startswith(OLE2):
+        raise DataError(f"{path}: an Excel workbook (.xls), not a CSV file; save it as CSV (File > Save As)")
+    if not data.startswith(ZIP):
+        return data
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
+            if any(n.startswith("xl/") for n in names):
+                raise DataError(f"{path}: an Excel workbook (.xlsx), not a CSV file; save it as CSV (File > Save As)")
+            tables = [n for n in names if n.lower().endswith((".csv", ".txt"))]
+            if len(tables) != 1:
+                found = ", ".join(names) or "nothing"
+                raise DataError(f"{path}: a zip archive must hold exactly one CSV file; it holds {found}")
+            return archive.read(tables[0])
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise DataError(f"{path}: a damaged zip file ({exc})") from None
+
+
+def _delimiter(lines: list[str]) -> str:
+    """The delimiter the header line uses most: comma, semicolon or tab (a header names columns, so it has some)."""
+    header = next((line for line in lines if line.strip()), "")
+    return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
+
+
+def _decimal_commas(frame: pd.DataFrame) -> bool:
+    """Does a semicolon or tab file write decimal commas? Some price cell looks like 1.234,56 or 1234,56."""
+    cells = frame.iloc[:, 1:].stack() if frame.shape[1] > 1 else pd.Series(dtype=str)
+    return bool(cells.astype(str).str.strip().str.match(DECIMAL_COMMA).any())
 
 
 def _is_yfinance_header(lines: list[str]) -> bool:
     return len(lines) > 2 and lines[0].startswith("Price,") and lines[1].startswith("Ticker,")
 
 
-def _split(path: Path, text: str, header_lines: int) -> pd.DataFrame:
+def _split(path: Path, text: str, header_lines: int, delimiter: str = ",") -> pd.DataFrame:
     try:
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, index_col=False
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skip_blank_lines=False, index_col=False
         )
     except pd.errors.ParserError as exc:
         # pandas counts lines in the text it was given; translate to the file's own line numbers.

@@ -101,6 +101,7 @@ def fit(
             train_rows=len(data.prices),
             repairs=prices.repairs,
             synthetic=prices.params or None,
+            date_format=prices.date_format,
         ),
         training=TrainingInfo(
             device=backend.training_device(),
@@ -145,10 +146,11 @@ def train_source(
     progress: Progress | None = None,
     offline: bool = False,
     synthetic: dict | None = None,
+    date_format: str | None = None,
 ) -> TrainResult:
     """Train on the synthetic series (stored as SYNTHETIC unless named), on `csv` (the symbol defaults to the
     file's name) or on `symbol`'s stored and fetched prices."""
     name = check_symbol(symbol) if symbol else None  # before any I/O
-    prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic)
+    prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic, date_format)
     default = SYNTHETIC if synthetic is not None else (symbol_from_path(csv) if csv else None)
     return train(prices, name or default, config, progress)

@@ -33,7 +33,8 @@ ALIASES = {
 CANONICAL = ("open", "high", "low", "close", "volume")
 MISSING = {"", "null", "nan", "na", "n/a", "-"}
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")  # a time and UTC offset may follow; the local date counts
-US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})")  # M/D/YYYY
+# M/D/YYYY, or D/M/YYYY when the file proves it (a first field above 12), or D.M.YYYY (always day first)
+SLASH_DATE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})[/.](\d{4})")
 
 
 @dataclass
@@ -44,19 +45,21 @@ class Prices:
     repairs: list[str] = field(default_factory=list)  # what was repaired, with counts, for logs and manifests
     kind: str = "csv"  # "csv": a file the user named; "store": a symbol's stored download; "synthetic"
     params: dict | None = None  # how to generate a synthetic series again (kind "synthetic")
+    date_format: str | None = None  # the strftime format its dates were read with, when one was given
 
 
-def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
-    """Check and convert `raw`; `required` names the price columns that must be present."""
+def validate(raw: RawTable, required: tuple[str, ...] = ("close",), date_format: str | None = None) -> Prices:
+    """Check and convert `raw`; `required` names the price columns that must be present; `date_format` (strftime,
+    e.g. %d/%m/%Y) says how the dates are written when the file cannot show it."""
     where, unit = raw.where, raw.unit
     columns = _map_columns(raw, required)
     frame = raw.frame
     repairs: list[str] = []
 
-    dates = _parse_dates(where, unit, frame[columns["date"]])
+    dates = _parse_dates(where, unit, frame[columns["date"]], date_format, repairs)
     values = pd.DataFrame(index=frame.index)
     for name in (c for c in (*CANONICAL, "adj_close") if c in columns):
-        values[name] = _parse_numbers(where, unit, dates, columns[name], frame[columns[name]])
+        values[name] = _parse_numbers(where, unit, dates, columns[name], frame[columns[name]], raw.decimal)
 
     prices = [c for c in PRICE_COLUMNS if c in values]
     empty = values[prices].isna().all(axis=1)
@@ -100,7 +103,7 @@ def validate(raw: RawTable, required: tuple[str, ...] = ("close",)) -> Prices:
     out = out[[*CANONICAL, *(["adj_close"] if "adj_close" in out else [])]].astype("float64")
     for note in repairs:
         log.info("%s: %s", where, note)
-    return Prices(frame=out, source=where, sha256=raw.sha256, repairs=repairs)
+    return Prices(frame=out, source=where, sha256=raw.sha256, repairs=repairs, date_format=date_format)
 
 
 def _map_columns(raw: RawTable, required: tuple[str, ...]) -> dict[str, str]:
@@ -124,29 +127,51 @@ def _map_columns(raw: RawTable, required: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-def _parse_dates(where: str, unit: str, cells: pd.Series) -> pd.Series:
+def _parse_dates(
+    where: str, unit: str, cells: pd.Series, date_format: str | None = None, notes: list[str] | None = None
+) -> pd.Series:
     text = cells.astype(str).str.strip()
-    iso = text.str.extract(ISO_DATE)
-    us = text.str.extract(US_DATE)
-    year = iso[0].fillna(us[2])
-    month = iso[1].fillna(us[0])
-    day = iso[2].fillna(us[1])
-    parts = pd.DataFrame({"year": year, "month": month, "day": day}).astype("float64")
-    bad = parts.isna().any(axis=1)
-    if not bad.any():
-        dates = pd.to_datetime(parts, errors="coerce")
-        bad = dates.isna()
+    if date_format is not None:
+        dates = pd.to_datetime(text, format=date_format, errors="coerce")
+        expected = f"--date-format {date_format}"
+    else:
+        iso = text.str.extract(ISO_DATE)
+        other = text.str.extract(SLASH_DATE)
+        first, second = other[0].astype("float64"), other[2].astype("float64")
+        proof = (first > 12) | (other[1] == ".")  # a first field above 12 is a day; dotted dates are day first
+        day_first = bool(proof.any())
+        if day_first and (second > 12).any():
+            a, b = proof.idxmax(), (second > 12).idxmax()
+            raise DataError(
+                f"{where}: {unit} {a} has {cells[a]!r} (day first) but {unit} {b} has {cells[b]!r} (month first); "
+                "say which with --date-format, e.g. %d/%m/%Y"
+            )
+        if day_first and notes is not None:
+            notes.append(f"read dates day first (D/M/YYYY): {unit} {proof.idxmax()} has {cells[proof.idxmax()]!r}")
+        month, day = (other[2], other[0]) if day_first else (other[0], other[2])
+        parts = pd.DataFrame({"year": iso[0].fillna(other[3]), "month": iso[1].fillna(month),
+                              "day": iso[2].fillna(day)}).astype("float64")  # fmt: skip
+        complete = parts.notna().all(axis=1)
+        dates = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+        if complete.any():
+            dates[complete] = pd.to_datetime(parts[complete], errors="coerce")
+        expected = "expected YYYY-MM-DD, M/D/YYYY or D/M/YYYY; or say which with --date-format"
+    bad = dates.isna()
     if bad.any():
         line = bad.idxmax()
-        raise DataError(
-            f"{where}, {unit} {line}, column 'Date': {cells[line]!r} is not a date (expected YYYY-MM-DD or M/D/YYYY)"
-        )
+        raise DataError(f"{where}, {unit} {line}, column 'Date': {cells[line]!r} is not a date ({expected})")
     return pd.Series(dates.to_numpy(dtype="datetime64[ns]"), index=cells.index)
 
 
-def _parse_numbers(where: str, unit: str, dates: pd.Series, header: str, cells: pd.Series) -> pd.Series:
-    # Thousands separators ("1,012.72") and currency signs ("$123.45") are how many published files print numbers.
-    text = cells.astype(str).str.strip().str.replace(",", "", regex=False).str.lstrip("$")
+def _parse_numbers(
+    where: str, unit: str, dates: pd.Series, header: str, cells: pd.Series, decimal: str = "."
+) -> pd.Series:
+    # Thousands separators ("1,012.72", or "1.012,72" with decimal commas) and currency signs ("$123.45") are how
+    # many published files print numbers.
+    text = cells.astype(str).str.strip()
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    text = text.str.replace(",", "", regex=False).str.lstrip("$")
     missing = text.str.lower().isin(MISSING)
     numbers = pd.to_numeric(text.where(~missing), errors="coerce")
     bad = numbers.isna() & ~missing | ~np.isfinite(numbers.fillna(0.0))
@@ -165,6 +190,6 @@ def _refuse(where: str, unit: str, dates: pd.Series, name: str, values: pd.Serie
         raise DataError(f"{where}, {unit} {line} ({dates[line]:%Y-%m-%d}), column {name!r}{detail}")
 
 
-def load_csv(path: str | Path, required: tuple[str, ...] = ("close",)) -> Prices:
+def load_csv(path: str | Path, required: tuple[str, ...] = ("close",), date_format: str | None = None) -> Prices:
     """Source then validate: the canonical `Prices` of a CSV file."""
-    return validate(read_csv(path), required)
+    return validate(read_csv(path), required, date_format)

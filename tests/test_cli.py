@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -299,3 +300,15 @@ def test_csv_and_symbol_work_the_same_on_every_command(sine_model, tmp_path):
 def test_train_needs_a_symbol_or_a_file():
     result = run("train")
     assert result.exit_code == 2 and "name a SYMBOL to train on, or a price file with --csv FILE" in result.stderr
+
+
+def test_a_date_format_is_remembered_with_the_model(write_csv):
+    frame = price_frame(sine_prices(120))
+    frame["Date"] = pd.to_datetime(frame["Date"]).dt.strftime("%Y%m%d")  # 20150102: no layout we could guess
+    csv = write_csv("compact.csv", frame)
+    assert run("train", "--csv", str(csv), *TINY).exit_code == 65  # not a date, without the format
+    result = run("train", "--csv", str(csv), "--date-format", "%Y%m%d", *TINY, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["data"]["date_format"] == "%Y%m%d"
+    predicted = run("predict", "COMPACT", "--start", "2015-06-01", "--days", "2", "--json")  # reads it again so
+    assert predicted.exit_code == 0, predicted.output

@@ -1,5 +1,11 @@
 """Source stage: the file layouts people really have, and files that are not CSV at all."""
 
+import bz2
+import gzip
+import io
+import lzma
+import zipfile
+
 import pytest
 
 from stockrnn.errors import DataError, MissingInputError
@@ -61,3 +67,60 @@ def test_missing_file_exits_66(tmp_path):
     with pytest.raises(MissingInputError, match="no such file") as caught:
         read_csv(tmp_path / "nope.csv")
     assert caught.value.exit_code == 66
+
+
+PLAIN = "Date,Close\n2020-01-02,10\n2020-01-03,11\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "pack"),
+    [
+        ("prices.csv.gz", lambda b: gzip.compress(b)),
+        ("prices.bz2", lambda b: bz2.compress(b)),
+        ("prices.csv.xz", lambda b: lzma.compress(b)),
+        ("prices.dat", lambda b: gzip.compress(b)),  # known by its first bytes, not by its name
+        ("prices.zip", lambda b: zipped({"prices.csv": b, "__MACOSX/._prices.csv": b"x"})),
+    ],
+)
+def test_compressed_files_read_as_the_plain_one(write_csv, name, pack):
+    raw = read_csv(write_csv(name, pack(PLAIN.encode())))
+    plain = read_csv(write_csv("plain.csv", PLAIN))
+    assert raw.frame.equals(plain.frame)
+    assert raw.sha256 != plain.sha256  # the fingerprint is of the file as it is on disk
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (zipped({"a.csv": b"x", "b.csv": b"y"}), "a zip archive must hold exactly one CSV file; it holds a.csv, b.csv"),
+        (
+            zipped({"[Content_Types].xml": b"x", "xl/workbook.xml": b"y"}),
+            r"an Excel workbook \(.xlsx\).* save it as CSV",
+        ),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, r"an Excel workbook \(.xls\).* save it as CSV"),
+        (gzip.compress(PLAIN.encode())[:-12], "a damaged gzip file"),
+    ],
+)
+def test_archives_that_are_not_one_csv_say_what_to_do(write_csv, content, message):
+    with pytest.raises(DataError, match=message) as caught:
+        read_csv(write_csv("bad.csv", content))
+    assert caught.value.exit_code == 65
+
+
+def test_semicolons_with_decimal_commas_and_tabs(write_csv):
+    european = read_csv(
+        write_csv("eu.csv", "Date;Open;Close\n02.01.2020;1.234,50;1.240,25\n03.01.2020;1.240,25;99,5\n")
+    )
+    assert list(european.frame.columns) == ["Date", "Open", "Close"] and european.decimal == ","
+    tabs = read_csv(write_csv("tabs.tsv", "Date\tClose\n2020-01-02\t1234.5\n"))
+    assert list(tabs.frame.columns) == ["Date", "Close"] and tabs.decimal == "."
+    semicolon_points = read_csv(write_csv("p.csv", "Date;Close\n2020-01-02;1234.5\n"))
+    assert semicolon_points.decimal == "."  # a semicolon alone does not make commas decimal

@@ -138,3 +138,26 @@ def test_required_column_follows_the_option(write_csv):
     path = write_csv("c.csv", "Date,Close\n2020-01-02,1\n")
     with pytest.raises(DataError, match="no 'adj_close' column"):
         load_csv(path, required=("adj_close",))
+
+
+def test_european_file_semicolons_decimal_commas_dotted_dates(write_csv):
+    text = "Date;Open;High;Low;Close;Volume\n02.01.2020;1.234,50;1.250,00;1.230,00;1.240,25;1.000\n"
+    text += "03.01.2020;1.240,25;1.245,00;1.200,75;1.210,50;2.000\n"
+    prices = load_csv(write_csv("eu.csv", text))
+    assert prices.frame.index.tolist() == [pd.Timestamp("2020-01-02"), pd.Timestamp("2020-01-03")]  # day first
+    assert prices.frame["close"].tolist() == [1240.25, 1210.5]
+    assert prices.frame["volume"].tolist() == [1000.0, 2000.0]
+
+
+def test_day_first_only_when_the_file_proves_it(write_csv):
+    us = load_csv(write_csv("us.csv", "Date,Close\n1/2/2020,10\n1/3/2020,11\n"))
+    assert us.frame.index[0] == pd.Timestamp("2020-01-02")  # M/D/YYYY unless a first field is above 12
+    proven = load_csv(write_csv("uk.csv", "Date,Close\n10/1/2020,10\n13/1/2020,11\n"))
+    assert proven.frame.index.tolist() == [pd.Timestamp("2020-01-10"), pd.Timestamp("2020-01-13")]
+    assert "read dates day first (D/M/YYYY): line 3 has '13/1/2020'" in proven.repairs
+    said = load_csv(write_csv("said.csv", "Date,Close\n1/2/2020,10\n2/2/2020,11\n"), date_format="%d/%m/%Y")
+    assert said.frame.index[0] == pd.Timestamp("2020-02-01") and said.date_format == "%d/%m/%Y"
+    with pytest.raises(DataError, match="line 2 has '13/1/2020' \\(day first\\) but line 3 has '1/13/2020'"):
+        load_csv(write_csv("mixed.csv", "Date,Close\n13/1/2020,10\n1/13/2020,11\n"))
+    with pytest.raises(DataError, match="line 3, column 'Date': '2020-01-03' is not a date \\(--date-format %d/%m/%Y"):
+        load_csv(write_csv("iso.csv", "Date,Close\n01/02/2020,10\n2020-01-03,11\n"), date_format="%d/%m/%Y")

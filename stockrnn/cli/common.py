@@ -55,6 +55,12 @@ RawOpt = Annotated[
 ]
 
 
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(help="How --csv writes its dates, in strftime codes (e.g. %d/%m/%Y), when the file cannot show it."),
+]
+
+
 def one_symbol(argument: str | None, option: str | None, csv: Path | None = None) -> str | None:
     """The symbol a command names by argument or --symbol (the same, if both), else the name of its --csv file."""
     from ..paths import check_symbol, symbol_from_path

@@ -13,6 +13,7 @@ from ..config import HORIZON, LEVEL, TrainConfig
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
 from .common import (
     CsvOpt,
+    DateFormatOpt,
     JsonOpt,
     LevelOpt,
     NoiseOpt,
@@ -42,6 +43,7 @@ def backtest(
     symbol_arg: SymbolArg = None,
     csv: CsvOpt = None,
     symbol: SymbolOpt = None,
+    date_format: DateFormatOpt = None,
     folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
     horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = HORIZON,
     step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = HORIZON,
@@ -66,7 +68,7 @@ def backtest(
     config = run(lambda: TrainConfig(**training, adjusted=not raw))
     generated = {"noise": noise, "seed": config.seed} if synthetic else None
     source = None if csv else name  # with --csv the symbol only names the report
-    prices = run(lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated))
+    prices = run(lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated, date_format))
     report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level))
     report = {"symbol": SYNTHETIC if synthetic and not name else name, **report}
     if plot_file is not None:

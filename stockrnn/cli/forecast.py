@@ -11,6 +11,7 @@ from rich.table import Table
 from ..config import HORIZON, LEVEL
 from .common import (
     CsvOpt,
+    DateFormatOpt,
     DaysOpt,
     JsonOpt,
     LevelOpt,
@@ -33,6 +34,7 @@ def predict(
     symbol_arg: SymbolArg = None,
     csv: CsvOpt = None,
     symbol: SymbolOpt = None,
+    date_format: DateFormatOpt = None,
     start: StartOpt = None,
     days: DaysOpt = HORIZON,
     level: LevelOpt = LEVEL,
@@ -46,7 +48,7 @@ def predict(
     from ..forecast import predict as run_predict
 
     name = _model_name(symbol_arg, symbol, csv)
-    result = run(lambda: run_predict(name, csv, start, days, offline, level))
+    result = run(lambda: run_predict(name, csv, start, days, offline, level, date_format))
     if as_json:
         print_json(result.to_json())
     else:
@@ -57,6 +59,7 @@ def plot(
     symbol_arg: SymbolArg = None,
     csv: CsvOpt = None,
     symbol: SymbolOpt = None,
+    date_format: DateFormatOpt = None,
     start: StartOpt = None,
     days: DaysOpt = HORIZON,
     out_file: Annotated[
@@ -73,7 +76,7 @@ def plot(
     from ..plot import predict_and_plot
 
     name = _model_name(symbol_arg, symbol, csv)
-    result, path = run(lambda: predict_and_plot(name, csv, start, days, out_file, offline, level))
+    result, path = run(lambda: predict_and_plot(name, csv, start, days, out_file, offline, level, date_format))
     if as_json:
         print_json({"plot": str(path), **result.to_json()})
     else:

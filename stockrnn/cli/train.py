@@ -9,6 +9,7 @@ from typing import Any
 from ..config import TrainConfig
 from .common import (
     CsvOpt,
+    DateFormatOpt,
     JsonOpt,
     NoiseOpt,
     OfflineOpt,
@@ -33,6 +34,7 @@ def train(
     symbol_arg: SymbolArg = None,
     csv: CsvOpt = None,
     symbol: SymbolOpt = None,
+    date_format: DateFormatOpt = None,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
     synthetic: SyntheticOpt = False,
@@ -51,7 +53,7 @@ def train(
     config = run(lambda: TrainConfig(**training, adjusted=not raw))
     with Progress(enabled=not as_json) as progress:
         generated = {"noise": noise, "seed": config.seed} if synthetic else None
-        result = run(lambda: train_source(name, csv, config, progress, offline, generated))
+        result = run(lambda: train_source(name, csv, config, progress, offline, generated, date_format))
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
                     **result.manifest.to_dict()})  # fmt: skip
