@@ -31,6 +31,7 @@ class DataInfo:
     repairs: list[str] = field(default_factory=list)  # safe repairs validation made, with counts
     synthetic: dict | None = None  # the generator's parameters (kind "synthetic"), to make the series again
     date_format: str | None = None  # --date-format, to read the file again as it was read for training
+    warnings: list[str] = field(default_factory=list)  # what looked wrong in the data (checks.py)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__, backend, store, targets
+from .checks import checked
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .metrics import ONE_STEP, PERSISTENCE, verdict
@@ -102,6 +103,7 @@ def fit(
             repairs=prices.repairs,
             synthetic=prices.params or None,
             date_format=prices.date_format,
+            warnings=prices.warnings,
         ),
         training=TrainingInfo(
             device=backend.training_device(),
@@ -147,10 +149,12 @@ def train_source(
     offline: bool = False,
     synthetic: dict | None = None,
     date_format: str | None = None,
+    strict: bool = False,
 ) -> TrainResult:
     """Train on the synthetic series (stored as SYNTHETIC unless named), on `csv` (the symbol defaults to the
     file's name) or on `symbol`'s stored and fetched prices."""
     name = check_symbol(symbol) if symbol else None  # before any I/O
     prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic, date_format)
+    prices = checked(prices, config.column, strict)
     default = SYNTHETIC if synthetic is not None else (symbol_from_path(csv) if csv else None)
     return train(prices, name or default, config, progress)

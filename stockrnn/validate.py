@@ -46,6 +46,7 @@ class Prices:
     kind: str = "csv"  # "csv": a file the user named; "store": a symbol's stored download; "synthetic"
     params: dict | None = None  # how to generate a synthetic series again (kind "synthetic")
     date_format: str | None = None  # the strftime format its dates were read with, when one was given
+    warnings: list[str] = field(default_factory=list)  # what looks wrong (checks.py), for logs and manifests
 
 
 def validate(raw: RawTable, required: tuple[str, ...] = ("close",), date_format: str | None = None) -> Prices:

@@ -55,6 +55,10 @@ RawOpt = Annotated[
 ]
 
 
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Refuse data that looks wrong (a split-like jump, a gap, ...) instead of warning."),
+]
 DateFormatOpt = Annotated[
     str | None,
     typer.Option(help="How --csv writes its dates, in strftime codes (e.g. %d/%m/%Y), when the file cannot show it."),

@@ -19,6 +19,7 @@ from .common import (
     NoiseOpt,
     OfflineOpt,
     RawOpt,
+    StrictOpt,
     SymbolArg,
     SymbolOpt,
     SyntheticOpt,
@@ -44,6 +45,7 @@ def backtest(
     csv: CsvOpt = None,
     symbol: SymbolOpt = None,
     date_format: DateFormatOpt = None,
+    strict: StrictOpt = False,
     folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
     horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = HORIZON,
     step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = HORIZON,
@@ -62,6 +64,7 @@ def backtest(
     Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
     """
     from ..backtest import backtest as run_backtest
+    from ..checks import checked
     from ..prices import SYNTHETIC, source_prices
 
     name = one_symbol(symbol_arg, symbol, csv)
@@ -69,6 +72,7 @@ def backtest(
     generated = {"noise": noise, "seed": config.seed} if synthetic else None
     source = None if csv else name  # with --csv the symbol only names the report
     prices = run(lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated, date_format))
+    prices = run(lambda: checked(prices, config.column, strict))
     report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level))
     report = {"symbol": SYNTHETIC if synthetic and not name else name, **report}
     if plot_file is not None:

@@ -14,6 +14,7 @@ from .common import (
     NoiseOpt,
     OfflineOpt,
     RawOpt,
+    StrictOpt,
     SymbolArg,
     SymbolOpt,
     SyntheticOpt,
@@ -35,6 +36,7 @@ def train(
     csv: CsvOpt = None,
     symbol: SymbolOpt = None,
     date_format: DateFormatOpt = None,
+    strict: StrictOpt = False,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
     synthetic: SyntheticOpt = False,
@@ -53,7 +55,7 @@ def train(
     config = run(lambda: TrainConfig(**training, adjusted=not raw))
     with Progress(enabled=not as_json) as progress:
         generated = {"noise": noise, "seed": config.seed} if synthetic else None
-        result = run(lambda: train_source(name, csv, config, progress, offline, generated, date_format))
+        result = run(lambda: train_source(name, csv, config, progress, offline, generated, date_format, strict))
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
                     **result.manifest.to_dict()})  # fmt: skip
