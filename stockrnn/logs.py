@@ -1,13 +1,15 @@
 """Log set-up shared by the command line and its parallel workers: one format, stderr and an optional file.
 
 Plain timestamped lines without a terminal (cron mail, log files); shorter lines on a terminal. yfinance's own
-warnings go through the same handlers, so that a night's log reads as one.
+warnings go through the same handlers, so that a night's log reads as one; so do Python warnings of any library,
+as one line each (never the raw warning with a line of source code under it).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 FORMAT, DATES = "%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"
@@ -40,3 +42,16 @@ def setup(log_file: Path | None = None) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = handlers
         logger.setLevel(level)
+    warnings.showwarning = _warning_as_log_line
+
+
+def _warning_as_log_line(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: object = None,
+) -> None:
+    """A library's Python warning becomes one of our log lines: its words, never a traceback-like source line."""
+    logging.getLogger("stockrnn").warning("%s: %s", category.__name__, message)

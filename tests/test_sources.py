@@ -11,6 +11,9 @@ import pytest
 from stockrnn.errors import DataError, MissingInputError
 from stockrnn.sources import read_csv
 
+# Loading prints only our own messages: any warning a library raises on these paths fails the test.
+pytestmark = pytest.mark.filterwarnings("error")
+
 
 def test_line_numbers_follow_the_file(write_csv):
     path = write_csv("a.csv", "Date,Close\n2020-01-02,10\n\n2020-01-03,11\n")

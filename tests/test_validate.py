@@ -11,6 +11,9 @@ from stockrnn.validate import load_csv
 
 from .conftest import SP500
 
+# Loading prints only our own messages: any warning a library raises on these paths fails the test.
+pytestmark = pytest.mark.filterwarnings("error")
+
 CANONICAL = ["open", "high", "low", "close", "volume"]
 
 

@@ -5,6 +5,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -19,6 +20,9 @@ from stockrnn import yahoo as adapter
 from stockrnn.errors import DataError, SourceUnavailableError, TemporaryError
 
 from .fake_yahoo import FakeYahoo, download_frame, history_frame
+
+# Loading prints only our own messages: any warning a library raises on these paths fails the test.
+pytestmark = pytest.mark.filterwarnings("error")
 
 DAYS = pd.bdate_range("2024-01-02", periods=120)
 CLOSE = 100 + np.cumsum(np.sin(np.arange(120) / 5))
@@ -166,6 +170,7 @@ import numpy as np, pandas as pd
 from pathlib import Path
 from stockrnn import pricestore
 
+
 home = Path(sys.argv[1])
 days = pd.bdate_range("2024-01-02", periods=5000)
 frame = pd.DataFrame({"close": np.linspace(10, 20, 5000)}, index=pd.DatetimeIndex(days, name="date"))
@@ -184,15 +189,14 @@ def test_fetch_killed_mid_write_leaves_the_store_as_it_was(yahoo, home):
     yahoo(history_frame(DAYS, CLOSE))
     source.fetch("AAPL")
     before = pricestore.read(home.resolve(), "AAPL", adjusted=True).frame
-    child = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", KILLED_WRITER, str(home.resolve())], stdout=subprocess.PIPE, text=True
-    )
-    assert child.stdout.readline().strip() == "writing"
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
+    ) as child:
+        assert child.stdout.readline().strip() == "writing"
+        os.kill(child.pid, signal.SIGKILL)
     after = pricestore.read(home.resolve(), "AAPL", adjusted=True).frame
     pd.testing.assert_frame_equal(before, after)
-    with sqlite3.connect(home / "prices.sqlite") as db:
+    with closing(sqlite3.connect(home / "prices.sqlite")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM fetches").fetchone() == (1,)
 
