@@ -13,11 +13,13 @@ An Excel workbook is refused with the way out: save it as CSV.
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import hashlib
 import io
 import lzma
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +90,16 @@ def read_csv(path: str | Path) -> RawTable:
     return RawTable(where=str(path), sha256=hashlib.sha256(original).hexdigest(), frame=frame, decimal=decimal)
 
 
+def _too_many_fields(text: str, delimiter: str, header_lines: int) -> str:
+    """Where a row has more fields than the header, as the file numbers its lines."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    width = len(rows[0]) if rows else 0
+    for number, row in enumerate(rows[1:], start=header_lines + 1):
+        if len(row) > width:
+            return f"expected {width} fields in line {number}, saw {len(row)}"
+    return "a row has more fields than the header"
+
+
 def _decompress(path: Path, data: bytes) -> bytes:
     """The text inside a compressed file, known by its first bytes; other files as they are."""
     for magic, (name, expand) in DECOMPRESS.items():
@@ -132,12 +144,22 @@ def _is_yfinance_header(lines: list[str]) -> bool:
 
 def _split(path: Path, text: str, header_lines: int, delimiter: str = ",") -> pd.DataFrame:
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skip_blank_lines=False, index_col=False
-        )
+        with warnings.catch_warnings():
+            # pandas only warns when the first data row has more fields than the header: refuse it as we would
+            # any other row that does, naming the line.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                index_col=False,
+            )  # fmt: skip
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{path}: not a well-formed CSV file: {_too_many_fields(text, delimiter, header_lines)}"
+        ) from None
     except pd.errors.ParserError as exc:
         # pandas counts lines in the text it was given; translate to the file's own line numbers.
         message = re.sub(r"line (\d+)", lambda m: f"line {int(m.group(1)) + header_lines - 1}", str(exc).strip())
+        message = message.removeprefix("Error tokenizing data. C error: ")
         raise DataError(f"{path}: not a well-formed CSV file: {message}") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: no header line; expected one such as Date,Open,High,Low,Close,Volume") from None

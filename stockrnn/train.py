@@ -27,7 +27,7 @@ from .paths import check_symbol, symbol_from_path
 from .prices import SYNTHETIC, source_prices
 from .targets import scaler_to_dict, unscale
 from .validate import Prices
-from .windows import training_set
+from .windows import training_period, training_set
 
 # progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
 Progress = Callable[[int, int, dict[str, float]], None]
@@ -134,6 +134,7 @@ def fit(
 def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock)."""
     symbol = check_symbol(symbol)
+    training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
     with store.lock(symbol):
         model, scaler, manifest = fit(prices, config, progress)
         folder = store.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)

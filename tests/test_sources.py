@@ -57,6 +57,7 @@ def test_yfinance_several_tickers_is_refused(write_csv):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
         (b"Date,Close\n2020-01-02,10\n2020-01-03,\xff\xfe\n", "line 3: not UTF-8"),
         (b"Date,Close\n2020-01-02,10\n2020-01-03,11,12,13\n", "line 3"),
+        (b"Date,Close\n2020-01-02,10,12\n2020-01-03,11\n", "expected 2 fields in line 2, saw 3"),  # was a warning
     ],
 )
 def test_not_a_csv(write_csv, content, message):
