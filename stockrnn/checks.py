@@ -109,7 +109,9 @@ def _bars(frame: pd.DataFrame, where: str) -> list[str]:
     ):
         if bad.any():  # comparisons with a missing price are False: only rows that have both are judged
             first = frame.index[bad.to_numpy()][0]
-            found.append(f"{where}: {int(bad.sum())} rows with {what} (first: {first:%Y-%m-%d}); check the columns")
+            found.append(
+                f"{where}: {_count(int(bad.sum()), 'row')} with {what} (first: {first:%Y-%m-%d}); check the columns"
+            )
     return found
 
 
@@ -122,8 +124,9 @@ def _gaps(days: pd.DatetimeIndex, where: str) -> list[str]:
         return []
     i = long[np.argmax(lengths[long])]
     return [
-        f"{where}: {len(long)} gaps of more than {GAP_DAYS} days without a trading day (longest: {lengths[i]} days, "
-        f"{days[i]:%Y-%m-%d} to {days[i + 1]:%Y-%m-%d}); windows span them as if the days were consecutive"
+        f"{where}: {_count(len(long), 'gap')} of more than {GAP_DAYS} days without a trading day (longest: "
+        f"{lengths[i]} days, {days[i]:%Y-%m-%d} to {days[i + 1]:%Y-%m-%d}); windows span them as if the days were "
+        "consecutive"
     ]
 
 
@@ -138,6 +141,10 @@ def _stale(series: pd.Series, column: str, where: str) -> list[str]:
         f"{where}: {column!r} stays at {series.iloc[start]:.6g} for {int(long.iloc[0])} trading days from "
         f"{series.index[start]:%Y-%m-%d} ({len(long)} runs of {STALE_DAYS} or more): a feed that stopped?"
     ]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _ratio(ratio: float) -> str:

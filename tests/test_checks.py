@@ -73,11 +73,11 @@ def test_bars_gaps_and_stale_prices():
     frame.iloc[250:262, frame.columns.get_loc("high")] = frame["close"].iloc[250] * 1.01
     frame.iloc[250:262, frame.columns.get_loc("low")] = frame["close"].iloc[250] * 0.99
     text = "\n".join(look(frame, "close", "f.csv"))
-    assert f"1 rows with high below low (first: {frame.index[10]:%Y-%m-%d})" in text
+    assert f"1 row with high below low (first: {frame.index[10]:%Y-%m-%d})" in text
     assert f"3 rows with open outside [low, high] (first: {frame.index[10]:%Y-%m-%d})" in text  # 10: high < low
-    assert f"1 rows with close outside [low, high] (first: {frame.index[10]:%Y-%m-%d})" in text
+    assert f"1 row with close outside [low, high] (first: {frame.index[10]:%Y-%m-%d})" in text
     assert (
-        f"1 gaps of more than 14 days without a trading day (longest: {(frame.index[200] - frame.index[199]).days}"
+        f"1 gap of more than 14 days without a trading day (longest: {(frame.index[200] - frame.index[199]).days}"
         in text
     )
     assert (
