@@ -10,6 +10,7 @@ early stopping on a chronological validation tail. The lecture recipe exactly is
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +76,10 @@ class TrainConfig:
             problems.append(f"the validation fraction must be in (0, 0.5), not {self.val_fraction}")
         if self.patience < 0:
             problems.append(f"--patience must be 0 (off) or more, not {self.patience}")
-        if self.learning_rate <= 0:
-            problems.append(f"--learning-rate must be positive, not {self.learning_rate}")
+        if not 0 < self.learning_rate < math.inf:  # NaN fails every comparison, so it lands here too
+            problems.append(f"--learning-rate must be a positive number, not {self.learning_rate}")
+        if not 0 <= self.seed < 2**32:
+            problems.append(f"--seed must be in [0, 2**32), not {self.seed}")
         if problems:
             raise UsageError("; ".join(problems))
 

@@ -212,6 +212,11 @@ def forecast_model(
     )
     rows.loc[known.index, "actual"] = known.to_numpy()
     half = conformal_half_width(residuals, level) if residuals else None
+    if residuals and half is None:
+        log.warning(
+            "no %s prediction interval: the validation tail's %d one-step errors support at most %s",
+            f"{level:.4%}".rstrip("0").rstrip("."), len(residuals), f"{len(residuals) / (len(residuals) + 1):.1%}",
+        )  # fmt: skip
     if half is not None:
         spread = half * np.sqrt(np.arange(1, days + 1))
         rows["lower"], rows["upper"] = rows["forecast"] - spread, rows["forecast"] + spread

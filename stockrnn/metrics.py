@@ -75,7 +75,12 @@ def verdict(model_rmse: float, baseline_rmse: float, baseline: str, window: str)
     if baseline_rmse == 0:
         return f"verdict: {baseline} made no error on {window}; nothing to beat"
     change = 1 - model_rmse / baseline_rmse
-    outcome = f"BEAT {baseline} by {change:.0%}" if change > 0 else f"LOST to {baseline}: {-change:.0%} worse"
+    if round(change, 2) == 0:  # "BEAT by 0%" or "0% worse" would claim a winner that the numbers do not show
+        outcome = f"TIED with {baseline} (less than 0.5% apart)"
+    elif change > 0:
+        outcome = f"BEAT {baseline} by {change:.0%}"
+    else:
+        outcome = f"LOST to {baseline}: {-change:.0%} worse"
     return f"verdict: the model {outcome} on {window} (RMSE {model_rmse:.4g} vs {baseline_rmse:.4g})"
 
 

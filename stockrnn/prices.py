@@ -120,7 +120,7 @@ def synthetic_prices(points: int = 600, step: float = 0.1, noise: float = 0.0, s
     A control with real, learnable structure: what skill looks like, next to a stock's."""
     import exchange_calendars as xcals
 
-    if points < 2 or step <= 0 or noise < 0:
+    if not (points >= 2 and 0 < step < np.inf and 0 <= noise < np.inf):  # NaN fails each comparison
         raise UsageError(f"synthetic series: points ({points}) >= 2, step ({step}) > 0 and noise ({noise}) >= 0")
     t = np.arange(points) * step
     values = t * np.sin(t) / 3 + 2 * np.sin(5 * t) + noise * np.random.default_rng(seed).standard_normal(points)

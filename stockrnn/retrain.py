@@ -235,7 +235,11 @@ def _champion(symbol: str) -> tuple[store.StoredModel | None, Manifest | None, s
         return None, None, None
     except DataError as exc:
         log.warning("%s: the champion is unusable: %s", symbol, exc)
-        return None, store.read_manifest(symbol, store.champion(symbol) or ""), str(exc)
+        try:
+            manifest = store.read_manifest(symbol, store.champion(symbol) or "")
+        except DataError:  # the pointer itself is bad: the challenger starts from the defaults
+            manifest = None
+        return None, manifest, str(exc)
 
 
 def record(outcome: Outcome) -> None:

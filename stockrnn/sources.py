@@ -29,8 +29,11 @@ import pandas as pd
 from .errors import DataError, MissingInputError
 
 SNIFF_BYTES = 8192  # a NUL byte among the first bytes marks a binary file
-DECOMPRESS = {b"\x1f\x8b": ("gzip", gzip.decompress), b"BZh": ("bz2", bz2.decompress),
-              b"\xfd7zXZ\x00": ("xz", lzma.decompress)}  # fmt: skip
+# Read at most this much, before and after decompressing: a century of daily prices is a few MB, and no file
+# (/dev/zero, a zip bomb) may take more memory than this before it is refused.
+MAX_BYTES = 64 << 20
+DECOMPRESS = {b"\x1f\x8b": ("gzip", gzip.open), b"BZh": ("bz2", bz2.open),
+              b"\xfd7zXZ\x00": ("xz", lzma.open)}  # fmt: skip
 ZIP, OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a zip archive (and .xlsx); an old .xls
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")  # 1.234,56 or 1234,56
@@ -61,7 +64,7 @@ def read_csv(path: str | Path) -> RawTable:
         raise MissingInputError(f"{path}: no such file")
     if path.is_dir():
         raise MissingInputError(f"{path}: is a folder, not a CSV file")
-    original = path.read_bytes()
+    original = _bounded(path, open(path, "rb"))
     data = _decompress(path, original)
     if not data.strip():
         raise DataError(f"{path}: the file is empty; expected a header line such as Date,Open,High,Low,Close,Volume")
@@ -100,12 +103,23 @@ def _too_many_fields(text: str, delimiter: str, header_lines: int) -> str:
     return "a row has more fields than the header"
 
 
+def _bounded(path: Path, stream: io.BufferedIOBase, what: str = "") -> bytes:
+    """All of `stream` (closed after), or a `DataError` once it passes MAX_BYTES."""
+    with stream:
+        data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DataError(
+            f"{path}: {what}more than {MAX_BYTES >> 20} MB; a file of daily prices is kilobytes to a few megabytes"
+        )
+    return data
+
+
 def _decompress(path: Path, data: bytes) -> bytes:
     """The text inside a compressed file, known by its first bytes; other files as they are."""
-    for magic, (name, expand) in DECOMPRESS.items():
+    for magic, (name, opener) in DECOMPRESS.items():
         if data.startswith(magic):
             try:
-                return expand(data)
+                return _bounded(path, opener(io.BytesIO(data)), "decompressed, ")
             except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
                 raise DataError(f"{path}: a damaged {name} file ({exc})") from None
     if data.startswith(OLE2):
@@ -121,7 +135,7 @@ def _decompress(path: Path, data: bytes) -> bytes:
             if len(tables) != 1:
                 found = ", ".join(names) or "nothing"
                 raise DataError(f"{path}: a zip archive must hold exactly one CSV file; it holds {found}")
-            return archive.read(tables[0])
+            return _bounded(path, archive.open(tables[0]), "decompressed, ")
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise DataError(f"{path}: a damaged zip file ({exc})") from None
 

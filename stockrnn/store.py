@@ -12,6 +12,7 @@ A version is built in a temporary folder, synced, and renamed into place; only t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -23,12 +24,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import CannotWriteError, DataError, MissingInputError, TemporaryError
+from .errors import CannotWriteError, DataError, MissingInputError, TemporaryError, UsageError
 from .manifest import Manifest
 from .paths import atomic_write_text, check_symbol, fsync_dir, fsync_file, home, sha256_file
 
 MODEL_FILE, SCALER_FILE, MANIFEST_FILE, CURRENT_FILE = "model.keras", "scaler.json", "manifest.json", "current"
-CHAMPIONS_FILE, LOCK_FILE = "champions.json", ".lock"
+CHAMPIONS_FILE, LOCK_FILE, DIGEST_FILE = "champions.json", ".lock", "manifest.sha256"
+VERSION = re.compile(r"v\d+")
+# Left behind by a killed run: a version being built, a pointer or history being replaced, a version being deleted.
+LEFTOVERS = (".tmp-*", f".{CURRENT_FILE}.*", f".{CHAMPIONS_FILE}.*", ".trash-*")
+log = logging.getLogger("stockrnn")
 
 
 def models_dir(symbol: str) -> Path:
@@ -54,8 +59,6 @@ def save_version(symbol: str, model: bytes, scaler: dict, manifest: Manifest, pr
     folder = models_dir(symbol)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".tmp-*"):  # left by a killed run; callers hold the symbol's lock
-            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
         try:
             (tmp / MODEL_FILE).write_bytes(model)
@@ -66,7 +69,10 @@ def save_version(symbol: str, model: bytes, scaler: dict, manifest: Manifest, pr
             version = (_versions(folder) or [0])[-1] + 1
             full = replace(manifest, symbol=symbol, version=f"v{version}", files=files)
             (tmp / MANIFEST_FILE).write_text(_json(full.to_dict()), encoding="utf-8")
-            fsync_file(tmp / MANIFEST_FILE)
+            # The manifest's own checksum, beside it: an edited config (target, window) must not load silently.
+            (tmp / DIGEST_FILE).write_text(sha256_file(tmp / MANIFEST_FILE) + "\n", encoding="utf-8")
+            for name in (MANIFEST_FILE, DIGEST_FILE):
+                fsync_file(tmp / name)
             fsync_dir(tmp)
             final = folder / f"v{version}"
             os.rename(tmp, final)  # fails rather than overwrite if another run took this number
@@ -82,28 +88,66 @@ def save_version(symbol: str, model: bytes, scaler: dict, manifest: Manifest, pr
 
 
 def champion(symbol: str) -> str | None:
-    """The champion's version name ("v3"), or None before the first model."""
-    pointer = models_dir(symbol) / CURRENT_FILE
-    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+    """The champion's version name ("v3"), or None before the first model; a `DataError` when the pointer names no
+    stored version (the home folder is input like any other: it is checked, not trusted)."""
+    folder = models_dir(symbol)
+    pointer = folder / CURRENT_FILE
+    if not pointer.is_file():
+        return None
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{pointer}: unreadable ({exc}); choose the champion with: stockrnn models promote {symbol} vN"
+        ) from None
+    if not VERSION.fullmatch(name) or not (folder / name / MANIFEST_FILE).is_file():
+        known = ", ".join(f"v{n}" for n in _versions(folder)) or "none"
+        raise DataError(
+            f"{pointer}: names {name[:40]!r}, which is no stored version (versions: {known}); choose the champion "
+            f"with: stockrnn models promote {symbol} vN"
+        )
+    return name
 
 
 def champions(symbol: str) -> list[dict]:
-    """Every promotion of `symbol`, oldest first: {"version", "at", "reason"}."""
+    """Every promotion of `symbol` that served, oldest first: {"version", "at", "reason"}; a `DataError` naming the
+    file when it is damaged. The history is written before the pointer, so entries after the pointer's last one
+    were cut off by a kill before they served, and are left out."""
     path = models_dir(symbol) / CHAMPIONS_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    if not path.is_file():
+        return []
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        history = exc
+    if not isinstance(history, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("version"), str) and VERSION.fullmatch(e["version"]) for e in history
+    ):
+        why = f" ({history})" if isinstance(history, Exception) else ""
+        raise DataError(
+            f"{path}: not a champion history{why}; the champion itself is unaffected: move the file away and the "
+            "next promotion starts a new history"
+        )
+    current = champion(symbol)
+    served = [i for i, entry in enumerate(history) if entry["version"] == current]
+    return history[: served[-1] + 1] if served else history
 
 
 def promote_version(symbol: str, version: str, reason: str) -> None:
     """Make `version` the champion: the history first, then the pointer, each replaced atomically."""
     folder = models_dir(symbol)
-    if not re.fullmatch(r"v\d+", version) or not (folder / version / MANIFEST_FILE).is_file():
+    if not VERSION.fullmatch(version) or not (folder / version / MANIFEST_FILE).is_file():
         known = ", ".join(f"v{n}" for n in _versions(folder)) or "none"
         raise MissingInputError(f"{symbol} has no model version {version!r}; versions: {known}")
     at = datetime.now(UTC).isoformat(timespec="seconds")
     try:
-        atomic_write_text(
-            folder / CHAMPIONS_FILE, _json([*champions(symbol), {"version": version, "at": at, "reason": reason}])
-        )
+        history = champions(symbol)
+    except DataError as exc:  # a damaged history must not stop a promotion: kept aside, and a new one begun
+        log.warning("%s", exc)
+        os.replace(folder / CHAMPIONS_FILE, folder / f"{CHAMPIONS_FILE}.damaged")
+        history = []
+    try:
+        atomic_write_text(folder / CHAMPIONS_FILE, _json([*history, {"version": version, "at": at, "reason": reason}]))
         atomic_write_text(folder / CURRENT_FILE, f"{version}\n")
     except OSError as exc:
         raise CannotWriteError(f"cannot promote {symbol} {version}: {exc.strerror or exc}") from None
@@ -138,15 +182,27 @@ def versions(symbol: str) -> list[dict]:
     for number in _versions(folder):
         path = folder / f"v{number}" / MANIFEST_FILE
         if path.is_file():
-            manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
+            manifest = read_manifest(symbol, f"v{number}")
+            if manifest is None:  # one bad version must not hide the others
+                log.warning("%s: unreadable, left out of the listing; delete the version or retrain", path)
+                continue
             found.append({"version": f"v{number}", "champion": f"v{number}" == current, "manifest": manifest})
     return found
 
 
 def symbols() -> list[str]:
-    """Every symbol with a champion."""
+    """Every symbol with a champion; a folder under models/ that is no symbol's is left out with a warning."""
     models = home() / "models"
-    return sorted(p.name for p in models.iterdir() if (p / CURRENT_FILE).is_file()) if models.is_dir() else []
+    found = []
+    for folder in sorted(models.iterdir()) if models.is_dir() else []:
+        try:
+            name = check_symbol(folder.name)
+        except UsageError:
+            log.warning("%s: not a symbol's folder; left out", folder)
+            continue
+        if name == folder.name and (folder / CURRENT_FILE).is_file():
+            found.append(name)
+    return found
 
 
 def prune(symbol: str, keep: int) -> list[str]:
@@ -179,6 +235,12 @@ def lock(symbol: str) -> Iterator[None]:
     except OSError as exc:
         raise CannotWriteError(f"cannot lock {symbol} in {folder}: {exc.strerror or exc}") from None
     try:
+        for pattern in LEFTOVERS:  # whatever a killed run left half-done is cleared by the next one, under the lock
+            for stale in folder.glob(pattern):
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
         yield
     finally:
         held.release()
@@ -216,14 +278,25 @@ def read_manifest(symbol: str, name: str) -> Manifest | None:
 
 
 def load_version(symbol: str, name: str) -> StoredModel:
-    """One version of the symbol's model, its files checked against the manifest's checksums."""
+    """One version of the symbol's model, its files checked against the manifest's checksums and the manifest
+    against its own (versions saved before manifest.sha256 existed have none to check)."""
+    from .targets import scaler_from_dict
+
     version = models_dir(symbol) / name
+    if not VERSION.fullmatch(name) or not version.is_dir():
+        known = ", ".join(f"v{n}" for n in _versions(version.parent)) or "none"
+        raise MissingInputError(f"{symbol} has no model version {name!r}; versions: {known}")
+    fix = f"roll back (stockrnn models rollback {symbol}) or retrain {symbol}"
     try:
+        digest = version / DIGEST_FILE
+        if digest.is_file() and sha256_file(version / MANIFEST_FILE) != digest.read_text(encoding="utf-8").strip():
+            raise DataError(f"{version / MANIFEST_FILE}: edited after it was saved (its checksum differs); {fix}")
         manifest = Manifest.from_dict(json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8")), str(version))
-        for name, digest in manifest.files.items():
-            if sha256_file(version / name) != digest:
-                raise DataError(f"{version / name}: does not match its checksum in the manifest; retrain {symbol}")
+        for file, checksum in manifest.files.items():
+            if sha256_file(version / file) != checksum:
+                raise DataError(f"{version / file}: does not match its checksum in the manifest; {fix}")
         scaler = json.loads((version / SCALER_FILE).read_text(encoding="utf-8"))
-    except (OSError, KeyError, ValueError) as exc:
-        raise DataError(f"{version}: the model files are unreadable ({exc}); retrain {symbol}") from None
+        scaler_from_dict(scaler)  # checked now: a damaged scaler is bad data, not a traceback later
+    except (OSError, KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise DataError(f"{version}: the model files are unreadable ({type(exc).__name__}: {exc}); {fix}") from None
     return StoredModel(folder=version, manifest=manifest, scaler=scaler)

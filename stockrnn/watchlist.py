@@ -8,6 +8,7 @@ training starts (a bad line fails now, naming the file and line, not half-way th
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from .config import TrainConfig
 from .errors import MissingInputError, UsageError
 from .paths import check_symbol
 
+log = logging.getLogger("stockrnn")
 # Options a watchlist line may set: every TrainConfig field but train_end, which retrain chooses (the day before
 # the holdout).
 OPTIONS = {f.name: f.type for f in dataclasses.fields(TrainConfig) if f.name != "train_end"}
@@ -40,12 +42,17 @@ def read_watchlist(path: str | Path) -> list[Entry]:
     path = Path(path)
     if not path.is_file():
         raise MissingInputError(f"{path}: no such watchlist file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}, line {line}: not UTF-8 text; save the watchlist as UTF-8") from None
     entries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        words = shlex.split(line, comments=True)
-        if not words:
-            continue
+    for number, line in enumerate(text.splitlines(), start=1):
         try:
+            words = shlex.split(line, comments=True)
+            if not words:
+                continue
             symbol = check_symbol(words[0])
             csv, options = None, {}
             for word in words[1:]:
@@ -58,6 +65,8 @@ def read_watchlist(path: str | Path) -> list[Entry]:
                 else:
                     options[key] = _parse(key, value)
             TrainConfig(**options)  # validates the values now, not half-way through the night
+        except ValueError as exc:  # shlex: an unclosed quote
+            raise UsageError(f"{path}, line {number}: {exc} (an unclosed quote?)") from None
         except UsageError as exc:
             raise UsageError(f"{path}, line {number}: {exc}") from None
         entries.append(Entry(symbol=symbol, csv=csv, options=options))
@@ -72,7 +81,7 @@ def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dic
     if not symbols and watchlist is None and not every:
         raise UsageError("name SYMBOLs to retrain, a --watchlist FILE, or --all")
     entries = read_watchlist(watchlist) if watchlist else []
-    entries += [Entry(check_symbol(s)) for s in symbols]
+    entries = _merge([*entries, *(Entry(check_symbol(s)) for s in symbols)])
     entries += [Entry(s) for s in (store.symbols() if every else []) if s not in {e.symbol for e in entries}]
     if not entries:
         raise MissingInputError("no symbol to retrain: no model is trained yet")
@@ -80,6 +89,15 @@ def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dic
     for entry in entries:
         TrainConfig(**entry.options)  # bad overrides fail now, not half-way through the night
     return entries
+
+
+def _merge(entries: list[Entry]) -> list[Entry]:
+    """One entry per symbol, the first (a symbol named twice would lock itself out), with a warning for each other."""
+    first: dict[str, Entry] = {}
+    for entry in entries:
+        if first.setdefault(entry.symbol, entry) is not entry:
+            log.warning("%s is named more than once; retraining it once, as first named", entry.symbol)
+    return list(first.values())
 
 
 def _parse(key: str, value: str) -> Any:

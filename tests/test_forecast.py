@@ -100,11 +100,16 @@ def test_missing_training_file_is_named(sine_model, tmp_path):
 
 
 def test_model_from_another_keras_asks_to_retrain(sine_model):
+    import hashlib
     import json
 
     manifest_path = store.load_current("SINE").folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["libraries"]["keras"] = "2.15.0"
     manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="manifest.json: edited after it was saved"):  # its own checksum says so
+        predict("SINE", days=2)
+    digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+    (manifest_path.parent / "manifest.sha256").write_text(digest)  # as a model saved by that Keras would be
     with pytest.raises(DataError, match="saved by Keras 2.15.0, this is Keras 3.* retrain SINE"):
         predict("SINE", days=2)

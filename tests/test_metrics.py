@@ -49,6 +49,11 @@ def test_verdict_says_who_won_and_by_how_much():
     assert verdict(27.07, 9.28, "persistence", "Jan") == (
         "verdict: the model LOST to persistence: 192% worse on Jan (RMSE 27.07 vs 9.28)"
     )
+    for model in (33.04, 33.03, 33.1):  # within half a percent: no winner to name
+        assert verdict(model, 33.04, "persistence", "Jan") == (
+            f"verdict: the model TIED with persistence (less than 0.5% apart) on Jan (RMSE {model:.4g} vs 33.04)"
+        )
+    assert "BEAT persistence by 1%" in verdict(12.24, 12.31, "persistence", "Jan")  # 0.57%: the worked example
 
 
 def test_conformal_half_width_and_coverage_by_hand():

@@ -9,7 +9,7 @@ from stockrnn.errors import CannotWriteError, DataError, MissingInputError
 
 from .conftest import a_manifest
 
-SCALER = {"kind": "minmax"}
+SCALER = {"kind": "minmax", "feature_range": [0, 1], "data_min": 1.0, "data_max": 2.0}
 
 
 def test_versions_and_current_pointer(home):

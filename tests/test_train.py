@@ -56,7 +56,12 @@ def test_train_stores_a_complete_version(sine_csv, home):
     result = train(load_csv(sine_csv), "sine", tiny_config(epochs=3), lambda *a: progress.append(a))
     assert [p[:2] for p in progress] == [(1, 3), (2, 3), (3, 3)] and "val_loss" in progress[0][2]
     assert result.symbol == "SINE" and result.folder == home.resolve() / "models" / "SINE" / "v1"
-    assert sorted(p.name for p in result.folder.iterdir()) == ["manifest.json", "model.keras", "scaler.json"]
+    assert sorted(p.name for p in result.folder.iterdir()) == [
+        "manifest.json",
+        "manifest.sha256",
+        "model.keras",
+        "scaler.json",
+    ]
     manifest = json.loads((result.folder / "manifest.json").read_text())
     assert manifest["config"]["window"] == 20 and manifest["config"]["cell"] == "lstm"
     assert manifest["data"]["source"] == str(sine_csv)
