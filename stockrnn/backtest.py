@@ -61,6 +61,8 @@ def backtest(
 ) -> dict[str, Any]:
     """Walk forward over `folds` cut-offs (see the module's docstring), `jobs` folds at a time; `level` of the
     prediction intervals, whose empirical coverage each fold reports (metrics.forecast.interval_coverage)."""
+    if not 0 < level < 1:  # checked before the folds train, not by the first fold's forecast
+        raise UsageError(f"--level must be between 0 and 1, not {level}")
     days = price_column(prices.frame, config.column, prices.source).index
     starts = cutoffs(len(days), folds, horizon, step)
     first_day = parse_day(config.train_start, "--train-start") or days[0]

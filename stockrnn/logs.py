@@ -12,6 +12,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from .errors import CannotWriteError
+
 FORMAT, DATES = "%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"
 
 
@@ -34,8 +36,11 @@ def setup(log_file: Path | None = None) -> None:
     )
     handlers: list[logging.Handler] = [console]
     if log_file is not None:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        to_file = logging.FileHandler(log_file, encoding="utf-8")  # appends
+        try:
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+            to_file = logging.FileHandler(log_file, encoding="utf-8")  # appends
+        except OSError as exc:
+            raise CannotWriteError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
         to_file.setFormatter(logging.Formatter(FORMAT, DATES))
         handlers.append(to_file)
     for name, level in (("stockrnn", logging.INFO), ("yfinance", logging.WARNING)):

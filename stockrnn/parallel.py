@@ -36,15 +36,38 @@ def run(
     from joblib import Parallel, delayed
 
     threads = max(1, (os.cpu_count() or 1) // jobs)  # share the cores instead of oversubscribing them
-    return Parallel(n_jobs=jobs)(delayed(_in_worker)(function, task, threads, log_file) for task in tasks)
+    parent = os.getpid()
+    return Parallel(n_jobs=jobs)(delayed(_in_worker)(function, task, threads, log_file, parent) for task in tasks)
 
 
-def _in_worker(function: Callable[[Any], Any], task: Any, threads: int, log_file: str | None) -> Any:
+def _in_worker(function: Callable[[Any], Any], task: Any, threads: int, log_file: str | None, parent: int) -> Any:
     """Run one task in a worker process: the same log lines as the caller's, and its share of the cores."""
     from pathlib import Path
 
     from . import backend, logs
 
+    _die_with(parent)
     logs.setup(Path(log_file) if log_file else None)
     backend.limit_threads(threads)
     return function(task)
+
+
+_WATCHED: set[int] = set()
+
+
+def _die_with(parent: int) -> None:
+    """End this worker within a second of its parent's death, however the parent died (SIGKILL included): an
+    orphan would train on for nothing and hold hundreds of MB."""
+    import threading
+    import time
+
+    if parent in _WATCHED:
+        return
+    _WATCHED.add(parent)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="stockrnn-parent-watch", daemon=True).start()

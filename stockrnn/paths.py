@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import CannotWriteError, UsageError
 
 SYMBOL = re.compile(r"^[A-Z0-9.\-^=]{1,20}\Z")  # Yahoo's alphabet: ^GSPC, BRK-B, EURUSD=X, 7203.T
 
@@ -32,7 +32,14 @@ def check_symbol(text: str) -> str:
     a folder name and a database key, so only Yahoo's ASCII alphabet passes, never a path or a look-alike."""
     symbol = text  # never stripped: whitespace in a symbol is refused, not guessed away
     # isascii first: str.upper() maps some non-ASCII letters into ASCII ("ß" -> "SS", "ı" -> "I").
-    if not symbol.isascii() or not SYMBOL.match(symbol.upper()) or ".." in symbol or symbol[0] in ".-":
+    if (
+        not symbol.isascii()
+        or not SYMBOL.match(symbol.upper())
+        or ".." in symbol
+        or symbol[0] in ".-"
+        or symbol[-1] in ".-"
+        or not any(c.isalnum() for c in symbol)  # "^", "=": punctuation names nothing
+    ):
         raise UsageError(
             f"{text!r} is not a valid symbol: use 1-20 letters, digits and . - ^ = (e.g. ^GSPC, BRK-B, 7203.T)"
         )
@@ -40,9 +47,13 @@ def check_symbol(text: str) -> str:
 
 
 def symbol_from_path(path: str | Path) -> str:
-    """A default symbol from a file name: sample_data/sp500.csv -> SP500."""
-    name = re.sub(r"[^A-Za-z0-9.\-^=]", "-", Path(path).stem)
-    return check_symbol(re.sub(r"\.{2,}", ".", name)[:20].strip(".-") or "DATA")
+    """A default symbol from a file name: sample_data/sp500.csv -> SP500; a `UsageError` asking for --symbol when
+    the name has no ASCII letter or digit to make one of (ü.csv, 日本.csv: never one shared stand-in name)."""
+    stem = re.sub(r"(\.(csv|txt|tsv|dat))?(\.(gz|bz2|xz|zip))?$", "", Path(path).name, flags=re.IGNORECASE)
+    name = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9.\-^=]", "-", stem))[:20].strip(".-")
+    if not any(c.isalnum() for c in name):
+        raise UsageError(f"{Path(path).name!r} makes no symbol; name the model with --symbol NAME")
+    return check_symbol(name)
 
 
 def sha256_file(path: Path) -> str:
@@ -66,20 +77,51 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp)` on a temporary file beside `path`, fsync it, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def follow_umask(path: Path) -> None:
+    """Give a file or folder made by `tempfile` (0600 / 0700) the permissions the user's umask asks for."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None], parents: bool = True) -> Path:
+    """Call `write(tmp)` on a temporary file beside `path`, fsync it, then rename it over `path`. With `parents`
+    False, a missing folder is an error (a path the user named), not something to create."""
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        follow_umask(tmp)
         fsync_file(tmp)
         os.replace(tmp, path)
         fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def check_output(path: str | Path) -> Path:
+    """A file the user asked stockrnn to write, checked before any work: its folder must exist (a typo is not a
+    folder to create) and it must not be a folder itself; a `CannotWriteError` (exit 73) otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise CannotWriteError(f"{path} is a folder; name a file, e.g. {path / 'plot.png'}")
+    if not path.parent.is_dir():
+        raise CannotWriteError(f"cannot write {path}: no folder {path.parent}")
+    if not os.access(path.parent, os.W_OK):
+        raise CannotWriteError(f"cannot write {path}: the folder {path.parent} is not writable")
+    return path
+
+
+def confine_libraries() -> None:
+    """Keras' and matplotlib's own config and cache folders inside the home folder, never in $HOME: everything
+    stockrnn makes lives under its home (the user may still point them elsewhere)."""
+    folder = home()
+    os.environ.setdefault("KERAS_HOME", str(folder / "cache" / "keras"))
+    os.environ.setdefault("MPLCONFIGDIR", str(folder / "cache" / "matplotlib"))
 
 
 def atomic_write_text(path: Path, text: str) -> Path:

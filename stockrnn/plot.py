@@ -12,7 +12,7 @@ from .config import HORIZON, LEVEL
 from .errors import CannotWriteError
 from .forecast import Forecast, predict
 from .metrics import FORECAST, NAIVE, ONE_STEP, PERSISTENCE
-from .paths import atomic_write, home
+from .paths import atomic_write, check_output, home
 
 HISTORY_DAYS = 120  # trading days of history shown before the origin
 
@@ -107,6 +107,8 @@ def predict_and_plot(
     date_format: str | None = None,
 ) -> tuple[Forecast, Path]:
     """`predict`, then `plot` it to `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
+    if out is not None:
+        check_output(out)  # before the work, not after it
     result = predict(symbol, csv, start, days, offline, level, date_format)
     return result, plot(result, out or default_path(result))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import CannotWriteError
+from .errors import CannotWriteError, DataError
 
 COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 SCHEMA = """
@@ -65,6 +65,21 @@ def connect(home: Path) -> Iterator[sqlite3.Connection]:
         raise CannotWriteError(f"cannot use the price store {path(home)}: {exc}") from None
 
 
+@contextmanager
+def reader(home: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that cannot write. A store in WAL mode needs its -shm file, which SQLite makes beside the
+    database; where that folder is read-only it cannot, and the store is opened as immutable: nobody can change
+    a database in a folder nobody may write."""
+    uri = path(home).as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        db = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
+    with closing(db):
+        yield db
+
+
 def write(
     home: Path, symbol: str, adjusted: bool, frame: pd.DataFrame, source: str, span: tuple[str | None, str | None]
 ) -> Written:
@@ -100,14 +115,18 @@ def write(
 
 
 def read(home: Path, symbol: str, adjusted: bool) -> Stored | None:
-    """Every stored bar of the series, or None when nothing is stored."""
+    """Every stored bar of the series, or None when nothing is stored. Opened read-only: reading a store that
+    cannot be written (a read-only home, a copy) works."""
     if not path(home).exists():
         return None
-    with connect(home) as db:
-        frame = _select(db, symbol, adjusted, "0000-00-00", "9999-99-99")
-        fetched = db.execute(
-            "SELECT max(fetched_at) FROM fetches WHERE symbol = ? AND adjusted = ?", (symbol, int(adjusted))
-        ).fetchone()[0]
+    try:
+        with reader(home) as db:
+            frame = _select(db, symbol, adjusted, "0000-00-00", "9999-99-99")
+            fetched = db.execute(
+                "SELECT max(fetched_at) FROM fetches WHERE symbol = ? AND adjusted = ?", (symbol, int(adjusted))
+            ).fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"cannot read the price store {path(home)}: {exc}; fetch again into a new store") from None
     if frame.empty:
         return None
     # A column the source never had (adj_close of adjusted prices) comes back all NULL: leave it out.

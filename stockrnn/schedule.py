@@ -44,9 +44,10 @@ def crontab_line(at: str, timezone: str, watchlist: Path | None, now: datetime |
     else:
         command += ["--all"]
     command += ["--log-file", str(log_file)]
+    # cron reads a bare % in a command as a newline: escaped, the line runs as written (a home like /data/100%)
+    run = f"STOCKRNN_HOME={shlex.quote(str(home()))} {shlex.join(command)} >/dev/null 2>&1".replace("%", "\\%")
     return (
         f"# stockrnn: retrain at {at} {timezone} on weekdays ({local:%H:%M} on this machine's clock); "
         f"log: {log_file}\n"
-        f"{local.minute} {local.hour} * * {WEEKDAYS[shift]} STOCKRNN_HOME={shlex.quote(str(home()))} "
-        f"{shlex.join(command)} >/dev/null 2>&1"
+        f"{local.minute} {local.hour} * * {WEEKDAYS[shift]} {run}"
     )

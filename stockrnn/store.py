@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import CannotWriteError, DataError, MissingInputError, TemporaryError, UsageError
 from .manifest import Manifest
-from .paths import atomic_write_text, check_symbol, fsync_dir, fsync_file, home, sha256_file
+from .paths import atomic_write_text, check_symbol, follow_umask, fsync_dir, fsync_file, home, sha256_file
 
 MODEL_FILE, SCALER_FILE, MANIFEST_FILE, CURRENT_FILE = "model.keras", "scaler.json", "manifest.json", "current"
 CHAMPIONS_FILE, LOCK_FILE, DIGEST_FILE = "champions.json", ".lock", "manifest.sha256"
@@ -60,6 +60,7 @@ def save_version(symbol: str, model: bytes, scaler: dict, manifest: Manifest, pr
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+        follow_umask(tmp)  # mkdtemp makes 0700; a version folder is as private as the user's umask says
         try:
             (tmp / MODEL_FILE).write_bytes(model)
             (tmp / SCALER_FILE).write_text(_json(scaler), encoding="utf-8")

@@ -28,7 +28,9 @@ def test_every_accepted_symbol_stays_inside_home(tmp_path_factory, text):
     assert (folder / "v1" / "model.keras").resolve().is_relative_to(models)
 
 
-@pytest.mark.parametrize("text", ["..", "...", ".hidden", "-rf", "A..B", "ß", "ıBM", "ＡAPL", "AAPL\n", "A/B", "~"])
+@pytest.mark.parametrize(
+    "text", ["..", "...", ".hidden", "-rf", "A..B", "ß", "ıBM", "ＡAPL", "AAPL\n", "A/B", "~", "^", "=", "A.", "B-"]
+)
 def test_traps_are_refused(text):
     with pytest.raises(UsageError):
         paths.check_symbol(text)
@@ -49,6 +51,10 @@ def test_symbols_refused(text):
 def test_symbol_from_path():
     assert paths.symbol_from_path("sample_data/sp500.csv") == "SP500"
     assert paths.symbol_from_path("/tmp/my prices (2017).csv") == "MY-PRICES--2017"
+    assert paths.symbol_from_path("7203.T.csv.gz") == "7203.T" and paths.symbol_from_path("aapl.TXT") == "AAPL"
+    for name in ("ü.csv", "日本.csv", "....csv", "---.csv"):  # never one shared stand-in name for all of them
+        with pytest.raises(UsageError, match="makes no symbol; name the model with --symbol NAME"):
+            paths.symbol_from_path(name)
 
 
 def test_home_follows_environment(home):

@@ -213,3 +213,19 @@ def test_a_partial_bar_is_dropped_with_a_warning_and_the_fetch_goes_on(yahoo, ho
         f"yfinance AAPL: dropped 2 partial bars (some prices missing): {DAYS[50]:%Y-%m-%d}, {DAYS[-1]:%Y-%m-%d}"
         in warning
     )
+
+
+def test_reading_the_store_never_writes_and_works_where_writing_cannot(yahoo, home, monkeypatch):
+    yahoo(history_frame(DAYS, CLOSE))
+    source.fetch("AAPL")
+    with pricestore.reader(home.resolve()) as db, pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.execute("DELETE FROM bars")
+    real = sqlite3.connect
+
+    def no_shm(database, **options):  # what a read-only folder does to a WAL store opened read-only
+        if "immutable" not in database:
+            raise sqlite3.OperationalError("unable to open database file")
+        return real(database, **options)
+
+    monkeypatch.setattr(sqlite3, "connect", no_shm)
+    assert len(pricestore.read(home.resolve(), "AAPL", adjusted=True).frame) == len(DAYS)

@@ -7,11 +7,12 @@ declared once from `TrainConfig`. Errors from the core become one line on stderr
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
 
-from .. import __version__, logs
+from .. import __version__, logs, paths
 from . import data, evaluate, forecast, registry, train
 from .common import out
 
@@ -37,6 +38,7 @@ def main_options(
     ] = False,
 ) -> None:
     logs.setup()
+    paths.confine_libraries()
 
 
 for command in (data.fetch, train.train, evaluate.backtest, forecast.predict, forecast.plot, data.info):
@@ -46,5 +48,10 @@ app.add_typer(registry.models, name="models")
 app.command()(registry.schedule)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (timeout, systemd, kill) ends a run as Ctrl-C does: cleanly, exit 130
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     app()

@@ -65,9 +65,12 @@ def backtest(
     """
     from ..backtest import backtest as run_backtest
     from ..checks import checked
+    from ..paths import check_output
     from ..prices import SYNTHETIC, source_prices
 
     name = one_symbol(symbol_arg, symbol, csv)
+    if plot_file is not None:
+        run(lambda: check_output(plot_file))
     config = run(lambda: TrainConfig(**training, adjusted=not raw))
     generated = {"noise": noise, "seed": config.seed} if synthetic else None
     source = None if csv else name  # with --csv the symbol only names the report

@@ -54,7 +54,7 @@ def retrain(
     from ..retrain import CHALLENGER, CHAMPION, exit_code, retrain_all
     from ..watchlist import plan
 
-    logs.setup(log_file)
+    run(lambda: logs.setup(log_file))
     entries = run(lambda: plan(symbols or [], watchlist, every, training))
     outcomes = retrain_all(
         entries, jobs or os.cpu_count() or 1, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
