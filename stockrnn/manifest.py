@@ -100,9 +100,9 @@ class Manifest:
                 files=dict(raw.get("files") or {}),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise DataError(f"{where}: not a stockrnn manifest ({type(exc).__name__}: {exc}); retrain") from None
+            raise DataError(f"{where}: not a stockrnn manifest ({type(exc).__name__}: {exc})") from None
         except UsageError as exc:  # the saved config's values, checked as the command line's are: bad data here
-            raise DataError(f"{where}: the saved config is invalid ({exc}); retrain") from None
+            raise DataError(f"{where}: the saved config is invalid ({exc})") from None
 
     def summary(self) -> dict[str, Any]:
         """The few facts a listing of versions shows."""

@@ -129,7 +129,10 @@ def champions(symbol: str) -> list[dict]:
             f"{path}: not a champion history{why}; the champion itself is unaffected: move the file away and the "
             "next promotion starts a new history"
         )
-    current = champion(symbol)
+    try:
+        current = champion(symbol)
+    except DataError:  # a bad pointer is the pointer's problem, not the history's
+        current = None
     served = [i for i, entry in enumerate(history) if entry["version"] == current]
     return history[: served[-1] + 1] if served else history
 
@@ -292,7 +295,12 @@ def load_version(symbol: str, name: str) -> StoredModel:
         digest = version / DIGEST_FILE
         if digest.is_file() and sha256_file(version / MANIFEST_FILE) != digest.read_text(encoding="utf-8").strip():
             raise DataError(f"{version / MANIFEST_FILE}: edited after it was saved (its checksum differs); {fix}")
-        manifest = Manifest.from_dict(json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8")), str(version))
+        try:
+            manifest = Manifest.from_dict(
+                json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8")), str(version)
+            )
+        except DataError as exc:
+            raise DataError(f"{exc}; {fix}") from None
         for file, checksum in manifest.files.items():
             if sha256_file(version / file) != checksum:
                 raise DataError(f"{version / file}: does not match its checksum in the manifest; {fix}")

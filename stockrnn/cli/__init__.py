@@ -14,7 +14,7 @@ import typer
 
 from .. import __version__, logs, paths
 from . import data, evaluate, forecast, registry, train
-from .common import out
+from .common import err, out
 
 app = typer.Typer(
     help="Stock trend forecasting with stacked recurrent networks, honest about its skill.\n\n"
@@ -54,4 +54,9 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer's exit for KeyboardInterrupt: say so in one line, no traceback
+            err.print("interrupted: stopped before finishing; nothing half-written is left", highlight=False)
+        raise
