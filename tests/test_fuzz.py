@@ -17,7 +17,7 @@ from .conftest import price_frame, sine_prices, tiny_args
 
 VALID = price_frame(sine_prices(45, noise=0.3)).to_csv(index=False).encode()
 CELLS = [b"", b"nan", b"inf", b"-inf", b"1e400", b"-1", b"0", b"9" * 400, b"1,5", b"2020-13-45", b"\xff\xfe", b"\x00"]
-EXAMPLES = 60
+EXAMPLES = 40
 
 
 def truncate(data: bytes, at: float) -> bytes:
