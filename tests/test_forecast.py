@@ -113,3 +113,9 @@ def test_model_from_another_keras_asks_to_retrain(sine_model):
     (manifest_path.parent / "manifest.sha256").write_text(digest)  # as a model saved by that Keras would be
     with pytest.raises(DataError, match="saved by Keras 2.15.0, this is Keras 3.* retrain SINE"):
         predict("SINE", days=2)
+
+
+def test_a_level_the_validation_tail_cannot_support_is_said(sine_model, caplog):
+    result = predict("SINE", days=2, level=0.999999)
+    assert result.level is None and "lower" not in result.rows  # no interval it could not stand behind
+    assert "no 99.9999% prediction interval: the validation tail's" in caplog.text and "support at most" in caplog.text

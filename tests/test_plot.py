@@ -10,6 +10,9 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def test_plot_with_actuals(sine_model, tmp_path):
     out = tmp_path / "plots" / "p.png"
+    with pytest.raises(CannotWriteError, match="no folder .*plots"):  # a folder the user named must exist
+        predict_and_plot("SINE", start="2017-01-03", days=10, out=out)
+    out.parent.mkdir()
     result, path = predict_and_plot("SINE", start="2017-01-03", days=10, out=out)
     assert path == out
     assert path.read_bytes()[:8] == PNG and path.stat().st_size > 20_000
