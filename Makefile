@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-start 2012-01-01 --train-end 2016-12-30
 	$(BIN)/stockrnn predict ^GSPC --start 2017-01-03 --days 20
+	mkdir -p $(DEMO_OUT)
 	$(BIN)/stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out $(DEMO_OUT)/sp500_jan2017.png
 	@echo "model: $$($(BIN)/python -c 'from stockrnn.store import models_dir; print(models_dir("^GSPC"))')"
 	@echo "plot:  $(abspath $(DEMO_OUT))/sp500_jan2017.png"
