@@ -176,6 +176,7 @@ def test_info_json(sine_model, home):
     assert "CPU:0" in data["devices"] and data["tensorflow"] and data["keras"].startswith("3.")
 
 
+@pytest.mark.filterwarnings("error")  # the loading paths print only our own messages
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
