@@ -77,14 +77,16 @@ def _splits(frame: pd.DataFrame, column: str, where: str) -> list[str]:
 def _split_like(values: np.ndarray) -> np.ndarray:
     """(n,) prices -> (n,) True where the move into that day is a split ratio that the next days keep."""
     ratio = np.concatenate([[1.0], values[:-1] / values[1:]])  # before / after: 2 for a 2-for-1 split
-    close_to = np.zeros(len(values), dtype=bool)
+    found = np.zeros(len(values), dtype=bool)
     for split in SPLITS:
         for target in (split, 1 / split):
-            close_to |= np.abs(ratio / target - 1) < SPLIT_TOLERANCE
+            found |= np.abs(ratio / target - 1) < SPLIT_TOLERANCE
     # A level change, not one bad tick: the days before the jump held the old level, the days after keep the new one.
-    held = np.array([i > 0 and _near(values[max(0, i - KEPT_DAYS) : i], values[i - 1]) for i in range(len(values))])
-    kept = np.array([_near(values[i : i + KEPT_DAYS], values[i]) for i in range(len(values))])
-    return close_to & held & kept
+    # Judged only on the few days that moved by a split ratio.
+    for i in np.flatnonzero(found):
+        held = i > 0 and _near(values[max(0, i - KEPT_DAYS) : i], values[i - 1])
+        found[i] = held and _near(values[i : i + KEPT_DAYS], values[i])
+    return found
 
 
 def _near(values: np.ndarray, level: float) -> bool:

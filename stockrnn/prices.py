@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import pricestore, yahoo
+from .checks import checked
 from .errors import MissingInputError, SourceUnavailableError, TemporaryError, UsageError
 from .manifest import Manifest
 from .paths import check_symbol, home
@@ -157,15 +158,19 @@ def source_prices(
     adjusted: bool,
     synthetic: dict | None = None,
     date_format: str | None = None,
+    strict: bool = False,
 ) -> Prices:
-    """Training data: the synthetic series (its parameters), the file `csv`, or else the symbol's prices."""
+    """Training data: the synthetic series (its parameters), the file `csv`, or else the symbol's prices; looked at
+    for what looks wrong (`checks`: warnings, or with `strict` a refusal) before anything trains on them."""
     if synthetic is not None:
-        return synthetic_prices(**synthetic)
-    if csv is not None:
-        return load_csv(csv, required=(column,), date_format=date_format)
-    if symbol is None:
+        prices = synthetic_prices(**synthetic)
+    elif csv is not None:
+        prices = load_csv(csv, required=(column,), date_format=date_format)
+    elif symbol is None:
         raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
-    return symbol_prices(symbol, offline, adjusted)
+    else:
+        prices = symbol_prices(symbol, offline, adjusted)
+    return checked(prices, column, strict)
 
 
 def _age(seconds: float) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 from .errors import CannotWriteError, DataError, MissingInputError, TemporaryError, UsageError
 from .manifest import Manifest
 from .paths import atomic_write_text, check_symbol, follow_umask, fsync_dir, fsync_file, home, sha256_file
+from .targets import scaler_from_dict
 
 MODEL_FILE, SCALER_FILE, MANIFEST_FILE, CURRENT_FILE = "model.keras", "scaler.json", "manifest.json", "current"
 CHAMPIONS_FILE, LOCK_FILE, DIGEST_FILE = "champions.json", ".lock", "manifest.sha256"
@@ -284,8 +285,6 @@ def read_manifest(symbol: str, name: str) -> Manifest | None:
 def load_version(symbol: str, name: str) -> StoredModel:
     """One version of the symbol's model, its files checked against the manifest's checksums and the manifest
     against its own (versions saved before manifest.sha256 existed have none to check)."""
-    from .targets import scaler_from_dict
-
     version = models_dir(symbol) / name
     if not VERSION.fullmatch(name) or not version.is_dir():
         known = ", ".join(f"v{n}" for n in _versions(version.parent)) or "none"

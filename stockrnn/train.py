@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from . import __version__, backend, store, targets
-from .checks import checked
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .metrics import ONE_STEP, PERSISTENCE, verdict
@@ -155,7 +154,6 @@ def train_source(
     """Train on the synthetic series (stored as SYNTHETIC unless named), on `csv` (the symbol defaults to the
     file's name) or on `symbol`'s stored and fetched prices."""
     name = check_symbol(symbol) if symbol else None  # before any I/O
-    prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic, date_format)
-    prices = checked(prices, config.column, strict)
+    prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic, date_format, strict)
     default = SYNTHETIC if synthetic is not None else (symbol_from_path(csv) if csv else None)
     return train(prices, name or default, config, progress)

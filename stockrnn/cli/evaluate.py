@@ -64,7 +64,6 @@ def backtest(
     Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
     """
     from ..backtest import backtest as run_backtest
-    from ..checks import checked
     from ..paths import check_output
     from ..prices import SYNTHETIC, source_prices
 
@@ -74,8 +73,9 @@ def backtest(
     config = run(lambda: TrainConfig(**training, adjusted=not raw))
     generated = {"noise": noise, "seed": config.seed} if synthetic else None
     source = None if csv else name  # with --csv the symbol only names the report
-    prices = run(lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated, date_format))
-    prices = run(lambda: checked(prices, config.column, strict))
+    prices = run(
+        lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated, date_format, strict)
+    )
     report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level))
     report = {"symbol": SYNTHETIC if synthetic and not name else name, **report}
     if plot_file is not None:
