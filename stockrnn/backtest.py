@@ -19,7 +19,9 @@ from . import parallel
 from .config import HORIZON, LEVEL, TrainConfig
 from .errors import DataError, UsageError
 from .forecast import forecast_model
-from .metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, verdict
+from .intervals import winkler
+from .metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
+from .significance import compare
 from .targets import scaler_from_dict
 from .train import fit
 from .validate import Prices
@@ -28,6 +30,7 @@ from .windows import parse_day, price_column
 # progress(fold, folds, cutoff): called before each fold is trained.
 Progress = Callable[[int, int, str], None]
 METHODS = (ONE_STEP, PERSISTENCE, FORECAST, NAIVE, DRIFT)
+DAY_COLUMNS = ("actual", "one_step", "forecast", "lower", "upper", "one_step_lower", "one_step_upper")
 
 
 def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
@@ -58,11 +61,14 @@ def backtest(
     progress: Progress | None = None,
     level: float = LEVEL,
     jobs: int = 1,
+    end: str | None = None,
 ) -> dict[str, Any]:
-    """Walk forward over `folds` cut-offs (see the module's docstring), `jobs` folds at a time; `level` of the
-    prediction intervals, whose empirical coverage each fold reports (metrics.forecast.interval_coverage)."""
+    """Walk forward over `folds` cut-offs (see the module's docstring), `jobs` folds at a time, the last fold ending
+    on `end` (default: the data's last day); `level` of the prediction intervals, whose empirical coverage each
+    fold reports (metrics.forecast.interval_coverage)."""
     if not 0 < level < 1:  # checked before the folds train, not by the first fold's forecast
         raise UsageError(f"--level must be between 0 and 1, not {level}")
+    prices = until(prices, end)
     days = price_column(prices.frame, config.column, prices.source).index
     starts = cutoffs(len(days), folds, horizon, step)
     first_day = parse_day(config.train_start, "--train-start") or days[0]
@@ -82,7 +88,20 @@ def backtest(
     ]
     report = None if progress is None else lambda n, fold: progress(n, folds, fold.config.train_end)
     results = parallel.run(run_fold, tasks, jobs, before=report)
-    return {"folds": results, "summary": summarize(results), "verdict": verdicts(results)}
+    together = pooled(results, horizon, level)
+    verdict = [c["verdict"] for c in together["comparisons"]]
+    return {"folds": results, "summary": summarize(results), "pooled": together, "verdict": verdict}
+
+
+def until(prices: Prices, end: str | None) -> Prices:
+    """`prices` up to and including the day `end` (a `UsageError` when the data does not reach it)."""
+    day = parse_day(end, "--end")
+    if day is None:
+        return prices
+    index = prices.frame.index
+    if not index[0] <= day <= index[-1]:
+        raise UsageError(f"--end {day:%Y-%m-%d} is outside the data ({index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d})")
+    return dataclasses.replace(prices, frame=prices.frame.loc[:day])
 
 
 def run_fold(fold: Fold) -> dict[str, Any]:
@@ -97,7 +116,7 @@ def run_fold(fold: Fold) -> dict[str, Any]:
         f"{series.index[fold.start]:%Y-%m-%d}",
         fold.horizon,
         ("", f"fold {fold.number}"),
-        manifest.abs_residuals,
+        manifest.interval,
         fold.level,
     )
     rows = result.rows
@@ -115,9 +134,19 @@ def run_fold(fold: Fold) -> dict[str, Any]:
         "epochs": manifest.training.epochs_run,
         "scaler": scaler,
         "metrics": metrics,
+        "interval": result.interval(),
+        # Day by day, for the pooled tests: the actual, yesterday's actual, both predictions and the band.
+        "days": [
+            {"date": f"{day:%Y-%m-%d}", "previous": _round(before), **{k: _round(row.get(k)) for k in DAY_COLUMNS}}
+            for (day, row), before in zip(rows.iterrows(), previous, strict=True)
+        ],
         # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
         "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
     }
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
 def summarize(folds: list[dict]) -> dict[str, Any]:
@@ -132,17 +161,48 @@ def summarize(folds: list[dict]) -> dict[str, Any]:
 
     summary: dict[str, Any] = {}
     for method in (*METHODS, ALWAYS_UP):
-        names = folds[0]["metrics"][method].keys()
+        names = [k for k, v in folds[0]["metrics"][method].items() if k != "test"]  # the pooled days are tested
         summary[method] = {name: spread([f["metrics"][method][name] for f in folds]) for name in names}
     summary["closer_to_yesterday"] = spread([f["closer_to_yesterday"] for f in folds])
     return summary
 
 
-def verdicts(folds: list[dict]) -> list[str]:
-    """Median RMSE across folds, model against its baseline, for both kinds of prediction."""
-    median = {m: float(np.median([f["metrics"][m]["rmse"] for f in folds])) for m in METHODS}
-    window = f"{len(folds)} folds from {folds[0]['start']} to {folds[-1]['end']} (median RMSE)"
-    return [
-        verdict(median[ONE_STEP], median[PERSISTENCE], "persistence", f"{window}, one step ahead"),
-        verdict(median[FORECAST], median[NAIVE], "the naive forecast", f"{window}, recursive forecast"),
-    ]
+def pooled(folds: list[dict], horizon: int, level: float) -> dict[str, Any]:
+    """The out-of-sample days of all folds together: the Diebold-Mariano test of the model against its baseline for
+    both kinds of prediction (the recursive paths with horizon - 1 lags), and each band's coverage and score."""
+    days = [day for fold in folds for day in fold["days"]]
+
+    def column(name: str) -> np.ndarray:
+        return np.array([np.nan if day[name] is None else day[name] for day in days], dtype="float64")
+
+    actual, origin_price = column("actual"), []
+    for fold in folds:  # the naive forecast holds each fold's origin price flat
+        origin_price += [fold["days"][0]["previous"]] * len(fold["days"])
+    window = f"{len(folds)} folds, {len(days)} days from {folds[0]['start']} to {folds[-1]['end']}"
+    comparisons = [
+        compare(actual, column("one_step"), column("previous"), "persistence", f"{window}, one step ahead"),
+        compare(actual, column("forecast"), np.array(origin_price), "the naive forecast",
+                f"{window}, recursive forecast", h=horizon),
+    ]  # fmt: skip
+    return {
+        "days": len(days),
+        "comparisons": [c.to_dict() for c in comparisons],
+        "interval": {
+            "level": level,
+            FORECAST: _band(folds, FORECAST, actual, column("lower"), column("upper"), level),
+            ONE_STEP: _band(folds, ONE_STEP, actual, column("one_step_lower"), column("one_step_upper"), level),
+        },
+    }
+
+
+def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float):
+    """Pooled coverage and interval score of one kind of band, and each fold's coverage; None without a band."""
+    banded = np.isfinite(lower) & np.isfinite(upper)
+    if not banded.any():
+        return None
+    actual, lower, upper = actual[banded], lower[banded], upper[banded]
+    return {
+        "coverage": float(np.mean((lower <= actual) & (actual <= upper))),
+        "fold_coverage": [f["metrics"][method].get("interval_coverage") for f in folds],
+        "winkler": float(np.mean(winkler(actual, lower, upper, level))),
+    }

@@ -16,34 +16,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import backend, store, targets
+from . import backend, intervals, store, targets
 from .config import HORIZON, LEVEL, TrainConfig
 from .errors import DataError, UsageError
 from .manifest import Manifest
-from .metrics import (
-    DRIFT,
-    FORECAST,
-    METHODS,
-    NAIVE,
-    ONE_STEP,
-    PERSISTENCE,
-    conformal_half_width,
-    coverage,
-    drift_per_day,
-    scores,
-    skill,
-    verdict,
-)
+from .metrics import DRIFT, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, coverage, drift_per_day, scores, skill
 from .paths import check_symbol
 from .prices import model_prices
+from .significance import Comparison, compare
 from .targets import scale, scaler_from_dict, unscale
 from .validate import Prices
 from .windows import make_windows, parse_day, price_column
 
 log = logging.getLogger("stockrnn")
 
-COLUMNS = ("forecast", "lower", "upper", "one_step", "actual")
-INTERVAL_METHOD = "split-conformal on the validation tail's one-step errors, widened by sqrt(step)"
+COLUMNS = ("forecast", "lower", "upper", "one_step", "one_step_lower", "one_step_upper", "actual")
 # The methods a forecast scores, in the order tables show them.
 SCORED = (FORECAST, NAIVE, DRIFT, ONE_STEP, PERSISTENCE)
 
@@ -58,6 +45,7 @@ class Forecast:
     metrics: dict[str, dict]  # per method (see METHODS); empty when no actual price is known
     history: pd.Series  # prices up to and including the origin, for plots
     level: float | None = None  # of the interval in rows' lower/upper columns; None: no interval
+    interval_method: str | None = None  # intervals.METHODS
 
     def to_json(self) -> dict[str, Any]:
         def number(value: float) -> float | None:
@@ -73,20 +61,28 @@ class Forecast:
                 {"date": f"{day:%Y-%m-%d}", **{k: number(row.get(k)) for k in COLUMNS}}
                 for day, row in self.rows.iterrows()
             ],
-            "interval": {"level": self.level, "method": INTERVAL_METHOD} if self.level else None,
+            "interval": self.interval(),
             "metrics": self.metrics,
-            "verdict": self.verdicts(),
+            "verdict": [c.line() for c in self.comparisons()],
+            "comparisons": [c.to_dict() for c in self.comparisons()],
         }
 
-    def verdicts(self) -> list[str]:
-        """One line for each kind of prediction, when actual prices are known; none otherwise."""
+    def interval(self) -> dict[str, Any] | None:
+        """The bands' level and how they are made: `forecast` (lower, upper), `one_step` (one_step_lower, ...)."""
+        if not self.level:
+            return None
+        one_step = intervals.ONE_STEP_METHOD if "one_step_lower" in self.rows else None
+        return {"level": self.level, "forecast": intervals.METHODS[self.interval_method], "one_step": one_step}
+
+    def comparisons(self) -> list[Comparison]:
+        """The model against its baseline for each kind of prediction, when actual prices are known; none otherwise."""
         if not self.metrics:
             return []
         m, days = self.metrics, self.rows["actual"].notna()
         window = f"{self.rows.index[days][0]:%Y-%m-%d}..{self.rows.index[days][-1]:%Y-%m-%d}"
         return [
-            verdict(m[ONE_STEP]["rmse"], m[PERSISTENCE]["rmse"], "persistence", f"{window}, one step ahead"),
-            verdict(m[FORECAST]["rmse"], m[NAIVE]["rmse"], "the naive forecast", f"{window}, recursive forecast"),
+            Comparison.from_scores(m[ONE_STEP], m[PERSISTENCE], "persistence", f"{window}, one step ahead"),
+            Comparison.from_scores(m[FORECAST], m[NAIVE], "the naive forecast", f"{window}, recursive forecast"),
         ]
 
 
@@ -148,7 +144,7 @@ def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days:
     """The stored model's forecast on `prices` (see `predict`)."""
     m = stored.manifest
     model, scaler = load_model(m, stored.model_path), scaler_from_dict(stored.scaler)
-    return forecast_model(model, scaler, m.config, prices, start, days, (m.symbol, m.version), m.abs_residuals, level)
+    return forecast_model(model, scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
 
 
 def forecast_model(
@@ -159,14 +155,13 @@ def forecast_model(
     start: str | None,
     days: int,
     label: tuple[str, str],
-    residuals: list[float] | None = None,
+    calibration: dict[str, Any] | None = None,
     level: float = LEVEL,
 ) -> Forecast:
     """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version).
 
-    With the validation tail's absolute one-step errors (`residuals`), the recursive forecast gets a `level`
-    prediction interval: the split-conformal half-width for one step, widened by sqrt(h) for step h, as errors of
-    a near-random-walk price grow with the square root of the horizon."""
+    With the model's interval `calibration` (intervals.calibrate), the recursive forecast gets a `level`
+    prediction interval from the prices up to the origin (intervals.band)."""
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
     series = price_column(prices.frame, config.column, prices.source)
@@ -211,20 +206,36 @@ def forecast_model(
         index=pd.DatetimeIndex(dates, name="date"),
     )
     rows.loc[known.index, "actual"] = known.to_numpy()
-    half = conformal_half_width(residuals, level) if residuals else None
-    if residuals and half is None:
-        log.warning(
-            "no %s prediction interval: the validation tail's %d one-step errors support at most %s",
-            f"{level:.4%}".rstrip("0").rstrip("."), len(residuals), f"{len(residuals) / (len(residuals) + 1):.1%}",
-        )  # fmt: skip
-    if half is not None:
-        spread = half * np.sqrt(np.arange(1, days + 1))
-        rows["lower"], rows["upper"] = rows["forecast"] - spread, rows["forecast"] + spread
     train_start = parse_day(config.train_start, "train_start")
-    metrics = _metrics(rows.iloc[: len(known)], series.loc[train_start:origin]) if len(known) else {}
-    if metrics and half is not None:
-        scored = rows.iloc[: len(known)]
+    history = series.loc[train_start:origin]
+    bounds = intervals.band(calibration, path, history.to_numpy(), level) if calibration else None
+    if calibration and bounds is None:
+        n, what = intervals.scores_behind(calibration, len(history), days)
+        log.warning(
+            "no %s prediction interval: the %d %s support at most %s",
+            f"{level:.4%}".rstrip("0").rstrip("."), n, what, f"{n / (n + 1):.4%}",
+        )  # fmt: skip
+    if bounds is not None:
+        rows["lower"], rows["upper"] = bounds
+    one_step_bounds = None
+    if calibration and len(known):
+        before = series.loc[train_start:].iloc[: len(history) + len(known) - 1]  # known the evening before each day
+        one_step_bounds = intervals.one_step_band(
+            calibration, one_step[: len(known)], before.to_numpy(), level, known.to_numpy()
+        )
+    if one_step_bounds is not None:
+        rows["one_step_lower"], rows["one_step_upper"] = np.nan, np.nan
+        rows.iloc[: len(known), rows.columns.get_indexer(["one_step_lower", "one_step_upper"])] = np.column_stack(
+            one_step_bounds
+        )
+    metrics = _metrics(rows.iloc[: len(known)], history) if len(known) else {}
+    scored = rows.iloc[: len(known)]
+    if metrics and bounds is not None:
         metrics[FORECAST]["interval_coverage"] = coverage(scored["actual"], scored["lower"], scored["upper"])
+    if metrics and one_step_bounds is not None:
+        metrics[ONE_STEP]["interval_coverage"] = coverage(
+            scored["actual"], scored["one_step_lower"], scored["one_step_upper"]
+        )
     return Forecast(
         symbol=label[0],
         version=label[1],
@@ -233,7 +244,8 @@ def forecast_model(
         rows=rows,
         metrics=metrics,
         history=series.loc[:origin],
-        level=level if half is not None else None,
+        level=level if bounds is not None else None,
+        interval_method=calibration["method"] if bounds is not None else None,
     )
 
 
@@ -261,8 +273,9 @@ def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
     def path(values: np.ndarray) -> dict:  # a multi-day path's direction is judged step by step
         return scores(actual, values, previous, np.concatenate([[origin_price], values[:-1]]))
 
+    forecast = rows["forecast"].to_numpy()
     result = {
-        FORECAST: path(rows["forecast"].to_numpy()),
+        FORECAST: path(forecast),
         NAIVE: path(naive),
         DRIFT: path(drift),
         ONE_STEP: scores(actual, rows["one_step"].to_numpy(), previous),
@@ -271,4 +284,7 @@ def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
     for name, baseline in ((FORECAST, NAIVE), (DRIFT, NAIVE), (ONE_STEP, PERSISTENCE)):
         result[name]["skill"] = skill(result[name]["rmse"], result[baseline]["rmse"])
     result[NAIVE]["skill"] = result[PERSISTENCE]["skill"] = 0.0
+    # A path from one origin: step h is an h-step forecast, so the test allows for len(rows) - 1 lags.
+    result[FORECAST]["test"] = compare(actual, forecast, naive, "", "", h=len(rows)).test.to_dict()
+    result[ONE_STEP]["test"] = compare(actual, rows["one_step"].to_numpy(), previous, "", "").test.to_dict()
     return result

@@ -56,7 +56,7 @@ class Manifest:
     data: DataInfo
     training: TrainingInfo
     metrics: dict[str, dict]  # the validation tail, one step ahead: {ONE_STEP: scores, PERSISTENCE: scores}
-    abs_residuals: list[float]  # sorted absolute one-step errors of the validation tail (the interval's calibration)
+    interval: dict[str, Any] | None  # the prediction interval's calibration (intervals.calibrate), plain JSON
     libraries: dict[str, str]  # name -> version
     symbol: str = ""  # set by the registry when the version is stored
     version: str = ""  # "v3"
@@ -74,7 +74,7 @@ class Manifest:
             "data": data,
             "training": dataclasses.asdict(self.training),
             "metrics": self.metrics,
-            "abs_residuals": self.abs_residuals,
+            "interval": self.interval,
             "libraries": self.libraries,
             **({"symbol": self.symbol, "version": self.version, "files": self.files} if self.version else {}),
         }
@@ -82,7 +82,8 @@ class Manifest:
     @classmethod
     def from_dict(cls, raw: Any, where: str = "manifest") -> Manifest:
         """A manifest as read from JSON, migrated to today's form; a `DataError` that names `where` when it is not
-        one. Migrations: validation metrics keyed "model" (before one vocabulary) become ONE_STEP."""
+        one. Migrations: validation metrics keyed "model" (before one vocabulary) become ONE_STEP; the sorted absolute
+        one-step errors of older versions (`abs_residuals`) become the "constant" interval they were."""
         try:
             metrics = dict(raw["metrics"])
             if "model" in metrics and ONE_STEP not in metrics:
@@ -93,7 +94,7 @@ class Manifest:
                 data=_known(DataInfo, raw["data"]),
                 training=_known(TrainingInfo, raw["training"]),
                 metrics=metrics,
-                abs_residuals=list(raw.get("abs_residuals") or []),
+                interval=_interval(raw),
                 libraries=dict(raw.get("libraries") or {}),
                 symbol=raw.get("symbol", ""),
                 version=raw.get("version", ""),
@@ -124,3 +125,10 @@ def _known(kind: type, raw: dict) -> Any:
     """A dataclass from the keys it knows (a newer manifest may carry more)."""
     names = {f.name for f in dataclasses.fields(kind)}
     return kind(**{k: v for k, v in raw.items() if k in names})
+
+
+def _interval(raw: dict) -> dict[str, Any] | None:
+    if raw.get("interval") is not None:
+        return dict(raw["interval"])
+    residuals = raw.get("abs_residuals")
+    return {"method": "constant", "scores": list(residuals)} if residuals else None

@@ -62,35 +62,16 @@ def drift_per_day(history: np.ndarray) -> float:
 
 
 def one_step_report(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, dict]:
-    """Model vs persistence (tomorrow = today) for one-step-ahead predictions; `previous` (n,) = yesterday's prices."""
+    """Model vs persistence (tomorrow = today) for one-step-ahead predictions; `previous` (n,) = yesterday's prices.
+    The model's entry carries the Diebold-Mariano test of the two (`test`, see significance.py)."""
+    from .significance import compare
+
     model = scores(actual, predicted, previous)
     persistence = scores(actual, previous, previous)
     model["skill"] = skill(model["rmse"], persistence["rmse"])
+    model["test"] = compare(actual, predicted, previous, "persistence", "").test.to_dict()
     persistence["skill"] = 0.0
     return {ONE_STEP: model, PERSISTENCE: persistence}
-
-
-def verdict(model_rmse: float, baseline_rmse: float, baseline: str, window: str) -> str:
-    """One plain sentence: did the model beat `baseline` on `window`, and by how much (RMSE)."""
-    if baseline_rmse == 0:
-        return f"verdict: {baseline} made no error on {window}; nothing to beat"
-    change = 1 - model_rmse / baseline_rmse
-    if round(change, 2) == 0:  # "BEAT by 0%" or "0% worse" would claim a winner that the numbers do not show
-        outcome = f"TIED with {baseline} (less than 0.5% apart)"
-    elif change > 0:
-        outcome = f"BEAT {baseline} by {change:.0%}"
-    else:
-        outcome = f"LOST to {baseline}: {-change:.0%} worse"
-    return f"verdict: the model {outcome} on {window} (RMSE {model_rmse:.4g} vs {baseline_rmse:.4g})"
-
-
-def conformal_half_width(abs_residuals: list[float] | np.ndarray, level: float) -> float | None:
-    """Split-conformal half-width: the ceil((n + 1) * level)-th smallest absolute out-of-sample residual, so that a
-    new one-step error falls inside +- the half-width with probability >= level (exchangeable errors). None when
-    there are too few residuals for that level."""
-    ordered = np.sort(np.asarray(abs_residuals, "float64"))
-    rank = int(np.ceil((len(ordered) + 1) * level))
-    return float(ordered[rank - 1]) if 1 <= rank <= len(ordered) else None
 
 
 def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:

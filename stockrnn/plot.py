@@ -36,6 +36,11 @@ def plot(forecast: Forecast, out: Path) -> Path:
             marker=".",
             label="one step ahead, from actual previous prices",
         )
+    if "one_step_lower" in rows:
+        known = rows["one_step_lower"].notna()
+        ax.fill_between(rows.index[known], rows["one_step_lower"][known], rows["one_step_upper"][known],
+                        color="tab:blue", alpha=0.12, lw=0,
+                        label=f"{forecast.level:.0%} band of each one-step prediction")  # fmt: skip
     if "lower" in rows:
         ax.fill_between(rows.index, rows["lower"], rows["upper"], color="tab:red", alpha=0.12, lw=0,
                         label=f"{forecast.level:.0%} prediction interval of the forecast")  # fmt: skip
@@ -114,24 +119,39 @@ def predict_and_plot(
 
 
 def plot_backtest(report: dict, out: Path) -> Path:
-    """A PNG of a backtest: per fold, the one-step skill against persistence and the recursive RMSE against naive."""
+    """A PNG of a backtest: per fold, the one-step skill against persistence, the recursive RMSE against naive and
+    the prediction interval's coverage; the pooled tests' verdicts as its title."""
     folds = report["folds"]
     labels = [f["cutoff"] for f in folds]
-    figure = _figure(11, 6)
-    top, bottom = figure.subplots(2, 1, sharex=True)
+    figure = _figure(11, 8)
+    top, middle, bottom = figure.subplots(3, 1, sharex=True)
     skills = [f["metrics"][ONE_STEP]["skill"] or 0.0 for f in folds]
     top.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
     top.axhline(0, color="black", lw=0.8)
     top.set_ylabel("one-step skill\nvs persistence")
     top.set_title("above 0: the model beat tomorrow = today on the days after that cut-off", fontsize=9)
     x = range(len(folds))
-    bottom.plot(x, [f["metrics"][FORECAST]["rmse"] for f in folds], "o-", color="tab:red", label="model, recursive")
-    bottom.plot(x, [f["metrics"][NAIVE]["rmse"] for f in folds], "s--", color="0.4", label="naive (flat)")
-    bottom.set_ylabel("RMSE over the horizon")
+    middle.plot(x, [f["metrics"][FORECAST]["rmse"] for f in folds], "o-", color="tab:red", label="model, recursive")
+    middle.plot(x, [f["metrics"][NAIVE]["rmse"] for f in folds], "s--", color="0.4", label="naive (flat)")
+    middle.set_ylabel("RMSE over the horizon")
+    middle.legend(fontsize=9)
+    bands, width = report["pooled"]["interval"], 0.4
+    for offset, method, color, what in ((-0.2, FORECAST, "tab:red", "forecast from the origin"),
+                                        (0.2, ONE_STEP, "tab:blue", "one step, made the evening before")):  # fmt: skip
+        band = bands[method]
+        if band is not None:
+            covered = [c if c is not None else 0.0 for c in band["fold_coverage"]]
+            bottom.bar([i + offset for i in x], covered, width, color=color, alpha=0.7,
+                       label=f"{what}: pooled {band['coverage']:.0%}")  # fmt: skip
+    bottom.axhline(bands["level"], color="black", lw=0.8, ls="--", label=f"stated level {bands['level']:.0%}")
+    bottom.axhline(0.5, color="0.5", lw=0.6, ls=":")
+    bottom.set_ylim(0, 1.05)
+    bottom.set_ylabel("interval coverage")
+    bottom.set_title("share of actual prices inside each band, per fold", fontsize=9)
+    bottom.legend(fontsize=8, loc="lower left")
     bottom.set_xticks(list(x), labels, rotation=30, ha="right")
     bottom.set_xlabel("cut-off (last training day)")
-    bottom.legend(fontsize=9)
-    for ax in (top, bottom):
+    for ax in (top, middle, bottom):
         ax.grid(alpha=0.3)
-    figure.suptitle(report["verdict"][0].removeprefix("verdict: "), fontsize=9)
+    figure.suptitle("\n".join(line.removeprefix("verdict: ") for line in report["verdict"]), fontsize=8)
     return _save(figure, out)

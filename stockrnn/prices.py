@@ -23,6 +23,7 @@ from .manifest import Manifest
 from .paths import check_symbol, home
 from .sources import from_frame
 from .validate import Prices, load_csv, validate
+from .windows import parse_day
 
 log = logging.getLogger("stockrnn")
 
@@ -48,13 +49,16 @@ class FetchReport:
 
 
 def fetch(symbol: str, start: str | None = None, end: str | None = None, adjusted: bool = True) -> FetchReport:
-    """Download what the store lacks of `symbol` (all of it the first time, or from `start`) and store it."""
+    """Download what the store lacks of `symbol` (all of it the first time, or from `start`; up to and including
+    `end`) and store it."""
     symbol = check_symbol(symbol)
     folder = home()
     stored = pricestore.read(folder, symbol, adjusted)
     if stored is not None and start is None:
         start = f"{stored.frame.index[-1] - pd.Timedelta(days=OVERLAP_DAYS):%Y-%m-%d}"
-    frame = yahoo.download(symbol, start, end, adjusted, cache=str(folder / "cache" / "yfinance"))
+    last = parse_day(end, "--end")
+    until = None if last is None else f"{last + pd.Timedelta(days=1):%Y-%m-%d}"  # Yahoo's end is exclusive
+    frame = yahoo.download(symbol, start, until, adjusted, cache=str(folder / "cache" / "yfinance"))
     prices = validate(from_frame(f"yfinance {symbol}", frame))
     written = pricestore.write(folder, symbol, adjusted, prices.frame, "yfinance", (start, end))
     after = pricestore.read(folder, symbol, adjusted)

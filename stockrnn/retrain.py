@@ -29,11 +29,12 @@ from typing import Any
 from . import backend, parallel, store, targets
 from .config import HORIZON, KEEP, MARGIN, TrainConfig
 from .errors import DataError, MissingInputError, StockRNNError, UsageError
-from .forecast import forecast_model, load_model
+from .forecast import Forecast, forecast_model, load_model
 from .manifest import Manifest
 from .metrics import ONE_STEP, PERSISTENCE
 from .paths import check_symbol
 from .prices import model_prices, source_prices
+from .significance import compare
 from .targets import scaler_from_dict
 from .train import fit
 from .validate import Prices
@@ -57,6 +58,8 @@ class Outcome:
     # On the holdout, per contestant (CHALLENGER, CHAMPION): its one-step scores beside persistence, as train reports
     # its validation tail ({ONE_STEP: ..., PERSISTENCE: ...}); the champion's is None when it could not compete.
     metrics: dict[str, Any] = field(default_factory=dict)
+    # The challenger against the champion on the holdout, with the Diebold-Mariano test (significance.Comparison).
+    comparison: dict[str, Any] | None = None
     holdout: dict[str, Any] = field(default_factory=dict)
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -94,6 +97,7 @@ class Computed:
     scaler: dict
     manifest: Manifest
     metrics: dict[str, Any]  # see Outcome.metrics
+    comparison: dict[str, Any] | None  # see Outcome.comparison
     problem: str | None  # why the champion could not compete, if it could not
     seconds: float
 
@@ -144,24 +148,35 @@ def compute(contest: Contest) -> Computed:
     started = time.perf_counter()
     log.info("%s: training a challenger up to %s", contest.symbol, contest.config.train_end)
     model, scaler, manifest = fit(contest.prices, contest.config)
-    metrics: dict[str, Any] = {CHALLENGER: _holdout_scores(contest, model, scaler, manifest.config), CHAMPION: None}
-    problem = contest.problem
+    challenger = _holdout(contest, model, scaler, manifest.config)
+    metrics: dict[str, Any] = {CHALLENGER: _scores(challenger), CHAMPION: None}
+    comparison, problem = None, contest.problem
     if contest.champion is not None:
         champion = contest.champion
         try:
             loaded = load_model(champion.manifest, champion.model)
-            metrics[CHAMPION] = _holdout_scores(contest, loaded, champion.scaler, champion.manifest.config)
+            held = _holdout(contest, loaded, champion.scaler, champion.manifest.config)
+            metrics[CHAMPION] = _scores(held)
+            rows = challenger.rows
+            window = f"the holdout {rows.index[0]:%Y-%m-%d}..{rows.index[-1]:%Y-%m-%d}, one step ahead"
+            comparison = compare(
+                rows["actual"], rows["one_step"], held.rows["one_step"], "the champion", window, 1, "the challenger"
+            ).to_dict()
         except StockRNNError as exc:  # e.g. saved by an incompatible Keras: it cannot compete
             problem = str(exc)
     model_bytes = backend.model_to_bytes(model)
-    return Computed(model_bytes, scaler, manifest, metrics, problem, round(time.perf_counter() - started, 1))
+    seconds = round(time.perf_counter() - started, 1)
+    return Computed(model_bytes, scaler, manifest, metrics, comparison, problem, seconds)
 
 
-def _holdout_scores(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> dict[str, dict]:
-    scored = forecast_model(
+def _holdout(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> Forecast:
+    return forecast_model(
         model, scaler_from_dict(scaler), config, contest.prices, contest.holdout_start, contest.holdout, ("", "")
-    ).metrics
-    return {ONE_STEP: scored[ONE_STEP], PERSISTENCE: scored[PERSISTENCE]}
+    )
+
+
+def _scores(result: Forecast) -> dict[str, dict]:
+    return {ONE_STEP: result.metrics[ONE_STEP], PERSISTENCE: result.metrics[PERSISTENCE]}
 
 
 def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float = MARGIN) -> Outcome:
@@ -177,6 +192,7 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
         margin,
         computed.problem,
         metric,
+        computed.comparison,
     )
     if promote:
         store.promote_version(symbol, folder.name, reason)
@@ -188,6 +204,7 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
         champion=store.champion(symbol),
         challenger=folder.name,
         metrics=computed.metrics,
+        comparison=computed.comparison,
         holdout={"start": contest.holdout_start, "end": f"{days[-1]:%Y-%m-%d}", "days": contest.holdout},
         pruned=store.prune(symbol, keep),
         seconds=round(computed.seconds + time.perf_counter() - started, 1),
@@ -214,15 +231,28 @@ def retrain(
 
 
 def decide(
-    challenger: float, champion: dict | None, margin: float, problem: str | None, metric: str = "rmse"
+    challenger: float,
+    champion: dict | None,
+    margin: float,
+    problem: str | None,
+    metric: str = "rmse",
+    comparison: dict | None = None,
 ) -> tuple[bool, str]:
-    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words). `champion`: its scores."""
+    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words). `champion`: its scores;
+    `comparison`: the two on the holdout with their Diebold-Mariano test, whose evidence the reason states. The
+    rule itself needs no significance: the challenger has seen the newer days, and a month's holdout rarely
+    separates two models (docs/significance.md)."""
     if champion is None:
         return True, f"no usable champion ({problem})" if problem else "first model"
     best, name = champion[metric], metric.upper()
+    evidence = ""
+    if comparison is not None:
+        p = comparison["p_value"]
+        difference = "significant" if comparison["significant"] else "not significant"
+        evidence = f" ({difference}: DM p = {p:.2f}, {comparison['n']} days)" if p is not None else ""
     if challenger < best * (1 - margin):
-        return True, f"challenger {name} {challenger:.4g} < champion {best:.4g} - {margin:.0%}"
-    return False, f"challenger {name} {challenger:.4g} does not beat champion {best:.4g} by {margin:.0%}"
+        return True, f"challenger {name} {challenger:.4g} < champion {best:.4g} - {margin:.0%}{evidence}"
+    return False, f"challenger {name} {challenger:.4g} does not beat champion {best:.4g} by {margin:.0%}{evidence}"
 
 
 def _champion(symbol: str) -> tuple[store.StoredModel | None, Manifest | None, str | None]:

@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, backend, store, targets
+from . import __version__, backend, intervals, store, targets
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
-from .metrics import ONE_STEP, PERSISTENCE, verdict
+from .metrics import ONE_STEP, PERSISTENCE
 from .model import build
 from .paths import check_symbol, symbol_from_path
 from .prices import SYNTHETIC, source_prices
+from .significance import Comparison
 from .targets import scaler_to_dict, unscale
 from .validate import Prices
 from .windows import training_period, training_set
@@ -43,10 +44,14 @@ class TrainResult:
         return self.manifest.metrics
 
     @property
-    def verdict(self) -> str:
+    def comparison(self) -> Comparison:
         t = self.manifest.training
         window = f"its validation tail {t.val_start}..{t.val_end}, one step ahead"
-        return verdict(self.metrics[ONE_STEP]["rmse"], self.metrics[PERSISTENCE]["rmse"], "persistence", window)
+        return Comparison.from_scores(self.metrics[ONE_STEP], self.metrics[PERSISTENCE], "persistence", window)
+
+    @property
+    def verdict(self) -> str:
+        return self.comparison.line()
 
 
 def fit(
@@ -118,8 +123,10 @@ def fit(
             val_loss=[float(v) for v in val_loss],
         ),
         metrics=target.report(actual, predicted, previous),
-        # Out-of-sample one-step errors of the validation tail: the calibration set of the prediction intervals.
-        abs_residuals=sorted(round(float(e), 6) for e in np.abs(predicted - actual)),
+        # The validation tail's out-of-sample one-step errors calibrate the prediction intervals.
+        interval=intervals.calibrate(
+            data.prices.to_numpy(), predicted - actual, data.prices.index.get_indexer(data.val_dates)
+        ),
         libraries={
             "stockrnn": __version__,
             "python": platform.python_version(),

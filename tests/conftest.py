@@ -132,7 +132,7 @@ def a_manifest(**data) -> Manifest:
         ),  # fmt: skip
         training=TrainingInfo("CPU:0", 4, 4, False, 0.5, 200, 23, "2020-12-01", "2020-12-31"),
         metrics={"one_step": {"rmse": 1.0, "skill": 0.0}, "persistence": {"rmse": 1.0, "skill": 0.0}},
-        abs_residuals=[0.5, 1.0],
+        interval={"method": "constant", "scores": [0.5, 1.0]},
         libraries={"keras": "3.0.0"},
     )
 

@@ -67,7 +67,7 @@ def test_backtest_json_schema(write_csv):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"symbol", "folds", "summary", "verdict", "plot"} and len(report["folds"]) == 2
+    assert set(report) == {"symbol", "folds", "summary", "pooled", "verdict", "plot"} and len(report["folds"]) == 2
     assert report["symbol"] == "S"  # the file's name, as train would store it
     assert (csv.parent / "folds.png").read_bytes()[:4] == b"\x89PNG" and report["plot"].endswith("folds.png")
     fold = report["folds"][0]
@@ -77,6 +77,16 @@ def test_backtest_json_schema(write_csv):
     coverages = [f["metrics"]["forecast"]["interval_coverage"] for f in report["folds"]]
     assert all(0 <= c <= 1 for c in coverages)
     assert report["summary"]["forecast"]["interval_coverage"]["median"] == pytest.approx(np.median(coverages))
+    pooled = report["pooled"]  # all folds' days together: the tests and the bands
+    assert pooled["days"] == 10 and [c["n"] for c in pooled["comparisons"]] == [10, 10]
+    assert [c["lags"] for c in pooled["comparisons"]] == [0, 4]  # the 5-day paths overlap for 4 days
+    assert [c["verdict"] for c in pooled["comparisons"]] == report["verdict"]
+    days = [day for fold in report["folds"] for day in fold["days"]]
+    inside = [d["lower"] <= d["actual"] <= d["upper"] for d in days]
+    assert pooled["interval"]["forecast"]["coverage"] == pytest.approx(np.mean(inside))
+    assert pooled["interval"]["forecast"]["fold_coverage"] == coverages
+    one_step = [d["one_step_lower"] <= d["actual"] <= d["one_step_upper"] for d in days]
+    assert pooled["interval"]["one_step"]["coverage"] == pytest.approx(np.mean(one_step))
 
 
 @pytest.mark.slow

@@ -57,8 +57,9 @@ def parameters(path: tuple[str, ...]) -> dict:
     return {p.name: p for p in command.params if p.param_type_name == "option" and p.name != "help"}
 
 
-# Same name, another meaning, on purpose: fetch downloads from --start; predict and plot forecast from it.
-OWN_MEANING = {("fetch", "start")}
+# Same name, another meaning, on purpose: fetch downloads from --start; predict and plot forecast from it. --end is
+# the last day included for both commands that take it: fetch downloads up to it, backtest scores up to it.
+OWN_MEANING = {("fetch", "start"), ("fetch", "end")}
 
 
 def test_one_option_one_meaning_on_every_command():
@@ -116,15 +117,19 @@ def test_train_table_and_json(sine_csv, home):
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
     assert "trained SINE v1" in text and "persistence" in text and "skill" in text
-    assert "verdict: the model " in text and " on its validation tail 2016-" in text
+    assert "verdict: " in text and " on its validation tail 2016-" in text and "DM p = " in text
     assert f"model saved in {home.resolve()}/models/SINE/v1" in text
 
     result = run("train", "--csv", str(sine_csv), "--symbol", "wave", *TINY, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["symbol"] == "WAVE" and data["version"] == "v1"
-    assert set(data["metrics"]["one_step"]) == {"rmse", "mae", "mape", "direction_accuracy", "skill"}
+    assert set(data["metrics"]["one_step"]) == {"rmse", "mae", "mape", "direction_accuracy", "skill", "test"}
     assert data["training"]["epochs_run"] == 2
+    comparison = data["comparison"]  # the verdict's evidence, as numbers
+    assert comparison["test"] == "Diebold-Mariano (HLN)" and comparison["n"] == data["training"]["val_windows"]
+    assert 0 <= comparison["p_value"] <= 1 and comparison["verdict"] == data["verdict"]
+    assert comparison["outcome"] in {"beat", "lost", "no significant difference"}
 
 
 def test_predict_json_schema(sine_model):
@@ -132,11 +137,17 @@ def test_predict_json_schema(sine_model):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [row["date"] for row in data["rows"]][0] == "2017-01-03" and len(data["rows"]) == 5
-    assert all(set(row) == {"date", "forecast", "lower", "upper", "one_step", "actual"} for row in data["rows"])
-    assert data["interval"]["level"] == 0.8
+    columns = {"date", "forecast", "lower", "upper", "one_step", "one_step_lower", "one_step_upper", "actual"}
+    assert all(set(row) == columns for row in data["rows"])
+    assert data["interval"]["level"] == 0.8 and "EWMA" in data["interval"]["forecast"]
     assert all(row["lower"] < row["forecast"] < row["upper"] for row in data["rows"])
+    assert all(row["one_step_lower"] < row["one_step"] < row["one_step_upper"] for row in data["rows"])
     widths = [row["upper"] - row["lower"] for row in data["rows"]]
-    assert widths[3] == pytest.approx(widths[0] * 2, rel=1e-3)  # sqrt(4) times the one-step width
+    assert widths[-1] > widths[0]  # five days ahead is less certain than one
+    assert [c["test"] for c in data["comparisons"]] == ["Diebold-Mariano (HLN)"] * 2
+    assert data["comparisons"][0]["n"] == 5 and data["comparisons"][0]["p_value"] is not None
+    assert data["comparisons"][1]["p_value"] is None  # one 5-day path is a single observation
+    assert [c["verdict"] for c in data["comparisons"]] == data["verdict"]
     assert all(isinstance(row["actual"], float) for row in data["rows"])
     assert {"forecast", "one_step", "persistence", "naive", "drift"} <= set(data["metrics"])
     assert len(data["verdict"]) == 2 and data["verdict"][0].startswith("verdict: the model ")
@@ -155,7 +166,15 @@ def test_predict_table_labels_each_column(sine_model):
     text = " ".join(result.stdout.split())
     assert "(real, recursive)" in text and "(used actual prices)" in text
     assert "persistence: tomorrow = today's actual price" in text
-    assert any(f"verdict: the model {word} persistence" in text for word in ("BEAT", "LOST to", "TIED with"))
+    assert any(
+        sentence in text
+        for sentence in (
+            "verdict: the model BEAT persistence",
+            "verdict: the model LOST to persistence",
+            "verdict: no significant difference between the model and persistence",
+        )
+    )
+    assert "one 5-day forecast path is a single observation: too few to test" in text
     assert "on 2017-01-03..2017-01-09, recursive forecast" in text
 
 

@@ -78,6 +78,7 @@ def test_forecast_past_the_data_end_is_dated_by_the_calendar(sine_model):
         "direction_accuracy",
         "skill",
         "interval_coverage",
+        "test",
     }
     assert result.metrics["forecast"]["interval_coverage"] in (0.0, 1 / 3, 2 / 3, 1.0)  # scored on the 3 known days
 
@@ -118,4 +119,6 @@ def test_model_from_another_keras_asks_to_retrain(sine_model):
 def test_a_level_the_validation_tail_cannot_support_is_said(sine_model, caplog):
     result = predict("SINE", days=2, level=0.999999)
     assert result.level is None and "lower" not in result.rows  # no interval it could not stand behind
-    assert "no 99.9999% prediction interval: the validation tail's" in caplog.text and "support at most" in caplog.text
+    assert "no 99.9999% prediction interval: the " in caplog.text
+    assert "2-day moves since the training start" in caplog.text
+    assert "support at most" in caplog.text and "one_step_lower" not in result.rows

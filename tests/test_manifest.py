@@ -13,7 +13,7 @@ from .conftest import a_manifest
 def test_round_trip_through_json():
     manifest = a_manifest(synthetic={"points": 600, "step": 0.1, "noise": 0.0, "seed": 42})
     data = json.loads(json.dumps(manifest.to_dict()))
-    assert list(data) == ["created", "config", "data", "training", "metrics", "abs_residuals", "libraries"]
+    assert list(data) == ["created", "config", "data", "training", "metrics", "interval", "libraries"]
     assert data["config"]["window"] == 20 and data["data"]["synthetic"]["points"] == 600
     assert Manifest.from_dict(data) == manifest
     assert "synthetic" not in a_manifest().to_dict()["data"]  # only synthetic data has generator parameters
@@ -30,7 +30,10 @@ def test_old_manifests_are_migrated_when_loaded():
     old["metrics"] = {"model": {"rmse": 2.0, "skill": 0.1}, "persistence": {"rmse": 2.2, "skill": 0.0}}
     del old["config"]["target"]  # saved before the return target existed: a price model
     old["data"]["a_field_from_the_future"] = 1
+    del old["interval"]
+    old["abs_residuals"] = [0.25, 0.5]  # before volatility-adaptive intervals: sorted absolute errors
     loaded = Manifest.from_dict(old)
+    assert loaded.interval == {"method": "constant", "scores": [0.25, 0.5]}
     assert loaded.metrics == {"one_step": {"rmse": 2.0, "skill": 0.1}, "persistence": {"rmse": 2.2, "skill": 0.0}}
     assert loaded.config.target == "price"
     assert loaded.summary()["val_rmse"] == 2.0 and loaded.summary()["skill"] == 0.1

@@ -42,6 +42,13 @@ def test_first_fetch_takes_the_full_history(yahoo, home):
     assert (home / "cache" / "yfinance").is_dir()  # yfinance's caches live under the home folder
 
 
+def test_end_is_the_last_day_included(yahoo, home):
+    stub = yahoo(history_frame(DAYS[:10], CLOSE[:10]))
+    report = source.fetch("AAPL", start="2024-01-02", end="2024-01-12")
+    assert stub.calls[0]["end"] == "2024-01-13"  # yfinance's end is exclusive: the day after
+    assert report.requested == ("2024-01-02", "2024-01-12")
+
+
 def test_second_fetch_asks_only_for_new_days_and_replaces_revisions(yahoo, home):
     yahoo(history_frame(DAYS[:100], CLOSE[:100]))
     source.fetch("AAPL")

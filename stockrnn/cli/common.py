@@ -110,7 +110,7 @@ def fmt(value: float | None, spec: str = ".2f") -> str:
 def metrics_table(metrics: dict[str, dict]) -> Table:
     """One row per method; what each method is follows the table, so that the table fits 80 columns."""
     table = Table()
-    for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill"):
+    for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill", "DM p", "in band"):
         table.add_column(name, justify="left" if name == "method" else "right")
     for name, m in metrics.items():
         table.add_row(
@@ -120,6 +120,8 @@ def metrics_table(metrics: dict[str, dict]) -> Table:
             fmt(m["mape"]),
             fmt(m["direction_accuracy"], ".0%"),
             fmt(m.get("skill"), "+.3f"),
+            fmt((m.get("test") or {}).get("p_value"), ".2f"),  # against the method's baseline (significance.py)
+            fmt(m.get("interval_coverage"), ".0%"),  # share of actual prices inside the method's band
         )
     return table
 

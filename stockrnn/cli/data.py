@@ -16,7 +16,7 @@ def fetch(
     start: Annotated[
         str | None, typer.Option(help="First day to download (YYYY-MM-DD); default: all, or what is new.")
     ] = None,
-    end: Annotated[str | None, typer.Option(help="Day after the last one to download (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day to download (YYYY-MM-DD); default: the latest.")] = None,
     raw: RawOpt = False,
     as_json: JsonOpt = False,
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import statistics
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +50,9 @@ def backtest(
     folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
     horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = HORIZON,
     step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = HORIZON,
+    end: Annotated[
+        str | None, typer.Option(help="Last day scored (YYYY-MM-DD), e.g. 2009-03-31; default: the data's last day.")
+    ] = None,
     level: LevelOpt = LEVEL,
     plot_file: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the folds' scores.")] = None,
     offline: OfflineOpt = False,
@@ -76,7 +80,7 @@ def backtest(
     prices = run(
         lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated, date_format, strict)
     )
-    report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level))
+    report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level, end=end))
     report = {"symbol": SYNTHETIC if synthetic and not name else name, **report}
     if plot_file is not None:
         from ..plot import plot_backtest
@@ -104,8 +108,17 @@ def backtest(
         f"({fmt(skill['q25'], '+.2f')} to {fmt(skill['q75'], '+.2f')}); "
         f"direction: model {fmt(s[ONE_STEP]['direction_accuracy']['median'], '.0%')}, always-up "
         f"{fmt(s[ALWAYS_UP]['direction_accuracy']['median'], '.0%')}; echo (closer to yesterday's price than to "
-        f"today's) {fmt(s['closer_to_yesterday']['median'], '.0%')}; {level:.0%} interval coverage "
-        f"{fmt((s[FORECAST].get('interval_coverage') or {}).get('median'), '.0%')}"
+        f"today's) {fmt(s['closer_to_yesterday']['median'], '.0%')}"
     )
+    bands = report["pooled"]["interval"]
+    for method, what in ((FORECAST, "forecast fixed at the origin"), (ONE_STEP, "one step, made the evening before")):
+        band = bands[method]
+        if band is not None:
+            found = [c for c in band["fold_coverage"] if c is not None]
+            say(
+                f"{level:.0%} band of the {what}: pooled coverage {band['coverage']:.0%} of "
+                f"{report['pooled']['days']} days; per fold median {statistics.median(found):.0%}, worst "
+                f"{min(found):.0%}; interval score {band['winkler']:.4g}"
+            )
     for line in report["verdict"]:
         say(line)

@@ -58,7 +58,7 @@ def train(
         result = run(lambda: train_source(name, csv, config, progress, offline, generated, date_format, strict))
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
-                    **result.manifest.to_dict()})  # fmt: skip
+                    "comparison": result.comparison.to_dict(), **result.manifest.to_dict()})  # fmt: skip
         return
     m = result.manifest
     t, d = m.training, m.data

@@ -1,0 +1,142 @@
+"""Prediction intervals that follow the market: split conformal, with scores scaled by an EWMA volatility forecast.
+
+Two bands, chosen by measurement on calm and turbulent periods of both bundled indices (docs/intervals.md):
+- the **forecast band**, around the recursive path fixed at the origin (what is known in advance): for step h, the
+  conformal quantile of the price's h-day moves over the history (from the training start to the origin), each
+  divided by the EWMA volatility on the day it started, times the volatility at the origin;
+- the **one-step band**, around each day's one-step-ahead prediction made the evening before (a forecast updated as
+  actuals arrive): the conformal quantile of the model's validation-tail one-step errors, each divided by the
+  price and EWMA volatility of the day before, times today's; adaptive conformal inference (Gibbs & Candes 2021)
+  moves the level after every miss or hit.
+
+Input at training: the training prices and the validation tail's out-of-sample one-step errors. Output: a
+calibration, plain JSON stored in the manifest. At forecast time: the calibration, the predictions and the prices
+known before each of them. Output: lower and upper bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+LAMBDA = 0.94  # RiskMetrics' daily decay for the EWMA variance
+GAMMA = 0.05  # adaptive conformal inference's step (bench/bench_intervals.py: 0.01 and 0.05 tried)
+PATH = "ewma-path"
+METHODS = {
+    PATH: "conformal quantile of the price's h-day moves since the training start, each divided by the EWMA "
+    "volatility (lambda 0.94) on its first day, times the volatility at the origin",
+    "constant": "the validation tail's absolute one-step errors, widened by sqrt(step): the same band in calm and "
+    "turbulent markets (models trained before stockrnn 0.2)",
+}
+ONE_STEP_METHOD = (
+    "conformal quantile of the validation tail's one-step errors, each divided by the price and EWMA volatility of "
+    "the day before, times yesterday's; adaptive conformal inference (step 0.05) after each actual"
+)
+
+
+def ewma_variance(prices: np.ndarray, lam: float = LAMBDA) -> np.ndarray:
+    """The EWMA forecast of the next day's squared log return, made on each day: (n,) prices -> (n,) variances;
+    entry t uses the returns up to day t only. The first 20 returns' mean square starts the filter."""
+    returns = np.diff(np.log(np.asarray(prices, dtype="float64")))
+    variance = np.empty(len(prices))
+    variance[0] = float(np.mean(returns[:20] ** 2)) if len(returns) else 0.0
+    for t, r in enumerate(returns, start=1):
+        variance[t] = lam * variance[t - 1] + (1 - lam) * r * r
+    return variance
+
+
+def conformal_quantile(scores: np.ndarray | list[float], level: float) -> float | None:
+    """The ceil((n + 1) * level)-th smallest score, so that a new exchangeable score is at most it with probability
+    >= level; None when there are too few scores for that level."""
+    ordered = np.sort(np.asarray(scores, dtype="float64"))
+    rank = math.ceil((len(ordered) + 1) * level)
+    return float(ordered[rank - 1]) if 1 <= rank <= len(ordered) else None
+
+
+def calibrate(history: np.ndarray, val_errors: np.ndarray, val_positions: np.ndarray) -> dict[str, Any]:
+    """The calibration stored with a model: `history` = the training prices, `val_errors[i]` the one-step error
+    (predicted - actual) on day `val_positions[i]` of `history`. The forecast band needs no stored scores: the
+    moves before the origin are in the prices it is given."""
+    history = np.asarray(history, dtype="float64")
+    positions = np.asarray(val_positions)
+    scale = history[positions - 1] * np.sqrt(ewma_variance(history)[positions - 1])
+    scores = np.abs(np.asarray(val_errors, dtype="float64")) / scale
+    one_step = {"lambda": LAMBDA, "gamma": GAMMA, "scores": sorted(round(float(v), 6) for v in scores)}
+    return {"method": PATH, "lambda": LAMBDA, "one_step": one_step}
+
+
+def path_scores(history: np.ndarray, step: int, lam: float = LAMBDA) -> np.ndarray:
+    """|log(p[t + step] / p[t])| / sigma[t] for every move of `step` days that ends inside `history`."""
+    logs = np.log(np.asarray(history, dtype="float64"))
+    sigma = np.sqrt(ewma_variance(history, lam))
+    starts = np.arange(0, len(logs) - step)
+    return np.abs(logs[starts + step] - logs[starts]) / sigma[starts]
+
+
+def band(
+    calibration: dict[str, Any], path: np.ndarray, history: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(lower, upper) around the forecast `path` (n,) made at the last day of `history` (the prices from the
+    training start to the origin); None when there are too few scores for `level`."""
+    path = np.asarray(path, dtype="float64")
+    history = np.asarray(history, dtype="float64")
+    steps = np.arange(1, len(path) + 1)
+    if calibration["method"] == "constant":
+        q = conformal_quantile(calibration["scores"], level)
+        return None if q is None else (path - q * np.sqrt(steps), path + q * np.sqrt(steps))
+    lam = calibration["lambda"]
+    sigma = math.sqrt(ewma_variance(history, lam)[-1])
+    quantiles = [conformal_quantile(path_scores(history, int(h), lam), level) for h in steps]
+    if any(q is None for q in quantiles):
+        return None
+    half = history[-1] * (np.exp(np.asarray(quantiles) * sigma) - 1)
+    return path - half, path + half
+
+
+def one_step_band(
+    calibration: dict[str, Any],
+    predicted: np.ndarray,
+    prices: np.ndarray,
+    level: float,
+    actual: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bands around one-step-ahead predictions (n,), each from what was known the evening before: `prices` ends
+    on the day before the last prediction (the history, then the actuals). With the `actual` prices, adaptive
+    conformal inference aims each next band at a miss rate moved by gamma * (1 - level - missed). None for a
+    calibration without one-step scores (models trained before stockrnn 0.2) or with too few for `level`."""
+    settings = calibration.get("one_step")
+    if not settings or conformal_quantile(settings["scores"], level) is None:
+        return None
+    predicted = np.asarray(predicted, dtype="float64")
+    prices = np.asarray(prices, dtype="float64")
+    n = len(predicted)
+    previous = prices[-n:]
+    volatility = np.sqrt(ewma_variance(prices, settings["lambda"])[-n:])
+    ordered = np.sort(np.asarray(settings["scores"], dtype="float64"))
+    aim, gamma = 1 - level, settings["gamma"]
+    lower, upper = np.empty(n), np.empty(n)
+    for t in range(n):
+        rank = min(len(ordered), max(1, math.ceil((len(ordered) + 1) * (1 - aim))))
+        half = ordered[rank - 1] * previous[t] * volatility[t]
+        lower[t], upper[t] = predicted[t] - half, predicted[t] + half
+        if actual is not None and np.isfinite(actual[t]):
+            missed = not lower[t] <= actual[t] <= upper[t]
+            aim = min(max(aim + gamma * ((1 - level) - missed), 0.0), 1.0)
+    return lower, upper
+
+
+def scores_behind(calibration: dict[str, Any], history_days: int, steps: int) -> tuple[int, str]:
+    """How many scores calibrate the widest step of the forecast band, and what they are, in words."""
+    if calibration["method"] == "constant":
+        return len(calibration["scores"]), "validation-tail errors"
+    return max(0, history_days - steps), f"{steps}-day moves since the training start"
+
+
+def winkler(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float) -> np.ndarray:
+    """The interval score of each day (Gneiting & Raftery 2007): the band's width plus 2 / (1 - level) times how far
+    the actual fell outside it. Lower is better: a band cannot win by being wide, nor by being narrow and missing."""
+    actual, lower, upper = (np.asarray(a, dtype="float64") for a in (actual, lower, upper))
+    alpha = 1 - level
+    return (upper - lower) + (2 / alpha) * (np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0))

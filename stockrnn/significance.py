@@ -1,0 +1,174 @@
+"""Evaluate stage: is the model's edge over a baseline real, or noise? Every verdict of stockrnn comes from here.
+
+Input: the actual prices and two sets of predictions of them (the model's and a baseline's), day by day.
+Output: a `Comparison`: both RMSEs, the Diebold-Mariano test of equal predictive accuracy on the daily squared-error
+differences with the Harvey-Leybourne-Newbold small-sample correction, and the verdict in words. Why this test and
+not a bootstrap: docs/significance.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+TEST = "Diebold-Mariano (HLN)"
+ALPHA = 0.05  # a difference is called significant when the two-sided p-value is below this
+
+
+@dataclass(frozen=True)
+class DMTest:
+    """The Diebold-Mariano test of equal mean squared error; `p_value` None when the data cannot decide it."""
+
+    statistic: float | None
+    p_value: float | None
+    n: int  # days compared
+    lags: int  # autocovariance lags of the long-run variance: h - 1 for h-step-ahead forecasts
+    reason: str | None = None  # why there is no p-value
+
+    def to_dict(self) -> dict[str, Any]:
+        number = None if self.statistic is None else round(self.statistic, 4)
+        p = None if self.p_value is None else round(self.p_value, 4)
+        return {"test": TEST, "statistic": number, "p_value": p, "n": self.n, "lags": self.lags, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DMTest:
+        if not data:  # scores recorded before stockrnn tested them
+            return cls(None, None, 0, 0, "not tested when these scores were recorded")
+        return cls(data["statistic"], data["p_value"], data["n"], data["lags"], data.get("reason"))
+
+
+def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 1) -> DMTest:
+    """The HLN-corrected DM test on losses (n,) of two forecasts of the same days, `h` = the forecasts' steps ahead.
+
+    d_t = loss_model - loss_baseline; DM = mean(d) / sqrt(V / n), V = gamma_0 + 2 * sum_{k=1}^{h-1} gamma_k with
+    gamma_k the lag-k autocovariance of d (divided by n); HLN: DM * sqrt((n + 1 - 2h + h(h - 1) / n) / n), against
+    Student's t with n - 1 degrees of freedom, two-sided (Harvey, Leybourne & Newbold 1997, eq. 9)."""
+    from scipy import stats
+
+    d = np.asarray(loss_model, dtype="float64") - np.asarray(loss_baseline, dtype="float64")
+    d = d[np.isfinite(d)]
+    n, lags = len(d), max(0, h - 1)
+    if n < 2:
+        return DMTest(None, None, n, lags, f"{n} day{'s' * (n != 1)}: too few to test")
+    if np.all(d == 0):
+        return DMTest(0.0, 1.0, n, lags)  # the same losses every day: no difference at all
+    if np.all(d == d[0]):  # one forecast better by the same amount every day: no doubt left, and no variance
+        return DMTest(None, 0.0, n, lags, "the loss difference is the same every day")
+    deviation = d - d.mean()
+    gamma = [float(np.dot(deviation[k:], deviation[: n - k])) / n for k in range(min(lags, n - 1) + 1)]
+    variance = gamma[0] + 2 * sum(gamma[1:])
+    correction = (n + 1 - 2 * h + h * (h - 1) / n) / n
+    if correction <= 0 and n <= h:
+        return DMTest(None, None, n, lags, f"one {n}-day forecast path is a single observation: too few to test")
+    if correction <= 0:
+        return DMTest(None, None, n, lags, f"{n} days of {h}-step forecasts are too few to test (HLN needs n > 2h - 1)")
+    if variance <= 0:
+        return DMTest(None, None, n, lags, "the loss differences' long-run variance is not positive: too few days")
+    statistic = float(d.mean() / math.sqrt(variance / n) * math.sqrt(correction))
+    return DMTest(statistic, float(2 * stats.t.sf(abs(statistic), df=n - 1)), n, lags)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The model against one baseline on one window: the numbers and the words of a verdict."""
+
+    baseline: str  # in words: "persistence", "the naive forecast", "the champion"
+    window: str  # in words: "2017-01-03..2017-01-31, one step ahead"
+    model_rmse: float
+    baseline_rmse: float
+    test: DMTest
+    model: str = "the model"
+
+    @property
+    def significant(self) -> bool:
+        return self.test.p_value is not None and self.test.p_value < ALPHA
+
+    @property
+    def change(self) -> float | None:
+        """1 - RMSE_model / RMSE_baseline: above 0 the model's error is smaller."""
+        return None if self.baseline_rmse == 0 else 1 - self.model_rmse / self.baseline_rmse
+
+    @property
+    def outcome(self) -> str:
+        """ "beat", "lost", "no significant difference" or "no error to beat"."""
+        if self.change is None:
+            return "no error to beat"
+        if not self.significant or self.change == 0:
+            return "no significant difference"
+        return "beat" if self.change > 0 else "lost"
+
+    def line(self) -> str:
+        rmse = f"RMSE {self.model_rmse:.4g} vs {self.baseline_rmse:.4g}"
+        if self.change is None:
+            return f"verdict: {self.baseline} made no error on {self.window}; nothing to beat"
+        t = self.test
+        evidence = f"{t.n} days" if t.p_value is None else f"DM p = {t.p_value:.2f}, {t.n} days"
+        if self.outcome == "beat":
+            return (
+                f"verdict: {self.model} BEAT {self.baseline} by {self.change:.0%} on {self.window}, significant at "
+                f"{ALPHA:.0%} ({evidence}; {rmse})"
+            )
+        if self.outcome == "lost":
+            return (
+                f"verdict: {self.model} LOST to {self.baseline}, {-self.change:.0%} worse on {self.window}, "
+                f"significant at {ALPHA:.0%} ({evidence}; {rmse})"
+            )
+        if t.p_value is None:
+            return (
+                f"verdict: no significant difference between {self.model} and {self.baseline} on {self.window}: "
+                f"{t.reason} ({rmse})"
+            )
+        lead = f"{abs(self.change):.0%} {'better' if self.change > 0 else 'worse'}"
+        if round(self.change, 2) == 0:
+            lead = "less than 0.5% apart"
+        return (
+            f"verdict: no significant difference between {self.model} and {self.baseline} on {self.window} "
+            f"({evidence}; {rmse}, {lead})"
+        )
+
+    @classmethod
+    def from_scores(cls, model: dict, baseline: dict, baseline_name: str, window: str) -> Comparison:
+        """From stored scores: `model` with its `rmse` and `test` (metrics.one_step_report), `baseline` its `rmse`."""
+        return cls(baseline_name, window, model["rmse"], baseline["rmse"], DMTest.from_dict(model.get("test")))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "baseline": self.baseline,
+            "window": self.window,
+            "model_rmse": round(self.model_rmse, 6),
+            "baseline_rmse": round(self.baseline_rmse, 6),
+            "change": None if self.change is None else round(self.change, 4),
+            "outcome": self.outcome,
+            "significant": self.significant,
+            "alpha": ALPHA,
+            **self.test.to_dict(),
+            "verdict": self.line(),
+        }
+
+
+def compare(
+    actual: np.ndarray,
+    model: np.ndarray,
+    baseline: np.ndarray,
+    baseline_name: str,
+    window: str,
+    h: int = 1,
+    model_name: str = "the model",
+) -> Comparison:
+    """The model's predictions (n,) against the baseline's, of the same `actual` days, by squared error."""
+    actual, model, baseline = (np.asarray(a, dtype="float64") for a in (actual, model, baseline))
+    keep = np.isfinite(actual) & np.isfinite(model) & np.isfinite(baseline)
+    actual, model, baseline = actual[keep], model[keep], baseline[keep]
+    loss_model, loss_baseline = (model - actual) ** 2, (baseline - actual) ** 2
+    return Comparison(
+        baseline=baseline_name,
+        window=window,
+        model_rmse=float(math.sqrt(loss_model.mean())) if len(actual) else math.nan,
+        baseline_rmse=float(math.sqrt(loss_baseline.mean())) if len(actual) else math.nan,
+        test=diebold_mariano(loss_model, loss_baseline, h),
+        model=model_name,
+    )

@@ -1,0 +1,89 @@
+"""Prediction intervals: the EWMA volatility, the conformal quantile, both bands and the interval score, by hand;
+and a band that follows a market whose volatility jumps."""
+
+import math
+
+import numpy as np
+import pytest
+
+from stockrnn import intervals
+
+
+def test_ewma_variance_by_hand():
+    prices = np.array([100.0, 110.0, 99.0])
+    r1, r2 = math.log(1.1), math.log(0.9)
+    seed = (r1**2 + r2**2) / 2  # the first (up to 20) returns' mean square
+    v1 = 0.94 * seed + 0.06 * r1**2
+    v2 = 0.94 * v1 + 0.06 * r2**2
+    np.testing.assert_allclose(intervals.ewma_variance(prices), [seed, v1, v2])
+
+
+def test_conformal_quantile_by_hand():
+    scores = [0.5, 0.1, 0.4, 0.2, 0.3, 0.9, 0.8, 0.7, 0.6]  # n = 9
+    assert intervals.conformal_quantile(scores, 0.8) == pytest.approx(0.8)  # ceil(10 * 0.8) = 8th smallest
+    assert intervals.conformal_quantile(scores, 0.5) == pytest.approx(0.5)  # 5th smallest
+    assert intervals.conformal_quantile(scores, 0.95) is None  # needs the 10th of 9
+
+
+def test_winkler_by_hand():
+    # level 0.8: alpha 0.2, a miss costs 2 / 0.2 = 10 times its distance, on top of the width 2
+    score = intervals.winkler(np.array([5.0, 7.0, 3.5]), np.array([4.0, 4.0, 4.0]), np.array([6.0, 6.0, 6.0]), 0.8)
+    np.testing.assert_allclose(score, [2.0, 12.0, 7.0])
+
+
+def test_constant_band_of_older_models_widens_by_sqrt_step():
+    calibration = {"method": "constant", "scores": [0.5, 0.1, 0.4, 0.2, 0.3, 0.9, 0.8, 0.7, 0.6]}
+    lower, upper = intervals.band(calibration, np.full(4, 10.0), np.full(50, 10.0), 0.8)
+    np.testing.assert_allclose(upper - 10, [0.8, 0.8 * math.sqrt(2), 0.8 * math.sqrt(3), 1.6])
+    np.testing.assert_allclose(10 - lower, upper - 10)
+
+
+def test_forecast_band_from_the_moves_before_the_origin_by_hand():
+    rng = np.random.default_rng(3)
+    history = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
+    path = np.full(3, history[-1])
+    lower, upper = intervals.band({"method": "ewma-path", "lambda": 0.94}, path, history, 0.8)
+    sigma = np.sqrt(intervals.ewma_variance(history))
+    for h in (1, 2, 3):  # every h-day move that ends inside the history, over the volatility on its first day
+        moves = [abs(math.log(history[t + h] / history[t])) / sigma[t] for t in range(len(history) - h)]
+        q = sorted(moves)[math.ceil((len(moves) + 1) * 0.8) - 1]
+        assert upper[h - 1] - path[h - 1] == pytest.approx(history[-1] * (math.exp(q * sigma[-1]) - 1))
+    assert np.all(np.diff(upper - lower) > 0)  # three days ahead is less certain than one
+    assert intervals.band({"method": "ewma-path", "lambda": 0.94}, path, history[:4], 0.8) is None  # too few moves
+
+
+def test_calibration_is_plain_json_of_the_validation_errors():
+    history = np.array([100.0, 101, 99, 102, 103, 101, 104])
+    calibration = intervals.calibrate(history, np.array([1.0, -2.0]), np.array([5, 6]))
+    sigma = np.sqrt(intervals.ewma_variance(history))
+    expected = sorted([1.0 / (history[4] * sigma[4]), 2.0 / (history[5] * sigma[5])])
+    assert calibration["method"] == "ewma-path" and calibration["one_step"]["gamma"] == intervals.GAMMA
+    np.testing.assert_allclose(calibration["one_step"]["scores"], expected, rtol=1e-5)
+
+
+def test_adaptive_conformal_widens_after_misses_and_narrows_after_hits():
+    calibration = {"one_step": {"lambda": 0.94, "gamma": 0.05, "scores": list(np.linspace(0.1, 3.0, 99))}}
+    prices = np.full(30, 100.0) * np.exp(np.r_[0, np.tile([0.01, -0.01], 15)][:30])
+    predicted = prices[-5:]
+    fixed_lower, fixed_upper = intervals.one_step_band(calibration, predicted, prices, 0.8)
+    missed = intervals.one_step_band(calibration, predicted, prices, 0.8, predicted + 1000)  # every day a miss
+    hit = intervals.one_step_band(calibration, predicted, prices, 0.8, predicted)  # every day dead on
+    assert missed[1][0] == fixed_upper[0] == hit[1][0]  # the first band knows no actual yet
+    assert np.all(np.diff(missed[1] - missed[0]) >= 0) and missed[1][-1] > fixed_upper[-1]
+    assert hit[1][-1] < fixed_upper[-1]
+    assert intervals.one_step_band({"method": "constant", "scores": [1.0]}, predicted, prices, 0.8) is None
+
+
+def test_the_one_step_band_follows_a_market_whose_volatility_jumps():
+    rng = np.random.default_rng(11)
+    returns = np.r_[rng.normal(0, 0.005, 1000), rng.normal(0, 0.02, 100)]  # calm, then four times as turbulent
+    prices = 100 * np.exp(np.cumsum(returns))
+    calm = np.arange(800, 1000)  # "validation": the calm days before the jump; persistence's errors
+    errors = prices[calm - 1] - prices[calm]
+    calibration = intervals.calibrate(prices[:1000], errors, calm)
+    turbulent = prices[1000:]
+    lower, upper = intervals.one_step_band(calibration, prices[999:-1], prices[:-1], 0.8, turbulent)
+    follows = np.mean((lower <= turbulent) & (turbulent <= upper))
+    q = intervals.conformal_quantile(np.abs(errors), 0.8)  # the old band: the calm days' errors, whatever comes
+    fixed = np.mean(np.abs(turbulent - prices[999:-1]) <= q)
+    assert follows > 0.7 and fixed < 0.45
