@@ -28,9 +28,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2  # two worker processes: one a core on the 2-core machines CI and developers have
 	bash scripts/smoke_wheel.sh
 
-# The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores.
+# The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores; then the
+# interval methods on calm and turbulent periods (docs/intervals.md): about 10 minutes.
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_training.py
+	$(BIN)/python bench/bench_intervals.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache build

@@ -5,6 +5,7 @@ Input: a `Forecast`. Output: a PNG file, written atomically. Uses matplotlib's A
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -145,13 +146,15 @@ def plot_backtest(report: dict, out: Path) -> Path:
                        label=f"{what}: pooled {band['coverage']:.0%}")  # fmt: skip
     bottom.axhline(bands["level"], color="black", lw=0.8, ls="--", label=f"stated level {bands['level']:.0%}")
     bottom.axhline(0.5, color="0.5", lw=0.6, ls=":")
-    bottom.set_ylim(0, 1.05)
+    bottom.set_ylim(0, 1.3)
+    bottom.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     bottom.set_ylabel("interval coverage")
     bottom.set_title("share of actual prices inside each band, per fold", fontsize=9)
-    bottom.legend(fontsize=8, loc="lower left")
+    bottom.legend(fontsize=8, loc="upper center", ncols=3)
     bottom.set_xticks(list(x), labels, rotation=30, ha="right")
     bottom.set_xlabel("cut-off (last training day)")
     for ax in (top, middle, bottom):
         ax.grid(alpha=0.3)
-    figure.suptitle("\n".join(line.removeprefix("verdict: ") for line in report["verdict"]), fontsize=8)
+    lines = [textwrap.fill(line.removeprefix("verdict: "), 150) for line in report["verdict"]]
+    figure.suptitle("\n".join(lines), fontsize=8)
     return _save(figure, out)

@@ -53,6 +53,21 @@ def test_signal_has_skill_and_a_random_walk_has_none(write_csv):
     assert sine["verdict"][0].startswith("verdict: the model BEAT persistence")
 
 
+def test_end_makes_any_period_of_a_file_the_scored_one(write_csv):
+    prices = load_csv(write_csv("s.csv", price_frame(sine_prices(300))))
+    days = prices.frame.index
+    end = f"{days[250]:%Y-%m-%d}"
+    report = backtest(prices, tiny_config(epochs=1), folds=2, horizon=5, step=5, end=end)
+    assert report["folds"][-1]["end"] == end and report["folds"][0]["start"] == f"{days[241]:%Y-%m-%d}"
+    assert all(day["date"] <= end for fold in report["folds"] for day in fold["days"])  # nothing after it scored
+    assert report["folds"][0]["train_rows"] == 241  # nor trained on
+    with pytest.raises(UsageError, match=r"--end 2030-01-01 is outside the data \(2015-01-02 to "):
+        backtest(prices, tiny_config(), folds=2, horizon=5, step=5, end="2030-01-01")
+    result = CliRunner().invoke(app, ["backtest", "--csv", str(write_csv("t.csv", price_frame(sine_prices(300)))),
+                                      "--end", "someday"])  # fmt: skip
+    assert result.exit_code == 64 and "--end 'someday' is not a date; use YYYY-MM-DD" in result.output
+
+
 def test_too_little_data_says_what_to_change(write_csv):
     prices = load_csv(write_csv("short.csv", price_frame(sine_prices(120))))
     with pytest.raises(DataError, match="10 folds of 21 days every 21 days need 250 rows .* the data has 120"):

@@ -54,6 +54,10 @@ def test_promotion_rule():
     assert decide(10.0, {"rmse": 10.0}, 0.0, None)[0] is False  # a tie keeps the champion
     assert decide(50.0, None, 0.05, None) == (True, "first model")
     assert decide(50.0, None, 0.05, "checksum") == (True, "no usable champion (checksum)")
+    test = {"p_value": 0.412, "n": 21, "significant": False}  # the evidence is stated, the rule is the margin's
+    assert decide(9.0, {"rmse": 10.0}, 0.05, None, "rmse", test) == (
+        True, "challenger RMSE 9 < champion 10 - 5% (not significant: DM p = 0.41, 21 days)"
+    )  # fmt: skip
 
 
 def test_exit_codes_say_all_some_or_none():
@@ -101,6 +105,11 @@ def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
     for contestant in outcome.metrics.values():  # each scored as train scores its validation tail
         assert set(contestant) == {"one_step", "persistence"}
     assert outcome.metrics["challenger"]["persistence"] == outcome.metrics["champion"]["persistence"]  # same days
+    comparison = outcome.comparison  # the challenger against the champion, day by day on the holdout
+    assert (comparison["model"], comparison["baseline"], comparison["n"]) == ("the challenger", "the champion", 21)
+    assert comparison["model_rmse"] == pytest.approx(outcome.metrics["challenger"]["one_step"]["rmse"], rel=1e-5)
+    assert comparison["baseline_rmse"] == pytest.approx(outcome.metrics["champion"]["one_step"]["rmse"], rel=1e-5)
+    assert f"DM p = {comparison['p_value']:.2f}, 21 days)" in outcome.message
     assert fingerprint("WAVE") == before
     manifest = store.load_version("WAVE", "v2").manifest
     assert manifest.config.train_end == f"{load_csv(champion).frame.index[-22]:%Y-%m-%d}"  # never the holdout
