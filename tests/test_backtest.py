@@ -65,7 +65,7 @@ def test_end_makes_any_period_of_a_file_the_scored_one(write_csv):
         backtest(prices, tiny_config(), folds=2, horizon=5, step=5, end="2030-01-01")
     result = CliRunner().invoke(app, ["backtest", "--csv", str(write_csv("t.csv", price_frame(sine_prices(300)))),
                                       "--end", "someday"])  # fmt: skip
-    assert result.exit_code == 64 and "--end 'someday' is not a date; use YYYY-MM-DD" in result.output
+    assert result.exit_code == 2 and "--end 'someday' is not a date; use YYYY-MM-DD" in result.output
 
 
 def test_too_little_data_says_what_to_change(write_csv):
