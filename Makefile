@@ -10,7 +10,7 @@ DEMO_OUT := out
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'  # dask: the cluster tests run a real LocalCluster
 	touch $(STAMP)
 
 # The lecture case on the bundled S&P 500: train on 2012-2016, predict January 2017 against the actual prices.
@@ -31,7 +31,7 @@ test: $(STAMP)
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores; then the
 # interval methods on calm and turbulent periods (docs/intervals.md): about 10 minutes.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_intervals.py
 

@@ -7,12 +7,15 @@ one file. Imports are lazy, so that the command line answers `--help` without th
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from importlib.metadata import version
 from typing import Any
 
 BACKEND = "tensorflow"
+
+log = logging.getLogger("stockrnn")
 
 
 def keras() -> Any:
@@ -56,12 +59,16 @@ def seed_everything(seed: int) -> None:
 
 
 def limit_threads(threads: int) -> None:
-    """Cap TensorFlow's CPU threads, for processes that share the cores (parallel retraining)."""
+    """Cap TensorFlow's CPU threads, for processes that share the cores (parallel retraining). Once TensorFlow has
+    run an operation its pools are fixed: a later call changes nothing (a worker keeps its first setting)."""
     keras()
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2))
+    except RuntimeError:  # "cannot be modified after initialization"
+        log.debug("TensorFlow's thread pools are already running; left as they are")
 
 
 def devices() -> list[str]:

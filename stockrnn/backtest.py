@@ -17,7 +17,7 @@ import numpy as np
 
 from . import parallel
 from .config import HORIZON, LEVEL, TrainConfig
-from .errors import DataError, UsageError
+from .errors import DataError, LostTaskError, UsageError
 from .forecast import forecast_model
 from .intervals import winkler
 from .metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
@@ -62,10 +62,14 @@ def backtest(
     level: float = LEVEL,
     jobs: int = 1,
     end: str | None = None,
+    cluster: str | None = None,
+    done: parallel.Done | None = None,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
-    """Walk forward over `folds` cut-offs (see the module's docstring), `jobs` folds at a time, the last fold ending
-    on `end` (default: the data's last day); `level` of the prediction intervals, whose empirical coverage each
-    fold reports (metrics.forecast.interval_coverage)."""
+    """Walk forward over `folds` cut-offs (see the module's docstring), `jobs` folds at a time here or as tasks on
+    the Dask `cluster`, the last fold ending on `end` (default: the data's last day); `level` of the prediction
+    intervals, whose empirical coverage each fold reports (metrics.forecast.interval_coverage). A fold the cluster
+    loses (`timeout`: seconds a task may run there) is a `LostTaskError`: a backtest is all its folds or none."""
     if not 0 < level < 1:  # checked before the folds train, not by the first fold's forecast
         raise UsageError(f"--level must be between 0 and 1, not {level}")
     prices = until(prices, end)
@@ -87,7 +91,13 @@ def backtest(
         for number, start in enumerate(starts, start=1)
     ]
     report = None if progress is None else lambda n, fold: progress(n, folds, fold.config.train_end)
-    results = parallel.run(run_fold, tasks, jobs, before=report)
+    names = [f"fold {fold.number} (cut-off {fold.config.train_end})" for fold in tasks]
+    results = parallel.run(
+        run_fold, tasks, jobs, before=report, cluster=cluster, names=names, done=done, timeout=timeout
+    )
+    lost = [r for r in results if isinstance(r, parallel.Lost)]
+    if lost:
+        raise LostTaskError("; ".join(f"{r.name}: {r.reason}" for r in lost))
     together = pooled(results, horizon, level)
     verdict = [c["verdict"] for c in together["comparisons"]]
     return {"folds": results, "summary": summarize(results), "pooled": together, "verdict": verdict}

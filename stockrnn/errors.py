@@ -34,6 +34,12 @@ class SourceUnavailableError(StockRNNError):
     exit_code = 69
 
 
+class ClusterError(StockRNNError):
+    """A Dask cluster cannot be reached, has no workers, or runs other versions than this client."""
+
+    exit_code = 69
+
+
 class CannotWriteError(StockRNNError):
     """An output (model, plot) cannot be written; nothing half-written is left behind."""
 
@@ -44,3 +50,11 @@ class TemporaryError(StockRNNError):
     """Try again later: a lock is held, the network is down, a rate limit was hit."""
 
     exit_code = 75
+
+
+class LockedError(TemporaryError):
+    """Another run holds the symbol's lock."""
+
+
+class LostTaskError(TemporaryError):
+    """A cluster lost a task: its worker died on every try, or it ran past its timeout. Run again."""

@@ -28,7 +28,7 @@ from typing import Any
 
 from . import backend, parallel, store, targets
 from .config import HORIZON, KEEP, MARGIN, TrainConfig
-from .errors import DataError, MissingInputError, StockRNNError, UsageError
+from .errors import DataError, LockedError, LostTaskError, MissingInputError, StockRNNError, UsageError
 from .forecast import Forecast, forecast_model, load_model
 from .manifest import Manifest
 from .metrics import ONE_STEP, PERSISTENCE
@@ -312,15 +312,19 @@ def retrain_all(
     holdout: int = HOLDOUT_DAYS,
     margin: float = MARGIN,
     offline: bool = False,
+    cluster: str | None = None,
+    done: parallel.Done | None = None,
+    timeout: float | None = None,
 ) -> list[Outcome]:
-    """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time (`parallel`),
-    then commit each here; every attempt is recorded. Results in the entries' order."""
+    """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time here or as tasks
+    on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in the entries'
+    order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
     outcomes: list[Outcome | None] = [None] * len(entries)
     contests: list[tuple[int, Contest, ExitStack]] = []
 
-    def finish(number: int, outcome: Outcome) -> None:
+    def finish(number: int, outcome: Outcome, recorded: bool = True) -> None:
         outcomes[number] = outcome
-        if outcome.exit_code != 75:  # a locked symbol belongs to another run, which records its own attempt
+        if recorded:
             record(outcome)
 
     try:
@@ -332,16 +336,28 @@ def retrain_all(
                 prepared = prepare(entry, force, holdout, offline)
             except Exception as exc:
                 held.close()
-                finish(number, _failed(entry.symbol, exc))
+                # a locked symbol belongs to another run, which records its own attempt
+                finish(number, _failed(entry.symbol, exc), recorded=not isinstance(exc, LockedError))
                 continue
             if isinstance(prepared, Outcome):
                 held.close()
                 finish(number, prepared)
             else:
                 contests.append((number, prepared, held))
-        results = parallel.run(compute_or_fail, [c for _, c, _ in contests], jobs, str(log_file) if log_file else None)
+        results = parallel.run(
+            compute_or_fail,
+            [c for _, c, _ in contests],
+            jobs,
+            str(log_file) if log_file else None,
+            cluster=cluster,
+            names=[c.symbol for _, c, _ in contests],
+            done=done,
+            timeout=timeout,
+        )
         for (number, contest, held), result in zip(contests, results, strict=True):
             with held:
+                if isinstance(result, parallel.Lost):
+                    result = Outcome(contest.symbol, "failed", result.reason, exit_code=LostTaskError.exit_code)
                 if isinstance(result, Computed):
                     try:
                         result = commit(contest, result, keep, margin)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import CannotWriteError, DataError, MissingInputError, TemporaryError, UsageError
+from .errors import CannotWriteError, DataError, LockedError, MissingInputError, UsageError
 from .manifest import Manifest
 from .paths import atomic_write_text, check_symbol, follow_umask, fsync_dir, fsync_file, home, sha256_file
 from .targets import scaler_from_dict
@@ -226,7 +226,7 @@ def prune(symbol: str, keep: int) -> list[str]:
 
 @contextmanager
 def lock(symbol: str) -> Iterator[None]:
-    """Hold `symbol`'s lock, or raise `TemporaryError` at once. The OS drops the lock when a process dies,
+    """Hold `symbol`'s lock, or raise `LockedError` (exit 75) at once. The OS drops the lock when a process dies,
     so a lock left by a killed run never blocks the next one."""
     from filelock import FileLock, Timeout
 
@@ -236,7 +236,7 @@ def lock(symbol: str) -> Iterator[None]:
         held = FileLock(folder / LOCK_FILE, timeout=0)
         held.acquire()
     except Timeout:
-        raise TemporaryError(f"{symbol} is locked by another run ({folder / LOCK_FILE}); try again later") from None
+        raise LockedError(f"{symbol} is locked by another run ({folder / LOCK_FILE}); try again later") from None
     except OSError as exc:
         raise CannotWriteError(f"cannot lock {symbol} in {folder}: {exc.strerror or exc}") from None
     try:

@@ -6,8 +6,10 @@ Errors from the core (`StockRNNError`) become one line on stderr and their exit 
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -55,6 +57,18 @@ RawOpt = Annotated[
 ]
 
 
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        envvar="STOCKRNN_DASK",
+        help="Run the work as tasks on the Dask cluster whose scheduler is at this address (tcp://HOST:8786); "
+        "needs stockrnn[dask] here and on every worker.",
+    ),
+]
+TimeoutOpt = Annotated[
+    float, typer.Option(help="With --dask: seconds one task may run before it is cancelled and reported as lost.")
+]
 StrictOpt = Annotated[
     bool,
     typer.Option("--strict", help="Refuse data that looks wrong (a split-like jump, a gap, ...) instead of warning."),
@@ -63,6 +77,34 @@ DateFormatOpt = Annotated[
     str | None,
     typer.Option(help="How --csv writes its dates, in strftime codes (e.g. %d/%m/%Y), when the file cannot show it."),
 ]
+
+
+@contextmanager
+def completion(what: str, enabled: bool = True) -> Iterator[Any]:
+    """A `parallel.Done` callback for tasks completing: a progress bar on a terminal, else one timestamped log line
+    per task; None when not `enabled`."""
+    if not enabled:
+        yield None
+        return
+    if not err.is_terminal:
+
+        def line(completed: int, total: int, name: str, ok: bool) -> None:
+            logging.getLogger("stockrnn").info(
+                "%s %d/%d: %s %s", what, completed, total, name, "done" if ok else "LOST"
+            )
+
+        yield line
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:  # fmt: skip
+        task = bar.add_task(what, total=None)
+
+        def move(completed: int, total: int, name: str, ok: bool) -> None:
+            bar.update(task, completed=completed, total=total, description=f"{what}: {name} {'done' if ok else 'LOST'}")
+
+        yield move
 
 
 def one_symbol(argument: str | None, option: str | None, csv: Path | None = None) -> str | None:

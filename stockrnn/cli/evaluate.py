@@ -14,6 +14,7 @@ from ..config import HORIZON, LEVEL, TrainConfig
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
 from .common import (
     CsvOpt,
+    DaskOpt,
     DateFormatOpt,
     JsonOpt,
     LevelOpt,
@@ -24,6 +25,8 @@ from .common import (
     SymbolArg,
     SymbolOpt,
     SyntheticOpt,
+    TimeoutOpt,
+    completion,
     fmt,
     one_symbol,
     out,
@@ -54,6 +57,9 @@ def backtest(
         str | None, typer.Option(help="Last day scored (YYYY-MM-DD), e.g. 2009-03-31; default: the data's last day.")
     ] = None,
     level: LevelOpt = LEVEL,
+    jobs: Annotated[int, typer.Option(help="Folds trained at once on this machine, each in its own process.")] = 1,
+    dask: DaskOpt = None,
+    timeout: TimeoutOpt = 3600.0,
     plot_file: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the folds' scores.")] = None,
     offline: OfflineOpt = False,
     raw: RawOpt = False,
@@ -67,6 +73,7 @@ def backtest(
 
     Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
     """
+    from .. import parallel
     from ..backtest import backtest as run_backtest
     from ..paths import check_output
     from ..prices import SYNTHETIC, source_prices
@@ -80,7 +87,11 @@ def backtest(
     prices = run(
         lambda: source_prices(source, csv, config.column, offline, config.adjusted, generated, date_format, strict)
     )
-    report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level, end=end))
+    if dask:
+        run(lambda: parallel.connect(dask).close())  # exit 69 before any fold trains
+    with completion("backtest", enabled=(jobs > 1 or bool(dask)) and not as_json) as done:
+        report = run(lambda: run_backtest(prices, config, folds, horizon, step, _progress, level, jobs, end, dask, done,
+                                          timeout if dask else None))  # fmt: skip
     report = {"symbol": SYNTHETIC if synthetic and not name else name, **report}
     if plot_file is not None:
         from ..plot import plot_backtest

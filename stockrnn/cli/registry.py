@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from .. import logs
 from ..config import HORIZON, KEEP, MARGIN
-from .common import JsonOpt, OfflineOpt, fmt, out, print_json, run
+from .common import DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, fmt, out, print_json, run
 from .options import training_options
 
 log = logging.getLogger("stockrnn")
@@ -28,7 +28,11 @@ def retrain(
     ] = None,
     watchlist: WatchlistOpt = None,
     every: Annotated[bool, typer.Option("--all", help="Retrain every symbol that has a model.")] = False,
-    jobs: Annotated[int, typer.Option(help="Symbols trained at once, each in its own process; default: cores.")] = 0,
+    jobs: Annotated[
+        int, typer.Option(help="Symbols trained at once on this machine, each in its own process; default: cores.")
+    ] = 0,
+    dask: DaskOpt = None,
+    timeout: TimeoutOpt = 3600.0,
     force: Annotated[bool, typer.Option("--force", help="Train even when there is no new data.")] = False,
     keep: Annotated[int, typer.Option(help="Versions kept per symbol (the champion is never deleted).")] = KEEP,
     holdout: Annotated[
@@ -47,19 +51,24 @@ def retrain(
     common code (e.g. 75: locked or rate-limited, try later), or 3 when the causes differ.
 
     Example: stockrnn retrain --watchlist ~/watchlist.txt --log-file ~/stockrnn.log
+    On a cluster: stockrnn retrain --watchlist big.txt --dask tcp://HOST:8786
     """
     import os
 
+    from .. import parallel
     from ..metrics import ONE_STEP, PERSISTENCE
     from ..retrain import CHALLENGER, CHAMPION, exit_code, retrain_all
     from ..watchlist import plan
 
     run(lambda: logs.setup(log_file))
     entries = run(lambda: plan(symbols or [], watchlist, every, training))
-    outcomes = retrain_all(
-        entries, jobs or os.cpu_count() or 1, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
-        offline=offline,
-    )  # fmt: skip
+    if dask:
+        run(lambda: parallel.connect(dask).close())  # exit 69 before any symbol is locked or read
+    with completion("retrain", enabled=not as_json) as done:
+        outcomes = run(lambda: retrain_all(
+            entries, jobs or os.cpu_count() or 1, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
+            offline=offline, cluster=dask, done=done, timeout=timeout if dask else None,
+        ))  # fmt: skip
     for o in outcomes:
         log.log(logging.INFO if o.ok else logging.ERROR, "%s: %s (%s)", o.symbol, o.status, o.message)
     if as_json:
