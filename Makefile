@@ -25,7 +25,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check stockrnn tests scripts bench
 	$(BIN)/ruff format --check stockrnn tests scripts bench
-	$(BIN)/python -m pytest -n 2  # two worker processes: one a core on the 2-core machines CI and developers have
+	$(BIN)/python -m pytest -n 2 --dist loadgroup  # one worker a core (2-core machines); a group's tests share one
 	bash scripts/smoke_wheel.sh
 
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores; then the

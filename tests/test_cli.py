@@ -59,7 +59,9 @@ def parameters(path: tuple[str, ...]) -> dict:
 
 # Same name, another meaning, on purpose: fetch downloads from --start; predict and plot forecast from it. --end is
 # the last day included for both commands that take it: fetch downloads up to it, backtest scores up to it.
-OWN_MEANING = {("fetch", "start"), ("fetch", "end")}
+# --jobs: processes on this machine for both retrain (default: one per core, a night of symbols) and backtest
+# (default 1: its folds' log lines in order, as before --jobs existed).
+OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs")}
 
 
 def test_one_option_one_meaning_on_every_command():

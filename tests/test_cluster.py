@@ -19,10 +19,11 @@ from stockrnn.cli import app
 from stockrnn.errors import ClusterError
 from stockrnn.watchlist import Entry
 
-from .conftest import price_frame, sine_prices, tiny_config
+from .conftest import price_frame, sine_prices, tiny_config, tiny_options
 
 distributed = pytest.importorskip("distributed")
-pytestmark = pytest.mark.slow
+# One LocalCluster for the module: its tests share one xdist worker (make test runs --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the saboteurs below travel to the workers as code
 SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
 TINY = {**tiny_config().to_dict(), "epochs": 2}
@@ -148,3 +149,12 @@ def test_workers_of_other_versions_are_refused(cluster, monkeypatch):
     monkeypatch.setattr(parallel, "here", lambda: {**here, "keras": "2.15.0"})
     with pytest.raises(ClusterError, match=r"runs other versions than this client: keras 3\.[\d.]+ \(here 2\.15\.0\)"):
         parallel.connect(cluster)
+
+
+def test_the_command_reports_each_symbol_as_it_completes(cluster, tmp_path, caplog):
+    lines = [f"{e.symbol} csv={e.csv} {tiny_options(epochs=2)}" for e in watchlist(tmp_path)[:2]]
+    (tmp_path / "two.txt").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(app, ["retrain", "--watchlist", str(tmp_path / "two.txt"), "--dask", cluster])
+    assert result.exit_code == 0, result.output
+    assert "retrain 1/2: " in caplog.text and "retrain 2/2: " in caplog.text  # no terminal: one line per symbol
+    assert [v["version"] for v in store.versions("AAA")] == ["v1"] == [v["version"] for v in store.versions("BBB")]
