@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from . import __version__, backend, store
+from . import __version__, backend, parallel, store
 from .paths import home
 
 
@@ -19,4 +19,6 @@ def info() -> dict:
         "symbols": store.symbols(),
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
+        "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
+        "dask_scheduler": parallel.address(None),  # from STOCKRNN_DASK: what --dask defaults to
     }

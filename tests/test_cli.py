@@ -190,9 +190,11 @@ def test_plot_writes_png(sine_model, tmp_path):
     assert data["plot"].endswith(".png") and len(data["rows"]) == 3
 
 
-def test_info_json(sine_model, home):
+def test_info_json(sine_model, home, monkeypatch):
+    monkeypatch.setenv("STOCKRNN_DASK", "tcp://scheduler:8786")
     data = json.loads(run("info", "--json").stdout)
     assert data["stockrnn"] == __version__ and data["home"] == str(home.resolve())
+    assert data["dask_scheduler"] == "tcp://scheduler:8786" and data["dask"]  # make installs stockrnn[dask]
     assert data["symbols"] == ["SINE"]
     assert "CPU:0" in data["devices"] and data["tensorflow"] and data["keras"].startswith("3.")
 
