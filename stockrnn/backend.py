@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from typing import Any
 
@@ -56,6 +59,26 @@ def seed_everything(seed: int) -> None:
 
     k.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """`seed_everything`, and while the block runs Keras draws its default seeds (weight initializers, seed
+    generators) from a private `random.Random(seed)` instead of Python's shared one, which other threads of the
+    process may draw from meanwhile (a Dask worker's do): the same seed then gives the same model in any process.
+    The draws are the ones the shared generator would give right after `random.seed(seed)`."""
+    seed_everything(seed)
+    try:
+        from keras.src.random import seed_generator
+    except ImportError:  # another Keras layout: the shared generator, as seeded above
+        yield
+        return
+    shared = seed_generator.python_random
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = shared
 
 
 def limit_threads(threads: int) -> None:

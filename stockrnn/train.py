@@ -63,27 +63,27 @@ def fit(
     data = training_set(prices.frame, config, prices.source)
     target = targets.get(config.target)
     k = backend.keras()
-    backend.seed_everything(config.seed)
-    model = build(config)
+    with backend.seeded(config.seed):  # the same seed, the same model, in any process or thread
+        model = build(config)
 
-    class Report(k.callbacks.Callback):
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if progress is not None:
-                progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()})
+        class Report(k.callbacks.Callback):
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                if progress is not None:
+                    progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()})
 
-    stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
-    callbacks = [Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
-    started = time.perf_counter()
-    history = model.fit(
-        data.x_train[..., None],  # (n_train, window, 1)
-        data.y_train,
-        validation_data=(data.x_val[..., None], data.y_val),
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle=True,  # shuffles training windows only; validation stays the chronological tail
-        callbacks=callbacks,
-        verbose=0,
-    )
+        stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+        callbacks = [Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
+        started = time.perf_counter()
+        history = model.fit(
+            data.x_train[..., None],  # (n_train, window, 1)
+            data.y_train,
+            validation_data=(data.x_val[..., None], data.y_val),
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            shuffle=True,  # shuffles training windows only; validation stays the chronological tail
+            callbacks=callbacks,
+            verbose=0,
+        )
     seconds = time.perf_counter() - started
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)

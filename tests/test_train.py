@@ -39,6 +39,30 @@ def test_same_seed_same_model(sine_csv):
     assert any(not np.array_equal(a, b) for a, b in zip(first.get_weights(), other.get_weights(), strict=True))
 
 
+def test_other_threads_drawing_random_numbers_change_nothing(sine_csv):
+    """A Dask worker's own threads draw from Python's shared `random` while a task trains: the model must not move."""
+    import random
+    import threading
+
+    prices = load_csv(sine_csv)
+    quiet, _, _ = fit(prices, tiny_config(seed=3))
+    stop = threading.Event()
+
+    def draw() -> None:
+        while not stop.is_set():
+            random.random()
+
+    noisy = threading.Thread(target=draw, daemon=True)
+    noisy.start()
+    try:
+        busy, _, _ = fit(prices, tiny_config(seed=3))
+    finally:
+        stop.set()
+        noisy.join()
+    for a, b in zip(quiet.get_weights(), busy.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_early_stopping_restores_the_best_weights(write_csv):
     prices = load_csv(write_csv("walk.csv", price_frame(random_walk(400))))
     config = tiny_config(epochs=40, patience=2, learning_rate=0.02)
