@@ -20,5 +20,5 @@ def info() -> dict:
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
         "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
-        "dask_scheduler": parallel.address(None),  # from STOCKRNN_DASK: what --dask defaults to
+        "dask_scheduler": parallel.configured(),  # from STOCKRNN_DASK: what --dask defaults to
     }

@@ -67,10 +67,10 @@ def calibrate(history: np.ndarray, val_errors: np.ndarray, val_positions: np.nda
     return {"method": PATH, "lambda": LAMBDA, "one_step": one_step}
 
 
-def path_scores(history: np.ndarray, step: int, lam: float = LAMBDA) -> np.ndarray:
-    """|log(p[t + step] / p[t])| / sigma[t] for every move of `step` days that ends inside `history`."""
+def path_scores(history: np.ndarray, step: int, sigma: np.ndarray) -> np.ndarray:
+    """|log(p[t + step] / p[t])| / sigma[t] for every move of `step` days that ends inside `history`; `sigma`
+    (n,): the EWMA volatility of each day (sqrt of `ewma_variance`)."""
     logs = np.log(np.asarray(history, dtype="float64"))
-    sigma = np.sqrt(ewma_variance(history, lam))
     starts = np.arange(0, len(logs) - step)
     return np.abs(logs[starts + step] - logs[starts]) / sigma[starts]
 
@@ -86,12 +86,11 @@ def band(
     if calibration["method"] == "constant":
         q = conformal_quantile(calibration["scores"], level)
         return None if q is None else (path - q * np.sqrt(steps), path + q * np.sqrt(steps))
-    lam = calibration["lambda"]
-    sigma = math.sqrt(ewma_variance(history, lam)[-1])
-    quantiles = [conformal_quantile(path_scores(history, int(h), lam), level) for h in steps]
+    sigma = np.sqrt(ewma_variance(history, calibration["lambda"]))
+    quantiles = [conformal_quantile(path_scores(history, int(h), sigma), level) for h in steps]
     if any(q is None for q in quantiles):
         return None
-    half = history[-1] * (np.exp(np.asarray(quantiles) * sigma) - 1)
+    half = history[-1] * (np.exp(np.asarray(quantiles) * sigma[-1]) - 1)
     return path - half, path + half
 
 

@@ -64,12 +64,12 @@ def drift_per_day(history: np.ndarray) -> float:
 def one_step_report(actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, dict]:
     """Model vs persistence (tomorrow = today) for one-step-ahead predictions; `previous` (n,) = yesterday's prices.
     The model's entry carries the Diebold-Mariano test of the two (`test`, see significance.py)."""
-    from .significance import compare
+    from .significance import squared_error_test
 
     model = scores(actual, predicted, previous)
     persistence = scores(actual, previous, previous)
     model["skill"] = skill(model["rmse"], persistence["rmse"])
-    model["test"] = compare(actual, predicted, previous, "persistence", "").test.to_dict()
+    model["test"] = squared_error_test(actual, predicted, previous).to_dict()
     persistence["skill"] = 0.0
     return {ONE_STEP: model, PERSISTENCE: persistence}
 

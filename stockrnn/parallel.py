@@ -178,9 +178,9 @@ def here() -> dict[str, str | None]:
     return versions()
 
 
-def address(option: str | None) -> str | None:
-    """The cluster to use: the option's address, else $STOCKRNN_DASK, else None (this machine)."""
-    return option or os.environ.get(ENV) or None
+def configured() -> str | None:
+    """The scheduler $STOCKRNN_DASK names (what --dask defaults to), or None (this machine)."""
+    return os.environ.get(ENV) or None
 
 
 def _on_cluster(

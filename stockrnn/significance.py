@@ -150,6 +150,12 @@ class Comparison:
         }
 
 
+def squared_error_test(actual: np.ndarray, model: np.ndarray, baseline: np.ndarray, h: int = 1) -> DMTest:
+    """The DM test of two forecasts (n,) of the same `actual` days by squared error; days with a gap are left out."""
+    actual, model, baseline = _finite(actual, model, baseline)
+    return diebold_mariano((model - actual) ** 2, (baseline - actual) ** 2, h)
+
+
 def compare(
     actual: np.ndarray,
     model: np.ndarray,
@@ -160,15 +166,19 @@ def compare(
     model_name: str = "the model",
 ) -> Comparison:
     """The model's predictions (n,) against the baseline's, of the same `actual` days, by squared error."""
-    actual, model, baseline = (np.asarray(a, dtype="float64") for a in (actual, model, baseline))
-    keep = np.isfinite(actual) & np.isfinite(model) & np.isfinite(baseline)
-    actual, model, baseline = actual[keep], model[keep], baseline[keep]
-    loss_model, loss_baseline = (model - actual) ** 2, (baseline - actual) ** 2
+    actual, model, baseline = _finite(actual, model, baseline)
     return Comparison(
         baseline=baseline_name,
         window=window,
-        model_rmse=float(math.sqrt(loss_model.mean())) if len(actual) else math.nan,
-        baseline_rmse=float(math.sqrt(loss_baseline.mean())) if len(actual) else math.nan,
-        test=diebold_mariano(loss_model, loss_baseline, h),
+        model_rmse=float(np.sqrt(np.mean((model - actual) ** 2))) if len(actual) else math.nan,
+        baseline_rmse=float(np.sqrt(np.mean((baseline - actual) ** 2))) if len(actual) else math.nan,
+        test=squared_error_test(actual, model, baseline, h),
         model=model_name,
     )
+
+
+def _finite(*arrays: np.ndarray) -> list[np.ndarray]:
+    """The arrays as floats, on the days where every one has a value."""
+    arrays = [np.asarray(a, dtype="float64") for a in arrays]
+    keep = np.logical_and.reduce([np.isfinite(a) for a in arrays])
+    return [a[keep] for a in arrays]

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import StockRNNError
+from ..parallel import ENV as DASK_ENV
 
 out = Console()
 err = Console(stderr=True)
@@ -61,7 +62,7 @@ DaskOpt = Annotated[
     str | None,
     typer.Option(
         "--dask",
-        envvar="STOCKRNN_DASK",
+        envvar=DASK_ENV,
         help="Run the work as tasks on the Dask cluster whose scheduler is at this address (tcp://HOST:8786); "
         "needs stockrnn[dask] here and on every worker.",
     ),
