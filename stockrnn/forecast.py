@@ -133,13 +133,19 @@ def predict(
     """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
 
     The data is `csv`, or else the source the model was trained on: its file, or the symbol's prices (the days
-    the store lacks are fetched first, unless `offline`).
+    the store lacks are fetched first, unless `offline`). A forecast after the last day is recorded in the ledger.
     """
     if days < 1:
         raise UsageError(f"--days must be at least 1, not {days}")
     symbol = check_symbol(symbol)
     stored = store.load_current(symbol)
-    return forecast(stored, model_prices(symbol, stored.manifest, csv, offline, date_format), start, days, level)
+    prices = model_prices(symbol, stored.manifest, csv, offline, date_format)
+    result = forecast(stored, prices, start, days, level)
+    if start is None:  # a real forecast: into the ledger, to be scored when its days have passed
+        from . import ledger
+
+        ledger.remember(result, stored.manifest.config, prices, "predict")
+    return result
 
 
 def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL) -> Forecast:

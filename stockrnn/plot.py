@@ -158,3 +158,40 @@ def plot_backtest(report: dict, out: Path) -> Path:
     lines = [textwrap.fill(line.removeprefix("verdict: "), 150) for line in report["verdict"]]
     figure.suptitle("\n".join(lines), fontsize=8)
     return _save(figure, out)
+
+
+def plot_track(tracked: list[tuple[Any, list, Any]], out: Path) -> Path:
+    """A PNG of the track record: per symbol, the actual prices and every recorded forecast path from its origin
+    (grey: not yet matured), with its interval as a light band; each version's verdicts under its panel."""
+    by_symbol: dict[str, list] = {}
+    for item in tracked:
+        by_symbol.setdefault(item[0].symbol, []).append(item)
+    figure = _figure(11, 3.6 * len(by_symbol) + 0.6)
+    axes = figure.subplots(len(by_symbol), 1, squeeze=False)[:, 0]
+    import pandas as pd
+
+    for ax, (symbol, items) in zip(axes, by_symbol.items(), strict=True):
+        entries = [e for _, group, _ in items for e in group]
+        actual = items[0][2]
+        first = pd.Timestamp(min(e.origin for e in entries)) - pd.Timedelta(days=30)
+        last = pd.Timestamp(max(e.steps[-1].date for e in entries if e.steps))
+        shown = actual.loc[first:last]
+        ax.plot(shown.index, shown.to_numpy(), color="black", lw=1.4, label="actual price")
+        matured_until = f"{actual.index[-1]:%Y-%m-%d}"
+        for e in entries:
+            days = pd.DatetimeIndex([e.origin, *(s.date for s in e.steps)])
+            done = bool(e.steps) and e.steps[-1].date <= matured_until
+            ax.plot(days, [e.origin_price, *(s.forecast for s in e.steps)], lw=1.0,
+                    color="tab:red" if done else "0.6", alpha=0.8)  # fmt: skip
+            if e.steps and e.steps[0].lower is not None:
+                ax.fill_between(days[1:], [s.lower for s in e.steps], [s.upper for s in e.steps],
+                                color="tab:red" if done else "0.6", alpha=0.08, lw=0)  # fmt: skip
+        ax.plot([], [], color="tab:red", lw=1.0, label="recorded forecast (matured)")
+        ax.plot([], [], color="0.6", lw=1.0, label="recorded forecast (pending)")
+        ax.set_title(f"{symbol}: {sum(t.forecasts for t, _, _ in items)} forecasts recorded", fontsize=10)
+        ax.set_ylabel(entries[0].column_name)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
+        verdicts = [f"{t.version}: {c.line().removeprefix('verdict: ')}" for t, _, _ in items for c in t.comparisons]
+        ax.set_xlabel("\n".join(textwrap.fill(v, 150) for v in verdicts), fontsize=7)
+    return _save(figure, out)

@@ -146,12 +146,28 @@ def model_prices(
         return load_csv(csv, required=(column,), date_format=date_format)
     if manifest.data.kind == "synthetic":
         return synthetic_prices(**(manifest.data.synthetic or {}))
-    if manifest.data.kind == "store":
-        return symbol_prices(symbol, offline, manifest.config.adjusted)
-    source = manifest.data.source
+    d = manifest.data
+    where = f"{symbol} was trained on {d.source}, which no longer exists; pass --csv FILE"
+    return recorded_prices(symbol, d.kind, d.source, column, manifest.config.adjusted, d.date_format, offline, where)
+
+
+def recorded_prices(
+    symbol: str,
+    kind: str,
+    source: str,
+    column: str,
+    adjusted: bool,
+    date_format: str | None,
+    offline: bool,
+    missing: str | None = None,
+) -> Prices:
+    """The prices of a source as a manifest or the forecast ledger recorded it: the symbol's store (refreshed unless
+    `offline`) or the file `source`; `missing`: the message when the file is gone."""
+    if kind == "store":
+        return symbol_prices(symbol, offline, adjusted)
     if not Path(source).is_file():
-        raise MissingInputError(f"{symbol} was trained on {source}, which no longer exists; pass --csv FILE")
-    return load_csv(source, required=(column,), date_format=manifest.data.date_format)
+        raise MissingInputError(missing or f"{symbol}: its price file {source} no longer exists")
+    return load_csv(source, required=(column,), date_format=date_format)
 
 
 def source_prices(

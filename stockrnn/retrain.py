@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import backend, parallel, store, targets
+from . import backend, ledger, parallel, store, targets
 from .config import HORIZON, KEEP, MARGIN, TrainConfig
 from .errors import DataError, LockedError, LostTaskError, MissingInputError, StockRNNError, UsageError
 from .forecast import Forecast, forecast_model, load_model
@@ -100,6 +100,9 @@ class Computed:
     comparison: dict[str, Any] | None  # see Outcome.comparison
     problem: str | None  # why the champion could not compete, if it could not
     seconds: float
+    # Per contestant that could compete: its real forecast after the data's last day, for the ledger (the
+    # challenger's is labelled with its version when it is stored).
+    forecasts: dict[str, Forecast] = field(default_factory=dict)
 
 
 def check_options(keep: int, holdout: int, margin: float) -> None:
@@ -150,6 +153,7 @@ def compute(contest: Contest) -> Computed:
     model, scaler, manifest = fit(contest.prices, contest.config)
     challenger = _holdout(contest, model, scaler, manifest.config)
     metrics: dict[str, Any] = {CHALLENGER: _scores(challenger), CHAMPION: None}
+    forecasts = {CHALLENGER: _next(contest, model, scaler, manifest, "")}
     comparison, problem = None, contest.problem
     if contest.champion is not None:
         champion = contest.champion
@@ -157,6 +161,7 @@ def compute(contest: Contest) -> Computed:
             loaded = load_model(champion.manifest, champion.model)
             held = _holdout(contest, loaded, champion.scaler, champion.manifest.config)
             metrics[CHAMPION] = _scores(held)
+            forecasts[CHAMPION] = _next(contest, loaded, champion.scaler, champion.manifest, champion.manifest.version)
             rows = challenger.rows
             window = f"the holdout {rows.index[0]:%Y-%m-%d}..{rows.index[-1]:%Y-%m-%d}, one step ahead"
             comparison = compare(
@@ -166,13 +171,21 @@ def compute(contest: Contest) -> Computed:
             problem = str(exc)
     model_bytes = backend.model_to_bytes(model)
     seconds = round(time.perf_counter() - started, 1)
-    return Computed(model_bytes, scaler, manifest, metrics, comparison, problem, seconds)
+    return Computed(model_bytes, scaler, manifest, metrics, comparison, problem, seconds, forecasts)
 
 
 def _holdout(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> Forecast:
     return forecast_model(
         model, scaler_from_dict(scaler), config, contest.prices, contest.holdout_start, contest.holdout, ("", "")
     )
+
+
+def _next(contest: Contest, model: Any, scaler: dict, manifest: Manifest, version: str) -> Forecast:
+    """The contestant's real forecast of the `holdout` days after the data's last day."""
+    return forecast_model(
+        model, scaler_from_dict(scaler), manifest.config, contest.prices, None, contest.holdout,
+        (contest.symbol, version), manifest.interval,
+    )  # fmt: skip
 
 
 def _scores(result: Forecast) -> dict[str, dict]:
@@ -196,6 +209,14 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
     )
     if promote:
         store.promote_version(symbol, folder.name, reason)
+    # The champion's next forecast goes into the ledger: a nightly cron job builds the track record by itself.
+    if promote:
+        ledger.remember(
+            dataclasses.replace(computed.forecasts[CHALLENGER], version=folder.name),
+            computed.manifest.config, contest.prices, "retrain",
+        )  # fmt: skip
+    elif CHAMPION in computed.forecasts:
+        ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
     days = contest.prices.frame.index
     return Outcome(
         symbol=symbol,

@@ -24,23 +24,38 @@ class DMTest:
 
     statistic: float | None
     p_value: float | None
-    n: int  # days compared
+    n: int  # observations compared: days, or (track.py) whole forecasts
     lags: int  # autocovariance lags of the long-run variance: h - 1 for h-step-ahead forecasts
     reason: str | None = None  # why there is no p-value
+    unit: str = "day"  # what one observation is
+
+    @property
+    def count(self) -> str:
+        """The observations in words: "120 days", "1 forecast"."""
+        return f"{self.n} {self.unit}{'s' * (self.n != 1)}"
 
     def to_dict(self) -> dict[str, Any]:
         number = None if self.statistic is None else round(self.statistic, 4)
         p = None if self.p_value is None else round(self.p_value, 4)
-        return {"test": TEST, "statistic": number, "p_value": p, "n": self.n, "lags": self.lags, "reason": self.reason}
+        return {
+            "test": TEST,
+            "statistic": number,
+            "p_value": p,
+            "n": self.n,
+            "lags": self.lags,
+            "reason": self.reason,
+            "unit": self.unit,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> DMTest:
         if not data:  # scores recorded before stockrnn tested them
             return cls(None, None, 0, 0, "not tested when these scores were recorded")
-        return cls(data["statistic"], data["p_value"], data["n"], data["lags"], data.get("reason"))
+        unit = data.get("unit", "day")
+        return cls(data["statistic"], data["p_value"], data["n"], data["lags"], data.get("reason"), unit)
 
 
-def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 1) -> DMTest:
+def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 1, unit: str = "day") -> DMTest:
     """The HLN-corrected DM test on losses (n,) of two forecasts of the same days, `h` = the forecasts' steps ahead.
 
     d_t = loss_model - loss_baseline; DM = mean(d) / sqrt(V / n), V = gamma_0 + 2 * sum_{k=1}^{h-1} gamma_k with
@@ -52,23 +67,25 @@ def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 
     d = d[np.isfinite(d)]
     n, lags = len(d), max(0, h - 1)
     if n < 2:
-        return DMTest(None, None, n, lags, f"{n} day{'s' * (n != 1)}: too few to test")
+        return DMTest(None, None, n, lags, f"{n} {unit}{'s' * (n != 1)}: too few to test", unit)
     if np.all(d == 0):
-        return DMTest(0.0, 1.0, n, lags)  # the same losses every day: no difference at all
+        return DMTest(0.0, 1.0, n, lags, None, unit)  # the same losses every day: no difference at all
     if np.all(d == d[0]):  # one forecast better by the same amount every day: no doubt left, and no variance
-        return DMTest(None, 0.0, n, lags, "the loss difference is the same every day")
+        return DMTest(None, 0.0, n, lags, f"the loss difference is the same every {unit}", unit)
     deviation = d - d.mean()
     gamma = [float(np.dot(deviation[k:], deviation[: n - k])) / n for k in range(min(lags, n - 1) + 1)]
     variance = gamma[0] + 2 * sum(gamma[1:])
     correction = (n + 1 - 2 * h + h * (h - 1) / n) / n
     if correction <= 0 and n <= h:
-        return DMTest(None, None, n, lags, f"one {n}-day forecast path is a single observation: too few to test")
+        return DMTest(None, None, n, lags, f"one {n}-day forecast path is a single observation: too few to test", unit)
     if correction <= 0:
-        return DMTest(None, None, n, lags, f"{n} days of {h}-step forecasts are too few to test (HLN needs n > 2h - 1)")
+        why = f"{n} {unit}s of {h}-step forecasts are too few to test (HLN needs n > 2h - 1)"
+        return DMTest(None, None, n, lags, why, unit)
     if variance <= 0:
-        return DMTest(None, None, n, lags, "the loss differences' long-run variance is not positive: too few days")
+        why = f"the loss differences' long-run variance is not positive: too few {unit}s"
+        return DMTest(None, None, n, lags, why, unit)
     statistic = float(d.mean() / math.sqrt(variance / n) * math.sqrt(correction))
-    return DMTest(statistic, float(2 * stats.t.sf(abs(statistic), df=n - 1)), n, lags)
+    return DMTest(statistic, float(2 * stats.t.sf(abs(statistic), df=n - 1)), n, lags, None, unit)
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,7 @@ class Comparison:
         if self.change is None:
             return f"verdict: {self.baseline} made no error on {self.window}; nothing to beat"
         t = self.test
-        evidence = f"{t.n} days" if t.p_value is None else f"DM p = {t.p_value:.2f}, {t.n} days"
+        evidence = t.count if t.p_value is None else f"DM p = {t.p_value:.2f}, {t.count}"
         if self.outcome == "beat":
             return (
                 f"verdict: {self.model} BEAT {self.baseline} by {self.change:.0%} on {self.window}, significant at "

@@ -1,7 +1,7 @@
 """Command line: parses options, calls one core function, prints. No pandas or numpy logic lives here.
 
 One module per command group: `data` (fetch, info), `train`, `evaluate` (backtest), `forecast` (predict, plot),
-`registry` (retrain, models, schedule); `common` holds what they share and `options` the training options,
+`registry` (retrain, models, schedule), `track`; `common` holds what they share and `options` the training options,
 declared once from `TrainConfig`. Errors from the core become one line on stderr and their exit code.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__, logs, paths
-from . import data, evaluate, forecast, registry, train
+from . import data, evaluate, forecast, registry, track, train
 from .common import err, out
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ def main_options(
 for command in (data.fetch, train.train, evaluate.backtest, forecast.predict, forecast.plot, data.info):
     app.command()(command)
 app.command()(registry.retrain)
+app.command()(track.track)
 app.add_typer(registry.models, name="models")
 app.command()(registry.schedule)
 

@@ -1,0 +1,240 @@
+"""Store stage for forecasts: every real forecast, as it was made, in one SQLite database under the home folder.
+
+Input: a `Forecast` made after the data's last day (by `predict` without --start, or by `retrain` for the champion).
+Output: `Entry` records, read back for `stockrnn track` (track.py scores them once their days have passed).
+A record is one transaction (the forecast and all its steps, or nothing: a command killed half-way leaves no part
+of it); the same model's forecast from the same origin is kept once, the first time it was made. WAL and a busy
+timeout let a nightly retrain and a user's predict write at the same moment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import CannotWriteError, DataError, StockRNNError
+from .paths import home
+
+if TYPE_CHECKING:  # only for type hints: importing forecast here would load it with every ledger read
+    from .config import TrainConfig
+    from .forecast import Forecast
+    from .validate import Prices
+
+log = logging.getLogger("stockrnn")
+
+FILE = "ledger.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS forecasts (
+    id INTEGER PRIMARY KEY,
+    symbol TEXT NOT NULL,
+    version TEXT NOT NULL,              -- the model version that made it, e.g. v3
+    fingerprint TEXT NOT NULL,          -- of the model's training config (config_fingerprint)
+    target TEXT NOT NULL,               -- what the model learned: price, return, ...
+    column_name TEXT NOT NULL,          -- the price column forecast: close, adj_close, ...
+    made_by TEXT NOT NULL,              -- predict or retrain
+    created TEXT NOT NULL,              -- UTC, ISO 8601: when the forecast was made
+    origin TEXT NOT NULL,               -- YYYY-MM-DD: the last day whose price the forecast knew
+    origin_price REAL NOT NULL,
+    level REAL,                         -- of the interval in the steps' lower/upper; NULL: no interval
+    data_kind TEXT NOT NULL,            -- csv or store: where `track` reads the actual prices
+    data_source TEXT NOT NULL,          -- the file (absolute) or the store's description
+    adjusted INTEGER NOT NULL,          -- store prices adjusted for splits and dividends
+    date_format TEXT,                   -- how the file's dates were read, if it was told
+    UNIQUE (symbol, version, fingerprint, origin)
+);
+CREATE TABLE IF NOT EXISTS steps (
+    forecast_id INTEGER NOT NULL REFERENCES forecasts (id),
+    step INTEGER NOT NULL,              -- 1 = the first trading day after the origin
+    date TEXT NOT NULL,                 -- YYYY-MM-DD on the model's exchange calendar
+    forecast REAL NOT NULL,
+    lower REAL, upper REAL,             -- the prediction interval at `level`
+    p_up REAL,                          -- P(price above the origin's), for models that forecast a probability
+    PRIMARY KEY (forecast_id, step)
+) WITHOUT ROWID;
+"""
+HEADER = (
+    "symbol", "version", "fingerprint", "target", "column_name", "made_by", "created", "origin", "origin_price",
+    "level", "data_kind", "data_source", "adjusted", "date_format",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Step:
+    step: int
+    date: str
+    forecast: float
+    lower: float | None = None
+    upper: float | None = None
+    p_up: float | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One recorded forecast: who made it, from where, and its steps."""
+
+    symbol: str
+    version: str
+    fingerprint: str
+    target: str
+    column_name: str
+    made_by: str
+    created: str
+    origin: str
+    origin_price: float
+    level: float | None
+    data_kind: str
+    data_source: str
+    adjusted: bool
+    date_format: str | None
+    steps: tuple[Step, ...]
+
+
+def config_fingerprint(config: TrainConfig) -> str:
+    """12 hex digits of the SHA-256 of the training config's JSON: two models with the same version name but
+    different configs (a registry deleted and started again) are told apart."""
+    text = json.dumps(config.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def entry(forecast: Forecast, config: TrainConfig, prices: Prices, made_by: str) -> Entry:
+    """The record of a real forecast (one that starts after `prices`' last day) made by a model trained with
+    `config`."""
+    rows = forecast.rows
+
+    def number(name: str, day_row: dict) -> float | None:
+        value = day_row.get(name)
+        return None if value is None or not np.isfinite(value) else float(value)
+
+    steps = tuple(
+        Step(i, f"{day:%Y-%m-%d}", float(row["forecast"]), number("lower", row), number("upper", row),
+             number("p_up", row))
+        for i, (day, row) in enumerate(rows.to_dict("index").items(), start=1)
+    )  # fmt: skip
+    source = str(Path(prices.source).resolve()) if prices.kind == "csv" else prices.source
+    return Entry(
+        symbol=forecast.symbol,
+        version=forecast.version,
+        fingerprint=config_fingerprint(config),
+        target=config.target,
+        column_name=forecast.column,
+        made_by=made_by,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        origin=f"{forecast.origin:%Y-%m-%d}",
+        origin_price=float(forecast.history.iloc[-1]),
+        level=forecast.level,
+        data_kind=prices.kind,
+        data_source=source,
+        adjusted=config.adjusted,
+        date_format=prices.date_format,
+        steps=steps,
+    )
+
+
+def path(folder: Path | None = None) -> Path:
+    return (folder or home()) / FILE
+
+
+@contextmanager
+def connect(folder: Path | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection in WAL mode that waits up to 30 s for another writer's (short) transaction."""
+    file = path(folder)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(file, timeout=30, isolation_level=None)) as db:
+            db.execute("PRAGMA journal_mode=WAL")  # readers never block a writer, nor a writer the readers
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(SCHEMA)
+            yield db
+    except sqlite3.OperationalError as exc:
+        raise CannotWriteError(f"cannot use the forecast ledger {file}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"cannot read the forecast ledger {file}: {exc}; move it away to start a new one") from None
+
+
+def record(item: Entry, folder: Path | None = None) -> bool:
+    """Write one forecast and its steps in one transaction; False when the same model's forecast from the same
+    origin is already recorded (the first one is kept)."""
+    with connect(folder) as db:
+        db.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way through: no deadlock between writers
+        try:
+            values = [getattr(item, name) for name in HEADER]
+            cursor = db.execute(
+                f"INSERT OR IGNORE INTO forecasts ({', '.join(HEADER)}) VALUES ({', '.join('?' * len(HEADER))})",
+                [int(v) if isinstance(v, bool) else v for v in values],
+            )
+            if cursor.rowcount == 0:
+                db.execute("ROLLBACK")
+                return False
+            forecast_id = cursor.lastrowid
+            _before_steps()
+            db.executemany(
+                "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(forecast_id, s.step, s.date, s.forecast, s.lower, s.upper, s.p_up) for s in item.steps],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    return True
+
+
+def _before_steps() -> None:
+    """Nothing; the kill test replaces it to stop a process between the forecast's row and its steps."""
+
+
+def read(symbols: list[str] | None = None, since: str | None = None, folder: Path | None = None) -> list[Entry]:
+    """The recorded forecasts (of `symbols`, with an origin on or after `since`), oldest origin first; [] when
+    nothing was ever recorded."""
+    if not path(folder).exists():
+        return []
+    where, args = ["origin >= ?"], [since or "0000-00-00"]
+    if symbols:
+        where.append(f"symbol IN ({', '.join('?' * len(symbols))})")
+        args += symbols
+    with connect(folder) as db:
+        heads = db.execute(
+            f"SELECT id, {', '.join(HEADER)} FROM forecasts WHERE {' AND '.join(where)} ORDER BY origin, symbol, id",
+            args,
+        ).fetchall()
+        steps: dict[int, list[Step]] = {}
+        for forecast_id, *values in db.execute(
+            "SELECT forecast_id, step, date, forecast, lower, upper, p_up FROM steps ORDER BY forecast_id, step"
+        ):
+            steps.setdefault(forecast_id, []).append(Step(*values))
+    entries = []
+    for forecast_id, *values in heads:
+        fields = dict(zip(HEADER, values, strict=True))
+        fields["adjusted"] = bool(fields["adjusted"])
+        entries.append(Entry(**fields, steps=tuple(steps.get(forecast_id, ()))))
+    return entries
+
+
+def symbols(folder: Path | None = None) -> list[str]:
+    """Every symbol with a recorded forecast."""
+    if not path(folder).exists():
+        return []
+    with connect(folder) as db:
+        return [row[0] for row in db.execute("SELECT DISTINCT symbol FROM forecasts ORDER BY symbol")]
+
+
+def remember(forecast: Forecast, config: TrainConfig, prices: Prices, made_by: str) -> bool | None:
+    """Record a real forecast (`record`); None when it is not recorded: made on the synthetic series (no actual
+    price will ever come), or the ledger cannot be written (said in the log: the forecast itself is not lost)."""
+    if prices.kind == "synthetic":
+        return None
+    try:
+        return record(entry(forecast, config, prices, made_by))
+    except StockRNNError as exc:
+        log.error("%s: the forecast from %s was not recorded: %s", forecast.symbol, f"{forecast.origin:%Y-%m-%d}", exc)
+        return None
