@@ -171,7 +171,8 @@ def plot_track(tracked: list[tuple[Any, list, Any]], out: Path) -> Path:
     import pandas as pd
 
     for ax, (symbol, items) in zip(axes, by_symbol.items(), strict=True):
-        entries = [e for _, group, _ in items for e in group]
+        # A symbol's whole record (track.ALL) repeats its versions' forecasts: each path is drawn once.
+        entries = list({(e.version, e.fingerprint, e.origin): e for _, group, _ in items for e in group}.values())
         actual = items[0][2]
         first = pd.Timestamp(min(e.origin for e in entries)) - pd.Timedelta(days=30)
         last = pd.Timestamp(max(e.steps[-1].date for e in entries if e.steps))
@@ -188,7 +189,7 @@ def plot_track(tracked: list[tuple[Any, list, Any]], out: Path) -> Path:
                                 color="tab:red" if done else "0.6", alpha=0.08, lw=0)  # fmt: skip
         ax.plot([], [], color="tab:red", lw=1.0, label="recorded forecast (matured)")
         ax.plot([], [], color="0.6", lw=1.0, label="recorded forecast (pending)")
-        ax.set_title(f"{symbol}: {sum(t.forecasts for t, _, _ in items)} forecasts recorded", fontsize=10)
+        ax.set_title(f"{symbol}: {len(entries)} forecasts recorded", fontsize=10)
         ax.set_ylabel(entries[0].column_name)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)

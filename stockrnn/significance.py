@@ -76,10 +76,12 @@ def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 
     gamma = [float(np.dot(deviation[k:], deviation[: n - k])) / n for k in range(min(lags, n - 1) + 1)]
     variance = gamma[0] + 2 * sum(gamma[1:])
     correction = (n + 1 - 2 * h + h * (h - 1) / n) / n
-    if correction <= 0 and n <= h:
+    if correction <= 0 and n <= h and unit == "day":
         return DMTest(None, None, n, lags, f"one {n}-day forecast path is a single observation: too few to test", unit)
     if correction <= 0:
-        why = f"{n} {unit}s of {h}-step forecasts are too few to test (HLN needs n > 2h - 1)"
+        why = f"{n} {unit}s with {h - 1} lags are too few to test (HLN needs n > 2h - 1)"
+        if unit == "day":
+            why = f"{n} days of {h}-step forecasts are too few to test (HLN needs n > 2h - 1)"
         return DMTest(None, None, n, lags, why, unit)
     if variance <= 0:
         why = f"the loss differences' long-run variance is not positive: too few {unit}s"

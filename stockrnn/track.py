@@ -14,6 +14,7 @@ variance allows as many lags as the most forecasts that start before one ends.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from .metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, coverage
 from .significance import Comparison, diebold_mariano
 from .windows import parse_day
 
+ALL = "all"  # the version column of a symbol's whole record, when more than one model version made it
 METHODS = {
     FORECAST: "the recorded forecasts, every step",
     NAIVE: "the origin's price held flat (baseline for the forecast)",
@@ -158,7 +160,9 @@ def track(
     actuals: Actuals | None = None,
 ) -> list[tuple[Track, list[Entry], pd.Series]]:
     """Every recorded model version's `Track` (of `symbols`; forecasts with an origin on or after `since`), with
-    its entries and actual prices (for plots); [] when nothing is recorded. A symbol the ledger does not know is a
+    its entries and actual prices (for plots), each symbol's whole record first (version ALL: the first forecast
+    recorded from each origin, whichever version made it) when more than one version made it; [] when nothing is
+    recorded. A symbol the ledger does not know is a
     `MissingInputError`."""
     if horizon is not None and horizon < 1:
         raise UsageError(f"--horizon must be at least 1, not {horizon}")
@@ -176,14 +180,21 @@ def track(
     groups: dict[tuple, list[Entry]] = {}
     for e in entries:
         groups.setdefault((e.symbol, e.version, e.fingerprint), []).append(e)
+    for symbol in dict.fromkeys(e.symbol for e in entries):  # every symbol's whole record, whichever model made it
+        first: dict[str, Entry] = {}
+        for e in sorted((e for e in entries if e.symbol == symbol), key=lambda e: e.created):
+            first.setdefault(e.origin, e)  # a rolled-back model's forecast of an origin already recorded: the first
+        if len({(e.version, e.fingerprint) for e in first.values()}) > 1:
+            groups[(symbol, ALL, "")] = sorted(first.values(), key=lambda e: e.origin)
     cache: dict[tuple, pd.Series] = {}
     result = []
-    for group in groups.values():
+    for key, group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != ALL)):
         e = group[0]
         source = (e.symbol, e.data_kind, e.data_source, e.adjusted, e.column_name, e.date_format)
         if source not in cache:
             cache[source] = load(e)
-        result.append((score(group, cache[source], horizon), group, cache[source]))
+        scored = score(group, cache[source], horizon)
+        result.append((dataclasses.replace(scored, version=key[1], fingerprint=key[2]), group, cache[source]))
     return result
 
 

@@ -1,0 +1,166 @@
+"""The forecast ledger: what predict and retrain record, kept once, whole or not at all, under concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn import ledger
+from stockrnn.cli import app
+from stockrnn.retrain import retrain
+from stockrnn.watchlist import Entry as WatchEntry
+
+from .conftest import price_frame, sine_prices
+
+runner = CliRunner()
+
+
+def an_entry(version: str = "v1", origin: str = "2020-01-31", steps: int = 3, symbol: str = "AAA") -> ledger.Entry:
+    return ledger.Entry(
+        symbol=symbol, version=version, fingerprint="abc123def456", target="return", column_name="close",
+        made_by="predict", created="2020-01-31T22:00:00+00:00", origin=origin, origin_price=100.0, level=0.8,
+        data_kind="csv", data_source="/data/aaa.csv", adjusted=True, date_format=None,
+        steps=tuple(ledger.Step(i, f"2020-02-{i:02d}", 100.0 + i, 99.0, 101.0 + 2 * i) for i in range(1, steps + 1)),
+    )  # fmt: skip
+
+
+def rows(home) -> tuple[int, int]:
+    with sqlite3.connect(home / ledger.FILE) as db:
+        return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("forecasts", "steps"))
+
+
+def test_record_round_trips_and_keeps_one_forecast_per_model_and_origin(home):
+    assert ledger.read() == [] and ledger.symbols() == []  # nothing recorded: no file needed
+    first = an_entry()
+    assert ledger.record(first) is True
+    assert ledger.record(an_entry()) is False  # the same model from the same origin: kept once, the first
+    assert ledger.record(an_entry(version="v2")) is True  # another model: its own record
+    assert ledger.record(an_entry(origin="2020-02-28")) is True  # a later origin: its own record
+    assert rows(home) == (3, 9)
+    assert ledger.read(["AAA"], since="2020-02-01") == [an_entry(origin="2020-02-28")]
+    assert ledger.read()[0] == first  # every field and step as written
+    assert ledger.symbols() == ["AAA"]
+    with sqlite3.connect(home / ledger.FILE) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_failure_between_the_forecast_and_its_steps_records_nothing(home, monkeypatch):
+    def broken() -> None:
+        raise OSError("disk full")
+
+    original = ledger._before_steps
+    monkeypatch.setattr(ledger, "_before_steps", broken)
+    with pytest.raises(OSError):
+        ledger.record(an_entry())
+    assert rows(home) == (0, 0)
+    monkeypatch.setattr(ledger, "_before_steps", original)
+    assert ledger.record(an_entry()) is True  # not "already recorded": nothing of the first attempt is left
+
+
+KILLED = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from stockrnn import ledger
+from tests.test_ledger import an_entry
+ledger.record(an_entry(origin="2020-01-01"))
+ledger._before_steps = lambda: os.kill(os.getpid(), signal.SIGKILL)
+ledger.record(an_entry(origin="2020-01-31"))
+"""
+
+
+def test_a_command_killed_mid_record_leaves_no_partial_record(home, tmp_path):
+    root = str(Path(__file__).parent.parent)
+    done = subprocess.run([sys.executable, "-c", KILLED.format(root=root)], capture_output=True, text=True)
+    assert done.returncode == -9, done.stderr  # SIGKILL: between the forecast's row and its steps
+    assert [e.origin for e in ledger.read()] == ["2020-01-01"]
+    assert rows(home) == (1, 3)
+    assert ledger.record(an_entry(origin="2020-01-31")) is True
+
+
+WRITER = """
+import sys
+sys.path.insert(0, {root!r})
+from stockrnn import ledger
+from tests.test_ledger import an_entry
+for day in range(1, 29):
+    for version in ("v1", "v2"):
+        ledger.record(an_entry(version=version, origin=f"2021-02-{{day:02d}}", symbol={symbol!r}, steps=21))
+print("done")
+"""
+
+
+def test_concurrent_writers_in_real_processes_never_see_a_locked_database(home):
+    """Four processes (a retrain per symbol and predicts, as cron and a user would run them) write at once."""
+    root = str(Path(__file__).parent.parent)
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER.format(root=root, symbol=s)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for s in ("AAA", "BBB", "CCC", "AAA")  # the last one repeats the first: every record is kept once
+    ]  # fmt: skip
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0 and out.strip() == "done", err
+        assert "locked" not in err
+    assert rows(home) == (3 * 28 * 2, 3 * 28 * 2 * 21)
+    assert ledger.symbols() == ["AAA", "BBB", "CCC"]
+
+
+def test_predict_records_real_forecasts_only(sine_model, home):
+    done = runner.invoke(app, ["predict", "SINE", "--json"])
+    assert done.exit_code == 0, done.output
+    printed = json.loads(done.output)
+    [recorded] = ledger.read()
+    assert (recorded.symbol, recorded.version, recorded.made_by) == ("SINE", "v1", "predict")
+    assert recorded.origin == printed["origin"] and recorded.level == printed["interval"]["level"]
+    assert recorded.data_kind == "csv" and recorded.data_source == str(sine_model.resolve())
+    assert [(s.date, s.forecast, s.lower, s.upper) for s in recorded.steps] == [
+        (r["date"], pytest.approx(r["forecast"], abs=1e-4), pytest.approx(r["lower"], abs=1e-4),
+         pytest.approx(r["upper"], abs=1e-4)) for r in printed["rows"]
+    ]  # fmt: skip
+    assert runner.invoke(app, ["predict", "SINE"]).exit_code == 0  # the same forecast again: kept once
+    assert runner.invoke(app, ["predict", "SINE", "--start", "2016-06-01"]).exit_code == 0  # inside the data
+    assert len(ledger.read()) == 1
+
+
+def test_an_unwritable_ledger_is_said_but_the_forecast_is_printed(sine_model, home):
+    (home / ledger.FILE).mkdir(parents=True)  # a folder where the database should be
+    done = runner.invoke(app, ["predict", "SINE"])
+    assert done.exit_code == 0
+    assert "was not recorded" in done.output and "forecast" in done.output
+
+
+@pytest.mark.slow
+def test_retrain_records_the_champions_next_forecast(tmp_path, home):
+    from stockrnn.train import train
+    from stockrnn.validate import load_csv
+
+    from .conftest import tiny_config
+
+    csv = tmp_path / "wave.csv"
+    price_frame(sine_prices(300, noise=0.3)).to_csv(csv, index=False)
+    train(load_csv(csv), "WAVE", tiny_config(epochs=3))
+    price_frame(sine_prices(330, noise=0.3)).to_csv(csv, index=False)
+    outcome = retrain(WatchEntry("WAVE"), margin=0.0)
+    [recorded] = ledger.read()
+    assert recorded.version == outcome.champion and recorded.made_by == "retrain"
+    assert recorded.origin == f"{load_csv(csv).frame.index[-1]:%Y-%m-%d}" and len(recorded.steps) == 21
+    predicted = runner.invoke(app, ["predict", "WAVE"])
+    assert predicted.exit_code == 0, predicted.output
+    assert len(ledger.read()) == 1  # predict made the champion's same forecast: one record
+
+
+def test_recorded_records_are_plain_sql(home):
+    """Anyone can read the ledger without stockrnn: documented columns, plain values."""
+    ledger.record(an_entry())
+    with sqlite3.connect(home / ledger.FILE) as db:
+        db.row_factory = sqlite3.Row
+        head = dict(db.execute("SELECT * FROM forecasts").fetchone())
+        steps = [dict(r) for r in db.execute("SELECT * FROM steps ORDER BY step")]
+    assert head["origin"] == "2020-01-31" and head["origin_price"] == 100.0 and head["adjusted"] == 1
+    assert [s["forecast"] for s in steps] == [101.0, 102.0, 103.0] and steps[0]["p_up"] is None
