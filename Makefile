@@ -29,11 +29,13 @@ test: $(STAMP)
 	bash scripts/smoke_wheel.sh
 
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores; then the
-# interval methods on calm and turbulent periods (docs/intervals.md): about 10 minutes.
+# interval methods on calm and turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger
+# adds to predict (docs/track.md): about a minute.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_intervals.py
+	$(BIN)/python bench/bench_ledger.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache build

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from . import __version__, backend, parallel, store
+from . import __version__, backend, ledger, parallel, store
 from .paths import home
 
 
@@ -17,6 +17,7 @@ def info() -> dict:
         **backend.versions(),
         "home": str(home()),
         "symbols": store.symbols(),
+        "ledger": f"{ledger.count()} forecasts recorded in {ledger.path()}",  # stockrnn track scores them
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
         "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask

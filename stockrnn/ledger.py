@@ -220,6 +220,14 @@ def read(symbols: list[str] | None = None, since: str | None = None, folder: Pat
     return entries
 
 
+def count(folder: Path | None = None) -> int:
+    """How many forecasts are recorded."""
+    if not path(folder).exists():
+        return 0
+    with connect(folder) as db:
+        return int(db.execute("SELECT count(*) FROM forecasts").fetchone()[0])
+
+
 def symbols(folder: Path | None = None) -> list[str]:
     """Every symbol with a recorded forecast."""
     if not path(folder).exists():

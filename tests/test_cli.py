@@ -39,7 +39,7 @@ COMMANDS = command_paths()
 
 def test_the_app_has_the_documented_commands():
     top = {path[0] for path in COMMANDS}
-    assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule"}
+    assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule", "track"}
     assert {("models", "list"), ("models", "promote"), ("models", "rollback")} <= set(COMMANDS)
 
 
@@ -60,8 +60,9 @@ def parameters(path: tuple[str, ...]) -> dict:
 # Same name, another meaning, on purpose: fetch downloads from --start; predict and plot forecast from it. --end is
 # the last day included for both commands that take it: fetch downloads up to it, backtest scores up to it.
 # --jobs: processes on this machine for both retrain (default: one per core, a night of symbols) and backtest
-# (default 1: its folds' log lines in order, as before --jobs existed).
-OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs")}
+# (default 1: its folds' log lines in order, as before --jobs existed). --horizon: the trading days scored, after each
+# cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
+OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file")}
 
 
 def test_one_option_one_meaning_on_every_command():
@@ -196,6 +197,7 @@ def test_info_json(sine_model, home, monkeypatch):
     assert data["stockrnn"] == __version__ and data["home"] == str(home.resolve())
     assert data["dask_scheduler"] == "tcp://scheduler:8786" and data["dask"]  # make installs stockrnn[dask]
     assert data["symbols"] == ["SINE"]
+    assert data["ledger"] == f"0 forecasts recorded in {home.resolve() / 'ledger.sqlite'}"
     assert "CPU:0" in data["devices"] and data["tensorflow"] and data["keras"].startswith("3.")
 
 
@@ -210,6 +212,8 @@ def test_info_json(sine_model, home, monkeypatch):
         (["predict", "NOMODEL"], 66, "no model for NOMODEL"),
         (["predict", "a/b"], 2, "not a valid symbol"),
         (["plot", "NOMODEL"], 66, "no model for NOMODEL"),
+        (["track", "NOMODEL"], 66, "no forecast of NOMODEL is recorded"),
+        (["track", "--horizon", "0"], 2, "--horizon must be at least 1"),
     ],
 )
 def test_errors_are_one_line_with_exit_code(write_csv, tmp_path, args, code, message):
