@@ -79,7 +79,7 @@ def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 
     if correction <= 0 and n <= h and unit == "day":
         return DMTest(None, None, n, lags, f"one {n}-day forecast path is a single observation: too few to test", unit)
     if correction <= 0:
-        why = f"{n} {unit}s with {h - 1} lags are too few to test (HLN needs n > 2h - 1)"
+        why = f"{n} {unit}s with {h - 1} lag{'s' * (h != 2)} are too few to test (HLN needs n > 2h - 1)"
         if unit == "day":
             why = f"{n} days of {h}-step forecasts are too few to test (HLN needs n > 2h - 1)"
         return DMTest(None, None, n, lags, why, unit)
