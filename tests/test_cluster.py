@@ -109,9 +109,9 @@ def test_a_task_past_its_timeout_is_cancelled_never_a_hang(cluster, tmp_path, mo
         client.run(backend.keras)  # TensorFlow imported first, so that only the hang, not a slow import, times out
     monkeypatch.setattr(retraining, "compute_or_fail", hang_the_victim)
     started = time.monotonic()
-    outcomes = {o.symbol: o for o in retraining.retrain_all(watchlist(tmp_path), 1, cluster=cluster, timeout=45)}
+    outcomes = {o.symbol: o for o in retraining.retrain_all(watchlist(tmp_path), 1, cluster=cluster, timeout=30)}
     assert time.monotonic() - started < 300
-    assert outcomes["CCC"].status == "failed" and "no result after 45 s: cancelled" in outcomes["CCC"].message
+    assert outcomes["CCC"].status == "failed" and "no result after 30 s: cancelled" in outcomes["CCC"].message
     assert [outcomes[s].status for s in ("AAA", "BBB", "DDD")] == ["promoted"] * 3
     assert store.versions("CCC") == []
 

@@ -13,10 +13,6 @@ from typer.testing import CliRunner
 
 from stockrnn import ledger
 from stockrnn.cli import app
-from stockrnn.retrain import retrain
-from stockrnn.watchlist import Entry as WatchEntry
-
-from .conftest import price_frame, sine_prices
 
 runner = CliRunner()
 
@@ -133,26 +129,6 @@ def test_an_unwritable_ledger_is_said_but_the_forecast_is_printed(sine_model, ho
     done = runner.invoke(app, ["predict", "SINE"])
     assert done.exit_code == 0
     assert "was not recorded" in done.output and "forecast" in done.output
-
-
-@pytest.mark.slow
-def test_retrain_records_the_champions_next_forecast(tmp_path, home):
-    from stockrnn.train import train
-    from stockrnn.validate import load_csv
-
-    from .conftest import tiny_config
-
-    csv = tmp_path / "wave.csv"
-    price_frame(sine_prices(300, noise=0.3)).to_csv(csv, index=False)
-    train(load_csv(csv), "WAVE", tiny_config(epochs=3))
-    price_frame(sine_prices(330, noise=0.3)).to_csv(csv, index=False)
-    outcome = retrain(WatchEntry("WAVE"), margin=0.0)
-    [recorded] = ledger.read()
-    assert recorded.version == outcome.champion and recorded.made_by == "retrain"
-    assert recorded.origin == f"{load_csv(csv).frame.index[-1]:%Y-%m-%d}" and len(recorded.steps) == 21
-    predicted = runner.invoke(app, ["predict", "WAVE"])
-    assert predicted.exit_code == 0, predicted.output
-    assert len(ledger.read()) == 1  # predict made the champion's same forecast: one record
 
 
 def test_recorded_records_are_plain_sql(home):

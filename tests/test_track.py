@@ -165,6 +165,9 @@ def test_time_travel_a_year_month_by_month(home, tmp_path):
         assert done.exit_code == 0, done.output
         done = runner.invoke(app, ["predict", "^GSPC"])
         assert done.exit_code == 0, done.output
+    made = [(e.origin, e.made_by) for e in ledger.read()]
+    assert made[0] == (f"{ends[0]:%Y-%m-%d}", "predict")  # after train; from then on retrain records the champion's
+    assert made[1:] == [(f"{end:%Y-%m-%d}", "retrain") for end in ends[1:]]  # and predict's same forecast is not kept
     report = json.loads(runner.invoke(app, ["track", "--json", "--offline"]).output)
     closes = frame.set_index(pd.DatetimeIndex(days))["Close"].loc[: ends[-1]]  # what the walk's file holds
     expected = independent(home / ledger.FILE, closes)
