@@ -3,6 +3,7 @@ walk through the bundled S&P 500 checked against an independent computation from
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sqlite3
@@ -189,3 +190,22 @@ def test_time_travel_a_year_month_by_month(home, tmp_path):
             assert t["comparisons"][0]["p_value"] == pytest.approx(e["p"], abs=1e-4)
     whole = next(t for t in report["tracks"] if t["version"] in (ALL, "v1") and t["forecasts"] == 13)
     assert whole["matured"] >= 10 and whole["pending"] == 13 - whole["matured"] >= 1  # December's is pending
+
+
+def test_a_store_symbols_record_is_scored_from_the_price_store_and_plotted(home, tmp_path):
+    from stockrnn import pricestore
+
+    frame = pd.DataFrame({"close": PRICES.to_numpy()}, index=PRICES.index.rename("date"))
+    pricestore.write(home, "AAA", True, frame, "test", (None, None))
+    for entry in EXAMPLE:
+        ledger.record(dataclasses.replace(entry, data_kind="store", data_source="store AAA (adjusted)"))
+    out = tmp_path / "track.png"
+    done = runner.invoke(app, ["track", "AAA", "--offline", "--json", "--plot", str(out)])
+    assert done.exit_code == 0, done.output
+    [t] = json.loads(done.stdout)["tracks"]
+    assert (t["version"], t["matured"], t["pending"], t["steps"]) == ("v1", 2, 1, 4)
+    assert t["metrics"]["forecast"]["rmse"] == pytest.approx(score(EXAMPLE, PRICES).metrics["forecast"]["rmse"])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = runner.invoke(app, ["track", "--offline"])
+    assert table.exit_code == 0 and "AAA" in table.output and "v1" in table.output
+    assert "verdict: no significant difference between the recorded forecasts and the naive forecast" in table.output
