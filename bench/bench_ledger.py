@@ -4,8 +4,9 @@
 
 A default model trained on the S&P 500 sample up to 2016-12-30 (its own temporary home); then
 - the whole command `stockrnn predict ^GSPC` (process start to exit, which records its forecast), 5 runs;
-- the ledger entry of that forecast built and written in-process (what predict adds), 50 new records (distinct origins), on a ledger that already holds
-  5000 forecasts of 21 steps (about 20 years of a nightly cron job), and on an empty one.
+- the ledger entry of that forecast built and written in-process (what predict adds), 50 new records (distinct
+  origins), on a ledger that already holds 5000 forecasts of 21 steps (about 20 years of a nightly cron job), and
+  on an empty one.
 Prints the medians and the ledger's share of the command.
 """
 
