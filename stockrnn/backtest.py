@@ -17,12 +17,12 @@ import numpy as np
 
 from . import parallel
 from .config import HORIZON, LEVEL, TrainConfig
+from .direction import TrendForecast
 from .errors import DataError, LostTaskError, UsageError
 from .forecast import forecast_model
 from .intervals import winkler
 from .metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
 from .significance import compare
-from .targets import scaler_from_dict
 from .train import fit
 from .validate import Prices
 from .windows import parse_day, price_column
@@ -98,7 +98,11 @@ def backtest(
     lost = [r for r in results if isinstance(r, parallel.Lost)]
     if lost:
         raise LostTaskError("; ".join(f"{r.name}: {r.reason}" for r in lost))
-    together = pooled(results, horizon, level)
+    together = (
+        pooled_direction(results, config.horizon)
+        if "p_up" in results[0]["days"][0]
+        else pooled(results, horizon, level)
+    )
     verdict = [c["verdict"] for c in together["comparisons"]]
     return {"folds": results, "summary": summarize(results), "pooled": together, "verdict": verdict}
 
@@ -120,7 +124,7 @@ def run_fold(fold: Fold) -> dict[str, Any]:
     model, scaler, manifest = fit(fold.prices, fold.config)
     result = forecast_model(
         model,
-        scaler_from_dict(scaler),
+        scaler,
         fold.config,
         fold.prices,
         f"{series.index[fold.start]:%Y-%m-%d}",
@@ -129,6 +133,19 @@ def run_fold(fold: Fold) -> dict[str, Any]:
         manifest.interval,
         fold.level,
     )
+    head = {
+        "fold": fold.number,
+        "cutoff": fold.config.train_end,
+        "start": f"{result.rows.index[0]:%Y-%m-%d}",
+        "end": f"{result.rows.index[-1]:%Y-%m-%d}",
+        "train_rows": manifest.data.train_rows,
+        "epochs": manifest.training.epochs_run,
+        "scaler": scaler,
+    }
+    if isinstance(result, TrendForecast):  # the direction target: probabilities, day by day for the pooled scores
+        days = [{"date": f"{day:%Y-%m-%d}", "p_up": _round(row["p_up"]), "outcome": _round(row["outcome"]),
+                 "base_rate": result.base_rate} for day, row in result.rows.iterrows()]  # fmt: skip
+        return {**head, "metrics": result.metrics, "days": days}
     rows = result.rows
     actual = rows["actual"].to_numpy()
     previous = np.concatenate([[series.iloc[fold.start - 1]], actual[:-1]])
@@ -136,13 +153,7 @@ def run_fold(fold: Fold) -> dict[str, Any]:
     metrics = result.metrics
     metrics[ALWAYS_UP] = {"direction_accuracy": float(np.mean(actual > previous))}
     return {
-        "fold": fold.number,
-        "cutoff": fold.config.train_end,
-        "start": f"{rows.index[0]:%Y-%m-%d}",
-        "end": f"{rows.index[-1]:%Y-%m-%d}",
-        "train_rows": manifest.data.train_rows,
-        "epochs": manifest.training.epochs_run,
-        "scaler": scaler,
+        **head,
         "metrics": metrics,
         "interval": result.interval(),
         # Day by day, for the pooled tests: the actual, yesterday's actual, both predictions and the band.
@@ -170,11 +181,32 @@ def summarize(folds: list[dict]) -> dict[str, Any]:
         return {"median": float(median), "q25": float(q25), "q75": float(q75)}
 
     summary: dict[str, Any] = {}
-    for method in (*METHODS, ALWAYS_UP):
-        names = [k for k, v in folds[0]["metrics"][method].items() if k != "test"]  # the pooled days are tested
+    for method, scores in folds[0]["metrics"].items():
+        names = [k for k, v in scores.items() if not k.startswith("test")]  # the pooled days are tested
         summary[method] = {name: spread([f["metrics"][method][name] for f in folds]) for name in names}
-    summary["closer_to_yesterday"] = spread([f["closer_to_yesterday"] for f in folds])
+    if "closer_to_yesterday" in folds[0]:
+        summary["closer_to_yesterday"] = spread([f["closer_to_yesterday"] for f in folds])
     return summary
+
+
+def pooled_direction(folds: list[dict], horizon: int) -> dict[str, Any]:
+    """The probabilities of all folds' days together: their scores beside each fold's base rate and always-up, the
+    DM tests (horizon - 1 lags: the labels overlap) and the reliability of the probabilities."""
+    from . import trend
+
+    days = [day for fold in folds for day in fold["days"]]
+    p, y, base = (np.array([day[k] for day in days], dtype="float64") for k in ("p_up", "outcome", "base_rate"))
+    metrics = trend.report(p, y, base, horizon)
+    window = (
+        f"{len(folds)} folds, {len(days)} days from {folds[0]['start']} to {folds[-1]['end']}, {horizon} days ahead"
+    )
+    comparisons = trend.comparisons(metrics, window)
+    return {
+        "days": len(days),
+        "metrics": metrics,
+        "comparisons": [c.to_dict() for c in comparisons],
+        "reliability": trend.reliability(p, y),
+    }
 
 
 def pooled(folds: list[dict], horizon: int, level: float) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from .targets import TARGETS
 
 CELLS = ("lstm", "gru", "rnn")
 # The defaults of the commands around training, in one place (the command line shows them in --help):
+DIRECTION_HORIZON = 5  # trading days the direction target asks about by default: chosen in docs/direction.md
 HORIZON = 21  # trading days forecast, scored after each backtest cut-off and held out by retrain: about a month
 LEVEL = 0.8  # the coverage of the forecast's prediction interval
 MARGIN = 0.01  # retrain promotes a challenger whose holdout score beats the champion's by more than this fraction
@@ -35,7 +36,12 @@ def option(default: Any, help: str, cli: bool = True) -> Any:
 class TrainConfig:
     column: str = option("close", "Price column to learn: close, adj_close, open, high or low.")
     target: str = option(
-        "return", "What the model learns: price (scaled levels, the lecture) or return (daily log returns)."
+        "return",
+        "What the model learns: price (scaled levels, the lecture), return (daily log returns) or direction "
+        "(the probability that the price is higher --horizon-days later).",
+    )
+    horizon_days: int | None = option(
+        None, f"With --target direction: trading days ahead it asks about (default {DIRECTION_HORIZON})."
     )
     train_start: str | None = option(None, "First training day (YYYY-MM-DD); default: first day.")
     train_end: str | None = option(None, "Last training day (YYYY-MM-DD); default: last day.")
@@ -63,6 +69,13 @@ class TrainConfig:
             problems.append(f"--column must be one of {', '.join(PRICE_COLUMNS)}, not {self.column!r}")
         if self.target not in TARGETS:
             problems.append(f"--target must be one of {', '.join(TARGETS)}, not {self.target!r}")
+        if self.target in TARGETS and TARGETS[self.target].asks_horizon:
+            if self.horizon_days is None:
+                object.__setattr__(self, "horizon_days", DIRECTION_HORIZON)  # frozen: set once, while being built
+            elif self.horizon_days < 1:
+                problems.append(f"--horizon-days must be at least 1, not {self.horizon_days}")
+        elif self.horizon_days is not None:
+            problems.append(f"--horizon-days is for --target direction, not {self.target}")
         if self.cell not in CELLS:
             problems.append(f"--cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
         for name in ("window", "layers", "units", "epochs", "batch_size"):
@@ -84,6 +97,11 @@ class TrainConfig:
             raise UsageError("; ".join(problems))
 
     @property
+    def horizon(self) -> int:
+        """Trading days between a window's last day and the day its label belongs to: 1 for the next day's value."""
+        return self.horizon_days or 1
+
+    @property
     def lookback(self) -> int:
         """Prices one input window needs: `window`, plus the days before its first value that the target needs."""
         return self.window + TARGETS[self.target].extra_days
@@ -91,7 +109,7 @@ class TrainConfig:
     @property
     def min_train_rows(self) -> int:
         """Rows the training period needs: one window of history plus enough targets for a validation tail."""
-        return self.lookback + MIN_TRAIN_TARGETS
+        return self.lookback + self.horizon - 1 + MIN_TRAIN_TARGETS
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

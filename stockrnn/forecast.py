@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import backend, intervals, store, targets
 from .config import HORIZON, LEVEL, TrainConfig
+from .direction import TrendForecast, forecast_direction
 from .errors import DataError, UsageError
 from .manifest import Manifest
 from .metrics import DRIFT, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, coverage, drift_per_day, scores, skill
@@ -151,8 +152,8 @@ def predict(
 def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL) -> Forecast:
     """The stored model's forecast on `prices` (see `predict`)."""
     m = stored.manifest
-    model, scaler = load_model(m, stored.model_path), scaler_from_dict(stored.scaler)
-    return forecast_model(model, scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
+    model = load_model(m, stored.model_path)
+    return forecast_model(model, stored.scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
 
 
 def forecast_model(
@@ -165,11 +166,13 @@ def forecast_model(
     label: tuple[str, str],
     calibration: dict[str, Any] | None = None,
     level: float = LEVEL,
-) -> Forecast:
-    """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version).
+) -> Forecast | TrendForecast:
+    """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version);
+    `scaler`: its parameters as stored (a dict: what a direction model needs, with its calibrator) or fitted.
 
     With the model's interval `calibration` (intervals.calibrate), the recursive forecast gets a `level`
-    prediction interval from the prices up to the origin (intervals.band)."""
+    prediction interval from the prices up to the origin (intervals.band). A direction model's forecast is a
+    `TrendForecast` (direction.py)."""
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
     series = price_column(prices.frame, config.column, prices.source)
@@ -199,6 +202,10 @@ def forecast_model(
     dates = dates[:days]
 
     target = targets.get(config.target)
+    if target.probability:
+        return forecast_direction(model, scaler, config, series, position, dates, label)
+    if isinstance(scaler, dict):
+        scaler = scaler_from_dict(scaler)
     values = series.to_numpy()
     scaled = scale(scaler, target.encode(values))
     recursive = _recursive(model, scaled[position - config.window : position], days)

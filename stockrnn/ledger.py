@@ -56,9 +56,9 @@ CREATE TABLE IF NOT EXISTS steps (
     forecast_id INTEGER NOT NULL REFERENCES forecasts (id),
     step INTEGER NOT NULL,              -- 1 = the first trading day after the origin
     date TEXT NOT NULL,                 -- YYYY-MM-DD on the model's exchange calendar
-    forecast REAL NOT NULL,
+    forecast REAL,                      -- the price forecast (NULL for a direction model's step)
     lower REAL, upper REAL,             -- the prediction interval at `level`
-    p_up REAL,                          -- P(price above the origin's), for models that forecast a probability
+    p_up REAL,                          -- P(price above the origin's on `date`): direction models
     PRIMARY KEY (forecast_id, step)
 ) WITHOUT ROWID;
 """
@@ -72,7 +72,7 @@ HEADER = (
 class Step:
     step: int
     date: str
-    forecast: float
+    forecast: float | None
     lower: float | None = None
     upper: float | None = None
     p_up: float | None = None
@@ -110,14 +110,16 @@ def entry(forecast: Forecast, config: TrainConfig, prices: Prices, made_by: str)
     """The record of a real forecast (one that starts after `prices`' last day) made by a model trained with
     `config`."""
     rows = forecast.rows
+    if "p_up" in rows:  # a direction forecast: only the date whose origin is this forecast's is new (step H)
+        rows = rows[rows["origin"] == f"{forecast.origin:%Y-%m-%d}"]
 
     def number(name: str, day_row: dict) -> float | None:
         value = day_row.get(name)
         return None if value is None or not np.isfinite(value) else float(value)
 
     steps = tuple(
-        Step(i, f"{day:%Y-%m-%d}", float(row["forecast"]), number("lower", row), number("upper", row),
-             number("p_up", row))
+        Step(getattr(forecast, "horizon", i), f"{day:%Y-%m-%d}", number("forecast", row), number("lower", row),
+             number("upper", row), number("p_up", row))
         for i, (day, row) in enumerate(rows.to_dict("index").items(), start=1)
     )  # fmt: skip
     source = str(Path(prices.source).resolve()) if prices.kind == "csv" else prices.source
@@ -131,7 +133,7 @@ def entry(forecast: Forecast, config: TrainConfig, prices: Prices, made_by: str)
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         origin=f"{forecast.origin:%Y-%m-%d}",
         origin_price=float(forecast.history.iloc[-1]),
-        level=forecast.level,
+        level=getattr(forecast, "level", None),
         data_kind=prices.kind,
         data_source=source,
         adjusted=config.adjusted,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import HORIZON, LEVEL
+from .direction import TrendForecast
 from .errors import CannotWriteError
 from .forecast import Forecast, predict
 from .metrics import FORECAST, NAIVE, ONE_STEP, PERSISTENCE
@@ -116,12 +117,47 @@ def predict_and_plot(
     if out is not None:
         check_output(out)  # before the work, not after it
     result = predict(symbol, csv, start, days, offline, level, date_format)
-    return result, plot(result, out or default_path(result))
+    draw = plot_trend if isinstance(result, TrendForecast) else plot
+    return result, draw(result, out or default_path(result))
+
+
+def plot_trend(forecast: TrendForecast, out: Path) -> Path:
+    """A direction model's forecast: the price history and actual prices above, each date's P(up) below (green: the
+    price did rise, red: it did not, grey: not known yet), beside the base rate."""
+    rows, history = forecast.rows, forecast.history.iloc[-HISTORY_DAYS:]
+    figure = _figure(11, 6.5)
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    top.plot(history.index, history.to_numpy(), color="0.35", lw=1.2, label=f"history ({forecast.column})")
+    actual = rows["actual"].dropna()
+    if len(actual):
+        top.plot(actual.index, actual.to_numpy(), color="black", lw=1.8, marker=".", label="actual price")
+    top.set_ylabel(forecast.column)
+    top.legend(loc="upper left", fontsize=9)
+    colors = ["0.6" if o != o else ("tab:green" if o == 1 else "tab:red") for o in rows["outcome"]]
+    bottom.bar(rows.index, rows["p_up"], width=0.8, color=colors, alpha=0.8)
+    bottom.axhline(forecast.base_rate, color="black", lw=1.0, ls="--", label=f"base rate {forecast.base_rate:.1%}")
+    bottom.axhline(0.5, color="0.5", lw=0.6, ls=":")
+    bottom.set_ylim(0, 1)
+    bottom.set_ylabel(f"P(higher than\n{forecast.horizon} days before)")
+    bottom.legend(loc="upper left", fontsize=9)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    figure.suptitle(f"{forecast.symbol}: P(up over {forecast.horizon} trading days), model {forecast.version}")
+    if forecast.metrics:
+        m = forecast.metrics
+        top.set_title(f"Brier {m['p_up']['brier']:.4f} vs base rate {m['base_rate']['brier']:.4f}; accuracy "
+                      f"{m['p_up']['accuracy']:.0%} vs always up {m['always_up']['accuracy']:.0%}",
+                      fontsize=9, family="monospace")  # fmt: skip
+    figure.autofmt_xdate()
+    return _save(figure, out)
 
 
 def plot_backtest(report: dict, out: Path) -> Path:
     """A PNG of a backtest: per fold, the one-step skill against persistence, the recursive RMSE against naive and
-    the prediction interval's coverage; the pooled tests' verdicts as its title."""
+    the prediction interval's coverage; the pooled tests' verdicts as its title. A direction model's: its
+    reliability diagram and each fold's Brier skill."""
+    if "reliability" in report["pooled"]:
+        return _plot_reliability(report, out)
     folds = report["folds"]
     labels = [f["cutoff"] for f in folds]
     figure = _figure(11, 8)
@@ -195,4 +231,36 @@ def plot_track(tracked: list[tuple[Any, list, Any]], out: Path) -> Path:
         ax.legend(loc="upper left", fontsize=8)
         verdicts = [f"{t.version}: {c.line().removeprefix('verdict: ')}" for t, _, _ in items for c in t.comparisons]
         ax.set_xlabel("\n".join(textwrap.fill(v, 150) for v in verdicts), fontsize=7)
+    return _save(figure, out)
+
+
+def _plot_reliability(report: dict, out: Path) -> Path:
+    """Predicted against observed frequency of a rise, pooled over the folds, with each bin's count; below, each
+    fold's Brier skill against its base rate."""
+    figure = _figure(11, 8)
+    top, bottom = figure.subplots(2, 1, height_ratios=[3, 2])
+    bins = report["pooled"]["reliability"]
+    top.plot([0, 1], [0, 1], color="0.5", lw=0.8, ls="--", label="perfectly calibrated")
+    top.plot([b["predicted"] for b in bins], [b["observed"] for b in bins], "o-", color="tab:blue",
+             label="model: observed share of rises per bin of P(up)")  # fmt: skip
+    for b in bins:
+        top.annotate(str(b["count"]), (b["predicted"], b["observed"]), textcoords="offset points", xytext=(4, 6),
+                     fontsize=8)  # fmt: skip
+    top.set_xlim(0, 1)
+    top.set_ylim(0, 1)
+    top.set_xlabel("predicted P(up) (mean of the bin; the number: days in the bin)")
+    top.set_ylabel("observed frequency of a rise")
+    top.legend(loc="upper left", fontsize=9)
+    folds = report["folds"]
+    labels = [f["cutoff"] for f in folds]
+    skills = [f["metrics"]["p_up"]["brier_skill"] or 0.0 for f in folds]
+    bottom.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
+    bottom.axhline(0, color="black", lw=0.8)
+    bottom.set_ylabel("Brier skill\nvs base rate")
+    bottom.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    bottom.set_xlabel("cut-off (last training day)")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    lines = [textwrap.fill(line.removeprefix("verdict: "), 150) for line in report["verdict"]]
+    figure.suptitle("\n".join(lines), fontsize=8)
     return _save(figure, out)

@@ -28,14 +28,13 @@ from typing import Any
 
 from . import backend, ledger, parallel, store, targets
 from .config import HORIZON, KEEP, MARGIN, TrainConfig
+from .direction import TrendForecast
 from .errors import DataError, LockedError, LostTaskError, MissingInputError, StockRNNError, UsageError
 from .forecast import Forecast, forecast_model, load_model
 from .manifest import Manifest
-from .metrics import ONE_STEP, PERSISTENCE
 from .paths import check_symbol
 from .prices import model_prices, source_prices
 from .significance import compare
-from .targets import scaler_from_dict
 from .train import fit
 from .validate import Prices
 from .watchlist import Entry
@@ -151,8 +150,9 @@ def compute(contest: Contest) -> Computed:
     started = time.perf_counter()
     log.info("%s: training a challenger up to %s", contest.symbol, contest.config.train_end)
     model, scaler, manifest = fit(contest.prices, contest.config)
+    target = targets.get(contest.config.target)
     challenger = _holdout(contest, model, scaler, manifest.config)
-    metrics: dict[str, Any] = {CHALLENGER: _scores(challenger), CHAMPION: None}
+    metrics: dict[str, Any] = {CHALLENGER: _scores(target, challenger), CHAMPION: None}
     forecasts = {CHALLENGER: _next(contest, model, scaler, manifest, "")}
     comparison, problem = None, contest.problem
     if contest.champion is not None:
@@ -160,13 +160,11 @@ def compute(contest: Contest) -> Computed:
         try:
             loaded = load_model(champion.manifest, champion.model)
             held = _holdout(contest, loaded, champion.scaler, champion.manifest.config)
-            metrics[CHAMPION] = _scores(held)
+            if targets.get(champion.manifest.config.target).probability != target.probability:
+                raise DataError(f"the champion learned {champion.manifest.config.target}, the challenger {target.name}")
+            metrics[CHAMPION] = _scores(target, held)
             forecasts[CHAMPION] = _next(contest, loaded, champion.scaler, champion.manifest, champion.manifest.version)
-            rows = challenger.rows
-            window = f"the holdout {rows.index[0]:%Y-%m-%d}..{rows.index[-1]:%Y-%m-%d}, one step ahead"
-            comparison = compare(
-                rows["actual"], rows["one_step"], held.rows["one_step"], "the champion", window, 1, "the challenger"
-            ).to_dict()
+            comparison = _versus(challenger, held).to_dict()
         except StockRNNError as exc:  # e.g. saved by an incompatible Keras: it cannot compete
             problem = str(exc)
     model_bytes = backend.model_to_bytes(model)
@@ -174,22 +172,35 @@ def compute(contest: Contest) -> Computed:
     return Computed(model_bytes, scaler, manifest, metrics, comparison, problem, seconds, forecasts)
 
 
-def _holdout(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> Forecast:
-    return forecast_model(
-        model, scaler_from_dict(scaler), config, contest.prices, contest.holdout_start, contest.holdout, ("", "")
-    )
+def _holdout(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> Forecast | TrendForecast:
+    return forecast_model(model, scaler, config, contest.prices, contest.holdout_start, contest.holdout, ("", ""))
+
+
+def _versus(challenger: Forecast | TrendForecast, champion: Forecast | TrendForecast) -> Any:
+    """The challenger against the champion on the holdout, with the DM test: one-step predictions by squared error,
+    probabilities by Brier score (horizon - 1 lags: their labels overlap)."""
+    rows = challenger.rows
+    if isinstance(challenger, TrendForecast):
+        known = rows["outcome"].notna()
+        window = f"the holdout {rows.index[known][0]:%Y-%m-%d}..{rows.index[known][-1]:%Y-%m-%d}, P(up)"
+        found = rows["outcome"][known], rows["p_up"][known], champion.rows["p_up"][known]
+        return compare(*found, "the champion", window, challenger.horizon, "the challenger", score="Brier")
+    window = f"the holdout {rows.index[0]:%Y-%m-%d}..{rows.index[-1]:%Y-%m-%d}, one step ahead"
+    return compare(rows["actual"], rows["one_step"], champion.rows["one_step"], "the champion", window, 1,
+                   "the challenger")  # fmt: skip
 
 
 def _next(contest: Contest, model: Any, scaler: dict, manifest: Manifest, version: str) -> Forecast:
     """The contestant's real forecast of the `holdout` days after the data's last day."""
     return forecast_model(
-        model, scaler_from_dict(scaler), manifest.config, contest.prices, None, contest.holdout,
-        (contest.symbol, version), manifest.interval,
+        model, scaler, manifest.config, contest.prices, None, contest.holdout, (contest.symbol, version),
+        manifest.interval,
     )  # fmt: skip
 
 
-def _scores(result: Forecast) -> dict[str, dict]:
-    return {ONE_STEP: result.metrics[ONE_STEP], PERSISTENCE: result.metrics[PERSISTENCE]}
+def _scores(target: targets.Target, result: Forecast | TrendForecast) -> dict[str, dict]:
+    """The contestant's holdout scores: the target's scored method beside its baseline."""
+    return {target.scored: result.metrics[target.scored], target.baseline: result.metrics[target.baseline]}
 
 
 def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float = MARGIN) -> Outcome:
@@ -197,11 +208,11 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
     symbol = contest.symbol
     started = time.perf_counter()
     folder = store.save_version(symbol, computed.model, computed.scaler, computed.manifest, promote=False)
-    metric = targets.get(contest.config.target).promotion_metric
-    champion = computed.metrics[CHAMPION]
+    target = targets.get(contest.config.target)
+    metric, champion = target.promotion_metric, computed.metrics[CHAMPION]
     promote, reason = decide(
-        computed.metrics[CHALLENGER][ONE_STEP][metric],
-        None if champion is None else champion[ONE_STEP],
+        computed.metrics[CHALLENGER][target.scored][metric],
+        None if champion is None else champion[target.scored],
         margin,
         computed.problem,
         metric,

@@ -100,6 +100,7 @@ class Comparison:
     baseline_rmse: float
     test: DMTest
     model: str = "the model"
+    score: str = "RMSE"  # what model_rmse and baseline_rmse measure (lower is better): RMSE, Brier, error rate
 
     @property
     def significant(self) -> bool:
@@ -120,7 +121,7 @@ class Comparison:
         return "beat" if self.change > 0 else "lost"
 
     def line(self) -> str:
-        rmse = f"RMSE {self.model_rmse:.4g} vs {self.baseline_rmse:.4g}"
+        rmse = f"{self.score} {self.model_rmse:.4g} vs {self.baseline_rmse:.4g}"
         if self.change is None:
             return f"verdict: {self.baseline} made no error on {self.window}; nothing to beat"
         t = self.test
@@ -158,6 +159,7 @@ class Comparison:
             "model": self.model,
             "baseline": self.baseline,
             "window": self.window,
+            "score": self.score,
             "model_rmse": round(self.model_rmse, 6),
             "baseline_rmse": round(self.baseline_rmse, 6),
             "change": None if self.change is None else round(self.change, 4),
@@ -183,16 +185,20 @@ def compare(
     window: str,
     h: int = 1,
     model_name: str = "the model",
+    score: str = "RMSE",
 ) -> Comparison:
-    """The model's predictions (n,) against the baseline's, of the same `actual` days, by squared error."""
+    """The model's predictions (n,) against the baseline's, of the same `actual` days, by squared error: their RMSE,
+    or with `score` "Brier" (probabilities of outcomes 0 / 1) their mean squared error, the Brier score."""
     actual, model, baseline = _finite(actual, model, baseline)
+    mean = (lambda e: float(np.mean(e))) if score == "Brier" else (lambda e: float(np.sqrt(np.mean(e))))
     return Comparison(
         baseline=baseline_name,
         window=window,
-        model_rmse=float(np.sqrt(np.mean((model - actual) ** 2))) if len(actual) else math.nan,
-        baseline_rmse=float(np.sqrt(np.mean((baseline - actual) ** 2))) if len(actual) else math.nan,
+        model_rmse=mean((model - actual) ** 2) if len(actual) else math.nan,
+        baseline_rmse=mean((baseline - actual) ** 2) if len(actual) else math.nan,
         test=squared_error_test(actual, model, baseline, h),
         model=model_name,
+        score=score,
     )
 
 

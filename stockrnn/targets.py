@@ -30,9 +30,18 @@ class Target:
     activation: str = "linear"  # of the output layer
     loss: str = "mean_squared_error"
     promotion_metric: str = "rmse"  # lower is better: retrain promotes on it
+    asks_horizon: bool = False  # takes --horizon-days: its label lies that many trading days after the window
+    probability: bool = False  # the network outputs P(up), not a value: forecasts and scores are trend.py's
+    scored: str = "one_step"  # the method of its metrics that retrain compares (metrics.ONE_STEP, trend.MODEL)
+    baseline: str = "persistence"  # and the baseline beside it (metrics.PERSISTENCE, trend.BASE_RATE)
 
     def encode(self, prices: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def labels(self, scaled: np.ndarray, values: np.ndarray, horizon: int) -> np.ndarray:
+        """What the network learns for the window ending at each day o = 0 .. n - 1 - horizon of the encoded
+        series (n,): here the next scaled value, scaled[o + 1] (horizon 1). (n - horizon,)"""
+        return scaled[1:]
 
     def fit_scaler(self, values: np.ndarray) -> Any:
         raise NotImplementedError
@@ -42,6 +51,26 @@ class Target:
 
     def decode_path(self, values: np.ndarray, origin_price: float) -> np.ndarray:
         raise NotImplementedError
+
+    def validate(self, config: Any, data: Any, outputs: np.ndarray) -> tuple[dict, dict | None, dict | None]:
+        """The validation tail's metrics, the prediction intervals' calibration and (probability targets) the output
+        calibrator, from the network's `outputs` (n_val,) on the tail of `data` (windows.TrainingSet)."""
+        from . import intervals
+
+        actual = data.prices.loc[data.val_dates].to_numpy()
+        previous = data.prices.shift(1).loc[data.val_dates].to_numpy()  # yesterday's actual price
+        predicted = self.decode_one_step(unscale(data.scaler, outputs), previous)
+        # The validation tail's out-of-sample one-step errors calibrate the prediction intervals.
+        where = data.prices.index.get_indexer(data.val_dates)
+        interval = intervals.calibrate(data.prices.to_numpy(), predicted - actual, where)
+        return self.report(actual, predicted, previous), interval, None
+
+    def comparisons(self, metrics: dict[str, dict], window: str, config: Any) -> list[Any]:
+        """The verdicts of validation `metrics` (significance.Comparison) on `window`, in words."""
+        from .significance import Comparison
+
+        scored = (metrics[self.scored], metrics[self.baseline])
+        return [Comparison.from_scores(*scored, self.baseline, f"{window}, one step ahead")]
 
     def report(self, actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, dict]:
         """The scores of one-step predictions (n,) beside persistence; `previous` (n,) = yesterday's prices."""
@@ -87,9 +116,47 @@ class ReturnTarget(Target):
         return origin_price * np.exp(np.cumsum(np.asarray(values, dtype="float64")))
 
 
+class DirectionTarget(ReturnTarget):
+    """Is the price higher `horizon` trading days after the window's last day? The windows are the return
+    target's (scaled daily log returns); the label is 1 when the returns of the next `horizon` days sum above 0,
+    that is when the price then is above the window's last price. A sigmoid output, binary cross-entropy; its
+    probabilities are calibrated, scored and forecast by trend.py."""
+
+    def validate(self, config: Any, data: Any, outputs: np.ndarray) -> tuple[dict, dict | None, dict | None]:
+        from . import trend
+
+        base_rate = float(np.concatenate([data.y_train, data.y_val]).mean())  # the training period's share of rises
+        calibrator = {**trend.fit_platt(outputs, data.y_val), "base_rate": base_rate, "horizon": config.horizon}
+        # Scored out of sample: each half of the tail calibrated by a fit on the other half.
+        probabilities = trend.cross_fitted(outputs, data.y_val)
+        return trend.report(probabilities, data.y_val, base_rate, config.horizon), None, calibrator
+
+    def comparisons(self, metrics: dict[str, dict], window: str, config: Any) -> list[Any]:
+        from . import trend
+
+        return trend.comparisons(metrics, f"{window}, {config.horizon} days ahead")
+
+    def labels(self, scaled: np.ndarray, values: np.ndarray, horizon: int) -> np.ndarray:
+        ahead = np.concatenate([[0.0], np.cumsum(np.nan_to_num(np.asarray(values, dtype="float64")))])
+        moves = ahead[horizon + 1 :] - ahead[1 : len(ahead) - horizon]  # log(p[o + horizon] / p[o]) for each o
+        return (moves > 0).astype("float32")
+
+
 TARGETS: dict[str, Target] = {
     "price": PriceTarget("price", "scaled price levels (the lecture)"),
     "return": ReturnTarget("return", "daily log returns, scaled without centring", extra_days=1),
+    "direction": DirectionTarget(
+        "direction",
+        "P(price higher H trading days later), calibrated",
+        extra_days=1,
+        activation="sigmoid",
+        loss="binary_crossentropy",
+        promotion_metric="brier",
+        asks_horizon=True,
+        probability=True,
+        scored="p_up",
+        baseline="base_rate",
+    ),  # fmt: skip
 }
 
 

@@ -85,12 +85,23 @@ def score(entries: list[Entry], actual: pd.Series, horizon: int | None = None) -
         level=max(set(levels), key=levels.count) if levels else None,
     )
     rows = [
-        (n, e.origin_price, s.step, s.date, prices.get(s.date, np.nan), s.forecast, s.lower, s.upper)
+        (n, e.origin_price, s.step, s.date, prices.get(s.date, np.nan), s.forecast, s.lower, s.upper, s.p_up)
         for n, e in enumerate(matured)
         for s in _scored(e, horizon)
     ]
-    table = pd.DataFrame(rows, columns=["n", "origin", "step", "date", "actual", "forecast", "lower", "upper"])
-    table = table[table["actual"].notna()].astype({"lower": "float64", "upper": "float64"})
+    columns = ["n", "origin", "step", "date", "actual", "forecast", "lower", "upper", "p_up"]
+    table = pd.DataFrame(rows, columns=columns).astype({k: "float64" for k in columns[4:]})
+    table = table[table["actual"].notna()]
+    chances = table[table["p_up"].notna()]  # a direction model's steps: P(price above the origin's)
+    table = table[table["forecast"].notna()]
+    if len(chances):
+        from . import trend
+
+        up = (chances["actual"] > chances["origin"]).to_numpy(dtype="float64")
+        track = dataclasses.replace(track, steps=len(chances), metrics={
+            trend.MODEL: {**trend.scores(chances["p_up"].to_numpy(), up), "days": len(up)},
+            ALWAYS_UP: {"direction_accuracy": float(up.mean())},
+        })  # fmt: skip
     if table.empty:
         return track
     a, f, o = (table[k].to_numpy(dtype="float64") for k in ("actual", "forecast", "origin"))

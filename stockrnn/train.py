@@ -17,15 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, backend, intervals, store, targets
+from . import __version__, backend, store, targets
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
-from .metrics import ONE_STEP, PERSISTENCE
 from .model import build
 from .paths import check_symbol, symbol_from_path
 from .prices import SYNTHETIC, source_prices
 from .significance import Comparison
-from .targets import scaler_to_dict, unscale
+from .targets import scaler_to_dict
 from .validate import Prices
 from .windows import training_period, training_set
 
@@ -44,10 +43,15 @@ class TrainResult:
         return self.manifest.metrics
 
     @property
+    def comparisons(self) -> list[Comparison]:
+        t, config = self.manifest.training, self.manifest.config
+        return targets.get(config.target).comparisons(
+            self.metrics, f"its validation tail {t.val_start}..{t.val_end}", config
+        )
+
+    @property
     def comparison(self) -> Comparison:
-        t = self.manifest.training
-        window = f"its validation tail {t.val_start}..{t.val_end}, one step ahead"
-        return Comparison.from_scores(self.metrics[ONE_STEP], self.metrics[PERSISTENCE], "persistence", window)
+        return self.comparisons[0]
 
     @property
     def verdict(self) -> str:
@@ -88,10 +92,8 @@ def fit(
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
 
-    actual = data.prices.loc[data.val_dates].to_numpy()
-    previous = data.prices.shift(1).loc[data.val_dates].to_numpy()  # yesterday's actual price
-    values = unscale(data.scaler, model.predict(data.x_val[..., None], verbose=0).ravel())
-    predicted = target.decode_one_step(values, previous)
+    outputs = model.predict(data.x_val[..., None], verbose=0).ravel()  # (n_val,)
+    metrics, interval, calibrator = target.validate(config, data, outputs)
     manifest = Manifest(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         config=config,
@@ -122,11 +124,8 @@ def fit(
             loss=[float(v) for v in history.history["loss"]],
             val_loss=[float(v) for v in val_loss],
         ),
-        metrics=target.report(actual, predicted, previous),
-        # The validation tail's out-of-sample one-step errors calibrate the prediction intervals.
-        interval=intervals.calibrate(
-            data.prices.to_numpy(), predicted - actual, data.prices.index.get_indexer(data.val_dates)
-        ),
+        metrics=metrics,
+        interval=interval,
         libraries={
             "stockrnn": __version__,
             "python": platform.python_version(),
@@ -134,7 +133,9 @@ def fit(
             **{name: package_version(name) for name in ("numpy", "pandas", "scikit-learn")},
         },
     )
-    return model, scaler_to_dict(data.scaler), manifest
+    # The direction target's calibrator is plain JSON beside the scaler's parameters: the output's transform
+    # next to the input's.
+    return model, {**scaler_to_dict(data.scaler), **({"calibrator": calibrator} if calibrator else {})}, manifest
 
 
 def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:

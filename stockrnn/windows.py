@@ -48,7 +48,7 @@ class TrainingSet:
     y_train: np.ndarray  # (n_train,) scaled
     x_val: np.ndarray  # (n_val, window) scaled: the chronological tail
     y_val: np.ndarray  # (n_val,) scaled
-    val_dates: pd.DatetimeIndex  # (n_val,) the day each validation target belongs to
+    val_dates: pd.DatetimeIndex  # (n_val,) the day each validation label belongs to (its window's last + horizon)
     prices: pd.Series  # the training period's prices (unscaled), indexed by date
     start: pd.Timestamp  # first and last day actually used
     end: pd.Timestamp
@@ -74,7 +74,12 @@ def training_period(frame: pd.DataFrame, config: TrainConfig, where: str) -> pd.
         span = f"between {prices.index[0]:%Y-%m-%d} and {prices.index[-1]:%Y-%m-%d}" if len(prices) else "in range"
         raise DataError(
             f"{where}: only {len(prices)} rows {span}; a {config.window}-day window needs at least "
-            f"{config.min_train_rows} training rows ({config.lookback} for one window, {MIN_TRAIN_TARGETS} to predict)"
+            f"{config.min_train_rows} training rows ({config.lookback} for one window, {MIN_TRAIN_TARGETS} to predict"
+            + (
+                f", {config.horizon - 1} more for the labels {config.horizon} days ahead)"
+                if config.horizon > 1
+                else ")"
+            )
         )
     if prices.isna().any():
         day = prices.index[prices.isna().argmax()]
@@ -89,7 +94,11 @@ def training_set(frame: pd.DataFrame, config: TrainConfig, where: str = "data") 
     skip = target.extra_days  # e.g. the return target's first day has no value
     values = target.encode(prices.to_numpy())[skip:]
     scaler = target.fit_scaler(values)
-    inputs, labels = make_windows(scale(scaler, values), config.window)
+    scaled, ahead = scale(scaler, values), config.horizon
+    # The window ending on day o (o = window - 1 .. n - 1 - ahead) and its label, `ahead` days later: no label
+    # reaches past the training period's last day.
+    inputs = np.lib.stride_tricks.sliding_window_view(scaled[: len(scaled) - ahead], config.window)
+    labels = target.labels(scaled, values, ahead)[config.window - 1 :]
     n_val = max(2, math.ceil(len(labels) * config.val_fraction))
     split = len(labels) - n_val
     return TrainingSet(
@@ -98,7 +107,7 @@ def training_set(frame: pd.DataFrame, config: TrainConfig, where: str = "data") 
         y_train=labels[:split],
         x_val=inputs[split:],
         y_val=labels[split:],
-        val_dates=prices.index[skip + config.window + split :],
+        val_dates=prices.index[skip + config.window - 1 + ahead + split :],
         prices=prices,
         start=prices.index[0],
         end=prices.index[-1],

@@ -169,11 +169,27 @@ def metrics_table(metrics: dict[str, dict]) -> Table:
     return table
 
 
+def probability_table(metrics: dict[str, dict]) -> Table:
+    """One row per method of a direction model's scores (trend.report)."""
+    table = Table()
+    for name in ("method", "Brier", "skill", "log loss", "accuracy", "DM p"):
+        table.add_column(name, justify="left" if name == "method" else "right")
+    for name, m in metrics.items():
+        table.add_row(
+            name, fmt(m["brier"], ".4f"), fmt(m.get("brier_skill"), "+.3f"), fmt(m["log_loss"], ".4f"),
+            fmt(m["accuracy"], ".0%"), fmt((m.get("test") or {}).get("p_value"), ".2f"),  # against the base rate
+        )  # fmt: skip
+    return table
+
+
 def print_metrics(title: str, metrics: dict[str, dict]) -> None:
-    """A metrics table under `title`, then what each method is."""
+    """A metrics table under `title` (prices' errors, or a direction model's probability scores), then what each
+    method is."""
     from ..metrics import METHODS
+    from ..trend import METHODS as CHANCES
 
     say(title)
-    out.print(metrics_table(metrics))
+    probabilities = "brier" in next(iter(metrics.values()))
+    out.print(probability_table(metrics) if probabilities else metrics_table(metrics))
     for name in metrics:
-        out.print(f"  {name}: {METHODS[name]}", highlight=False)
+        out.print(f"  {name}: {(CHANCES if probabilities else METHODS)[name]}", highlight=False)

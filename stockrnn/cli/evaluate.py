@@ -102,6 +102,9 @@ def backtest(
         return
     if plot_file is not None:
         say(f"plot written to {report['plot']}")
+    if "reliability" in report["pooled"]:
+        _print_direction(report)
+        return
     out.print("RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)")
     table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
     for f in report["folds"]:
@@ -131,5 +134,31 @@ def backtest(
                 f"{report['pooled']['days']} days; per fold median {statistics.median(found):.0%}, worst "
                 f"{min(found):.0%}; interval score {band['winkler']:.4g}"
             )
+    for line in report["verdict"]:
+        say(line)
+
+
+def _print_direction(report: dict[str, Any]) -> None:
+    """A direction model's backtest: per fold its Brier score beside the base rate's and accuracy beside always-up;
+    the pooled scores, their reliability and verdicts."""
+    out.print("Per fold: Brier score of P(up) vs the base rate's, and accuracy vs always up")
+    table = Table("fold", "cut-off", "Brier", "base rate", "skill", "hits", "always up", "rises")
+    for f in report["folds"]:
+        m = f["metrics"]
+        table.add_row(
+            str(f["fold"]), f["cutoff"], fmt(m["p_up"]["brier"], ".4f"), fmt(m["base_rate"]["brier"], ".4f"),
+            fmt(m["p_up"]["brier_skill"], "+.3f"), fmt(m["p_up"]["accuracy"], ".0%"),
+            fmt(m["always_up"]["accuracy"], ".0%"), fmt(m["p_up"]["ups"], ".0%"),
+        )  # fmt: skip
+    out.print(table)
+    s, pooled = report["summary"]["p_up"], report["pooled"]
+    skill = s["brier_skill"]
+    say(
+        f"median (quartiles) across folds: Brier skill {fmt(skill['median'], '+.3f')} ({fmt(skill['q25'], '+.3f')} "
+        f"to {fmt(skill['q75'], '+.3f')}); accuracy {fmt(s['accuracy']['median'], '.0%')}, always up "
+        f"{fmt(report['summary']['always_up']['accuracy']['median'], '.0%')}"
+    )
+    bins = ", ".join(f"{b['predicted']:.2f} -> {b['observed']:.2f} ({b['count']})" for b in pooled["reliability"])
+    say(f"reliability, pooled over {pooled['days']} days (mean P(up) -> observed share of rises (days)): {bins}")
     for line in report["verdict"]:
         say(line)

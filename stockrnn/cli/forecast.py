@@ -91,6 +91,9 @@ def _model_name(argument: str | None, option: str | None, csv: Path | None) -> s
 
 
 def _print_forecast(data: dict[str, Any]) -> None:
+    if data.get("target") == "direction":
+        _print_trend(data)
+        return
     table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
     table.add_column("date")
     table.add_column("forecast\n(real, recursive)", justify="right")
@@ -112,3 +115,24 @@ def _print_forecast(data: dict[str, Any]) -> None:
             say(line)
     else:
         out.print("no actual prices for these days yet: a pure forecast, nothing to score")
+
+
+def _print_trend(data: dict[str, Any]) -> None:
+    """A direction model's forecast: per date, P(price higher than on the day `horizon_days` before)."""
+    h = data["horizon_days"]
+    table = Table(title=f"{data['symbol']} {data['column']}: P(higher than {h} trading days before) "
+                        f"(model {data['model_version']})")  # fmt: skip
+    for name in ("date", "from", "P(up)", "base rate", "actual", "outcome"):
+        table.add_column(name, justify="left" if name in ("date", "from") else "right")
+    for row in data["rows"]:
+        outcome = {None: "", 1.0: "up", 0.0: "down"}[row["outcome"]]
+        table.add_row(row["date"], row["origin"], f"{row['p_up']:.1%}", f"{data['base_rate']:.1%}",
+                      "" if row["actual"] is None else f"{row['actual']:.2f}", outcome)  # fmt: skip
+    out.print(table)
+    if data["metrics"]:
+        print_metrics("Against the outcomes", data["metrics"])
+        for line in data["verdict"]:
+            say(line)
+    else:
+        say(f"no outcomes known for these days yet: a pure forecast (a date's P(up) is made {h} trading days "
+            "before it, so a forecast after the last day reaches {h} days)".replace("{h}", str(h)))  # fmt: skip

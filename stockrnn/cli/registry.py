@@ -74,13 +74,17 @@ def retrain(
     if as_json:
         print_json({"outcomes": [o.__dict__ for o in outcomes], "exit_code": exit_code(outcomes)})
     else:
-        table = Table("symbol", "status", "champion", "new", "holdout RMSE: new / champion / persistence")
+        table = Table("symbol", "status", "champion", "new", "holdout: new / champion / baseline")
         for o in outcomes:
             m = o.metrics
-            scores = [(m.get(CHALLENGER) or {}).get(ONE_STEP), (m.get(CHAMPION) or {}).get(ONE_STEP),
-                      (m.get(CHALLENGER) or {}).get(PERSISTENCE)]  # fmt: skip
-            rmse = " / ".join(fmt(s["rmse"]) if s else "-" for s in scores)
-            table.add_row(o.symbol, o.status, o.champion or "", o.challenger or "", rmse if m else "")
+            # A value model is scored one step ahead beside persistence by RMSE, a direction model by Brier score.
+            scored, baseline, score = (ONE_STEP, PERSISTENCE, "rmse")
+            if "p_up" in (m.get(CHALLENGER) or {}):
+                scored, baseline, score = ("p_up", "base_rate", "brier")
+            scores = [(m.get(CHALLENGER) or {}).get(scored), (m.get(CHAMPION) or {}).get(scored),
+                      (m.get(CHALLENGER) or {}).get(baseline)]  # fmt: skip
+            cell = f"{score.upper()} " + " / ".join(fmt(s[score], ".4g") if s else "-" for s in scores)
+            table.add_row(o.symbol, o.status, o.champion or "", o.challenger or "", cell if m else "")
         out.print(table)
         for o in outcomes:
             out.print(f"{o.symbol}: {o.message}", soft_wrap=True, highlight=False, markup=False)

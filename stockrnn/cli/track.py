@@ -63,6 +63,10 @@ def track(
         if not m:
             table.add_row(t.symbol, t.version, counts, *["-"] * 5)
             continue
+        if FORECAST not in m:  # a direction model's record: probabilities, no price path
+            hits = f"{fmt(m['p_up']['accuracy'], '.0%')}\n{fmt(m[ALWAYS_UP]['direction_accuracy'], '.0%')}"
+            table.add_row(t.symbol, t.version, counts, f"Brier\n{m['p_up']['brier']:.3f}", "-", "-", hits, "-")
+            continue
         first, persist = m[ONE_STEP] or {}, m[PERSISTENCE] or {}
         table.add_row(
             t.symbol, t.version, counts, f"{fmt(m[FORECAST]['rmse'], '.4g')}\n{fmt(m[NAIVE]['rmse'], '.4g')}",

@@ -58,7 +58,8 @@ def train(
         result = run(lambda: train_source(name, csv, config, progress, offline, generated, date_format, strict))
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
-                    "comparison": result.comparison.to_dict(), **result.manifest.to_dict()})  # fmt: skip
+                    "comparison": result.comparison.to_dict(),
+                    "comparisons": [c.to_dict() for c in result.comparisons], **result.manifest.to_dict()})  # fmt: skip
         return
     m = result.manifest
     t, d = m.training, m.data
@@ -67,8 +68,10 @@ def train(
         f"trained [bold]{result.symbol}[/] {m.version} on {d.train_start} to {d.train_end} ({d.train_rows} days) "
         f"in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epochs, best {t.best_epoch}{stopped}"
     )
-    print_metrics(f"Validation tail, one step ahead: {t.val_start} to {t.val_end} ({t.val_windows} days)", m.metrics)
-    say(result.verdict)
+    ahead = "one step ahead" if m.config.horizon_days is None else f"{m.config.horizon} days ahead, P(up)"
+    print_metrics(f"Validation tail, {ahead}: {t.val_start} to {t.val_end} ({t.val_windows} days)", m.metrics)
+    for comparison in result.comparisons:
+        say(comparison.line())
     say(f"model saved in {result.folder}")
 
 
