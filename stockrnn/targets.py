@@ -126,9 +126,13 @@ class DirectionTarget(ReturnTarget):
         from . import trend
 
         base_rate = float(np.concatenate([data.y_train, data.y_val]).mean())  # the training period's share of rises
-        calibrator = {**trend.fit_platt(outputs, data.y_val), "base_rate": base_rate, "horizon": config.horizon}
+        calibrator = {
+            **trend.fit_platt(outputs, data.y_val, base_rate),
+            "base_rate": base_rate,
+            "horizon": config.horizon,
+        }
         # Scored out of sample: each half of the tail calibrated by a fit on the other half.
-        probabilities = trend.cross_fitted(outputs, data.y_val)
+        probabilities = trend.cross_fitted(outputs, data.y_val, base_rate)
         return trend.report(probabilities, data.y_val, base_rate, config.horizon), None, calibrator
 
     def comparisons(self, metrics: dict[str, dict], window: str, config: Any) -> list[Any]:

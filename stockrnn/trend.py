@@ -29,17 +29,25 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def fit_platt(raw: np.ndarray, outcomes: np.ndarray) -> dict[str, Any]:
-    """Platt scaling: P = sigmoid(a * logit(raw) + b), fitted by logistic regression (scikit-learn) on the pairs.
-    One class only (a tail of all rises): a = 0 and b the logit of that share, smoothed by one of each."""
-    from sklearn.linear_model import LogisticRegression
+def fit_platt(raw: np.ndarray, outcomes: np.ndarray, base_rate: float) -> dict[str, Any]:
+    """Platt scaling anchored at the base rate: P = sigmoid(logit(base) + a * (logit(raw) - logit(base))), that is
+    sigmoid(a * logit(raw) + b) with b = (1 - a) * logit(base), the slope a in [0, 5] fitted by maximum likelihood
+    on the pairs (scipy's bounded scalar minimiser). a = 1 keeps the network's probabilities, a = 0 says the base
+    rate every day. Why the level is not fitted too: the validation tail is short and its labels overlap, so a free
+    intercept chases the tail's own share of rises (on a random walk it cost Brier skill -0.64, docs/direction.md);
+    the training period's share is the better estimate of the level, and the tail decides how far to trust the
+    network's deviations from it."""
+    from scipy.optimize import minimize_scalar
 
-    outcomes = np.asarray(outcomes, dtype="float64")
-    if len(np.unique(outcomes)) < 2:
-        share = (outcomes.sum() + 1) / (len(outcomes) + 2)
-        return {"method": "platt", "a": 0.0, "b": float(_logit(np.array([share]))[0])}
-    fitted = LogisticRegression(C=1.0).fit(_logit(raw).reshape(-1, 1), outcomes.astype(int))
-    return {"method": "platt", "a": float(fitted.coef_[0, 0]), "b": float(fitted.intercept_[0])}
+    y, centre = np.asarray(outcomes, dtype="float64"), float(_logit(np.array([base_rate]))[0])
+    deviation = _logit(raw) - centre
+
+    def log_loss(a: float) -> float:
+        p = np.clip(1 / (1 + np.exp(-(centre + a * deviation))), EPSILON, 1 - EPSILON)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    a = float(minimize_scalar(log_loss, bounds=(0.0, 5.0), method="bounded").x) if len(y) else 0.0
+    return {"method": "platt, anchored at the base rate", "a": a, "b": (1 - a) * centre}
 
 
 def calibrated(calibrator: dict[str, Any], raw: np.ndarray) -> np.ndarray:
@@ -47,14 +55,14 @@ def calibrated(calibrator: dict[str, Any], raw: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(calibrator["a"] * _logit(raw) + calibrator["b"])))
 
 
-def cross_fitted(raw: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
+def cross_fitted(raw: np.ndarray, outcomes: np.ndarray, base_rate: float) -> np.ndarray:
     """Out-of-sample calibrated probabilities of the calibration pairs themselves: each half of the (chronological)
     pairs calibrated by a fit on the other half, so that the validation scores are not the calibrator's own fit."""
     half = len(raw) // 2
     first, second = slice(0, half), slice(half, None)
     return np.concatenate([
-        calibrated(fit_platt(raw[second], outcomes[second]), raw[first]),
-        calibrated(fit_platt(raw[first], outcomes[first]), raw[second]),
+        calibrated(fit_platt(raw[second], outcomes[second], base_rate), raw[first]),
+        calibrated(fit_platt(raw[first], outcomes[first], base_rate), raw[second]),
     ])  # fmt: skip
 
 

@@ -23,7 +23,7 @@ def test_cutoffs():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["price", "return"])
+@pytest.mark.parametrize("target", ["price", "return", "direction"])
 def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv, target):
     rising = 100 + np.arange(400) * 0.5 + np.sin(np.arange(400))  # each fold's maximum is its own last days
     rising[-40:] += np.linspace(0, 60, 40) ** 1.5  # and returns grow wilder after the first cut-off

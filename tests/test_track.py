@@ -209,3 +209,21 @@ def test_a_store_symbols_record_is_scored_from_the_price_store_and_plotted(home,
     table = runner.invoke(app, ["track", "--offline"])
     assert table.exit_code == 0 and "AAA" in table.output and "v1" in table.output
     assert "verdict: no significant difference between the recorded forecasts and the naive forecast" in table.output
+
+
+def test_a_direction_models_record_is_scored_by_its_probabilities():
+    def chance(origin: str, price: float, day: str, p: float) -> ledger.Entry:
+        e = recorded(origin, price, [])
+        return dataclasses.replace(e, target="direction", level=None, steps=(ledger.Step(2, day, None, p_up=p),))
+
+    entries = [
+        chance("2020-01-06", 100.0, "2020-01-08", 0.8), chance("2020-01-07", 102.0, "2020-01-09", 0.3),
+        chance("2020-01-09", 104.0, "2020-01-13", 0.6), chance("2020-01-10", 103.0, "2020-01-14", 0.5),
+    ]  # fmt: skip
+    t = score(entries, PRICES)
+    assert (t.matured, t.pending, t.steps) == (3, 1, 3)  # 101 > 100 up, 104 > 102 up, 99 < 104 down
+    assert t.metrics["p_up"]["brier"] == pytest.approx((0.2**2 + 0.7**2 + 0.6**2) / 3)
+    assert (
+        t.metrics["p_up"]["accuracy"] == pytest.approx(1 / 3) and t.metrics["always_up"]["direction_accuracy"] == 2 / 3
+    )
+    assert "forecast" not in t.metrics and t.comparisons == []
