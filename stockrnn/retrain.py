@@ -191,11 +191,10 @@ def _versus(challenger: Forecast | TrendForecast, champion: Forecast | TrendFore
 
 
 def _next(contest: Contest, model: Any, scaler: dict, manifest: Manifest, version: str) -> Forecast:
-    """The contestant's real forecast of the `holdout` days after the data's last day."""
+    """The contestant's real forecast of the HORIZON trading days after the data's last day (what predict makes)."""
     return forecast_model(
-        model, scaler, manifest.config, contest.prices, None, contest.holdout, (contest.symbol, version),
-        manifest.interval,
-    )  # fmt: skip
+        model, scaler, manifest.config, contest.prices, None, HORIZON, (contest.symbol, version), manifest.interval
+    )
 
 
 def _scores(target: targets.Target, result: Forecast | TrendForecast) -> dict[str, dict]:

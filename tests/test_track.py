@@ -160,9 +160,9 @@ def test_time_travel_a_year_month_by_month(home, tmp_path):
     for number, end in enumerate(ends):
         frame[days <= end].to_csv(walk, index=False)
         if number == 0:
-            done = runner.invoke(app, ["train", "--csv", str(walk), "--symbol", "^GSPC", *tiny_args(epochs=3)])
+            done = runner.invoke(app, ["train", "--csv", str(walk), "--symbol", "^GSPC", *tiny_args(epochs=1)])
         else:
-            done = runner.invoke(app, ["retrain", "^GSPC", "--jobs", "1", "--margin", "0.05"])
+            done = runner.invoke(app, ["retrain", "^GSPC", "--jobs", "1", "--margin", "0.05", "--holdout", "10"])
         assert done.exit_code == 0, done.output
         done = runner.invoke(app, ["predict", "^GSPC"])
         assert done.exit_code == 0, done.output
