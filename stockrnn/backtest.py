@@ -3,7 +3,8 @@
 Input: validated `Prices` and a `TrainConfig`. Output: a JSON-ready dict with `folds` (one entry per cut-off:
 the one-step and recursive scores of the model beside persistence, naive, drift and always-up, and the lag
 diagnostic) and `summary` (median and quartiles of every score across folds). The training window expands: every
-fold trains from `train_start` up to its cut-off and never sees a day after it.
+fold trains from `train_start` up to its cut-off and never sees a day after it. A direction model's folds hold its
+probabilities and their scores instead (trend.report), pooled with their reliability (`pooled_direction`).
 """
 
 from __future__ import annotations
