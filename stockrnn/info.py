@@ -17,7 +17,7 @@ def info() -> dict:
         **backend.versions(),
         "home": str(home()),
         "symbols": store.symbols(),
-        "ledger": f"{ledger.count()} forecasts recorded in {ledger.path()}",  # stockrnn track scores them
+        "ledger": f"{ledger.count()} recorded forecasts in {ledger.path()}",  # stockrnn track scores them
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
         "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask

@@ -197,7 +197,7 @@ def test_info_json(sine_model, home, monkeypatch):
     assert data["stockrnn"] == __version__ and data["home"] == str(home.resolve())
     assert data["dask_scheduler"] == "tcp://scheduler:8786" and data["dask"]  # make installs stockrnn[dask]
     assert data["symbols"] == ["SINE"]
-    assert data["ledger"] == f"0 forecasts recorded in {home.resolve() / 'ledger.sqlite'}"
+    assert data["ledger"] == f"0 recorded forecasts in {home.resolve() / 'ledger.sqlite'}"
     assert "CPU:0" in data["devices"] and data["tensorflow"] and data["keras"].startswith("3.")
 
 

@@ -84,6 +84,6 @@ def track(
         say(f"plot written to {report['plot']}")
     for t, _, _ in tracked:
         if not t.comparisons:
-            say(f"{t.symbol} {t.version}: {t.pending} forecasts pending, none matured yet")
+            say(f"{t.symbol} {t.version}: {t.pending} forecast{'s' * (t.pending != 1)} pending, none matured yet")
         for c in t.comparisons:
             say(f"{t.symbol} {t.version}: {c.line()}")
