@@ -18,7 +18,7 @@ from .significance import Comparison, DMTest, diebold_mariano
 MODEL, BASE_RATE, ALWAYS_UP = "p_up", "base_rate", "always_up"  # "model" is the old name of one_step
 METHODS = {
     MODEL: "the model's calibrated P(up)",
-    BASE_RATE: "the training period's share of rises, every day (baseline)",
+    BASE_RATE: "the training period's share of rises, every day (baseline; its accuracy: always the majority)",
     ALWAYS_UP: "P(up) = 1 every day: always predicts a rise (baseline)",
 }
 EPSILON = 1e-6  # probabilities are clipped to [EPSILON, 1 - EPSILON] for logits and log loss
