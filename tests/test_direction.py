@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -18,13 +19,24 @@ runner = CliRunner()
 DIRECTION = [*tiny_args(target="direction", epochs=3), "--horizon-days", "5"]
 
 
-@pytest.fixture
-def trained(home):
-    """The lecture's protocol with a tiny direction model: S&P 500 up to 2016-12-30."""
-    done = runner.invoke(app, ["train", "--csv", str(SP500), "--symbol", "^GSPC", "--train-start", "2014-01-01",
-                               "--train-end", "2016-12-30", *DIRECTION, "--json"])  # fmt: skip
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory):
+    """The lecture's protocol with a tiny direction model (S&P 500 up to 2016-12-30), trained once for the module:
+    (its home folder, what train --json printed)."""
+    folder = tmp_path_factory.mktemp("direction") / "home"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STOCKRNN_HOME", str(folder))
+        done = runner.invoke(app, ["train", "--csv", str(SP500), "--symbol", "^GSPC", "--train-start", "2014-01-01",
+                                   "--train-end", "2016-12-30", *DIRECTION, "--json"])  # fmt: skip
     assert done.exit_code == 0, done.output
-    return json.loads(done.stdout)
+    return folder, json.loads(done.stdout)
+
+
+@pytest.fixture
+def trained(trained_once, home):
+    """The module's direction model, copied into this test's home."""
+    shutil.copytree(trained_once[0], home)
+    return trained_once[1]
 
 
 def test_train_predict_and_plot_the_lecture_month(trained, tmp_path):
