@@ -115,8 +115,11 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
     symbol = check_symbol(entry.symbol)
     champion, manifest, problem = _champion(symbol)
     base = manifest.config if manifest else TrainConfig()
+    options = dict(entry.options)
+    if options.get("target", base.target) != base.target:  # another target: the champion's horizon is not its
+        options.setdefault("horizon_days", None)
     try:
-        config = dataclasses.replace(base, **entry.options)
+        config = dataclasses.replace(base, **options)
     except TypeError as exc:
         raise UsageError(f"{symbol}: {exc}") from None
     if manifest is not None:

@@ -101,3 +101,16 @@ def test_retrain_promotes_direction_models_on_the_brier_score(trained, tmp_path)
     assert outcome["message"].startswith("challenger BRIER ")
     expected = challenger["p_up"]["brier"] < champion["p_up"]["brier"] * 0.99
     assert (outcome["status"] == "promoted") == expected
+
+
+def test_retrain_can_switch_a_direction_champion_to_another_target(trained):
+    from stockrnn import store
+    from stockrnn.retrain import prepare
+    from stockrnn.watchlist import Entry
+
+    with store.lock("^GSPC"):
+        back = prepare(Entry("^GSPC", options={"target": "return"}), force=True)
+        same = prepare(Entry("^GSPC", options={"target": "direction"}), force=True)
+        longer = prepare(Entry("^GSPC", options={"horizon_days": 21}), force=True)
+    assert (back.config.target, back.config.horizon_days) == ("return", None)  # the champion's H is not the return's
+    assert (same.config.horizon_days, longer.config.horizon_days) == (5, 21)
