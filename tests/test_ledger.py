@@ -92,7 +92,8 @@ print("done")
 
 
 def test_concurrent_writers_in_real_processes_never_see_a_locked_database(home):
-    """Four processes (a retrain per symbol and predicts, as cron and a user would run them) write at once."""
+    """Four real processes write through `ledger.record` at once, the one call predict and retrain make (retrain's
+    workers never write: the parent records), as two nightly retrains and a user's predict would."""
     root = str(Path(__file__).parent.parent)
     writers = [
         subprocess.Popen([sys.executable, "-c", WRITER.format(root=root, symbol=s)], stdout=subprocess.PIPE,
