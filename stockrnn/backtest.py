@@ -22,7 +22,7 @@ from .direction import TrendForecast
 from .errors import DataError, LostTaskError, UsageError
 from .forecast import forecast_model
 from .intervals import winkler
-from .metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
+from .metrics import ALWAYS_UP, FORECAST, ONE_STEP
 from .significance import compare
 from .train import fit
 from .validate import Prices
@@ -30,7 +30,6 @@ from .windows import parse_day, price_column
 
 # progress(fold, folds, cutoff): called before each fold is trained.
 Progress = Callable[[int, int, str], None]
-METHODS = (ONE_STEP, PERSISTENCE, FORECAST, NAIVE, DRIFT)
 DAY_COLUMNS = ("actual", "one_step", "forecast", "lower", "upper", "one_step_lower", "one_step_upper")
 
 
