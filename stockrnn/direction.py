@@ -18,6 +18,7 @@ import pandas as pd
 from . import targets, trend
 from .config import TrainConfig
 from .errors import DataError
+from .metrics import rounded
 from .significance import Comparison
 from .targets import scale, scaler_from_dict
 
@@ -33,7 +34,6 @@ class TrendForecast:
     rows: pd.DataFrame  # index: date; columns origin, origin_price, p_up, actual, outcome (NaN where unknown)
     metrics: dict[str, dict]  # trend.report on the dates whose price is known; empty otherwise
     history: pd.Series  # prices up to and including `origin`, for plots
-    kind: str = "direction"
 
     def comparisons(self) -> list[Comparison]:
         if not self.metrics:
@@ -42,9 +42,6 @@ class TrendForecast:
         return trend.comparisons(self.metrics, f"{known[0]:%Y-%m-%d}..{known[-1]:%Y-%m-%d}, {self.horizon} days ahead")
 
     def to_json(self) -> dict[str, Any]:
-        def number(value: Any) -> float | None:
-            return None if pd.isna(value) else round(float(value), 4)
-
         comparisons = self.comparisons()
         return {
             "symbol": self.symbol,
@@ -59,10 +56,10 @@ class TrendForecast:
                 {
                     "date": f"{day:%Y-%m-%d}",
                     "origin": row["origin"],
-                    "origin_price": number(row["origin_price"]),
-                    "p_up": number(row["p_up"]),
-                    "actual": number(row["actual"]),
-                    "outcome": number(row["outcome"]),
+                    "origin_price": rounded(row["origin_price"]),
+                    "p_up": rounded(row["p_up"]),
+                    "actual": rounded(row["actual"]),
+                    "outcome": rounded(row["outcome"]),
                 }
                 for day, row in self.rows.iterrows()
             ],  # fmt: skip

@@ -21,7 +21,19 @@ from .config import HORIZON, LEVEL, TrainConfig
 from .direction import TrendForecast, forecast_direction
 from .errors import DataError, UsageError
 from .manifest import Manifest
-from .metrics import DRIFT, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, coverage, drift_per_day, scores, skill
+from .metrics import (
+    DRIFT,
+    FORECAST,
+    METHODS,
+    NAIVE,
+    ONE_STEP,
+    PERSISTENCE,
+    coverage,
+    drift_per_day,
+    rounded,
+    scores,
+    skill,
+)
 from .paths import check_symbol
 from .prices import model_prices
 from .significance import Comparison, squared_error_test
@@ -49,9 +61,6 @@ class Forecast:
     interval_method: str | None = None  # intervals.METHODS
 
     def to_json(self) -> dict[str, Any]:
-        def number(value: float) -> float | None:
-            return None if pd.isna(value) else round(float(value), 4)
-
         comparisons = self.comparisons()
 
         return {
@@ -61,7 +70,7 @@ class Forecast:
             "origin": f"{self.origin:%Y-%m-%d}",
             "methods": {name: METHODS[name] for name in SCORED},
             "rows": [
-                {"date": f"{day:%Y-%m-%d}", **{k: number(row.get(k)) for k in COLUMNS}}
+                {"date": f"{day:%Y-%m-%d}", **{k: rounded(row.get(k)) for k in COLUMNS}}
                 for day, row in self.rows.iterrows()
             ],
             "interval": self.interval(),

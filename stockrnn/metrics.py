@@ -48,6 +48,11 @@ def scores(
     }
 
 
+def rounded(value: float | None, digits: int = 4) -> float | None:
+    """A number for a JSON document: rounded, or None where it is missing (None or NaN)."""
+    return None if value is None or value != value else round(float(value), digits)
+
+
 def skill(model_rmse: float, baseline_rmse: float) -> float | None:
     """1 - RMSE_model / RMSE_baseline: above 0 beats the baseline, 0 ties it, below 0 loses to it."""
     if baseline_rmse == 0:

@@ -109,12 +109,9 @@ def _print_forecast(data: dict[str, Any]) -> None:
         cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
         table.add_row(*cells)
     out.print(table)
-    if data["metrics"]:
-        print_metrics("Against the actual prices", data["metrics"])
-        for line in data["verdict"]:
-            say(line)
-    else:
-        out.print("no actual prices for these days yet: a pure forecast, nothing to score")
+    _print_scores(
+        data, "Against the actual prices", "no actual prices for these days yet: a pure forecast, nothing to score"
+    )
 
 
 def _print_trend(data: dict[str, Any]) -> None:
@@ -129,10 +126,16 @@ def _print_trend(data: dict[str, Any]) -> None:
         table.add_row(row["date"], row["origin"], f"{row['p_up']:.1%}", f"{data['base_rate']:.1%}",
                       "" if row["actual"] is None else f"{row['actual']:.2f}", outcome)  # fmt: skip
     out.print(table)
-    if data["metrics"]:
-        print_metrics("Against the outcomes", data["metrics"])
-        for line in data["verdict"]:
-            say(line)
-    else:
-        say(f"no outcomes known for these days yet: a pure forecast (a date's P(up) is made {h} trading days "
-            "before it, so a forecast after the last day reaches {h} days)".replace("{h}", str(h)))  # fmt: skip
+    nothing = (f"no outcomes known for these days yet: a pure forecast (a date's P(up) is made {h} trading days "
+               f"before it, so a forecast after the last day reaches {h} days)")  # fmt: skip
+    _print_scores(data, "Against the outcomes", nothing)
+
+
+def _print_scores(data: dict[str, Any], title: str, nothing: str) -> None:
+    """The forecast's metrics table and verdicts where something is known; otherwise why there are none."""
+    if not data["metrics"]:
+        say(nothing)
+        return
+    print_metrics(title, data["metrics"])
+    for line in data["verdict"]:
+        say(line)
