@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import targets, trend
+from . import backend, targets, trend
 from .config import TrainConfig
 from .errors import DataError
 from .metrics import rounded
@@ -97,7 +97,7 @@ def forecast_direction(
         )
     scaled = scale(scaler_from_dict(scaler), targets.get(config.target).encode(values))  # (n,): NaN on the first day
     inputs = np.stack([scaled[o - window + 1 : o + 1] for o in origins]) if len(origins) else np.empty((0, window))
-    raw = model.predict(inputs[..., None], verbose=0).ravel() if len(origins) else np.empty(0)
+    raw = backend.predict(model, inputs[..., None])  # (n_origins,)
     p_up = trend.calibrated(calibrator, raw)
     actual = np.full(len(dates), np.nan)
     actual[at < len(values)] = values[at[at < len(values)]]

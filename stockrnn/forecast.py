@@ -222,7 +222,7 @@ def forecast_model(
     one_step = np.full(days, np.nan)
     if len(known):
         inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
-        predicted = unscale(scaler, model.predict(inputs[..., None], verbose=0).ravel())
+        predicted = unscale(scaler, backend.predict(model, inputs[..., None]))
         one_step[: len(known)] = target.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
 
     rows = pd.DataFrame(
@@ -279,9 +279,9 @@ def _recursive(model: Any, window: np.ndarray, days: int) -> np.ndarray:
     size = len(window)
     for _ in range(days):
         x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
-        # predict_on_batch runs Keras' compiled predict step: calling model(x) eagerly walks the recurrent
-        # loop in Python, about 30 times slower for a 4-layer LSTM.
-        buffer.append(float(model.predict_on_batch(x)[0, 0]))
+        # The compiled prediction call (backend.predict): calling model(x) eagerly walks the recurrent loop in
+        # Python, about 30 times slower for a 4-layer LSTM.
+        buffer.append(float(backend.predict(model, x)[0]))
     return np.asarray(buffer[size:])
 
 

@@ -1,4 +1,4 @@
-"""Info: what this installation is and what it runs on (versions, folders, the devices the backend sees)."""
+"""Info: what this installation is and what it runs on (versions, folders, the backend and the devices it sees)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def info() -> dict:
     return {
         "stockrnn": __version__,
         "python": platform.python_version(),
+        "backend": f"{backend.name()} ({backend.why()})",
         **backend.versions(),
         "home": str(home()),
         "symbols": store.symbols(),

@@ -47,6 +47,7 @@ class TrainingInfo:
     val_end: str
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    backend: str = "tensorflow"  # the Keras backend it trained on (versions before the choice: TensorFlow)
 
 
 @dataclass(frozen=True)

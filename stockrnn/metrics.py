@@ -31,8 +31,6 @@ def scores(
     array for one-step-ahead predictions, the previous forecast for a recursive path). A method that never
     predicts a move (persistence) has no direction accuracy: None, not a misleading 0.
     """
-    from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error
-
     actual, predicted = np.asarray(actual, "float64"), np.asarray(predicted, "float64")
     base_actual = np.asarray(base_actual, "float64")
     base_predicted = base_actual if base_predicted is None else np.asarray(base_predicted, "float64")
@@ -41,9 +39,10 @@ def scores(
     if np.any(predicted_move != 0):
         direction = float(np.mean(predicted_move == np.sign(actual - base_actual)))
     return {
-        "rmse": float(root_mean_squared_error(actual, predicted)),
-        "mae": float(mean_absolute_error(actual, predicted)),
-        "mape": float(100 * mean_absolute_percentage_error(actual, predicted)),
+        "rmse": float(np.sqrt(np.mean((actual - predicted) ** 2))),
+        "mae": float(np.mean(np.abs(actual - predicted))),
+        # scikit-learn's guard: a zero price divides by its float epsilon, not by 0
+        "mape": float(100 * np.mean(np.abs(actual - predicted) / np.maximum(np.abs(actual), np.finfo("float64").eps))),
         "direction_accuracy": direction,
     }
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import targets
-from .backend import keras
+from . import backend, targets
 from .config import TrainConfig
 
 
@@ -21,7 +20,7 @@ def build(config: TrainConfig) -> Any:
     With `mixed_precision` the hidden layers compute in float16 (keeping float32 weights): for GPUs with tensor
     cores; the output layer stays float32 so that the loss and the predictions keep full precision.
     """
-    k = keras()
+    k = backend.keras()
     cell = {"lstm": k.layers.LSTM, "gru": k.layers.GRU, "rnn": k.layers.SimpleRNN}[config.cell]
     dtype = "mixed_float16" if config.mixed_precision else "float32"
     stack = [k.Input(shape=(config.window, 1))]  # (batch, window, 1)
@@ -36,6 +35,6 @@ def build(config: TrainConfig) -> Any:
     model.compile(
         optimizer=k.optimizers.Adam(learning_rate=config.learning_rate),
         loss=target.loss,
-        jit_compile=config.jit_compile,
+        jit_compile=backend.jit_compile(config.jit_compile),  # always under JAX: its steps compiled, not op by op
     )
     return model

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from . import backend
 from .errors import ClusterError
 
 T = TypeVar("T")
@@ -73,10 +74,11 @@ def run(
     from joblib import Parallel, delayed
 
     threads = max(1, (os.cpu_count() or 1) // jobs)  # share the cores instead of oversubscribing them
-    parent = os.getpid()
+    parent, keras_on = os.getpid(), backend.name()
     results = [None] * len(tasks)
     ordered = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_numbered)(number, function, task, threads, log_file, parent) for number, task in enumerate(tasks)
+        delayed(_numbered)(number, function, task, threads, log_file, parent, keras_on)
+        for number, task in enumerate(tasks)
     )
     for completed, (number, result) in enumerate(ordered, start=1):
         results[number] = result
@@ -85,18 +87,22 @@ def run(
     return results
 
 
-def _numbered(number: int, function: Callable, task: Any, threads: int, log_file: str | None, parent: int) -> tuple:
-    return number, _in_worker(function, task, threads, log_file, parent)
+def _numbered(number: int, function: Callable, task: Any, *how: Any) -> tuple:
+    return number, _in_worker(function, task, *how)
 
 
-def _in_worker(function: Callable[[Any], Any], task: Any, threads: int, log_file: str | None, parent: int) -> Any:
-    """Run one task in a worker process: the same log lines as the caller's, and its share of the cores."""
+def _in_worker(
+    function: Callable[[Any], Any], task: Any, threads: int, log_file: str | None, parent: int, keras_on: str
+) -> Any:
+    """Run one task in a worker process: the same log lines and Keras backend as the caller's, and its share of the
+    cores."""
     from pathlib import Path
 
-    from . import backend, logs
+    from . import logs
 
     _die_with(parent)
     logs.setup(Path(log_file) if log_file else None)
+    backend.use(keras_on)
     backend.limit_threads(threads)
     return function(task)
 
@@ -124,7 +130,7 @@ def _die_with(parent: int) -> None:
 # --- Dask ---------------------------------------------------------------------------------------------------------
 
 # What must be the same on the client and every worker: what a task computes with, and the pickles it travels in.
-MATCHED = ("stockrnn", "keras", "tensorflow", "numpy", "pandas", "scikit-learn", "cloudpickle", "distributed")
+MATCHED = ("stockrnn", "keras", "jax", "jaxlib", "tensorflow", "numpy", "pandas", "scipy", "cloudpickle", "distributed")
 
 
 def connect(address: str) -> Any:
@@ -150,7 +156,7 @@ def connect(address: str) -> Any:
             if differ:
                 raise ClusterError(
                     f"Dask worker {worker} runs other versions than this client: {', '.join(differ)}; install the "
-                    "same stockrnn, Keras and TensorFlow on every worker"
+                    "same stockrnn, Keras and backend libraries on every worker"
                 )
     except BaseException:
         client.close()
@@ -191,6 +197,7 @@ def _on_cluster(
     from distributed import wait
 
     client = connect(where)
+    keras_on = backend.name()
     try:
         run_id = uuid.uuid4().hex[:8]
         waiting = list(range(len(tasks)))
@@ -213,7 +220,9 @@ def _on_cluster(
             threads = max(1, sum(client.nthreads().values()))  # the cluster may grow or shrink meanwhile
             while waiting and len(pending) < threads:
                 n = waiting.pop(0)
-                future = client.submit(_in_dask_worker, function, tasks[n], key=f"stockrnn-{run_id}-{n}", pure=False)
+                future = client.submit(
+                    _in_dask_worker, function, tasks[n], keras_on, key=f"stockrnn-{run_id}-{n}", pure=False
+                )
                 number[future.key] = n
                 pending.add(future)
             try:
@@ -243,12 +252,12 @@ def _on_cluster(
         client.close()
 
 
-def _in_dask_worker(function: Callable[[Any], Any], task: Any) -> Any:
-    """Run one task on a Dask worker, with TensorFlow's threads limited to the worker's own."""
+def _in_dask_worker(function: Callable[[Any], Any], task: Any, keras_on: str) -> Any:
+    """Run one task on a Dask worker, on the client's Keras backend (a worker already running another says so:
+    start it with STOCKRNN_BACKEND set), with the backend's threads limited to the worker's own."""
     from distributed import get_worker
 
-    from . import backend
-
+    backend.use(keras_on)
     backend.limit_threads(get_worker().state.nthreads)
     return function(task)
 

@@ -61,7 +61,7 @@ def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 
     d_t = loss_model - loss_baseline; DM = mean(d) / sqrt(V / n), V = gamma_0 + 2 * sum_{k=1}^{h-1} gamma_k with
     gamma_k the lag-k autocovariance of d (divided by n); HLN: DM * sqrt((n + 1 - 2h + h(h - 1) / n) / n), against
     Student's t with n - 1 degrees of freedom, two-sided (Harvey, Leybourne & Newbold 1997, eq. 9)."""
-    from scipy import stats
+    from scipy.special import stdtr  # Student's t CDF; scipy.stats' import is a second of a command's start
 
     d = np.asarray(loss_model, dtype="float64") - np.asarray(loss_baseline, dtype="float64")
     d = d[np.isfinite(d)]
@@ -87,7 +87,7 @@ def diebold_mariano(loss_model: np.ndarray, loss_baseline: np.ndarray, h: int = 
         why = f"the loss differences' long-run variance is not positive: too few {unit}s"
         return DMTest(None, None, n, lags, why, unit)
     statistic = float(d.mean() / math.sqrt(variance / n) * math.sqrt(correction))
-    return DMTest(statistic, float(2 * stats.t.sf(abs(statistic), df=n - 1)), n, lags, None, unit)
+    return DMTest(statistic, float(2 * stdtr(n - 1, -abs(statistic))), n, lags, None, unit)
 
 
 @dataclass(frozen=True)

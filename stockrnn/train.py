@@ -32,6 +32,18 @@ from .windows import training_period, training_set
 Progress = Callable[[int, int, dict[str, float]], None]
 
 
+def _cross_entropy(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-7, 1 - 1e-7)  # Keras' epsilon
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+# The targets' Keras losses on NumPy arrays: actual (n,) and predicted (n,) -> their mean, as Keras reports it.
+LOSSES: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "mean_squared_error": lambda y, p: float(np.mean((y - p) ** 2)),
+    "binary_crossentropy": _cross_entropy,
+}
+
+
 @dataclass(frozen=True)
 class TrainResult:
     symbol: str
@@ -66,9 +78,41 @@ def fit(
     `callbacks`: extra Keras callbacks (the benchmark's per-epoch clock)."""
     data = training_set(prices.frame, config, prices.source)
     target = targets.get(config.target)
+    x_train, x_val = data.x_train[..., None], data.x_val[..., None]  # (n_train, window, 1), (n_val, window, 1)
     k = backend.keras()
     with backend.seeded(config.seed):  # the same seed, the same model, in any process or thread
         model = build(config)
+
+        class Batches(k.utils.PyDataset):
+            """Every training window once an epoch, in batches of one size, shuffled anew each epoch (seeded); the
+            last batch is completed with the epoch's first windows: one shape, one compiled training step, where a
+            last, smaller batch would compile a second."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.n = len(data.y_train)
+                self.size = min(config.batch_size, self.n)
+                self.shuffle = np.random.default_rng(config.seed)
+                self.on_epoch_begin()
+
+            def __len__(self) -> int:
+                return -(-self.n // self.size)
+
+            def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+                rows = self.order[i * self.size : (i + 1) * self.size]
+                return x_train[rows], data.y_train[rows]  # (size, window, 1), (size,)
+
+            def on_epoch_begin(self) -> None:
+                order = self.shuffle.permutation(self.n)
+                self.order = np.concatenate([order, order[: len(self) * self.size - self.n]])
+
+        class Validate(k.callbacks.Callback):
+            """The validation tail's loss after each epoch through the one compiled prediction call
+            (backend.predict), for early stopping: Keras' own evaluation would compile a step per batch shape."""
+
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                if logs is not None:
+                    logs["val_loss"] = LOSSES[target.loss](data.y_val, backend.predict(self.model, x_val))
 
         class Report(k.callbacks.Callback):
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -76,23 +120,17 @@ def fit(
                     progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()})
 
         stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
-        callbacks = [Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
+        # Keras hands every callback the same logs: Validate first, so that the others see val_loss.
+        callbacks = [Validate(), Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
         started = time.perf_counter()
-        history = model.fit(
-            data.x_train[..., None],  # (n_train, window, 1)
-            data.y_train,
-            validation_data=(data.x_val[..., None], data.y_val),
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            shuffle=True,  # shuffles training windows only; validation stays the chronological tail
-            callbacks=callbacks,
-            verbose=0,
-        )
+        # shuffle=False: Batches shuffles, from the seed; Keras would reorder its batches with Python's shared
+        # `random`, which other threads draw from too.
+        history = model.fit(Batches(), epochs=config.epochs, shuffle=False, callbacks=callbacks, verbose=0)
     seconds = time.perf_counter() - started
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
 
-    outputs = model.predict(data.x_val[..., None], verbose=0).ravel()  # (n_val,)
+    outputs = backend.predict(model, x_val)  # (n_val,)
     metrics, interval, calibrator = target.validate(config, data, outputs)
     manifest = Manifest(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -113,6 +151,7 @@ def fit(
         ),
         training=TrainingInfo(
             device=backend.training_device(),
+            backend=backend.name(),
             epochs_run=len(val_loss),
             best_epoch=best,
             stopped_early=len(val_loss) < config.epochs,
@@ -130,7 +169,7 @@ def fit(
             "stockrnn": __version__,
             "python": platform.python_version(),
             **backend.versions(),
-            **{name: package_version(name) for name in ("numpy", "pandas", "scikit-learn")},
+            **{name: package_version(name) for name in ("numpy", "pandas", "scipy")},
         },
     )
     # The direction target's calibrator is plain JSON beside the scaler's parameters: the output's transform

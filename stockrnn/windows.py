@@ -43,7 +43,7 @@ def make_windows(series: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarra
 
 @dataclass(frozen=True)
 class TrainingSet:
-    scaler: Any  # the target's sklearn scaler, fitted on the training period's target values only
+    scaler: Any  # the target's Scaler (targets.py), fitted on the training period's target values only
     x_train: np.ndarray  # (n_train, window) scaled
     y_train: np.ndarray  # (n_train,) scaled
     x_val: np.ndarray  # (n_val, window) scaled: the chronological tail

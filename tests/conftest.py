@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,12 @@ from stockrnn.manifest import DataInfo, Manifest, TrainingInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 SP500 = ROOT / "sample_data" / "sp500.csv"
+
+# Every test has its own home folder, but the programs JAX compiles for the tiny models are the same in all of them:
+# one cache for the whole run (and its subprocesses) instead of one per home. tests/test_backend.py tests the home's.
+os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettempdir(), f"stockrnn-tests-jax-{os.getuid()}")
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,17 +1,29 @@
-"""Backend: the one module that imports Keras and its backend library, and what it offers the others."""
+"""Backend: the one module that imports Keras and its backend library; choosing the backend, compiled steps of one
+shape, a model that moves between backends with the same numbers, seeds, JAX's compilation cache."""
 
 import ast
+import json
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from stockrnn import backend
+from stockrnn.errors import UsageError
 from stockrnn.model import build
+from stockrnn.train import fit
+from stockrnn.validate import load_csv
 
-from .conftest import tiny_config
+from .conftest import ROOT, price_frame, sine_prices, tiny_config
 
 PACKAGE = Path(backend.__file__).parent
 BACKEND_LIBRARIES = {"tensorflow", "jax", "torch", "keras"}
+OTHERS = [pytest.param(b, marks=pytest.mark.skipif(not backend.installed(b), reason=f"{b} not installed")) for b in
+          ("tensorflow", "torch")]  # fmt: skip
 
 
 def imported(path: Path) -> set[str]:
@@ -30,7 +42,7 @@ def test_only_backend_imports_the_backend_libraries():
     assert len(modules) > 20
     found = {str(p.relative_to(PACKAGE)): imported(p) & BACKEND_LIBRARIES for p in modules if p.name != "backend.py"}
     assert {name: libraries for name, libraries in found.items() if libraries} == {}
-    assert {"tensorflow", "keras"} <= imported(PACKAGE / "backend.py")
+    assert BACKEND_LIBRARIES <= imported(PACKAGE / "backend.py")
 
 
 def test_a_model_survives_the_trip_through_bytes():
@@ -38,9 +50,183 @@ def test_a_model_survives_the_trip_through_bytes():
     data = backend.model_to_bytes(model)
     assert data[:2] == b"PK"  # a .keras file is a zip archive
     x = np.linspace(0, 1, 3 * 20, dtype="float32").reshape(3, 20, 1)
-    np.testing.assert_array_equal(model.predict(x, verbose=0), backend.model_from_bytes(data).predict(x, verbose=0))
+    np.testing.assert_array_equal(backend.predict(model, x), backend.predict(backend.model_from_bytes(data), x))
 
 
 def test_versions_and_devices():
-    assert set(backend.versions()) == {"tensorflow", "keras"} and backend.versions()["keras"].startswith("3.")
+    found = backend.versions()
+    assert set(found) == {*backend.LIBRARIES[backend.name()], "keras"} and found["keras"].startswith("3.")
     assert "CPU:0" in backend.devices() and backend.training_device() in backend.devices()
+
+
+@pytest.mark.parametrize(
+    ("requested", "env", "gpu", "jax_here", "chosen"),
+    [
+        (None, None, False, True, "jax"),  # auto on a CPU: JAX
+        (None, None, True, True, "tensorflow"),  # auto with an NVIDIA GPU: TensorFlow's cuDNN LSTM
+        ("auto", None, False, False, "tensorflow"),  # auto without JAX installed
+        (None, "TensorFlow", False, True, "tensorflow"),  # $STOCKRNN_BACKEND, any case
+        ("jax", "tensorflow", True, True, "jax"),  # the option before the environment
+    ],
+)
+def test_choose(monkeypatch, requested, env, gpu, jax_here, chosen):
+    monkeypatch.delenv(backend.ENV, raising=False)
+    if env:
+        monkeypatch.setenv(backend.ENV, env)
+    monkeypatch.setattr(backend, "gpu_visible", lambda: gpu)
+    monkeypatch.setattr(backend, "installed", lambda name: name != "jax" or jax_here)
+    assert backend.choose(requested) == chosen
+
+
+def test_choose_refuses_unknown_and_missing_backends(monkeypatch):
+    with pytest.raises(UsageError, match="--backend must be one of auto, jax, tensorflow, torch, not 'theano'"):
+        backend.choose("theano")
+    monkeypatch.setattr(backend, "installed", lambda name: name != "torch")
+    with pytest.raises(UsageError, match=r"torch is not installed here \(pip install 'stockrnn\[torch\]'\)"):
+        backend.choose("torch")
+
+
+def test_gpu_hidden_by_cuda_visible_devices(monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert not backend.gpu_visible()
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert not backend.gpu_visible()
+
+
+def test_one_backend_per_process(monkeypatch):
+    backend.keras()
+    other = next(b for b in ("tensorflow", "jax") if b != backend.running())
+    monkeypatch.setattr(backend, "installed", lambda name: True)
+    with pytest.raises(UsageError, match=f"this process already runs Keras on {backend.running()}"):
+        backend.use(other)
+    assert backend.use(backend.running()) == backend.running() == os.environ["KERAS_BACKEND"]
+
+
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 130])
+def test_predict_pads_to_one_shape(n):
+    model = build(tiny_config())
+    x = np.random.default_rng(n).normal(size=(n, 20, 1)).astype("float32")
+    outputs = backend.predict(model, x)
+    assert outputs.shape == (n,)
+    if n:
+        np.testing.assert_allclose(outputs, model.predict(x, verbose=0).ravel(), atol=1e-6)
+
+
+@pytest.fixture
+def compiled(caplog):
+    """compiled() -> the Keras steps (train_step, predict_step, ...) JAX has compiled or loaded from its cache
+    since the test began, one name per compilation."""
+    if backend.name() != "jax":
+        pytest.skip("counts JAX's compilations")
+    import jax
+
+    jax.config.update("jax_log_compiles", True)
+    caplog.set_level(logging.WARNING)
+
+    def names() -> list[str]:
+        found = [r.getMessage().split("Compiling jit(", 1)[1].split(")", 1)[0] for r in caplog.records
+                 if "Compiling jit(" in r.getMessage()]  # fmt: skip
+        return sorted(name for name in found if name.endswith("_step"))
+
+    yield names
+    jax.config.update("jax_log_compiles", False)
+
+
+def test_training_and_forecasts_compile_each_step_once(write_csv, compiled):
+    """Fixed shapes: one training step for every batch (the last one too), validation and every prediction through
+    one prediction step; Keras' evaluation step never runs. 600 rows: 522 training windows, not a multiple of 64."""
+    from stockrnn.forecast import forecast_model
+
+    prices = load_csv(write_csv("sine.csv", price_frame(sine_prices(600))))
+    model, scaler, manifest = fit(prices, tiny_config(epochs=3))
+    assert manifest.training.train_windows % 64 != 0 and manifest.training.val_windows % 64 != 0
+    forecast_model(model, scaler, manifest.config, prices, "2016-04-01", 10, ("S", "v1"), manifest.interval)
+    assert compiled() == ["predict_step", "train_step"]
+
+
+def _run(code: str, backend_name: str, env: dict | None = None) -> dict:
+    """Run `code` in a new Python process on `backend_name`; its last stdout line is JSON."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, backend.ENV: backend_name, **(env or {})},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+TRAIN_TWICE = """
+import json
+import numpy as np
+from stockrnn import backend
+from stockrnn.train import fit
+from stockrnn.validate import load_csv
+from tests.conftest import tiny_config
+prices = load_csv({csv!r})
+first, _, _ = fit(prices, tiny_config(seed=5, dropout=0.2))
+again, _, _ = fit(prices, tiny_config(seed=5, dropout=0.2))
+same = all(np.array_equal(a, b) for a, b in zip(first.get_weights(), again.get_weights()))
+x = np.load({x!r})
+open({out!r}, "wb").write(backend.model_to_bytes(first))
+print(json.dumps({{"backend": backend.name(), "same": same, "outputs": backend.predict(first, x).tolist()}}))
+"""
+
+PREDICT = """
+import json
+import numpy as np
+from stockrnn import backend
+model = backend.load_model({path!r})
+print(json.dumps({{"backend": backend.name(), "outputs": backend.predict(model, np.load({x!r})).tolist()}}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("other", OTHERS)
+def test_a_model_moves_between_backends_with_the_same_numbers(write_csv, tmp_path, other):
+    """Trained under JAX and under `other` (each twice with one seed: the same weights), each model predicts the same
+    numbers (to 1e-5) when loaded under the other backend."""
+    csv = write_csv("sine.csv", price_frame(sine_prices(300, noise=0.5)))
+    x = np.random.default_rng(0).normal(size=(70, 20, 1)).astype("float32")
+    np.save(tmp_path / "x.npy", x)
+    made = {}
+    for name in ("jax", other):
+        path = tmp_path / f"{name}.keras"
+        made[name] = _run(TRAIN_TWICE.format(csv=str(csv), x=str(tmp_path / "x.npy"), out=str(path)), name)
+        assert made[name]["backend"] == name and made[name]["same"], f"{name}: one seed, two models"
+    for trained, loaded in (("jax", other), (other, "jax")):
+        moved = _run(PREDICT.format(path=str(tmp_path / f"{trained}.keras"), x=str(tmp_path / "x.npy")), loaded)
+        assert moved["backend"] == loaded
+        np.testing.assert_allclose(moved["outputs"], made[trained]["outputs"], atol=1e-5, rtol=0)
+
+
+CACHE_COUNT = """
+import json, os
+import jax.monitoring
+from stockrnn.train import fit
+from stockrnn.validate import load_csv
+from tests.conftest import tiny_config
+os.environ.pop("JAX_COMPILATION_CACHE_DIR")  # the test suite's shared cache (conftest): the home's is tested here
+events = {{"hits": 0, "misses": 0}}
+def count(event, **kwargs):
+    for key in events:
+        if event == f"/jax/compilation_cache/cache_{{key}}":
+            events[key] += 1
+jax.monitoring.register_event_listener(count)
+fit(load_csv({csv!r}), tiny_config(seed={seed}))
+print(json.dumps(events))
+"""
+
+
+@pytest.mark.slow
+def test_the_second_training_loads_its_compiled_steps(write_csv, home, monkeypatch):
+    """JAX keeps what it compiles under the home folder: another process training the same architecture (another
+    seed, tomorrow's data) compiles nothing."""
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    csv = write_csv("sine.csv", price_frame(sine_prices(300)))
+    first = _run(CACHE_COUNT.format(csv=str(csv), seed=1), "jax")
+    assert first["misses"] > 0 and any((home / "cache" / "jax").iterdir())
+    second = _run(CACHE_COUNT.format(csv=str(csv), seed=2), "jax")
+    assert second == {"hits": first["misses"] + first["hits"], "misses": 0}

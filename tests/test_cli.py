@@ -198,7 +198,9 @@ def test_info_json(sine_model, home, monkeypatch):
     assert data["dask_scheduler"] == "tcp://scheduler:8786" and data["dask"]  # make installs stockrnn[dask]
     assert data["symbols"] == ["SINE"]
     assert data["ledger"] == f"0 recorded forecasts in {home.resolve() / 'ledger.sqlite'}"
-    assert "CPU:0" in data["devices"] and data["tensorflow"] and data["keras"].startswith("3.")
+    assert "CPU:0" in data["devices"] and data["keras"].startswith("3.")
+    chosen = data["backend"].split()[0]  # e.g. "jax (auto: no GPU visible)"
+    assert data["backend"].startswith(("jax (auto: no GPU", "tensorflow (auto: an NVIDIA GPU")) and data[chosen]
 
 
 @pytest.mark.filterwarnings("error")  # the loading paths print only our own messages

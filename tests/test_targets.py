@@ -54,6 +54,21 @@ def test_scaler_round_trip_through_json():
     assert scale(rebuilt, np.array([25.0])).tolist() == pytest.approx([1.5])  # beyond the training range
 
 
+@pytest.mark.parametrize("kind", ["minmax", "scale"])
+def test_scalers_match_scikit_learn(kind):
+    """The scalers are two lines of arithmetic (scikit-learn's import is 1.5 s of a predict): checked against
+    scikit-learn's MinMaxScaler and StandardScaler(with_mean=False) on values with a NaN, and on constant values."""
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    target = PRICE if kind == "minmax" else RETURN
+    for values in (np.array([np.nan, 3.0, -1.5, 7.25, 0.5, 2.0]), np.array([np.nan, 4.0, 4.0, 4.0])):
+        ours = target.fit_scaler(values)
+        theirs = (MinMaxScaler() if kind == "minmax" else StandardScaler(with_mean=False)).fit(values.reshape(-1, 1))
+        expected = theirs.transform(values.reshape(-1, 1)).ravel()
+        np.testing.assert_allclose(scale(ours, values), expected.astype("float32"), rtol=1e-6, equal_nan=True)
+        np.testing.assert_allclose(unscale(ours, expected[1:]), values[1:], rtol=1e-12)
+
+
 def test_scaler_of_unknown_kind_is_refused():
     with pytest.raises(DataError, match="unknown scaler kind 'pickle'"):
         scaler_from_dict({"kind": "pickle"})
@@ -135,7 +150,7 @@ def test_target_is_checked_and_old_models_are_price_models():
 def test_train_and_predict_with_the_return_target(write_csv):
     csv = write_csv("s.csv", price_frame(sine_prices(200)))
     result = CliRunner().invoke(
-        app, ["train", "--csv", str(csv), "--symbol", "S", *tiny_args(target="return", epochs=2)]
+        app, ["train", "--csv", str(csv), "--symbol", "S", *tiny_args(target="return", epochs=8)]
     )
     assert result.exit_code == 0, result.output
     assert "verdict: the model" in result.output

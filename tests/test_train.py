@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from stockrnn import store
+from stockrnn import backend, store
 from stockrnn.backend import model_to_bytes
 from stockrnn.forecast import load_model
 from stockrnn.train import fit, train
@@ -91,7 +91,8 @@ def test_train_stores_a_complete_version(sine_csv, home):
     assert manifest["data"]["source"] == str(sine_csv)
     assert manifest["data"]["sha256"] == load_csv(sine_csv).sha256
     assert manifest["data"]["train_start"] == "2015-01-02" and manifest["data"]["train_rows"] == 600
-    assert set(manifest["libraries"]) >= {"tensorflow", "keras", "numpy", "pandas", "python", "stockrnn"}
+    assert set(manifest["libraries"]) >= {*backend.versions(), "keras", "numpy", "pandas", "python", "stockrnn"}
+    assert manifest["training"]["backend"] == backend.name() and backend.name() in manifest["libraries"]
     assert manifest["training"]["device"].startswith(("CPU", "GPU"))
     assert set(manifest["metrics"]) == {"one_step", "persistence"}
     scaler = json.loads((result.folder / "scaler.json").read_text())

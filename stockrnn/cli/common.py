@@ -58,6 +58,24 @@ RawOpt = Annotated[
 ]
 
 
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        envvar="STOCKRNN_BACKEND",
+        help="Keras backend: auto (JAX on a CPU, TensorFlow where an NVIDIA GPU is visible), jax, tensorflow or "
+        "torch (pip install 'stockrnn[torch]').",
+    ),
+]
+
+
+def use_backend(name: str) -> None:
+    """Run Keras on the backend `name` in this process and the workers it starts (backend.use)."""
+    from ..backend import use
+
+    run(lambda: use(name))
+
+
 DaskOpt = Annotated[
     str | None,
     typer.Option(

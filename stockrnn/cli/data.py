@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from ..errors import StockRNNError
-from .common import JsonOpt, RawOpt, out, print_json, run, say_error
+from .common import BackendOpt, JsonOpt, RawOpt, out, print_json, run, say_error, use_backend
 
 
 def fetch(
@@ -48,11 +48,12 @@ def fetch(
         raise typer.Exit(failed)
 
 
-def info(as_json: JsonOpt = False) -> None:
-    """Show the version, the home folder, TensorFlow and Keras versions and the devices TensorFlow sees.
+def info(backend: BackendOpt = "auto", as_json: JsonOpt = False) -> None:
+    """Show the version, the home folder, the Keras backend (and why), its versions and the devices it sees.
 
     Example: stockrnn info --json
     """
+    use_backend(backend)
     from ..info import info as run_info
 
     data = run(run_info)

@@ -13,6 +13,7 @@ from rich.table import Table
 from ..config import HORIZON, LEVEL, TrainConfig
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
 from .common import (
+    BackendOpt,
     CsvOpt,
     DaskOpt,
     DateFormatOpt,
@@ -33,6 +34,7 @@ from .common import (
     print_json,
     run,
     say,
+    use_backend,
 )
 from .options import training_options
 
@@ -65,6 +67,7 @@ def backtest(
     raw: RawOpt = False,
     synthetic: SyntheticOpt = False,
     noise: NoiseOpt = 0.0,
+    backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,
     training: dict[str, Any],
@@ -73,6 +76,7 @@ def backtest(
 
     Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
     """
+    use_backend(backend)
     from .. import parallel
     from ..backtest import backtest as run_backtest
     from ..paths import check_output

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..config import HORIZON, LEVEL
 from .common import (
+    BackendOpt,
     CsvOpt,
     DateFormatOpt,
     DaysOpt,
@@ -27,6 +28,7 @@ from .common import (
     print_metrics,
     run,
     say,
+    use_backend,
 )
 
 
@@ -39,12 +41,14 @@ def predict(
     days: DaysOpt = HORIZON,
     level: LevelOpt = LEVEL,
     offline: OfflineOpt = False,
+    backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """Forecast the next trading days from the last known day, or from --start against the actual prices.
 
     Example: stockrnn predict ^GSPC --start 2017-01-03 --days 20
     """
+    use_backend(backend)
     from ..forecast import predict as run_predict
 
     name = _model_name(symbol_arg, symbol, csv)
@@ -67,12 +71,14 @@ def plot(
     ] = None,
     level: LevelOpt = LEVEL,
     offline: OfflineOpt = False,
+    backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """Write a PNG: recent history, the forecast, the one-step line and the actual prices where known.
 
     Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
     """
+    use_backend(backend)
     from ..plot import predict_and_plot
 
     name = _model_name(symbol_arg, symbol, csv)

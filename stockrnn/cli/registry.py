@@ -12,7 +12,19 @@ from typer.core import TyperGroup
 
 from .. import logs
 from ..config import HORIZON, KEEP, MARGIN
-from .common import DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, fmt, out, print_json, run
+from .common import (
+    BackendOpt,
+    DaskOpt,
+    JsonOpt,
+    OfflineOpt,
+    TimeoutOpt,
+    completion,
+    fmt,
+    out,
+    print_json,
+    run,
+    use_backend,
+)
 from .options import training_options
 
 log = logging.getLogger("stockrnn")
@@ -41,6 +53,7 @@ def retrain(
     margin: Annotated[float, typer.Option(help="How much lower the challenger's RMSE must be (0.01 = 1%).")] = MARGIN,
     offline: OfflineOpt = False,
     log_file: Annotated[Path | None, typer.Option(help="Also append the log lines to this file.")] = None,
+    backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,
     training: dict[str, Any],
@@ -53,6 +66,7 @@ def retrain(
     Example: stockrnn retrain --watchlist ~/watchlist.txt --log-file ~/stockrnn.log
     On a cluster: stockrnn retrain --watchlist big.txt --dask tcp://HOST:8786
     """
+    use_backend(backend)
     import os
 
     from .. import parallel

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..config import TrainConfig
 from .common import (
+    BackendOpt,
     CsvOpt,
     DateFormatOpt,
     JsonOpt,
@@ -24,6 +25,7 @@ from .common import (
     print_metrics,
     run,
     say,
+    use_backend,
 )
 from .options import training_options
 
@@ -41,6 +43,7 @@ def train(
     raw: RawOpt = False,
     synthetic: SyntheticOpt = False,
     noise: NoiseOpt = 0.0,
+    backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,
     training: dict[str, Any],
@@ -49,6 +52,7 @@ def train(
 
     Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-start 2012-01-01 --train-end 2016-12-30
     """
+    use_backend(backend)
     from ..train import train_source
 
     name = one_symbol(symbol_arg, symbol)  # checked before any I/O; train_source names a file's model itself
