@@ -28,12 +28,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup  # one worker a core (2-core machines); a group's tests share one
 	bash scripts/smoke_wheel.sh
 
-# The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 15 minutes on 2 cores; then the
-# interval methods on calm and turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger
-# adds to predict (docs/track.md): about a minute.
+# The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 20 minutes on 2 cores; then whole
+# commands (train, predict, a 10-fold backtest) per Keras backend beside stockrnn before #14 (docs/backends.md):
+# about 30 minutes (torch only when installed: pip install -e '.[torch]'); then the interval methods on calm and
+# turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
-	$(BIN)/python bench/bench_training.py
+	mkdir -p $(DEMO_OUT)
+	$(BIN)/python bench/bench_training.py --json $(DEMO_OUT)/bench_training.json
+	$(BIN)/python bench/bench_backends.py --lecture $(DEMO_OUT)/bench_training.json --json $(DEMO_OUT)/bench_backends.json
 	$(BIN)/python bench/bench_intervals.py
 	$(BIN)/python bench/bench_ledger.py
 

@@ -32,6 +32,7 @@ SEEDS = (1, 2, 3)
 # fixed 100 epochs, batch 32, Adam at 1e-3, no validation. Spelled out, so that new defaults cannot change it.
 LECTURE = {
     "recipe": "lecture",
+    "backend": "tensorflow",  # as the lecture ran it; stockrnn's defaults run on the backend `auto` picks
     "config": {"target": "price", "window": 60, "layers": 4, "units": 50, "dropout": 0.2, "cell": "lstm",
                "epochs": 100, "batch_size": 32, "learning_rate": 1e-3, "patience": 0},
 }  # fmt: skip
@@ -118,9 +119,11 @@ def one_run(spec: dict) -> dict:
 
 
 def run(spec: dict) -> dict:
-    """`one_run` in a fresh process."""
+    """`one_run` in a fresh process, on the spec's Keras backend (default: auto)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "STOCKRNN_BACKEND")}
+    env |= {"STOCKRNN_BACKEND": spec["backend"]} if "backend" in spec else {}
     done = subprocess.run(
-        [sys.executable, __file__, "--one", json.dumps(spec)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--one", json.dumps(spec)], capture_output=True, text=True, check=True, env=env
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -220,6 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--explore", action="store_true", help="one seed of each lever instead of the table")
+    parser.add_argument("--json", type=Path, help="also write the medians here (bench_backends.py reads the lecture's)")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_run(json.loads(args.one))))
@@ -234,14 +238,16 @@ def main() -> None:
     lecture = [run({**LECTURE, "seed": seed}) for seed in SEEDS]
     defaults = [run({**DEFAULTS, "seed": seed}) for seed in SEEDS]
     a, b = (
-        summarize("(a) lecture: 100 epochs, batch 32, no early stopping", lecture),
-        summarize("(b) stockrnn defaults", defaults),
+        summarize("(a) lecture: 100 epochs, batch 32, no early stopping (TensorFlow)", lecture),
+        summarize("(b) stockrnn defaults (backend auto)", defaults),
     )
     reach = []
     for r in defaults:  # when did each (b) run first get to (a)'s median RMSE?
         hit = next((t for t, value in r["trace"] if value <= a["rmse"]), None)
         reach.append("never" if hit is None else f"{hit:.1f} s")
     costs = startup_costs()
+    if args.json:
+        args.json.write_text(json.dumps({"lecture": a, "defaults": b, "costs": costs}, indent=1))
     print(HEADER)
     print(row(a))
     print(row(b))

@@ -69,22 +69,22 @@ def running() -> str | None:
 
 def use(requested: str | None = None) -> str:
     """Make `requested` (see `choose`) this process's backend, and that of the processes it starts."""
-    global _asked
+    global _asked, _chosen
     name = choose(requested)
     now = running()
     if now is not None and now != name:
         raise UsageError(f"--backend {name}: this process already runs Keras on {now}; a new process can run {name}")
-    _asked = (requested or os.environ.get(ENV) or "auto").strip().lower()
+    _asked, _chosen = (requested or os.environ.get(ENV) or "auto").strip().lower(), name
     os.environ["KERAS_BACKEND"] = name  # what Keras reads when imported, here and in the processes started from here
     return name
 
 
-_asked = "auto"  # what `use` was last asked for, for `why`
+_asked, _chosen = "auto", None  # what `use` was last asked for (for `why`), and what it chose
 
 
 def name() -> str:
     """This process's backend: the one running, else the one Keras would be imported on now."""
-    return running() or choose()
+    return running() or _chosen or choose()
 
 
 def why() -> str:
@@ -101,7 +101,7 @@ def keras() -> Any:
     """
     if "keras" in sys.modules:
         return sys.modules["keras"]
-    backend = use()
+    backend = _chosen or use()
     if backend == "jax":
         _configure_jax()
     elif backend == "tensorflow":
@@ -116,7 +116,21 @@ def keras() -> Any:
     finally:
         for name in hidden:
             del sys.modules[name]
+    if backend != "tensorflow":
+        _tensorflow_absent_for_keras()
     return k
+
+
+def _tensorflow_absent_for_keras() -> None:
+    """Saving a model, Keras asks whether TensorFlow can be imported, to recognise TensorFlow's shapes and dtypes
+    among its settings, and finds out by importing it: 5 s and 500 MB of a JAX `train`, for objects that no model
+    built on another backend holds. Keras is told it is absent (what it finds on installs without it)."""
+    try:
+        from keras.src.utils.module_utils import tensorflow
+    except ImportError:  # another Keras layout: it imports TensorFlow, slower but the same model
+        return
+    if "tensorflow" not in sys.modules:
+        tensorflow._available = False
 
 
 def _configure_jax() -> None:
