@@ -67,14 +67,15 @@ def with_peak(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return time.perf_counter() - began, usage.ru_maxrss / 1024
 
 
-def measure(name: str, env: dict[str, str], seed: int) -> dict:
-    """One seed of one backend: train twice (peak memory of the first), predict 3 times, one 10-fold backtest."""
+def measure(name: str, env: dict[str, str], seed: int, times: int = 3) -> dict:
+    """One seed of one backend: train twice (peak memory of the first), predict `times` times, one 10-fold backtest
+    (`times` = 1: train once, for the accuracy of more seeds)."""
     with tempfile.TemporaryDirectory(prefix="stockrnn-bench-") as home:
         env = {**env, "STOCKRNN_HOME": home}
         env.pop("JAX_COMPILATION_CACHE_DIR", None)  # the home's cache, empty at first
         first, peak = with_peak([*TRAIN, "--seed", str(seed)], env)
-        second, _ = command([*TRAIN, "--seed", str(seed)], env)
-        predictions = [command(PREDICT, env) for _ in range(3)]
+        second, _ = command([*TRAIN, "--seed", str(seed)], env) if times > 1 else (float("nan"), "")
+        predictions = [command(PREDICT, env) for _ in range(times)]
         rmse = json.loads(predictions[-1][1])["metrics"]["one_step"]["rmse"]
         backtest, out = command([*BACKTEST, "--seed", str(seed)], env)
         report = json.loads(out)
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--lecture", type=Path, help="bench_training.py --json output: the lecture's training time")
     parser.add_argument("--baseline", default=BASELINE, help="the commit measured as 'before' (default %(default)s)")
     parser.add_argument("--json", type=Path, help="also write the runs and medians here")
+    parser.add_argument("--accuracy", action="store_true", help="train once and predict once a seed: more seeds")
     parser.add_argument("--only", nargs="+", default=["before", *BACKENDS], help="measure only these (and 'before')")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
@@ -125,7 +127,7 @@ def main() -> None:
         runs = []
         for name, env in contestants:
             for seed in args.seeds:
-                runs.append(measure(name, env, seed))
+                runs.append(measure(name, env, seed, 1 if args.accuracy else 3))
                 print(json.dumps(runs[-1]), flush=True)
         if tree is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)

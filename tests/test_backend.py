@@ -3,7 +3,6 @@ shape, a model that moves between backends with the same numbers, seeds, JAX's c
 
 import ast
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -15,8 +14,6 @@ import pytest
 from stockrnn import backend
 from stockrnn.errors import UsageError
 from stockrnn.model import build
-from stockrnn.train import fit
-from stockrnn.validate import load_csv
 
 from .conftest import ROOT, price_frame, sine_prices, tiny_config
 
@@ -112,36 +109,52 @@ def test_predict_pads_to_one_shape(n):
         np.testing.assert_allclose(outputs, model.predict(x, verbose=0).ravel(), atol=1e-6)
 
 
-@pytest.fixture
-def compiled(caplog):
-    """compiled() -> the Keras steps (train_step, predict_step, ...) JAX has compiled or loaded from its cache
-    since the test began, one name per compilation."""
-    if backend.name() != "jax":
-        pytest.skip("counts JAX's compilations")
-    import jax
-
-    jax.config.update("jax_log_compiles", True)
-    caplog.set_level(logging.WARNING)
-
-    def names() -> list[str]:
-        found = [r.getMessage().split("Compiling jit(", 1)[1].split(")", 1)[0] for r in caplog.records
-                 if "Compiling jit(" in r.getMessage()]  # fmt: skip
-        return sorted(name for name in found if name.endswith("_step"))
-
-    yield names
-    jax.config.update("jax_log_compiles", False)
+TRACES = """
+import json
+from stockrnn import backend, train
+from stockrnn.forecast import forecast_model
+from stockrnn.validate import load_csv
+from tests.conftest import tiny_config
+traced = {{"train_step": set(), "test_step": set(), "predict_step": set()}}
+build = train.build
 
 
-def test_training_and_forecasts_compile_each_step_once(write_csv, compiled):
-    """Fixed shapes: one training step for every batch (the last one too), validation and every prediction through
-    one prediction step; Keras' evaluation step never runs. 600 rows: 522 training windows, not a multiple of 64."""
-    from stockrnn.forecast import forecast_model
+def counting(config):
+    # A compiled step runs its Python code only while it is traced (jax.jit, tf.function): note the input shapes
+    # of those runs. (TensorFlow traces a function that makes variables twice on its first call, one shape.)
+    model = build(config)
+    for name in traced:
+        def step(*args, _step=getattr(model, name), _name=name):  # JAX's steps take (state, data), the others data
+            data = args[-1] if isinstance(args[-1], tuple) else (args[-1],)
+            traced[_name].add(str([tuple(part.shape) for part in data if hasattr(part, "shape")]))
+            return _step(*args)
+        setattr(model, name, step)
+    return model
 
-    prices = load_csv(write_csv("sine.csv", price_frame(sine_prices(600))))
-    model, scaler, manifest = fit(prices, tiny_config(epochs=3))
-    assert manifest.training.train_windows % 64 != 0 and manifest.training.val_windows % 64 != 0
-    forecast_model(model, scaler, manifest.config, prices, "2016-04-01", 10, ("S", "v1"), manifest.interval)
-    assert compiled() == ["predict_step", "train_step"]
+
+train.build = counting
+prices = load_csv({csv!r})
+model, scaler, manifest = train.fit(prices, tiny_config(epochs=3))
+assert manifest.training.train_windows % 64 and manifest.training.val_windows % 64  # a last batch would be smaller
+forecast_model(model, scaler, manifest.config, prices, "2016-04-01", 10, ("S", "v1"), manifest.interval)
+print(json.dumps({{"backend": backend.name(), **{{name: len(shapes) for name, shapes in traced.items()}}}}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [b for b in ("jax", "tensorflow") if backend.installed(b)])
+def test_training_and_forecasts_trace_each_step_once(write_csv, name):
+    """Fixed shapes: one training step's shape for every batch (the last one too), validation and every prediction
+    (one step and recursive) through one prediction step's; Keras' evaluation step never runs. 600 rows: 522 training
+    windows and 58 validation windows, neither a multiple of the batch. (PyTorch runs its steps eagerly: nothing
+    to trace.)"""
+    csv = write_csv("sine.csv", price_frame(sine_prices(600)))
+    assert _run(TRACES.format(csv=str(csv)), name) == {
+        "backend": name,
+        "train_step": 1,
+        "test_step": 0,
+        "predict_step": 1,
+    }
 
 
 def _run(code: str, backend_name: str, env: dict | None = None) -> dict:
