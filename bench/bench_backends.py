@@ -113,10 +113,10 @@ def main() -> None:
     contestants: list[tuple[str, dict[str, str]]] = []
     with tempfile.TemporaryDirectory(prefix="stockrnn-baseline-") as folder:
         tree = baseline_worktree(args.baseline, Path(folder) / "tree") if "before" in args.only else None
-        if tree is None and "before" in args.only:
-            print(f"baseline {args.baseline}: no worktree (not a git clone?); measured without it")
-        else:
+        if tree is not None:
             contestants.append((f"before #14 ({args.baseline}, tensorflow)", {**clean, "PYTHONPATH": str(tree)}))
+        elif "before" in args.only:
+            print(f"baseline {args.baseline}: no worktree (not a git clone?); measured without it")
         from stockrnn.backend import installed
 
         for backend in (b for b in BACKENDS if b in args.only):
