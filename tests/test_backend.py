@@ -83,6 +83,18 @@ def test_choose_refuses_unknown_and_missing_backends(monkeypatch):
         backend.choose("torch")
 
 
+def test_the_command_line_names_a_missing_backend(monkeypatch):
+    from typer.testing import CliRunner
+
+    from stockrnn.cli import app
+
+    monkeypatch.setattr(backend, "installed", lambda name: name != "torch")
+    result = CliRunner().invoke(app, ["info", "--backend", "torch"])
+    assert result.exit_code == 2 and "pip install 'stockrnn[torch]'" in result.output
+    words = " ".join(CliRunner().invoke(app, ["predict", "--help"]).output.replace("│", " ").split())
+    assert "torch (pip install 'stockrnn[torch]')" in words  # not eaten as rich markup
+
+
 def test_gpu_hidden_by_cuda_visible_devices(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
     assert not backend.gpu_visible()

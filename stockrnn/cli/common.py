@@ -64,7 +64,7 @@ BackendOpt = Annotated[
         "--backend",
         envvar="STOCKRNN_BACKEND",
         help="Keras backend: auto (JAX on a CPU, TensorFlow where an NVIDIA GPU is visible), jax, tensorflow or "
-        "torch (pip install 'stockrnn[torch]').",
+        "torch (pip install 'stockrnn\\[torch]').",  # \\[: a bracket, not rich markup
     ),
 ]
 
@@ -82,7 +82,7 @@ DaskOpt = Annotated[
         "--dask",
         envvar=DASK_ENV,
         help="Run the work as tasks on the Dask cluster whose scheduler is at this address (tcp://HOST:8786); "
-        "needs stockrnn[dask] here and on every worker.",
+        "needs stockrnn\\[dask] here and on every worker.",
     ),
 ]
 TimeoutOpt = Annotated[
@@ -152,7 +152,9 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def say_error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape  # a message's brackets (pip install 'stockrnn[dask]') are text, not markup
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def say(text: str) -> None:
