@@ -174,8 +174,8 @@ class Scaler:
     """An affine map fitted on the training rows, described by plain JSON numbers (nothing that runs code when
     loaded): `minmax` maps [data_min, data_max] onto feature_range (scikit-learn's MinMaxScaler), `scale` divides by
     the deviation without centring (StandardScaler(with_mean=False)); a spread of 0 counts as 1, as theirs do.
-    Two lines of arithmetic written here, not imported: scikit-learn's import alone is 1.5 s of a 2.5-second
-    predict (tests/test_targets.py checks both against scikit-learn)."""
+    Two lines of arithmetic written here, not imported: scikit-learn's import alone is 1.5 s of every command that
+    loads a model (tests/test_targets.py checks both against scikit-learn)."""
 
     params: dict
 
