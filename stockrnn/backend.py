@@ -91,7 +91,9 @@ def why() -> str:
     """How this process's backend was chosen, for `stockrnn info`."""
     if _asked != "auto":
         return f"asked for by --backend or ${ENV}"
-    return "auto: an NVIDIA GPU is visible" if gpu_visible() else "auto: no GPU visible"
+    if gpu_visible():
+        return "auto: an NVIDIA GPU is visible"
+    return "auto: no GPU visible" if installed("jax") else "auto: no GPU visible, JAX not installed"
 
 
 def keras() -> Any:
