@@ -49,9 +49,14 @@ def installed(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
+def _asked_for(requested: str | None) -> str:
+    """What was asked for: `requested`, else $STOCKRNN_BACKEND, else auto; any case."""
+    return (requested or os.environ.get(ENV) or "auto").strip().lower()
+
+
 def choose(requested: str | None = None) -> str:
     """The backend `requested` (else $STOCKRNN_BACKEND, else auto) names, `auto` resolved for this machine."""
-    name = (requested or os.environ.get(ENV) or "auto").strip().lower()
+    name = _asked_for(requested)
     if name not in CHOICES:
         raise UsageError(f"--backend must be one of {', '.join(CHOICES)}, not {name!r}")
     if name == "auto":
@@ -74,7 +79,7 @@ def use(requested: str | None = None) -> str:
     now = running()
     if now is not None and now != name:
         raise UsageError(f"--backend {name}: this process already runs Keras on {now}; a new process can run {name}")
-    _asked, _chosen = (requested or os.environ.get(ENV) or "auto").strip().lower(), name
+    _asked, _chosen = _asked_for(requested), name
     os.environ["KERAS_BACKEND"] = name  # what Keras reads when imported, here and in the processes started from here
     return name
 
@@ -148,7 +153,8 @@ def _configure_jax() -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     jax.config.update("jax_compilation_cache_max_size", CACHE_LIMIT)
-    # A cache that cannot be written (a read-only home) only costs compilations: JAX's warning says so, once.
+    # A cache that cannot be written (a read-only home) costs only compilations: JAX's warnings about it stay out of
+    # the log, which says what stockrnn did, not what a cache could not keep.
     logging.getLogger("jax._src.compilation_cache").setLevel(logging.ERROR)
 
 
