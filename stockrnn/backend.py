@@ -17,13 +17,13 @@ import random
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+
+if TYPE_CHECKING:  # numpy is imported where it is used: `stockrnn --help` does not need it (0.1 s of 0.5)
+    import numpy as np
 
 BACKENDS = ("jax", "tensorflow", "torch")
 CHOICES = ("auto", *BACKENDS)
@@ -208,6 +208,8 @@ def seed_everything(seed: int) -> None:
         return
     global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
     global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)  # remade from the seed when next drawn
+    import numpy as np
+
     random.seed(seed)
     np.random.seed(seed)
     if backend == "torch":
@@ -287,6 +289,8 @@ def training_device() -> str:
 
 def versions(backend: str | None = None) -> dict[str, str]:
     """The versions of the backend's libraries and Keras, for manifests and `stockrnn info` (reads metadata)."""
+    from importlib.metadata import PackageNotFoundError, version  # imported here: `stockrnn --help` does not need it
+
     found = {}
     for library in (*LIBRARIES[backend or name()], "keras"):
         try:
@@ -299,6 +303,8 @@ def versions(backend: str | None = None) -> dict[str, str]:
 def predict(model: Any, windows: np.ndarray) -> np.ndarray:
     """The model's outputs (n,) for windows (n, window, 1), PREDICT_ROWS at a time, the last call padded with
     zeros: one compiled call serves any n, in this process and, through JAX's cache, in the next."""
+    import numpy as np
+
     windows = np.asarray(windows, dtype="float32")
     n = len(windows)
     batch = np.zeros((PREDICT_ROWS, *windows.shape[1:]), dtype="float32")  # (PREDICT_ROWS, window, 1)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UsageError
-from .targets import TARGETS
 
 CELLS = ("lstm", "gru", "rnn")
 # The defaults of the commands around training, in one place (the command line shows them in --help):
@@ -64,6 +63,8 @@ class TrainConfig:
     adjusted: bool = option(True, "Yahoo prices adjusted for splits and dividends.", False)
 
     def __post_init__(self) -> None:
+        from .targets import TARGETS  # here, not at the top: targets needs numpy, which `stockrnn --help` does not
+
         problems = []
         if self.column not in PRICE_COLUMNS:
             problems.append(f"--column must be one of {', '.join(PRICE_COLUMNS)}, not {self.column!r}")
@@ -104,6 +105,8 @@ class TrainConfig:
     @property
     def lookback(self) -> int:
         """Prices one input window needs: `window`, plus the days before its first value that the target needs."""
+        from .targets import TARGETS
+
         return self.window + TARGETS[self.target].extra_days
 
     @property

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from ..config import HORIZON, LEVEL, TrainConfig
-from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
 from .common import (
     BackendOpt,
     CsvOpt,
@@ -109,6 +108,8 @@ def backtest(
     if "reliability" in report["pooled"]:
         _print_direction(report)
         return
+    from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE  # numpy: not for `--help`
+
     out.print("RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)")
     table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
     for f in report["folds"]:
