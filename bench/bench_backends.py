@@ -13,7 +13,7 @@ a temporary worktree and run on the same libraries: TensorFlow, Keras' own fit),
   RMSE on January 2017 (the lecture's month);
 - `stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --seed S --json`, 10 folds: wall seconds
   and the median one-step skill across folds;
-- `stockrnn --help`, 5 runs.
+- `stockrnn --help`, 21 runs, interleaved with the baseline's.
 Medians across seeds. The ratios compare medians measured in this one run, on this machine.
 """
 
@@ -36,6 +36,7 @@ BASELINE = "5a0881b"  # main before #14: TensorFlow only, Keras' fit with its ow
 BACKENDS = ("jax", "tensorflow", "torch")
 TRAIN = ["train", "--csv", str(SP500), "--symbol", "^GSPC", "--train-start", "2012-01-01", "--train-end", "2016-12-30"]
 PREDICT = ["predict", "^GSPC", "--start", "2017-01-03", "--days", "20", "--json"]
+HELP_RUNS = 21
 BACKTEST = ["backtest", "--csv", str(SP500), "--train-start", "2012-01-01", "--json"]
 
 
@@ -129,9 +130,15 @@ def main() -> None:
             for seed in args.seeds:
                 runs.append(measure(name, env, seed, 1 if args.accuracy else 3))
                 print(json.dumps(runs[-1]), flush=True)
+        helps: dict[str, list[float]] = {"now": [], "before": []}
+        with tempfile.TemporaryDirectory(prefix="stockrnn-bench-") as home:  # a working directory outside both trees
+            here = {**clean, "STOCKRNN_HOME": home}
+            for _ in range(HELP_RUNS):  # interleaved: a slow minute of the machine falls on both
+                helps["now"].append(command(["--help"], here)[0])
+                if tree is not None:
+                    helps["before"].append(command(["--help"], {**here, "PYTHONPATH": str(tree)})[0])
         if tree is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
-    helps = [command(["--help"], clean)[0] for _ in range(5)]
     table = [summarize([r for r in runs if r["backend"] == name]) for name, _ in contestants]
     lecture = json.loads(args.lecture.read_text())["lecture"]["seconds"] if args.lecture else None
     print()
@@ -145,7 +152,10 @@ def main() -> None:
               f"{s['predict']:.2f} | {s['rmse']:.2f} ({', '.join(map(str, s['rmses']))}) | {s['backtest']:.1f} | "
               f"{s['backtest_skill']:+.3f} |")  # fmt: skip
     print()
-    print(f"stockrnn --help: {statistics.median(helps):.2f} s (median of 5)")
+    line = f"stockrnn --help: {statistics.median(helps['now']):.2f} s (median of {HELP_RUNS}"
+    if helps["before"]:
+        line += f"; before: {statistics.median(helps['before']):.2f} s, runs interleaved"
+    print(line + ")")
     before = table[0] if tree is not None else None
     for s in table[1 if before else 0 :]:
         line = f"{s['backend']}:"
