@@ -14,7 +14,8 @@ a temporary worktree and run on the same libraries: TensorFlow, Keras' own fit),
 - `stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --seed S --json`, 10 folds: wall seconds
   and the median one-step skill across folds;
 - `stockrnn --help`, 21 runs, interleaved with the baseline's.
-Medians across seeds. The ratios compare medians measured in this one run, on this machine.
+Medians across seeds; each seed runs every contestant in turn. The ratios compare medians measured in this one run,
+on this machine.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ def main() -> None:
             else:
                 print(f"{backend}: not installed here, not measured")
         runs = []
-        for name, env in contestants:
-            for seed in args.seeds:
+        for seed in args.seeds:  # each seed on every contestant in turn: a slow spell of the machine falls on all
+            for name, env in contestants:
                 runs.append(measure(name, env, seed, 1 if args.accuracy else 3))
                 print(json.dumps(runs[-1]), flush=True)
         helps: dict[str, list[float]] = {"now": [], "before": []}
