@@ -30,7 +30,7 @@ test: $(STAMP)
 
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 20 minutes on 2 cores; then whole
 # commands (train, predict, a 10-fold backtest) per Keras backend beside stockrnn before #14 (docs/backends.md):
-# about 30 minutes (torch only when installed: pip install -e '.[torch]'); then the interval methods on calm and
+# about 40 minutes (torch only when installed: pip install -e '.[torch]'); then the interval methods on calm and
 # turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
