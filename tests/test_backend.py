@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -81,8 +82,6 @@ def test_a_model_file_that_cannot_load_leaves_nothing_behind(tmp_path):
 
     path = tmp_path / "model.keras"
     build(tiny_config()).save(path)
-    import zipfile
-
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     with zipfile.ZipFile(path, "w") as archive:  # the architecture without its weights

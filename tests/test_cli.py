@@ -104,8 +104,8 @@ def test_help_does_not_import_heavy_libraries():
         "import sys\n"
         "from typer.testing import CliRunner\n"
         "from stockrnn.cli import app\n"
-        "for args in (['--help'], ['train', '--help'], ['predict', '--help'], ['backtest', '--help']):\n"
-        "    assert CliRunner().invoke(app, args).exit_code == 0\n"
+        "for command in ([], ['train'], ['predict'], ['plot'], ['backtest']):\n"
+        "    assert CliRunner().invoke(app, [*command, '--help']).exit_code == 0\n"
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
