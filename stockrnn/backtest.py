@@ -1,10 +1,11 @@
 """Evaluate stage, walk-forward: re-fit scaler and model at many cut-off dates and score what followed each one.
 
-Input: validated `Prices` and a `TrainConfig`. Output: a JSON-ready dict with `folds` (one entry per cut-off:
-the one-step and recursive scores of the model beside persistence, naive, drift and always-up, and the lag
-diagnostic) and `summary` (median and quartiles of every score across folds). The training window expands: every
-fold trains from `train_start` up to its cut-off and never sees a day after it. A direction model's folds hold its
-probabilities and their scores instead (trend.report), pooled with their reliability (`pooled_direction`).
+Input: validated `Prices` and a `TrainConfig`. Output: a `BacktestReport` with `folds` (one entry per cut-off:
+its target's record: for a value target the one-step and recursive scores of the model beside persistence, naive,
+drift and always-up, and the lag diagnostic; for the direction target its probabilities and their scores),
+`summary` (median and quartiles of every score across folds) and `pooled` (all folds' days together, the target's
+`pool`). The training window expands: every fold trains from `train_start` up to its cut-off and never sees a day
+after it.
 """
 
 from __future__ import annotations
@@ -16,21 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from . import parallel
+from . import parallel, targets
 from .config import HORIZON, LEVEL, TrainConfig
-from .direction import TrendForecast
 from .errors import DataError, LostTaskError, UsageError
 from .forecast import forecast_model
-from .intervals import winkler
-from .metrics import ALWAYS_UP, FORECAST, ONE_STEP
-from .significance import compare
+from .targets import Target
 from .train import fit
 from .validate import Prices
 from .windows import parse_day, price_column
 
 # progress(fold, folds, cutoff): called before each fold is trained.
 Progress = Callable[[int, int, str], None]
-DAY_COLUMNS = ("actual", "one_step", "forecast", "lower", "upper", "one_step_lower", "one_step_upper")
 
 
 def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
@@ -38,6 +35,33 @@ def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
     if folds < 1 or horizon < 1 or step < 1:
         raise UsageError(f"--folds ({folds}), --horizon ({horizon}) and --step ({step}) must be at least 1")
     return [count - horizon - (folds - 1 - i) * step for i in range(folds)]
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    """A walk-forward backtest's result. Its folds, summary and pooled scores are what its target's `Result.fold()`
+    and `pool` made (JSON-ready); the target prints and draws them."""
+
+    target: Target
+    folds: list[dict[str, Any]]  # one record per fold, in order
+    summary: dict[str, Any]  # median and quartiles across folds of every score (`summarize`)
+    pooled: dict[str, Any]  # all folds' days together: tests, bands or reliability (the target's `pool`)
+    verdict: list[str]  # the pooled comparisons in words
+    symbol: str | None = None  # what the report names
+    plot: str | None = None  # the PNG drawn of it, if any
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol, "target": self.target.name, "folds": self.folds, "summary": self.summary,
+            "pooled": self.pooled, "verdict": self.verdict, **({"plot": self.plot} if self.plot else {}),
+        }  # fmt: skip
+
+    def render(self) -> list[Any]:
+        """Printable items (a str: a line; otherwise a rich renderable)."""
+        return self.target.backtest_view(self.to_json())
+
+    def draw(self, figure: Any) -> None:
+        self.target.draw_backtest(figure, self.to_json())
 
 
 @dataclass(frozen=True)
@@ -65,7 +89,7 @@ def backtest(
     cluster: str | None = None,
     done: parallel.Done | None = None,
     timeout: float | None = None,
-) -> dict[str, Any]:
+) -> BacktestReport:
     """Walk forward over `folds` cut-offs (see the module's docstring), `jobs` folds at a time here or as tasks on
     the Dask `cluster`, the last fold ending on `end` (default: the data's last day); `level` of the prediction
     intervals, whose empirical coverage each fold reports (metrics.forecast.interval_coverage). A fold the cluster
@@ -98,13 +122,10 @@ def backtest(
     lost = [r for r in results if isinstance(r, parallel.Lost)]
     if lost:
         raise LostTaskError("; ".join(f"{r.name}: {r.reason}" for r in lost))
-    together = (
-        pooled_direction(results, config.horizon)
-        if "p_up" in results[0]["days"][0]
-        else pooled(results, horizon, level)
-    )
+    target = targets.get(config.target)
+    together = target.pool(results, config, horizon, level)
     verdict = [c["verdict"] for c in together["comparisons"]]
-    return {"folds": results, "summary": summarize(results), "pooled": together, "verdict": verdict}
+    return BacktestReport(target, results, summarize(results), together, verdict)
 
 
 def until(prices: Prices, end: str | None) -> Prices:
@@ -119,7 +140,8 @@ def until(prices: Prices, end: str | None) -> Prices:
 
 
 def run_fold(fold: Fold) -> dict[str, Any]:
-    """Train up to the fold's cut-off and score the `horizon` days after it."""
+    """Train up to the fold's cut-off and score the `horizon` days after it: the fold's record (its target's
+    `Result.fold()`, JSON-ready, after the fold's number, cut-off, days, training rows, epochs and scaler)."""
     series = price_column(fold.prices.frame, fold.config.column, fold.prices.source)
     model, scaler, manifest = fit(fold.prices, fold.config)
     result = forecast_model(
@@ -133,7 +155,7 @@ def run_fold(fold: Fold) -> dict[str, Any]:
         manifest.interval,
         fold.level,
     )
-    head = {
+    return {
         "fold": fold.number,
         "cutoff": fold.config.train_end,
         "start": f"{result.rows.index[0]:%Y-%m-%d}",
@@ -141,33 +163,8 @@ def run_fold(fold: Fold) -> dict[str, Any]:
         "train_rows": manifest.data.train_rows,
         "epochs": manifest.training.epochs_run,
         "scaler": scaler,
+        **result.fold(),
     }
-    if isinstance(result, TrendForecast):  # the direction target: probabilities, day by day for the pooled scores
-        days = [{"date": f"{day:%Y-%m-%d}", "p_up": _round(row["p_up"]), "outcome": _round(row["outcome"]),
-                 "base_rate": result.base_rate} for day, row in result.rows.iterrows()]  # fmt: skip
-        return {**head, "metrics": result.metrics, "days": days}
-    rows = result.rows
-    actual = rows["actual"].to_numpy()
-    previous = np.concatenate([[series.iloc[fold.start - 1]], actual[:-1]])
-    one_step = rows["one_step"].to_numpy()
-    metrics = result.metrics
-    metrics[ALWAYS_UP] = {"direction_accuracy": float(np.mean(actual > previous))}
-    return {
-        **head,
-        "metrics": metrics,
-        "interval": result.interval(),
-        # Day by day, for the pooled tests: the actual, yesterday's actual, both predictions and the band.
-        "days": [
-            {"date": f"{day:%Y-%m-%d}", "previous": _round(before), **{k: _round(row.get(k)) for k in DAY_COLUMNS}}
-            for (day, row), before in zip(rows.iterrows(), previous, strict=True)
-        ],
-        # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
-        "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
-    }
-
-
-def _round(value: Any) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
 def summarize(folds: list[dict]) -> dict[str, Any]:
@@ -187,64 +184,3 @@ def summarize(folds: list[dict]) -> dict[str, Any]:
     if "closer_to_yesterday" in folds[0]:
         summary["closer_to_yesterday"] = spread([f["closer_to_yesterday"] for f in folds])
     return summary
-
-
-def pooled_direction(folds: list[dict], horizon: int) -> dict[str, Any]:
-    """The probabilities of all folds' days together: their scores beside each fold's base rate and always-up, the
-    DM tests (horizon - 1 lags: the labels overlap) and the reliability of the probabilities."""
-    from . import trend
-
-    days = [day for fold in folds for day in fold["days"]]
-    p, y, base = (np.array([day[k] for day in days], dtype="float64") for k in ("p_up", "outcome", "base_rate"))
-    metrics = trend.report(p, y, base, horizon)
-    window = (
-        f"{len(folds)} folds, {len(days)} days from {folds[0]['start']} to {folds[-1]['end']}, {horizon} days ahead"
-    )
-    comparisons = trend.comparisons(metrics, window)
-    return {
-        "days": len(days),
-        "metrics": metrics,
-        "comparisons": [c.to_dict() for c in comparisons],
-        "reliability": trend.reliability(p, y),
-    }
-
-
-def pooled(folds: list[dict], horizon: int, level: float) -> dict[str, Any]:
-    """The out-of-sample days of all folds together: the Diebold-Mariano test of the model against its baseline for
-    both kinds of prediction (the recursive paths with horizon - 1 lags), and each band's coverage and score."""
-    days = [day for fold in folds for day in fold["days"]]
-
-    def column(name: str) -> np.ndarray:
-        return np.array([np.nan if day[name] is None else day[name] for day in days], dtype="float64")
-
-    actual, origin_price = column("actual"), []
-    for fold in folds:  # the naive forecast holds each fold's origin price flat
-        origin_price += [fold["days"][0]["previous"]] * len(fold["days"])
-    window = f"{len(folds)} folds, {len(days)} days from {folds[0]['start']} to {folds[-1]['end']}"
-    comparisons = [
-        compare(actual, column("one_step"), column("previous"), "persistence", f"{window}, one step ahead"),
-        compare(actual, column("forecast"), np.array(origin_price), "the naive forecast",
-                f"{window}, recursive forecast", h=horizon),
-    ]  # fmt: skip
-    return {
-        "days": len(days),
-        "comparisons": [c.to_dict() for c in comparisons],
-        "interval": {
-            "level": level,
-            FORECAST: _band(folds, FORECAST, actual, column("lower"), column("upper"), level),
-            ONE_STEP: _band(folds, ONE_STEP, actual, column("one_step_lower"), column("one_step_upper"), level),
-        },
-    }
-
-
-def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float):
-    """Pooled coverage and interval score of one kind of band, and each fold's coverage; None without a band."""
-    banded = np.isfinite(lower) & np.isfinite(upper)
-    if not banded.any():
-        return None
-    actual, lower, upper = actual[banded], lower[banded], upper[banded]
-    return {
-        "coverage": float(np.mean((lower <= actual) & (actual <= upper))),
-        "fold_coverage": [f["metrics"][method].get("interval_coverage") for f in folds],
-        "winkler": float(np.mean(winkler(actual, lower, upper, level))),
-    }

@@ -15,19 +15,17 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from .errors import CannotWriteError, DataError, StockRNNError
 from .paths import home
+from .record import Entry, Step
 
-if TYPE_CHECKING:  # only for type hints: importing forecast here would load it with every ledger read
+if TYPE_CHECKING:  # only for type hints: importing targets here would load numpy with every ledger read
     from .config import TrainConfig
-    from .forecast import Forecast
+    from .targets import Result
     from .validate import Prices
 
 log = logging.getLogger("stockrnn")
@@ -68,37 +66,6 @@ HEADER = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Step:
-    step: int
-    date: str
-    forecast: float | None
-    lower: float | None = None
-    upper: float | None = None
-    p_up: float | None = None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One recorded forecast: who made it, from where, and its steps."""
-
-    symbol: str
-    version: str
-    fingerprint: str
-    target: str
-    column_name: str
-    made_by: str
-    created: str
-    origin: str
-    origin_price: float
-    level: float | None
-    data_kind: str
-    data_source: str
-    adjusted: bool
-    date_format: str | None
-    steps: tuple[Step, ...]
-
-
 def config_fingerprint(config: TrainConfig) -> str:
     """12 hex digits of the SHA-256 of the training config's JSON: two models with the same version name but
     different configs (a registry deleted and started again) are told apart."""
@@ -106,22 +73,10 @@ def config_fingerprint(config: TrainConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def entry(forecast: Forecast, config: TrainConfig, prices: Prices, made_by: str) -> Entry:
+def entry(forecast: Result, config: TrainConfig, prices: Prices, made_by: str) -> Entry:
     """The record of a real forecast (one that starts after `prices`' last day) made by a model trained with
     `config`."""
-    rows = forecast.rows
-    if "p_up" in rows:  # a direction forecast: only the date whose origin is this forecast's is new (step H)
-        rows = rows[rows["origin"] == f"{forecast.origin:%Y-%m-%d}"]
-
-    def number(name: str, day_row: dict) -> float | None:
-        value = day_row.get(name)
-        return None if value is None or not np.isfinite(value) else float(value)
-
-    steps = tuple(
-        Step(getattr(forecast, "horizon", i), f"{day:%Y-%m-%d}", number("forecast", row), number("lower", row),
-             number("upper", row), number("p_up", row))
-        for i, (day, row) in enumerate(rows.to_dict("index").items(), start=1)
-    )  # fmt: skip
+    steps = forecast.steps()  # the target says which days are this forecast's own
     source = str(Path(prices.source).resolve()) if prices.kind == "csv" else prices.source
     return Entry(
         symbol=forecast.symbol,
@@ -133,7 +88,7 @@ def entry(forecast: Forecast, config: TrainConfig, prices: Prices, made_by: str)
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         origin=f"{forecast.origin:%Y-%m-%d}",
         origin_price=float(forecast.history.iloc[-1]),
-        level=getattr(forecast, "level", None),
+        level=forecast.level,
         data_kind=prices.kind,
         data_source=source,
         adjusted=config.adjusted,
@@ -238,7 +193,7 @@ def symbols(folder: Path | None = None) -> list[str]:
         return [row[0] for row in db.execute("SELECT DISTINCT symbol FROM forecasts ORDER BY symbol")]
 
 
-def remember(forecast: Forecast, config: TrainConfig, prices: Prices, made_by: str) -> bool | None:
+def remember(forecast: Result, config: TrainConfig, prices: Prices, made_by: str) -> bool | None:
     """Record a real forecast (`record`); None when it is not recorded: made on the synthetic series (no actual
     price will ever come), or the ledger cannot be written (said in the log: the forecast itself is not lost)."""
     if prices.kind == "synthetic":

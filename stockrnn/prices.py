@@ -1,114 +1,87 @@
-"""Source stage, top: a symbol -> its prices (or a file, or a stored model's source). All end in the one validator.
+"""Price sources as values: where a model's prices come from (a symbol, a file, the synthetic series), the bundled
+samples and the lecture's generated series.
 
-Input: a symbol (or a CSV path). Output: validated `Prices`. A symbol is read from the local price store after
-fetching the days it lacks from Yahoo; when the download fails, the stored days are used with a warning that
-says how old they are; offline, only stored days (or the bundled sample of that symbol) are used.
+Input: a symbol, a CSV path or the generator's parameters. Output: a `PriceSource` (a value the command line builds
+once, the manifest and the ledger record, and the application layer reads: stockrnn/app/prices.py), and validated
+`Prices` for what needs no download and no store: the bundled samples and the synthetic series.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import pricestore, yahoo
-from .checks import checked
-from .errors import MissingInputError, SourceUnavailableError, TemporaryError, UsageError
-from .manifest import Manifest
-from .paths import check_symbol, home
+from .errors import UsageError
 from .sources import from_frame
 from .validate import Prices, load_csv, validate
-from .windows import parse_day
-
-log = logging.getLogger("stockrnn")
 
 SYNTHETIC = "SYNTHETIC"  # the symbol synthetic models are stored under
 SYNTHETIC_LEVEL = 100.0  # added to the lecture's series (which swings around 0) so that every "price" is positive
-OVERLAP_DAYS = 7  # calendar days re-fetched before the last stored day, so that revised bars replace stored ones
 SAMPLES = {"^GSPC": "sp500.csv", "^IXIC": "nasdaq.csv"}  # files shipped in the package, reachable by symbol offline
 
 
 @dataclass(frozen=True)
-class FetchReport:
-    symbol: str
-    adjusted: bool
-    requested: tuple[str | None, str | None]  # (start, end) asked of Yahoo; None: whole history / up to today
-    added: int
-    updated: int
-    first_day: str  # the stored range after the fetch
-    last_day: str
-    stored_rows: int
+class PriceSource:
+    """Where prices come from, and how they are read: the synthetic series (its generator's parameters), else the
+    file `csv` (its dates read with `date_format` when given), else the symbol's prices (the local store, refreshed
+    from Yahoo unless `offline`; `adjusted` for splits and dividends). `strict` refuses data that looks wrong
+    (checks.py) instead of warning. One value, built once by the command line's options group and passed down."""
 
-    def to_json(self) -> dict:
-        return {**self.__dict__, "requested": {"start": self.requested[0], "end": self.requested[1]}}
+    symbol: str | None = None  # the name the model is stored under; with a file it only names the model
+    csv: Path | None = None
+    date_format: str | None = None
+    synthetic: dict[str, Any] | None = None  # synthetic_prices' parameters
+    adjusted: bool = True
+    offline: bool = False
+    strict: bool = False
 
+    def __post_init__(self) -> None:
+        if self.csv is not None:
+            object.__setattr__(self, "csv", Path(self.csv))  # frozen: set once, while being built
 
-def fetch(symbol: str, start: str | None = None, end: str | None = None, adjusted: bool = True) -> FetchReport:
-    """Download what the store lacks of `symbol` (all of it the first time, or from `start`; up to and including
-    `end`) and store it."""
-    symbol = check_symbol(symbol)
-    folder = home()
-    stored = pricestore.read(folder, symbol, adjusted)
-    if stored is not None and start is None:
-        start = f"{stored.frame.index[-1] - pd.Timedelta(days=OVERLAP_DAYS):%Y-%m-%d}"
-    last = parse_day(end, "--end")
-    until = None if last is None else f"{last + pd.Timedelta(days=1):%Y-%m-%d}"  # Yahoo's end is exclusive
-    frame = yahoo.download(symbol, start, until, adjusted, cache=str(folder / "cache" / "yfinance"))
-    prices = validate(from_frame(f"yfinance {symbol}", frame))
-    written = pricestore.write(folder, symbol, adjusted, prices.frame, "yfinance", (start, end))
-    after = pricestore.read(folder, symbol, adjusted)
-    assert after is not None  # just written
-    index = after.frame.index
-    return FetchReport(
-        symbol=symbol,
-        adjusted=adjusted,
-        requested=(start, end),
-        added=written.added,
-        updated=written.updated,
-        first_day=f"{index[0]:%Y-%m-%d}",
-        last_day=f"{index[-1]:%Y-%m-%d}",
-        stored_rows=len(index),
-    )
+    @property
+    def kind(self) -> str:
+        """What `Prices.kind` it gives: synthetic, csv or store."""
+        return "synthetic" if self.synthetic is not None else "csv" if self.csv is not None else "store"
 
+    @property
+    def name(self) -> str | None:
+        """The model's name: the symbol, else SYNTHETIC for the synthetic series, else the file's name."""
+        from .paths import symbol_from_path
 
-def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> Prices:
-    """`symbol`'s prices: fetch what is new (unless `offline`), then read the store; fall back as documented."""
-    symbol = check_symbol(symbol)
-    failure: Exception | None = None
-    if not offline:
-        try:
-            fetch(symbol, adjusted=adjusted)
-        except (SourceUnavailableError, TemporaryError) as exc:
-            failure = exc
-    stored = pricestore.read(home(), symbol, adjusted)
-    if stored is None:
-        if symbol in SAMPLES and (offline or failure is not None):
-            why = "--offline" if failure is None else str(failure)
-            log.warning(
-                "%s; no stored prices for %s: using the bundled sample %s (1999-2018)", why, symbol, SAMPLES[symbol]
-            )
-            return sample(SAMPLES[symbol])
-        if failure is not None:
-            raise failure
-        raise SourceUnavailableError(
-            f"no stored prices for {symbol}, and --offline forbids downloading them; run: stockrnn fetch {symbol}"
-        )
-    if failure is not None:
-        age = datetime.now(UTC) - stored.fetched_at
-        log.warning(
-            "%s; using stored prices up to %s, downloaded %s ago",
-            failure,
-            f"{stored.frame.index[-1]:%Y-%m-%d}",
-            _age(age.total_seconds()),
-        )
-    adjustment = "adjusted" if adjusted else "raw"
-    prices = validate(from_frame(f"store {symbol} ({adjustment})", stored.frame.rename_axis("Date")))
-    return dataclasses.replace(prices, kind="store")
+        if self.symbol:
+            return self.symbol
+        if self.synthetic is not None:
+            return SYNTHETIC
+        return symbol_from_path(self.csv) if self.csv is not None else None
+
+    def seeded(self, seed: int) -> PriceSource:
+        """The synthetic series' noise drawn from `seed` (the model's), unless its parameters name one."""
+        if self.synthetic is None or "seed" in self.synthetic:
+            return self
+        return dataclasses.replace(self, synthetic={**self.synthetic, "seed": seed})
+
+    def to_json(self) -> dict[str, Any]:
+        """The source as plain JSON: its kind and the settings it has (the file as a path string)."""
+        given = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, False) or k == "adjusted"}
+        return {"kind": self.kind, **{k: str(v) if isinstance(v, Path) else v for k, v in given.items()}}
+
+    @classmethod
+    def recorded(
+        cls, symbol: str, kind: str, source: str, adjusted: bool, date_format: str | None = None,
+        synthetic: dict[str, Any] | None = None, offline: bool = False,
+    ) -> PriceSource:  # fmt: skip
+        """The source as a manifest or the ledger recorded it (kind, the file or the store's description)."""
+        if kind == "synthetic":
+            return cls(symbol, synthetic=synthetic or {}, adjusted=adjusted, offline=offline)
+        if kind == "store":
+            return cls(symbol, adjusted=adjusted, offline=offline)
+        return cls(symbol, csv=Path(source), date_format=date_format, adjusted=adjusted, offline=offline)
 
 
 def sample(name: str) -> Prices:
@@ -134,65 +107,3 @@ def synthetic_prices(points: int = 600, step: float = 0.1, noise: float = 0.0, s
     params = {"points": points, "step": step, "noise": noise, "seed": seed}
     prices = validate(from_frame(f"synthetic t*sin(t)/3 + 2*sin(5t) + {SYNTHETIC_LEVEL:g} {params}", frame))
     return dataclasses.replace(prices, kind="synthetic", params=params)
-
-
-def model_prices(
-    symbol: str, manifest: Manifest, csv: str | Path | None, offline: bool, date_format: str | None = None
-) -> Prices:
-    """The prices a stored model predicts from: `csv` if given, else the source it was trained on (read with the
-    date format it was trained with)."""
-    column = manifest.config.column
-    if csv is not None:
-        return load_csv(csv, required=(column,), date_format=date_format)
-    if manifest.data.kind == "synthetic":
-        return synthetic_prices(**(manifest.data.synthetic or {}))
-    d = manifest.data
-    where = f"{symbol} was trained on {d.source}, which no longer exists; pass --csv FILE"
-    return recorded_prices(symbol, d.kind, d.source, column, manifest.config.adjusted, d.date_format, offline, where)
-
-
-def recorded_prices(
-    symbol: str,
-    kind: str,
-    source: str,
-    column: str,
-    adjusted: bool,
-    date_format: str | None,
-    offline: bool,
-    missing: str | None = None,
-) -> Prices:
-    """The prices of a source as a manifest or the forecast ledger recorded it: the symbol's store (refreshed unless
-    `offline`) or the file `source`; `missing`: the message when the file is gone."""
-    if kind == "store":
-        return symbol_prices(symbol, offline, adjusted)
-    if not Path(source).is_file():
-        raise MissingInputError(missing or f"{symbol}: its price file {source} no longer exists")
-    return load_csv(source, required=(column,), date_format=date_format)
-
-
-def source_prices(
-    symbol: str | None,
-    csv: str | Path | None,
-    column: str,
-    offline: bool,
-    adjusted: bool,
-    synthetic: dict | None = None,
-    date_format: str | None = None,
-    strict: bool = False,
-) -> Prices:
-    """Training data: the synthetic series (its parameters), the file `csv`, or else the symbol's prices; looked at
-    for what looks wrong (`checks`: warnings, or with `strict` a refusal) before anything trains on them."""
-    if synthetic is not None:
-        prices = synthetic_prices(**synthetic)
-    elif csv is not None:
-        prices = load_csv(csv, required=(column,), date_format=date_format)
-    elif symbol is None:
-        raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
-    else:
-        prices = symbol_prices(symbol, offline, adjusted)
-    return checked(prices, column, strict)
-
-
-def _age(seconds: float) -> str:
-    hours = seconds / 3600
-    return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.0f} days"

@@ -207,3 +207,33 @@ def _finite(*arrays: np.ndarray) -> list[np.ndarray]:
     arrays = [np.asarray(a, dtype="float64") for a in arrays]
     keep = np.logical_and.reduce([np.isfinite(a) for a in arrays])
     return [a[keep] for a in arrays]
+
+
+def forecast_comparison(
+    table: Any, baseline: str, window: str, lags: int, model: str = "the recorded forecasts"
+) -> Comparison:
+    """The DM test on one observation per recorded forecast (its mean squared error minus the baseline's), in the
+    order of their origins; `table` (a pandas frame) has one row per scored step with columns n (the forecast),
+    actual, forecast and origin (the baseline's prediction: the origin's price); `lags`: see `overlapping`."""
+    import pandas as pd
+
+    error = (table["forecast"] - table["actual"]) ** 2
+    base = (table["origin"] - table["actual"]) ** 2
+    per_forecast = pd.DataFrame({"n": table["n"], "model": error, "base": base}).groupby("n").mean()
+    means = per_forecast["model"].to_numpy(), per_forecast["base"].to_numpy()
+    return Comparison(
+        baseline=baseline,
+        window=window,
+        model_rmse=float(np.sqrt(error.mean())),
+        baseline_rmse=float(np.sqrt(base.mean())),
+        test=diebold_mariano(*means, h=lags + 1, unit="forecast"),
+        model=model,
+    )
+
+
+def overlapping(table: Any) -> int:
+    """The most later forecasts that start before one forecast's last scored day: the lags their correlation needs
+    (`table` as in `forecast_comparison`, with a date column)."""
+    spans = table.groupby("n").agg(first=("date", "min"), last=("date", "max")).sort_index()
+    firsts, lasts = spans["first"].to_numpy(), spans["last"].to_numpy()
+    return max((int(np.sum(firsts[i + 1 :] <= lasts[i])) for i in range(len(spans))), default=0)

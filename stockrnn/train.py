@@ -1,7 +1,8 @@
-"""Train stage: fit the network on the training period, evaluate its validation tail, store a new version.
+"""Train stage: fit the network on the training period and evaluate its validation tail. No I/O.
 
-Input: validated `Prices`, a symbol and a `TrainConfig`. Output: `TrainResult` (the stored version's folder,
-its manifest and the validation metrics of the model beside persistence).
+Input: validated `Prices` and a `TrainConfig`. Output: the Keras model, its scaler's parameters (plain JSON) and
+its `Manifest` (config, data, training history, the validation tail's metrics beside the target's baselines,
+library versions). Storing it is the application layer's (app/train.py).
 """
 
 from __future__ import annotations
@@ -9,24 +10,19 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__, backend, store, targets
+from . import __version__, backend, targets
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .model import build
-from .paths import check_symbol, symbol_from_path
-from .prices import SYNTHETIC, source_prices
-from .significance import Comparison
 from .targets import scaler_to_dict
 from .validate import Prices
-from .windows import training_period, training_set
+from .windows import training_set
 
 # progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
 Progress = Callable[[int, int, dict[str, float]], None]
@@ -42,32 +38,6 @@ LOSSES: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "mean_squared_error": lambda y, p: float(np.mean((y - p) ** 2)),
     "binary_crossentropy": _cross_entropy,
 }
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    symbol: str
-    folder: Path  # models/<SYMBOL>/v<N>
-    manifest: Manifest
-
-    @property
-    def metrics(self) -> dict[str, dict]:
-        return self.manifest.metrics
-
-    @property
-    def comparisons(self) -> list[Comparison]:
-        t, config = self.manifest.training, self.manifest.config
-        return targets.get(config.target).comparisons(
-            self.metrics, f"its validation tail {t.val_start}..{t.val_end}", config
-        )
-
-    @property
-    def comparison(self) -> Comparison:
-        return self.comparisons[0]
-
-    @property
-    def verdict(self) -> str:
-        return self.comparison.line()
 
 
 def fit(
@@ -175,32 +145,3 @@ def fit(
     # The direction target's calibrator is plain JSON beside the scaler's parameters: the output's transform
     # next to the input's.
     return model, {**scaler_to_dict(data.scaler), **({"calibrator": calibrator} if calibrator else {})}, manifest
-
-
-def train(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
-    """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock)."""
-    symbol = check_symbol(symbol)
-    training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
-    with store.lock(symbol):
-        model, scaler, manifest = fit(prices, config, progress)
-        folder = store.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
-        stored = store.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
-    return TrainResult(symbol=symbol, folder=folder, manifest=stored)
-
-
-def train_source(
-    symbol: str | None,
-    csv: str | Path | None,
-    config: TrainConfig,
-    progress: Progress | None = None,
-    offline: bool = False,
-    synthetic: dict | None = None,
-    date_format: str | None = None,
-    strict: bool = False,
-) -> TrainResult:
-    """Train on the synthetic series (stored as SYNTHETIC unless named), on `csv` (the symbol defaults to the
-    file's name) or on `symbol`'s stored and fetched prices."""
-    name = check_symbol(symbol) if symbol else None  # before any I/O
-    prices = source_prices(name, csv, config.column, offline, config.adjusted, synthetic, date_format, strict)
-    default = SYNTHETIC if synthetic is not None else (symbol_from_path(csv) if csv else None)
-    return train(prices, name or default, config, progress)

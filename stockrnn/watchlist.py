@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import store
 from .config import TrainConfig
 from .errors import MissingInputError, UsageError
 from .paths import check_symbol
@@ -75,14 +74,16 @@ def read_watchlist(path: str | Path) -> list[Entry]:
     return entries
 
 
-def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dict[str, Any]) -> list[Entry]:
-    """The entries of one retrain run: the watchlist's, the named symbols, and with `every` each trained symbol;
+def plan(
+    symbols: list[str], watchlist: Path | None, every: bool, overrides: dict[str, Any], trained: list[str] = ()
+) -> list[Entry]:
+    """The entries of one retrain run: the watchlist's, the named symbols, and with `every` each `trained` symbol;
     `overrides` (training options from the command line) apply to all. Everything is checked before any training."""
     if not symbols and watchlist is None and not every:
         raise UsageError("name SYMBOLs to retrain, a --watchlist FILE, or --all")
     entries = read_watchlist(watchlist) if watchlist else []
     entries = _merge([*entries, *(Entry(check_symbol(s)) for s in symbols)])
-    entries += [Entry(s) for s in (store.symbols() if every else []) if s not in {e.symbol for e in entries}]
+    entries += [Entry(s) for s in (trained if every else []) if s not in {e.symbol for e in entries}]
     if not entries:
         raise MissingInputError("no symbol to retrain: no model is trained yet")
     entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}) for e in entries]

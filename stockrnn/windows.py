@@ -4,7 +4,7 @@ Input: the canonical price frame and a `TrainConfig`. Output: a `TrainingSet` of
 chronologically into training and validation parts, and the scaler fitted on training rows only.
 Leakage is impossible by construction: nothing after `train_end` is read, and validation is the tail.
 
-What the windows hold and how it is scaled is the target's business (`targets.py`): price levels, daily returns.
+What the windows hold and how it is scaled is the target's business (`targets/`): price levels, daily returns.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import targets
 from .config import MIN_TRAIN_TARGETS, TrainConfig
 from .errors import DataError, UsageError
-from .targets import scale
 
 
 def parse_day(text: str | None, option: str) -> pd.Timestamp | None:
@@ -89,8 +87,10 @@ def training_period(frame: pd.DataFrame, config: TrainConfig, where: str) -> pd.
 
 def training_set(frame: pd.DataFrame, config: TrainConfig, where: str = "data") -> TrainingSet:
     """Scale and window the training period; the last `val_fraction` of windows become validation."""
+    from .targets import get, scale  # here: the targets build on this module's windows
+
     prices = training_period(frame, config, where)
-    target = targets.get(config.target)
+    target = get(config.target)
     skip = target.extra_days  # e.g. the return target's first day has no value
     values = target.encode(prices.to_numpy())[skip:]
     scaler = target.fit_scaler(values)

@@ -1,8 +1,8 @@
-"""Command line: parses options, calls one core function, prints. No pandas or numpy logic lives here.
+"""Command line: parses options, calls the application layer (stockrnn.app), prints. No pandas or numpy logic here.
 
-One module per command group: `data` (fetch, info), `train`, `evaluate` (backtest), `forecast` (predict, plot),
-`registry` (retrain, models, schedule), `track`; `common` holds what they share and `options` the training options,
-declared once from `TrainConfig`. Errors from the core become one line on stderr and their exit code.
+One module per command, named after it (`models` holds its sub-commands); `common` holds what they share and
+`options` the option groups declared once (the training options from `TrainConfig`, the price source's). Errors
+from the core become one line on stderr and their exit code, in one place (`common.Commands`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Annotated
 import typer
 
 from .. import __version__, logs, paths
-from . import data, evaluate, forecast, registry, track, train
-from .common import err, out
+from . import backtest, fetch, info, models, plot, predict, retrain, schedule, track, train
+from .common import Commands, err, out
 
 app = typer.Typer(
+    cls=Commands,
     help="Stock trend forecasting with stacked recurrent networks, honest about its skill.\n\n"
     "Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-end 2016-12-30",
     no_args_is_help=True,
@@ -41,12 +42,11 @@ def main_options(
     paths.confine_libraries()
 
 
-for command in (data.fetch, train.train, evaluate.backtest, forecast.predict, forecast.plot, data.info):
+for command in (fetch.fetch, train.train, backtest.backtest, predict.predict, plot.plot, info.info, retrain.retrain,
+                track.track):  # fmt: skip
     app.command()(command)
-app.command()(registry.retrain)
-app.command()(track.track)
-app.add_typer(registry.models, name="models")
-app.command()(registry.schedule)
+app.add_typer(models.models, name="models")
+app.command()(schedule.schedule)
 
 
 def _terminated(signum: int, frame: object) -> None:

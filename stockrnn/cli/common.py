@@ -1,6 +1,7 @@
-"""What every command shares: the consoles, turning core errors into exit codes, JSON and tables, common options.
+"""What every command shares: the consoles, the one error handler, JSON and printed items, common options.
 
-Errors from the core (`StockRNNError`) become one line on stderr and their exit code; never a traceback.
+Errors from the core (`StockRNNError`) become one line on stderr and their exit code (`Commands`); never a
+traceback.
 """
 
 from __future__ import annotations
@@ -8,21 +9,25 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
-from rich.table import Table
+from typer.core import TyperGroup
 
 from ..errors import StockRNNError
-from ..parallel import ENV as DASK_ENV
+from ..formatting import fmt
 
+DASK_ENV = "STOCKRNN_DASK"  # the scheduler's address --dask defaults to (parallel.ENV: tested equal)
+BACKEND_ENV = "STOCKRNN_BACKEND"  # the backend --backend defaults to (backend's ENV: tested equal)
+SOURCE, TRAINING, RUN = "Price source", "Training", "Where it runs"  # the help's panels
 out = Console()
 err = Console(stderr=True)
-T = TypeVar("T")
+__all__ = ["fmt"]  # re-exported: the commands format numbers as the targets' views do
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts instead of tables.")]
 # One option, one meaning: every command that takes --csv takes --symbol (or a SYMBOL argument) the same way.
@@ -32,6 +37,7 @@ SymbolOpt = Annotated[
     typer.Option(
         "--symbol",
         help="The symbol, as the SYMBOL argument; with --csv the default is the file's name (sp500.csv: SP500).",
+        rich_help_panel=SOURCE,
     ),
 ]
 CsvOpt = Annotated[
@@ -40,6 +46,7 @@ CsvOpt = Annotated[
         "--csv",
         help="A price file (CSV with Date and price columns) instead of the symbol's downloaded prices; "
         "predict and plot default to the file the model was trained on.",
+        rich_help_panel=SOURCE,
     ),
 ]
 StartOpt = Annotated[
@@ -48,13 +55,27 @@ StartOpt = Annotated[
 ]
 DaysOpt = Annotated[int, typer.Option(help="Trading days to forecast (21 is about a month).")]
 SyntheticOpt = Annotated[
-    bool, typer.Option("--synthetic", help="Use the lecture's generated series t*sin(t)/3 + 2*sin(5t) (a control).")
+    bool,
+    typer.Option(
+        "--synthetic",
+        help="Use the lecture's generated series t*sin(t)/3 + 2*sin(5t) (a control).",
+        rich_help_panel=SOURCE,
+    ),
 ]
-NoiseOpt = Annotated[float, typer.Option(help="With --synthetic: standard deviation of seeded noise added.")]
+NoiseOpt = Annotated[
+    float, typer.Option(help="With --synthetic: standard deviation of seeded noise added.", rich_help_panel=SOURCE)
+]
 LevelOpt = Annotated[float, typer.Option(help="Coverage of the forecast's prediction interval (0.8 = 80%).")]
-OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never download: use the stored prices only.")]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Never download: use the stored prices only.", rich_help_panel=SOURCE)
+]
 RawOpt = Annotated[
-    bool, typer.Option("--raw", help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).")
+    bool,
+    typer.Option(
+        "--raw",
+        help="Yahoo prices as traded, not adjusted for splits and dividends (symbols only).",
+        rich_help_panel=SOURCE,
+    ),
 ]
 
 
@@ -62,9 +83,11 @@ BackendOpt = Annotated[
     str,
     typer.Option(
         "--backend",
-        envvar="STOCKRNN_BACKEND",
+        envvar=BACKEND_ENV,
+        metavar="[auto|jax|tensorflow|torch]",
         help="Keras backend: auto (JAX on a CPU, TensorFlow where an NVIDIA GPU is visible), jax, tensorflow or "
         "torch (pip install 'stockrnn\\[torch]').",  # \\[: a bracket, not rich markup
+        rich_help_panel=RUN,
     ),
 ]
 
@@ -73,7 +96,7 @@ def use_backend(name: str) -> None:
     """Run Keras on the backend `name` in this process and the workers it starts (backend.use)."""
     from ..backend import use
 
-    run(lambda: use(name))
+    use(name)
 
 
 DaskOpt = Annotated[
@@ -83,18 +106,29 @@ DaskOpt = Annotated[
         envvar=DASK_ENV,
         help="Run the work as tasks on the Dask cluster whose scheduler is at this address (tcp://HOST:8786); "
         "needs stockrnn\\[dask] here and on every worker.",
+        rich_help_panel=RUN,
     ),
 ]
 TimeoutOpt = Annotated[
-    float, typer.Option(help="With --dask: seconds one task may run before it is cancelled and reported as lost.")
+    float,
+    typer.Option(
+        help="With --dask: seconds one task may run before it is cancelled and reported as lost.", rich_help_panel=RUN
+    ),
 ]
 StrictOpt = Annotated[
     bool,
-    typer.Option("--strict", help="Refuse data that looks wrong (a split-like jump, a gap, ...) instead of warning."),
+    typer.Option(
+        "--strict",
+        help="Refuse data that looks wrong (a split-like jump, a gap, ...) instead of warning.",
+        rich_help_panel=SOURCE,
+    ),
 ]
 DateFormatOpt = Annotated[
     str | None,
-    typer.Option(help="How --csv writes its dates, in strftime codes (e.g. %d/%m/%Y), when the file cannot show it."),
+    typer.Option(
+        help="How --csv writes its dates, in strftime codes (e.g. %d/%m/%Y), when the file cannot show it.",
+        rich_help_panel=SOURCE,
+    ),
 ]
 
 
@@ -134,16 +168,20 @@ def one_symbol(argument: str | None, option: str | None, csv: Path | None = None
         fail(f"two names for one symbol: {argument} and --symbol {option}; give one")
     name = argument or option
     if name:
-        return run(lambda: check_symbol(name))
-    return run(lambda: symbol_from_path(csv)) if csv is not None else None
+        return check_symbol(name)
+    return symbol_from_path(csv) if csv is not None else None
 
 
-def run(job: Callable[[], T]) -> T:
-    """Run a core call; turn its typed errors into a message on stderr and the error's exit code."""
-    try:
-        return job()
-    except StockRNNError as exc:
-        fail(str(exc), exc.exit_code)
+class Commands(TyperGroup):
+    """The command group that turns the core's typed errors (`StockRNNError`) into one line on stderr and the
+    error's exit code, for every command: the one error handler."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StockRNNError as exc:
+            say_error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -166,50 +204,10 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-def fmt(value: float | None, spec: str = ".2f") -> str:
-    return "n/a" if value is None else format(value, spec)
-
-
-def metrics_table(metrics: dict[str, dict]) -> Table:
-    """One row per method; what each method is follows the table, so that the table fits 80 columns."""
-    table = Table()
-    for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill", "DM p", "in band"):
-        table.add_column(name, justify="left" if name == "method" else "right")
-    for name, m in metrics.items():
-        table.add_row(
-            name,
-            fmt(m["rmse"]),
-            fmt(m["mae"]),
-            fmt(m["mape"]),
-            fmt(m["direction_accuracy"], ".0%"),
-            fmt(m.get("skill"), "+.3f"),
-            fmt((m.get("test") or {}).get("p_value"), ".2f"),  # against the method's baseline (significance.py)
-            fmt(m.get("interval_coverage"), ".0%"),  # share of actual prices inside the method's band
-        )
-    return table
-
-
-def probability_table(metrics: dict[str, dict]) -> Table:
-    """One row per method of a direction model's scores (trend.report)."""
-    table = Table()
-    for name in ("method", "Brier", "skill", "log loss", "accuracy", "DM p"):
-        table.add_column(name, justify="left" if name == "method" else "right")
-    for name, m in metrics.items():
-        table.add_row(
-            name, fmt(m["brier"], ".4f"), fmt(m.get("brier_skill"), "+.3f"), fmt(m["log_loss"], ".4f"),
-            fmt(m["accuracy"], ".0%"), fmt((m.get("test") or {}).get("p_value"), ".2f"),  # against the base rate
-        )  # fmt: skip
-    return table
-
-
-def print_metrics(title: str, metrics: dict[str, dict]) -> None:
-    """A metrics table under `title` (prices' errors, or a direction model's probability scores), then what each
-    method is."""
-    from ..metrics import METHODS
-    from ..trend import METHODS as CHANCES
-
-    say(title)
-    probabilities = "brier" in next(iter(metrics.values()))
-    out.print(probability_table(metrics) if probabilities else metrics_table(metrics))
-    for name in metrics:
-        out.print(f"  {name}: {(CHANCES if probabilities else METHODS)[name]}", highlight=False)
+def show(items: list[Any]) -> None:
+    """Print a result's items (its `render()`): a str as one line of plain text, anything else as rich renders it."""
+    for item in items:
+        if isinstance(item, str):
+            say(item)
+        else:
+            out.print(item)

@@ -1,8 +1,11 @@
-"""The command line's training options, declared once: from `TrainConfig`'s fields and their help.
+"""The command line's option groups, declared once: the training options (from `TrainConfig`'s fields and their
+help) and the price source's (a `PriceSource`).
 
-`train`, `backtest` and `retrain` take them through `training_options`; the watchlist parser reads the same fields.
-A command receives them as one dict, `training`, that becomes a `TrainConfig` (or, for retrain, the overrides of a
-saved one), so that a renamed field can never silently fall back to its default.
+`train`, `backtest` and `retrain` take the training options through `training_options`; the watchlist parser reads
+the same fields. A command receives them typed: `config`, a `TrainConfig` (or for retrain `overrides`, the options
+given, which override a saved config), so that a renamed field can never silently fall back to its default.
+`train`, `backtest`, `predict` and `plot` take the price source through `source_options` and receive `source`, a
+`PriceSource`.
 """
 
 from __future__ import annotations
@@ -12,38 +15,64 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..config import TrainConfig
+from .. import app
+from ..config import CELLS, PRICE_COLUMNS, TrainConfig
+from .common import (
+    TRAINING,
+    CsvOpt,
+    DateFormatOpt,
+    NoiseOpt,
+    OfflineOpt,
+    RawOpt,
+    StrictOpt,
+    SymbolArg,
+    SymbolOpt,
+    SyntheticOpt,
+    one_symbol,
+)
 
 FIELDS = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
+TARGETS = ("price", "return", "direction")  # config checks the name against targets/ when a config is made
+CHOICES = {"cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS}  # shown in --help as [a|b|c]
+
+
+def _insert(
+    command: Callable, added: list[inspect.Parameter], before: str | None, drop: tuple[str, ...]
+) -> inspect.Signature:
+    """`command`'s signature with `added` placed before its parameter `before` (None: first), without `drop`."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name not in drop]
+    cut = 0 if before is None else next((i for i, p in enumerate(own) if p.name == before), len(own))
+    return signature.replace(parameters=[*own[:cut], *added, *own[cut:]])
 
 
 def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Callable:
     """Give a command one option per command-line field of `TrainConfig` (but `skip`), placed before its `--json`.
 
-    The command declares `training: dict` and gets {field: value}. With `overrides`, every option defaults to None
-    (not given) and `training` holds only the options given: they override a saved config.
+    The command declares `config: TrainConfig` and gets it built from the options (a `UsageError` for bad values);
+    with `overrides`, it declares `overrides: dict` instead: every option defaults to None (not given) and it gets
+    only the options given, which override a saved config.
     """
     hints = typing.get_type_hints(TrainConfig)
     fields = [f for f in FIELDS if f.name not in skip]
+    receives = "overrides" if overrides else "config"
 
     def decorate(command: Callable) -> Callable:
-        signature = inspect.signature(command, eval_str=True)
         added = [_parameter(f, hints[f.name], overrides) for f in fields]
-        own = [p for p in signature.parameters.values() if p.name != "training"]
-        cut = next((i for i, p in enumerate(own) if p.name == "as_json"), len(own))
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
-            training = {f.name: kwargs.pop(f.name) for f in fields}
+            given = {f.name: kwargs.pop(f.name) for f in fields}
             if overrides:
-                training = {name: value for name, value in training.items() if value is not None}
-            return command(**kwargs, training=training)
+                return command(**kwargs, overrides={k: v for k, v in given.items() if v is not None})
+            return command(**kwargs, config=TrainConfig(**given))
 
-        wrapper.__signature__ = signature.replace(parameters=[*own[:cut], *added, *own[cut:]])  # type: ignore[attr-defined]
+        wrapper.__signature__ = _insert(command, added, "as_json", (receives,))  # type: ignore[attr-defined]
         wrapper.__annotations__ = {}  # Typer reads the signature above, not the wrapped command's annotations
         return wrapper
 
@@ -52,15 +81,54 @@ def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Cal
 
 def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.Parameter:
     flag = f"--{field.name.replace('_', '-')}"
+    choices = CHOICES.get(field.name)
+    shown = {"metavar": f"[{'|'.join(choices)}]"} if choices else {}
     if overrides:
-        option = typer.Option(help=f"Override the saved config: {field.metadata['help']}")
+        option = typer.Option(help=f"Override the saved config: {field.metadata['help']}", rich_help_panel=TRAINING,
+                              **shown)  # fmt: skip
         return inspect.Parameter(
             field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[kind | None, option]
         )
     # A boolean that is off by default is a plain flag (--mixed-precision), without a --no- twin.
-    option = (
-        typer.Option(flag, help=field.metadata["help"]) if kind is bool else typer.Option(help=field.metadata["help"])
-    )
+    names = (flag,) if kind is bool else ()
+    option = typer.Option(*names, help=field.metadata["help"], rich_help_panel=TRAINING, **shown)
     return inspect.Parameter(
         field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=field.default, annotation=Annotated[kind, option]
     )
+
+
+# The price source's options: (name, annotation, default); a model's source (predict, plot) takes the first five.
+SOURCE = [
+    ("symbol_arg", SymbolArg, None), ("csv", CsvOpt, None), ("symbol", SymbolOpt, None),
+    ("date_format", DateFormatOpt, None), ("offline", OfflineOpt, False), ("strict", StrictOpt, False),
+    ("raw", RawOpt, False), ("synthetic", SyntheticOpt, False), ("noise", NoiseOpt, 0.0),
+]  # fmt: skip
+
+
+def source_options(model: bool = False) -> Callable:
+    """Give a command the price source's options, first; it declares `source: PriceSource` and gets it built from
+    them (the symbol checked: argument and --symbol must agree). With `model`, only what reads a stored model's
+    prices: the symbol, another --csv file and its --date-format, --offline."""
+    options = SOURCE[:5] if model else SOURCE
+
+    def decorate(command: Callable) -> Callable:
+        added = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d, annotation=a)
+                 for n, a, d in options]  # fmt: skip
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name) for name, _, _ in options}
+            csv: Path | None = given["csv"]
+            name = one_symbol(given.pop("symbol_arg"), given.pop("symbol"))  # checked before any I/O
+            synthetic = {"noise": given.pop("noise")} if given.pop("synthetic", False) else None
+            source = app.PriceSource(
+                name, csv, given["date_format"], synthetic, adjusted=not given.get("raw", False),
+                offline=given["offline"], strict=given.get("strict", False),
+            )  # fmt: skip
+            return command(**kwargs, source=source)
+
+        wrapper.__signature__ = _insert(command, added, None, ("source",))  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {}
+        return wrapper
+
+    return decorate

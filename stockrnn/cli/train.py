@@ -2,64 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
-from typing import Any
 
+from .. import app
 from ..config import TrainConfig
-from .common import (
-    BackendOpt,
-    CsvOpt,
-    DateFormatOpt,
-    JsonOpt,
-    NoiseOpt,
-    OfflineOpt,
-    RawOpt,
-    StrictOpt,
-    SymbolArg,
-    SymbolOpt,
-    SyntheticOpt,
-    err,
-    one_symbol,
-    print_json,
-    print_metrics,
-    run,
-    say,
-    use_backend,
-)
-from .options import training_options
+from ..prices import PriceSource
+from .common import BackendOpt, JsonOpt, err, print_json, say, show
+from .options import source_options, training_options
 
 log = logging.getLogger("stockrnn")
 
 
 @training_options()
-def train(
-    symbol_arg: SymbolArg = None,
-    csv: CsvOpt = None,
-    symbol: SymbolOpt = None,
-    date_format: DateFormatOpt = None,
-    strict: StrictOpt = False,
-    offline: OfflineOpt = False,
-    raw: RawOpt = False,
-    synthetic: SyntheticOpt = False,
-    noise: NoiseOpt = 0.0,
-    backend: BackendOpt = "auto",
-    as_json: JsonOpt = False,
-    *,
-    training: dict[str, Any],
-) -> None:
+@source_options()
+def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: PriceSource, config: TrainConfig) -> None:
     """Train a model on a symbol's prices or a price file; store it as the symbol's new current version.
 
     Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-start 2012-01-01 --train-end 2016-12-30
     """
-    use_backend(backend)
-    from ..train import train_source
-
-    name = one_symbol(symbol_arg, symbol)  # checked before any I/O; train_source names a file's model itself
-    config = run(lambda: TrainConfig(**training, adjusted=not raw))
+    app.use_backend(backend)
+    config = dataclasses.replace(config, adjusted=source.adjusted)
     with Progress(enabled=not as_json) as progress:
-        generated = {"noise": noise, "seed": config.seed} if synthetic else None
-        result = run(lambda: train_source(name, csv, config, progress, offline, generated, date_format, strict))
+        result = app.train(source, config, progress)
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
                     "comparison": result.comparison.to_dict(),
@@ -73,7 +39,7 @@ def train(
         f"in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epochs, best {t.best_epoch}{stopped}"
     )
     ahead = "one step ahead" if m.config.horizon_days is None else f"{m.config.horizon} days ahead, P(up)"
-    print_metrics(f"Validation tail, {ahead}: {t.val_start} to {t.val_end} ({t.val_windows} days)", m.metrics)
+    show(result.scores_view(f"Validation tail, {ahead}: {t.val_start} to {t.val_end} ({t.val_windows} days)"))
     for comparison in result.comparisons:
         say(comparison.line())
     say(f"model saved in {result.folder}")

@@ -1,4 +1,4 @@
-"""`stockrnn fetch` and `stockrnn info`: the price store, and what this installation runs on."""
+"""`stockrnn fetch`: download or refresh daily prices into the local store."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from .. import app
 from ..errors import StockRNNError
-from .common import BackendOpt, JsonOpt, RawOpt, out, print_json, run, say_error, use_backend
+from .common import JsonOpt, RawOpt, out, print_json, say_error
 
 
 def fetch(
@@ -24,14 +25,11 @@ def fetch(
 
     Example: stockrnn fetch AAPL ^GSPC
     """
-    from ..paths import check_symbol
-    from ..prices import fetch as run_fetch
-
-    names = [run(lambda s=s: check_symbol(s)) for s in symbols]  # every symbol checked before any download
+    names = [app.check_symbol(s) for s in symbols]  # every symbol checked before any download
     reports, failed = [], 0
     for name in names:  # one symbol's failure is reported, and the others are still fetched
         try:
-            reports.append(run_fetch(name, start, end, adjusted=not raw).to_json())
+            reports.append(app.fetch(name, start, end, adjusted=not raw).to_json())
         except StockRNNError as exc:
             failed = failed or exc.exit_code
             say_error(str(exc))
@@ -46,21 +44,3 @@ def fetch(
         out.print(table)
     if failed:
         raise typer.Exit(failed)
-
-
-def info(backend: BackendOpt = "auto", as_json: JsonOpt = False) -> None:
-    """Show the version, the home folder, the Keras backend (and why), its versions and the devices it sees.
-
-    Example: stockrnn info --json
-    """
-    use_backend(backend)
-    from ..info import info as run_info
-
-    data = run(run_info)
-    if as_json:
-        print_json(data)
-        return
-    table = Table(show_header=False)
-    for key, value in data.items():
-        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
-    out.print(table)

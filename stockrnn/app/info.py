@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import platform
 
-from . import __version__, backend, ledger, parallel, store
-from .paths import home
+from .. import __version__, backend, ledger, parallel, store
+from ..paths import home
 
 
 def info() -> dict:

@@ -1,0 +1,62 @@
+"""The application layer: stockrnn's use-cases, and its Python API (for notebooks and scripts).
+
+Each use-case composes the pure stages (prices, validate, windows, model, train, forecast, backtest, contest,
+track, plot) with the three stores that hold state under the home folder: the model registry (registry.py), the
+forecast ledger (ledger.py) and the price store (pricestore.py). Stages import none of those; the command line
+imports nothing else of stockrnn (tests/test_architecture.py keeps both so).
+
+    from stockrnn import app
+    result = app.train(app.PriceSource(csv="sample_data/sp500.csv", symbol="^GSPC"),
+                       app.TrainConfig(train_start="2012-01-01", train_end="2016-12-30"))
+    forecast = app.predict("^GSPC", start="2017-01-03", days=20)
+    forecast.to_json()["metrics"]
+
+Names are loaded when first used (PEP 562), so that `stockrnn --help` imports none of numpy, pandas or Keras.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> (module, attribute): the API, and the few settings and checks the command line declares its options with
+_API = {
+    # use-cases
+    "fetch": ("prices", "fetch"),
+    "load": ("prices", "load"),
+    "train": ("train", "train"),
+    "predict": ("forecast", "predict"),
+    "plot": ("forecast", "plot"),
+    "backtest": ("backtest", "backtest"),
+    "retrain": ("retrain", "retrain"),
+    "retrain_all": ("retrain", "retrain_all"),
+    "plan": ("retrain", "plan"),
+    "track": ("track", "track"),
+    "models": ("registry", "models"),
+    "choose_champion": ("registry", "choose_champion"),
+    "crontab_line": ("registry", "crontab_line"),
+    "info": ("info", "info"),
+    "exit_code": ("..contest", "exit_code"),
+    "use_backend": ("runtime", "use_backend"),
+    "connect": ("runtime", "connect"),
+    # values
+    "PriceSource": ("..prices", "PriceSource"),
+    "TrainConfig": ("..config", "TrainConfig"),
+    "check_symbol": ("..paths", "check_symbol"),
+    "check_output": ("..paths", "check_output"),
+    "symbol_from_path": ("..paths", "symbol_from_path"),
+}
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _API[name]
+    found = getattr(importlib.import_module(module if module.startswith("..") else f".{module}", __name__), attribute)
+    globals()[name] = found  # once
+    return found
+
+
+def __dir__() -> list[str]:
+    return __all__

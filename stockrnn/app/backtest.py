@@ -1,0 +1,49 @@
+"""Application layer, walk-forward backtests: a price source's prices, every fold trained and scored, and a plot.
+
+Input: a `PriceSource`, a `TrainConfig` and the backtest's options. Output: a `backtest.BacktestReport` (with the
+PNG's path when one was asked for). Nothing is stored: a backtest's models are thrown away.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .. import parallel
+from ..backtest import BacktestReport, Progress
+from ..backtest import backtest as walk_forward
+from ..config import HORIZON, LEVEL, TrainConfig
+from ..paths import check_output
+from ..plot import draw_backtest
+from ..prices import PriceSource
+from .prices import load
+
+
+def backtest(
+    source: PriceSource,
+    config: TrainConfig,
+    folds: int = 10,
+    horizon: int = HORIZON,
+    step: int = HORIZON,
+    progress: Progress | None = None,
+    level: float = LEVEL,
+    jobs: int = 1,
+    end: str | None = None,
+    cluster: str | None = None,
+    done: parallel.Done | None = None,
+    timeout: float | None = None,
+    plot: Path | None = None,
+) -> BacktestReport:
+    """Walk forward over `source`'s prices (backtest.backtest: the options there), here or on the Dask `cluster`
+    (checked before any fold trains: exit 69 when it cannot be reached); with `plot`, a PNG of the folds' scores
+    (its folder checked before the work). Raises `StockRNNError`s as the stages do."""
+    if plot is not None:
+        check_output(plot)
+    prices = load(source.seeded(config.seed), config.column)
+    if cluster:
+        parallel.connect(cluster).close()
+    report = walk_forward(prices, config, folds, horizon, step, progress, level, jobs, end, cluster, done, timeout)
+    report = dataclasses.replace(report, symbol=source.name)
+    if plot is not None:
+        report = dataclasses.replace(report, plot=str(draw_backtest(report, plot).resolve()))
+    return report

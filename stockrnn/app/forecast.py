@@ -1,0 +1,60 @@
+"""Application layer, forecasts: a symbol's champion model forecasts from its prices; real forecasts are recorded.
+
+Input: a symbol, an optional `PriceSource` (another file, offline), an optional start day inside the data, the
+number of trading days and the interval's level. Output: the target's `Result` (targets/), and for `plot` the
+PNG's path. A real forecast (after the data's last day) goes into the forecast ledger, to be scored by `track`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import ledger, store
+from ..config import HORIZON, LEVEL
+from ..errors import UsageError
+from ..forecast import forecast_model, load_model
+from ..paths import check_output, check_symbol, home
+from ..plot import draw
+from ..prices import PriceSource
+from ..targets import Result
+from ..validate import Prices
+from .prices import model_prices
+
+
+def predict(
+    symbol: str, source: PriceSource | None = None, start: str | None = None, days: int = HORIZON,
+    level: float = LEVEL,
+) -> Result:  # fmt: skip
+    """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
+
+    The data is `source`'s file if it names one, else the source the model was trained on: its file, or the
+    symbol's prices (the days the store lacks are fetched first, unless `source.offline`). A forecast after the last
+    day is recorded in the ledger. Raises `UsageError` for bad options, `MissingInputError` without a model,
+    `DataError` for data the model cannot forecast from."""
+    if days < 1:
+        raise UsageError(f"--days must be at least 1, not {days}")
+    symbol = check_symbol(symbol)
+    stored = store.load_current(symbol)
+    prices = model_prices(symbol, stored.manifest, source)
+    result = forecast(stored, prices, start, days, level)
+    if start is None:  # a real forecast: into the ledger, to be scored when its days have passed
+        ledger.remember(result, stored.manifest.config, prices, "predict")
+    return result
+
+
+def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL) -> Result:
+    """The stored model's forecast on `prices` (see `predict`); nothing recorded."""
+    m = stored.manifest
+    model = load_model(m, stored.model_path)
+    return forecast_model(model, stored.scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
+
+
+def plot(
+    symbol: str, source: PriceSource | None = None, start: str | None = None, days: int = HORIZON,
+    out: Path | None = None, level: float = LEVEL,
+) -> tuple[Result, Path]:  # fmt: skip
+    """`predict`, then draw it into `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
+    if out is not None:
+        check_output(out)  # before the work, not after it
+    result = predict(symbol, source, start, days, level)
+    return result, draw(result, out or home() / "plots" / f"{result.symbol}_{result.origin:%Y-%m-%d}.png")

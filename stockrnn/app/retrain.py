@@ -1,0 +1,242 @@
+"""Application layer, the nightly retrain (for cron): per symbol, under its lock, read the champion and the data,
+run the contest (contest.py: here, in worker processes or on a Dask cluster), then store the challenger, promote it
+only if it won, prune old versions, record the champion's next forecast in the ledger and the attempt in
+models/<SYMBOL>/retrains.jsonl.
+
+Three steps, so that the training can run anywhere: `prepare` (here, under the symbol's lock: read the champion and
+the data) -> `contest.compute` (pure; any process may run it) -> `commit` (here again, still under the lock: save,
+promote, prune, record). Only this process ever writes the home folder.
+
+Input: watchlist entries (`watchlist.Entry`: a symbol, optionally a CSV file and training options). Output: one
+`Outcome` per symbol.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import ledger, parallel, store
+from ..config import KEEP, MARGIN, TrainConfig
+from ..contest import (
+    CHALLENGER,
+    CHAMPION,
+    HOLDOUT_DAYS,
+    Champion,
+    Computed,
+    Contest,
+    Outcome,
+    check_options,
+    compute,
+    compute_or_fail,
+    failure,
+    judge,
+)
+from ..errors import DataError, LockedError, LostTaskError, MissingInputError, UsageError
+from ..manifest import Manifest
+from ..paths import check_symbol
+from ..prices import PriceSource
+from ..watchlist import Entry
+from .prices import load, model_prices
+
+log = logging.getLogger("stockrnn")
+
+RETRAINS_FILE = "retrains.jsonl"
+
+
+def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offline: bool = False) -> Contest | Outcome:
+    """The caller's first step, under the symbol's lock: the champion, the config and the data; an `Outcome` at once
+    when there is nothing to train. Raises `StockRNNError` on failure."""
+    symbol = check_symbol(entry.symbol)
+    champion, manifest, problem = _champion(symbol)
+    base = manifest.config if manifest else TrainConfig()
+    options = dict(entry.options)
+    if options.get("target", base.target) != base.target:  # another target: the champion's horizon is not its
+        options.setdefault("horizon_days", None)
+    try:
+        config = dataclasses.replace(base, **options)
+    except TypeError as exc:
+        raise UsageError(f"{symbol}: {exc}") from None
+    source = PriceSource(symbol, entry.csv and Path(entry.csv), adjusted=config.adjusted, offline=offline)
+    prices = model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column)
+
+    if manifest is not None and not force and prices.sha256 == manifest.data.sha256:
+        return Outcome(symbol, "up to date", f"no new data since {manifest.data.last_day}", champion=manifest.version)
+
+    days = prices.frame.index
+    if len(days) < config.min_train_rows + holdout:
+        raise DataError(
+            f"{prices.source}: {len(days)} rows; retraining needs {config.min_train_rows} for training "
+            f"and {holdout} more for the holdout"
+        )
+    return Contest(
+        symbol=symbol,
+        prices=prices,
+        config=dataclasses.replace(config, train_end=f"{days[-holdout - 1]:%Y-%m-%d}"),
+        holdout_start=f"{days[-holdout]:%Y-%m-%d}",
+        holdout=holdout,
+        champion=None if champion is None else Champion(champion.model_path.read_bytes(), champion.scaler, manifest),
+        problem=problem,
+    )
+
+
+def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float = MARGIN) -> Outcome:
+    """The caller's last step, under the symbol's lock: store the challenger, promote it if it won, prune."""
+    symbol = contest.symbol
+    started = time.perf_counter()
+    folder = store.save_version(symbol, computed.model, computed.scaler, computed.manifest, promote=False)
+    promote, reason = judge(contest, computed, margin)
+    if promote:
+        store.promote_version(symbol, folder.name, reason)
+    # The champion's next forecast goes into the ledger: a nightly cron job builds the track record by itself.
+    if promote:
+        ledger.remember(
+            dataclasses.replace(computed.forecasts[CHALLENGER], version=folder.name),
+            computed.manifest.config, contest.prices, "retrain",
+        )  # fmt: skip
+    elif CHAMPION in computed.forecasts:
+        ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
+    days = contest.prices.frame.index
+    return Outcome(
+        symbol=symbol,
+        status="promoted" if promote else "kept champion",
+        message=reason,
+        champion=store.champion(symbol),
+        challenger=folder.name,
+        metrics=computed.metrics,
+        comparison=computed.comparison,
+        holdout={"start": contest.holdout_start, "end": f"{days[-1]:%Y-%m-%d}", "days": contest.holdout},
+        pruned=store.prune(symbol, keep),
+        seconds=round(computed.seconds + time.perf_counter() - started, 1),
+        target=contest.config.target,
+    )
+
+
+def retrain(
+    entry: Entry,
+    force: bool = False,
+    keep: int = KEEP,
+    holdout: int = HOLDOUT_DAYS,
+    margin: float = MARGIN,
+    offline: bool = False,
+) -> Outcome:
+    """Retrain one symbol in this process, under its lock (see the module's docstring); raises `StockRNNError` on
+    failure, `TemporaryError` at once when another run holds the lock."""
+    check_options(keep, holdout, margin)
+    symbol = check_symbol(entry.symbol)
+    with store.lock(symbol):
+        contest = prepare(entry, force, holdout, offline)
+        if isinstance(contest, Outcome):
+            return contest
+        return commit(contest, compute(contest), keep, margin)
+
+
+def _champion(symbol: str) -> tuple[store.StoredModel | None, Manifest | None, str | None]:
+    """(the champion, its manifest, None), or (None, its manifest if readable, why it cannot be used): a champion
+    whose files fail their checksums cannot compete, but its config and data source still guide the challenger."""
+    try:
+        champion = store.load_current(symbol)
+        return champion, champion.manifest, None
+    except MissingInputError:
+        return None, None, None
+    except DataError as exc:
+        log.warning("%s: the champion is unusable: %s", symbol, exc)
+        try:
+            manifest = store.read_manifest(symbol, store.champion(symbol) or "")
+        except DataError:  # the pointer itself is bad: the challenger starts from the defaults
+            manifest = None
+        return None, manifest, str(exc)
+
+
+def record(outcome: Outcome) -> None:
+    """Append the attempt to the symbol's retrain log (one JSON line, flushed to disk); readers skip a torn line."""
+    line = json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), **dataclasses.asdict(outcome)})
+    folder = store.models_dir(outcome.symbol)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / RETRAINS_FILE, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        log.error("%s: cannot record the retrain attempt in %s: %s", outcome.symbol, folder, exc)
+
+
+def retrain_all(
+    entries: list[Entry],
+    jobs: int,
+    log_file: Path | None = None,
+    force: bool = False,
+    keep: int = KEEP,
+    holdout: int = HOLDOUT_DAYS,
+    margin: float = MARGIN,
+    offline: bool = False,
+    cluster: str | None = None,
+    done: parallel.Done | None = None,
+    timeout: float | None = None,
+) -> list[Outcome]:
+    """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time here or as tasks
+    on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in the entries'
+    order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
+    outcomes: list[Outcome | None] = [None] * len(entries)
+    contests: list[tuple[int, Contest, ExitStack]] = []
+
+    def finish(number: int, outcome: Outcome, recorded: bool = True) -> None:
+        outcomes[number] = outcome
+        if recorded:
+            record(outcome)
+
+    try:
+        for number, entry in enumerate(entries):
+            held = ExitStack()
+            try:
+                check_options(keep, holdout, margin)
+                held.enter_context(store.lock(check_symbol(entry.symbol)))
+                prepared = prepare(entry, force, holdout, offline)
+            except Exception as exc:
+                held.close()
+                # a locked symbol belongs to another run, which records its own attempt
+                finish(number, failure(entry.symbol, exc), recorded=not isinstance(exc, LockedError))
+                continue
+            if isinstance(prepared, Outcome):
+                held.close()
+                finish(number, prepared)
+            else:
+                contests.append((number, prepared, held))
+        results = parallel.run(
+            compute_or_fail,
+            [c for _, c, _ in contests],
+            jobs,
+            str(log_file) if log_file else None,
+            cluster=cluster,
+            names=[c.symbol for _, c, _ in contests],
+            done=done,
+            timeout=timeout,
+        )
+        for (number, contest, held), result in zip(contests, results, strict=True):
+            with held:
+                if isinstance(result, parallel.Lost):
+                    result = Outcome(contest.symbol, "failed", result.reason, exit_code=LostTaskError.exit_code)
+                if isinstance(result, Computed):
+                    try:
+                        result = commit(contest, result, keep, margin)
+                    except Exception as exc:
+                        result = failure(contest.symbol, exc)
+                finish(number, result)
+    finally:
+        for _, _, held in contests:
+            held.close()  # a second close does nothing
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dict) -> list[Entry]:
+    """The entries of one retrain run (watchlist.plan), `every` meaning each symbol the registry has a model of."""
+    from ..watchlist import plan as entries
+
+    return entries(symbols, watchlist, every, overrides, store.symbols() if every else [])

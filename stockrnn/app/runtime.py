@@ -1,0 +1,21 @@
+"""Application layer, where the work runs: the Keras backend of this process, and the Dask cluster's address.
+
+Light on purpose: the command line calls these first, before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+
+def use_backend(name: str) -> str:
+    """Run Keras on the backend `name` (auto, jax, tensorflow, torch) in this process and the processes it starts;
+    a `UsageError` when it is unknown or not installed."""
+    from .. import backend
+
+    return backend.use(name)
+
+
+def connect(address: str) -> None:
+    """Check that the Dask scheduler at `address` answers: a `ClusterError` (exit 69) before any work starts."""
+    from .. import parallel
+
+    parallel.connect(address).close()

@@ -1,0 +1,90 @@
+"""Application layer, the track record: the forecasts recorded in the ledger, scored against the prices since.
+
+Input: symbols (default: every one the ledger knows), a first origin, a horizon. Output: one `track.Track` per
+symbol and model version (with its entries and actual prices, for plots), and for `plot` the PNG's path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from .. import ledger
+from ..errors import MissingInputError, UsageError
+from ..paths import check_output
+from ..plot import plot_track
+from ..prices import PriceSource
+from ..record import Entry
+from ..track import ALL, Track, TrackRecord, score
+from ..windows import parse_day, price_column
+from .prices import read_recorded
+
+# actual(entry) -> the actual prices of the entry's symbol and source, indexed by day.
+Actuals = Callable[[Entry], pd.Series]
+
+
+def records(
+    symbols: list[str] | None = None,
+    since: str | None = None,
+    horizon: int | None = None,
+    offline: bool = False,
+    actuals: Actuals | None = None,
+) -> list[tuple[Track, list[Entry], pd.Series]]:
+    """Every recorded model version's `Track` (of `symbols`; forecasts with an origin on or after `since`), with
+    its entries and actual prices (for plots), each symbol's whole record first (version ALL: the first forecast
+    recorded from each origin, whichever version made it) when more than one version made it; [] when nothing is
+    recorded. A symbol the ledger does not know is a
+    `MissingInputError`."""
+    if horizon is not None and horizon < 1:
+        raise UsageError(f"--horizon must be at least 1, not {horizon}")
+    day = parse_day(since, "--since")
+    known = ledger.symbols()
+    unknown = [s for s in symbols or [] if s not in known]
+    if unknown and known:
+        raise MissingInputError(
+            f"no forecast of {', '.join(unknown)} is recorded; the ledger has {', '.join(known)}"
+        )  # fmt: skip
+    if unknown:
+        raise MissingInputError(f"no forecast of {', '.join(unknown)} is recorded: the ledger is empty")
+    entries = ledger.read(symbols or None, None if day is None else f"{day:%Y-%m-%d}")
+    load = actuals or (lambda e: _actual(e, offline))
+    groups: dict[tuple, list[Entry]] = {}
+    for e in entries:
+        groups.setdefault((e.symbol, e.version, e.fingerprint), []).append(e)
+    for symbol in dict.fromkeys(e.symbol for e in entries):  # every symbol's whole record, whichever model made it
+        first: dict[str, Entry] = {}
+        for e in sorted((e for e in entries if e.symbol == symbol), key=lambda e: e.created):
+            first.setdefault(e.origin, e)  # a rolled-back model's forecast of an origin already recorded: the first
+        if len({(e.version, e.fingerprint) for e in first.values()}) > 1:
+            groups[(symbol, ALL, "")] = sorted(first.values(), key=lambda e: e.origin)
+    cache: dict[tuple, pd.Series] = {}
+    result = []
+    for key, group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != ALL)):
+        e = group[0]
+        source = (e.symbol, e.data_kind, e.data_source, e.adjusted, e.column_name, e.date_format)
+        if source not in cache:
+            cache[source] = load(e)
+        scored = score(group, cache[source], horizon)
+        result.append((dataclasses.replace(scored, version=key[1], fingerprint=key[2]), group, cache[source]))
+    return result
+
+
+def _actual(e: Entry, offline: bool) -> pd.Series:
+    source = PriceSource.recorded(e.symbol, e.data_kind, e.data_source, e.adjusted, e.date_format, offline=offline)
+    prices = read_recorded(source, e.column_name)
+    return price_column(prices.frame, e.column_name, prices.source).dropna()
+
+
+def track(
+    symbols: list[str] | None = None, since: str | None = None, horizon: int | None = None, offline: bool = False,
+    plot: Path | None = None,
+) -> TrackRecord:  # fmt: skip
+    """The track record (`records`), with a PNG of it when `plot` names one (its folder checked first)."""
+    if plot is not None:
+        check_output(plot)
+    found = records(symbols, since, horizon, offline)
+    drawn = str(plot_track(found, plot).resolve()) if found and plot is not None else None
+    return TrackRecord([t for t, _, _ in found], drawn)

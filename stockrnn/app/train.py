@@ -1,0 +1,75 @@
+"""Application layer, training: train on a price source and store the model as the symbol's new champion.
+
+Input: a `PriceSource`, a `TrainConfig` and an optional progress callback. Output: `TrainResult` (the stored
+version's folder, its manifest and its validation tail's verdicts). One run per symbol at a time (its lock); bad
+data is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import backend, store, targets
+from ..config import TrainConfig
+from ..manifest import Manifest
+from ..paths import check_symbol
+from ..prices import PriceSource
+from ..significance import Comparison
+from ..train import Progress, fit
+from ..validate import Prices
+from ..windows import training_period
+from .prices import load
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    symbol: str
+    folder: Path  # models/<SYMBOL>/v<N>
+    manifest: Manifest
+
+    @property
+    def metrics(self) -> dict[str, dict]:
+        return self.manifest.metrics
+
+    @property
+    def comparisons(self) -> list[Comparison]:
+        t, config = self.manifest.training, self.manifest.config
+        return targets.get(config.target).comparisons(
+            self.metrics, f"its validation tail {t.val_start}..{t.val_end}", config
+        )
+
+    @property
+    def comparison(self) -> Comparison:
+        return self.comparisons[0]
+
+    @property
+    def verdict(self) -> str:
+        return self.comparison.line()
+
+    def scores_view(self, title: str) -> list:
+        """The validation tail's scores as printable items (its target's table)."""
+        return targets.get(self.manifest.config.target).scores_view(title, self.metrics)
+
+
+def train_prices(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+    """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). Raises
+    `UsageError` for a bad symbol, `DataError` for data that cannot train, `LockedError` (exit 75) when another run
+    holds the symbol, `CannotWriteError` when the registry cannot be written."""
+    symbol = check_symbol(symbol)
+    training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
+    with store.lock(symbol):
+        model, scaler, manifest = fit(prices, config, progress)
+        folder = store.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
+        stored = store.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
+    return TrainResult(symbol=symbol, folder=folder, manifest=stored)
+
+
+def train(source: PriceSource, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+    """Train on `source`'s prices: the model is stored as its name (the symbol; SYNTHETIC for the synthetic series
+    unless named; a file's name unless named)."""
+    name = source.name
+    if name is not None:
+        check_symbol(name)  # before any I/O
+    prices = load(source.seeded(config.seed), config.column)  # without a name: a UsageError saying what is missing
+    return train_prices(prices, name or "", config, progress)

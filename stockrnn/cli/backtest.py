@@ -1,0 +1,59 @@
+"""`stockrnn backtest`: walk-forward evaluation over many cut-offs, per fold and in aggregate."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import app
+from ..config import HORIZON, LEVEL, TrainConfig
+from ..prices import PriceSource
+from .common import BackendOpt, DaskOpt, JsonOpt, LevelOpt, TimeoutOpt, completion, print_json, say, show
+from .options import source_options, training_options
+
+log = logging.getLogger("stockrnn")
+
+
+def _progress(fold: int, folds: int, cutoff: str) -> None:
+    log.info("fold %d/%d: cut-off %s", fold, folds, cutoff)
+
+
+@training_options(skip=("train_end",))
+@source_options()
+def backtest(
+    folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
+    horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = HORIZON,
+    step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = HORIZON,
+    end: Annotated[
+        str | None, typer.Option(help="Last day scored (YYYY-MM-DD), e.g. 2009-03-31; default: the data's last day.")
+    ] = None,
+    level: LevelOpt = LEVEL,
+    jobs: Annotated[int, typer.Option(help="Folds trained at once on this machine, each in its own process.")] = 1,
+    dask: DaskOpt = None,
+    timeout: TimeoutOpt = 3600.0,
+    plot_file: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the folds' scores.")] = None,
+    backend: BackendOpt = "auto",
+    as_json: JsonOpt = False,
+    *,
+    source: PriceSource,
+    config: TrainConfig,
+) -> None:
+    """Walk-forward evaluation: train up to each cut-off, score the days after it, beside the naive baselines.
+
+    Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
+    """
+    app.use_backend(backend)
+    config = dataclasses.replace(config, adjusted=source.adjusted)
+    with completion("backtest", enabled=(jobs > 1 or bool(dask)) and not as_json) as done:
+        report = app.backtest(source, config, folds, horizon, step, _progress, level, jobs, end, dask, done,
+                              timeout if dask else None, plot_file)  # fmt: skip
+    if as_json:
+        print_json(report.to_json())
+        return
+    if report.plot is not None:
+        say(f"plot written to {report.plot}")
+    show(report.render())

@@ -1,0 +1,40 @@
+"""`stockrnn plot`: a stored model's forecast as a PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import app
+from ..config import HORIZON, LEVEL
+from ..prices import PriceSource
+from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, print_json, say
+from .options import source_options
+from .predict import model_name
+
+
+@source_options(model=True)
+def plot(
+    start: StartOpt = None,
+    days: DaysOpt = HORIZON,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="PNG to write; default: plots/<SYMBOL>_<day>.png in the home folder.")
+    ] = None,
+    level: LevelOpt = LEVEL,
+    backend: BackendOpt = "auto",
+    as_json: JsonOpt = False,
+    *,
+    source: PriceSource,
+) -> None:
+    """Write a PNG: recent history, the forecast, the one-step line and the actual prices where known.
+
+    Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
+    """
+    app.use_backend(backend)
+    result, path = app.plot(model_name(source), source, start, days, out_file, level)
+    if as_json:
+        print_json({"plot": str(path), **result.to_json()})
+    else:
+        say(f"plot written to {path.resolve()}")

@@ -1,0 +1,79 @@
+"""`stockrnn retrain`: the cron entry: update data, train challengers, promote only winners."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from .. import app, logs
+from ..config import HORIZON, KEEP, MARGIN
+from .common import BackendOpt, DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, out, print_json
+from .options import training_options
+
+log = logging.getLogger("stockrnn")
+WatchlistOpt = Annotated[
+    Path | None, typer.Option(help="File of symbols, one a line, optionally with key=value training options.")
+]
+
+
+@training_options(skip=("train_end",), overrides=True)
+def retrain(
+    symbols: Annotated[
+        list[str] | None, typer.Argument(metavar="[SYMBOL...]", help="Symbols to retrain (or use --watchlist).")
+    ] = None,
+    watchlist: WatchlistOpt = None,
+    every: Annotated[bool, typer.Option("--all", help="Retrain every symbol that has a model.")] = False,
+    jobs: Annotated[
+        int, typer.Option(help="Symbols trained at once on this machine, each in its own process; default: cores.")
+    ] = 0,
+    dask: DaskOpt = None,
+    timeout: TimeoutOpt = 3600.0,
+    force: Annotated[bool, typer.Option("--force", help="Train even when there is no new data.")] = False,
+    keep: Annotated[int, typer.Option(help="Versions kept per symbol (the champion is never deleted).")] = KEEP,
+    holdout: Annotated[
+        int, typer.Option(help="Most recent trading days on which challenger and champion compete.")
+    ] = HORIZON,
+    margin: Annotated[float, typer.Option(help="How much lower the challenger's RMSE must be (0.01 = 1%).")] = MARGIN,
+    offline: OfflineOpt = False,
+    log_file: Annotated[Path | None, typer.Option(help="Also append the log lines to this file.")] = None,
+    backend: BackendOpt = "auto",
+    as_json: JsonOpt = False,
+    *,
+    overrides: dict[str, Any],
+) -> None:
+    """The cron entry: update data, train a challenger, promote it only if it beats the champion on the holdout.
+
+    Exit codes: 0 every symbol succeeded (promoted, kept or up to date); 1 some failed; when all failed, their
+    common code (e.g. 75: locked or rate-limited, try later), or 3 when the causes differ.
+
+    Example: stockrnn retrain --watchlist ~/watchlist.txt --log-file ~/stockrnn.log
+    On a cluster: stockrnn retrain --watchlist big.txt --dask tcp://HOST:8786
+    """
+    app.use_backend(backend)
+    logs.setup(log_file)
+    entries = app.plan(symbols or [], watchlist, every, overrides)
+    if dask:
+        app.connect(dask)  # exit 69 before any symbol is locked or read
+    with completion("retrain", enabled=not as_json) as done:
+        outcomes = app.retrain_all(
+            entries, jobs or os.cpu_count() or 1, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
+            offline=offline, cluster=dask, done=done, timeout=timeout if dask else None,
+        )  # fmt: skip
+    for o in outcomes:
+        log.log(logging.INFO if o.ok else logging.ERROR, "%s: %s (%s)", o.symbol, o.status, o.message)
+    code = app.exit_code(outcomes)
+    if as_json:
+        print_json({"outcomes": [o.__dict__ for o in outcomes], "exit_code": code})
+    else:
+        table = Table("symbol", "status", "champion", "new", "holdout: new / champion / baseline")
+        for o in outcomes:
+            table.add_row(o.symbol, o.status, o.champion or "", o.challenger or "", o.contest_cell())
+        out.print(table)
+        for o in outcomes:
+            out.print(f"{o.symbol}: {o.message}", soft_wrap=True, highlight=False, markup=False)
+    raise typer.Exit(code)

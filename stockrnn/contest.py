@@ -1,0 +1,207 @@
+"""Contest stage: a challenger trained on a symbol's data, scored beside its champion on the same holdout. Pure.
+
+Input: a `Contest` (the data, the config, the holdout, the champion's model as bytes). Output: `Computed` (the
+challenger's model bytes, scaler and manifest, both contestants' holdout scores and their comparison, their next
+forecasts for the ledger) and, with `decide`, the promotion rule's answer in words: on the same holdout (the last
+`holdout` trading days of the data, which the challenger never trains on), the challenger's score (the target's
+promotion metric: RMSE, or Brier for probabilities) must be below the champion's by more than `margin` (a fraction:
+0.01 = 1%). A symbol with no usable champion takes the challenger. No file of the home folder is read or written
+here, so any process or cluster worker may run `compute`: the nightly run around it is app/retrain.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import backend, targets
+from .config import HORIZON, MARGIN, TrainConfig
+from .errors import DataError, StockRNNError, UsageError
+from .forecast import forecast_model, load_model
+from .manifest import Manifest
+from .targets import Result
+from .train import fit
+from .validate import Prices
+
+log = logging.getLogger("stockrnn")
+
+HOLDOUT_DAYS = HORIZON  # about a month of trading days
+CHALLENGER, CHAMPION = "challenger", "champion"
+
+
+@dataclass
+class Outcome:
+    symbol: str
+    status: str  # "promoted", "kept champion", "up to date" or "failed"
+    message: str
+    exit_code: int = 0
+    champion: str | None = None  # the champion after this run
+    challenger: str | None = None  # the version this run trained, if any
+    # On the holdout, per contestant (CHALLENGER, CHAMPION): its one-step scores beside persistence, as train reports
+    # its validation tail ({ONE_STEP: ..., PERSISTENCE: ...}); the champion's is None when it could not compete.
+    metrics: dict[str, Any] = field(default_factory=dict)
+    # The challenger against the champion on the holdout, with the Diebold-Mariano test (significance.Comparison).
+    comparison: dict[str, Any] | None = None
+    holdout: dict[str, Any] = field(default_factory=dict)
+    pruned: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    target: str | None = None  # what the contestants learned (targets.get: how their scores read)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    def contest_cell(self) -> str:
+        """The holdout scores in one cell (its target's words); empty when nothing competed."""
+        return targets.get(self.target).contest_cell(self.metrics) if self.metrics and self.target else ""
+
+
+@dataclass(frozen=True)
+class Contest:
+    """One symbol's retraining as values: what `compute` needs, wherever it runs."""
+
+    symbol: str
+    prices: Prices
+    config: TrainConfig  # train_end is the day before the holdout
+    holdout_start: str  # ISO date of the first holdout day
+    holdout: int  # trading days
+    champion: Champion | None  # None: no usable champion (see `problem`)
+    problem: str | None = None  # why the champion cannot compete
+
+
+@dataclass(frozen=True)
+class Champion:
+    model: bytes  # the .keras file
+    scaler: dict
+    manifest: Manifest
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What `compute` returns: the challenger, ready to store, and the holdout scores of both contestants."""
+
+    model: bytes
+    scaler: dict
+    manifest: Manifest
+    metrics: dict[str, Any]  # see Outcome.metrics
+    comparison: dict[str, Any] | None  # see Outcome.comparison
+    problem: str | None  # why the champion could not compete, if it could not
+    seconds: float
+    # Per contestant that could compete: its real forecast after the data's last day, for the ledger (the
+    # challenger's is labelled with its version when it is stored).
+    forecasts: dict[str, Result] = field(default_factory=dict)
+
+
+def check_options(keep: int, holdout: int, margin: float) -> None:
+    """A `UsageError` for options no retrain can run with."""
+    if holdout < 1 or keep < 1 or not 0 <= margin < 1:
+        raise UsageError(f"--holdout ({holdout}) and --keep ({keep}) must be at least 1, --margin ({margin}) in [0, 1)")
+
+
+def compute(contest: Contest) -> Computed:
+    """Train the challenger and score both contestants on the holdout, one step ahead. Pure: no file of the home
+    folder is read or written, so any process may run it. Raises `StockRNNError` on failure."""
+    started = time.perf_counter()
+    log.info("%s: training a challenger up to %s", contest.symbol, contest.config.train_end)
+    model, scaler, manifest = fit(contest.prices, contest.config)
+    target = targets.get(contest.config.target)
+    challenger = _holdout(contest, model, scaler, manifest.config)
+    metrics: dict[str, Any] = {CHALLENGER: target.contest_scores(challenger), CHAMPION: None}
+    forecasts = {CHALLENGER: _next(contest, model, scaler, manifest, "")}
+    comparison, problem = None, contest.problem
+    if contest.champion is not None:
+        champion = contest.champion
+        try:
+            loaded = load_model(champion.manifest, champion.model)
+            held = _holdout(contest, loaded, champion.scaler, champion.manifest.config)
+            if not target.can_replace(targets.get(champion.manifest.config.target)):
+                raise DataError(f"the champion learned {champion.manifest.config.target}, the challenger {target.name}")
+            metrics[CHAMPION] = target.contest_scores(held)
+            forecasts[CHAMPION] = _next(contest, loaded, champion.scaler, champion.manifest, champion.manifest.version)
+            comparison = target.versus(challenger, held).to_dict()
+        except StockRNNError as exc:  # e.g. saved by an incompatible Keras: it cannot compete
+            problem = str(exc)
+    model_bytes = backend.model_to_bytes(model)
+    seconds = round(time.perf_counter() - started, 1)
+    return Computed(model_bytes, scaler, manifest, metrics, comparison, problem, seconds, forecasts)
+
+
+def _holdout(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> Result:
+    return forecast_model(model, scaler, config, contest.prices, contest.holdout_start, contest.holdout, ("", ""))
+
+
+def _next(contest: Contest, model: Any, scaler: dict, manifest: Manifest, version: str) -> Result:
+    """The contestant's real forecast of the HORIZON trading days after the data's last day (what predict makes)."""
+    return forecast_model(
+        model, scaler, manifest.config, contest.prices, None, HORIZON, (contest.symbol, version), manifest.interval
+    )
+
+
+def judge(contest: Contest, computed: Computed, margin: float = MARGIN) -> tuple[bool, str]:
+    """The promotion rule (`decide`) on the contest's target's promotion metric: (promote?, the reason)."""
+    target = targets.get(contest.config.target)
+    metric, champion = target.promotion_metric, computed.metrics[CHAMPION]
+    return decide(
+        computed.metrics[CHALLENGER][target.scored][metric],
+        None if champion is None else champion[target.scored],
+        margin,
+        computed.problem,
+        metric,
+        computed.comparison,
+    )
+
+
+def decide(
+    challenger: float,
+    champion: dict | None,
+    margin: float,
+    problem: str | None,
+    metric: str = "rmse",
+    comparison: dict | None = None,
+) -> tuple[bool, str]:
+    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words). `champion`: its scores;
+    `comparison`: the two on the holdout with their Diebold-Mariano test, whose evidence the reason states. The
+    rule itself needs no significance: the challenger has seen the newer days, and a month's holdout rarely
+    separates two models (docs/significance.md)."""
+    if champion is None:
+        return True, f"no usable champion ({problem})" if problem else "first model"
+    best, name = champion[metric], metric.upper()
+    evidence = ""
+    if comparison is not None:
+        p = comparison["p_value"]
+        difference = "significant" if comparison["significant"] else "not significant"
+        evidence = f" ({difference}: DM p = {p:.2f}, {comparison['n']} days)" if p is not None else ""
+    if challenger < best * (1 - margin):
+        return True, f"challenger {name} {challenger:.4g} < champion {best:.4g} - {margin:.0%}{evidence}"
+    return False, f"challenger {name} {challenger:.4g} does not beat champion {best:.4g} by {margin:.0%}{evidence}"
+
+
+def failure(symbol: str, exc: Exception) -> Outcome:
+    """A failure as an `Outcome`: one symbol's failure never stops the others."""
+    if isinstance(exc, StockRNNError):
+        return Outcome(symbol, "failed", str(exc), exit_code=exc.exit_code)
+    # A bug must not cost the rest of the watchlist its night.
+    log.error("%s: unexpected %s\n%s", symbol, type(exc).__name__, "".join(traceback.format_exception(exc)))
+    return Outcome(symbol, "failed", f"unexpected {type(exc).__name__}: {exc}", exit_code=70)
+
+
+def compute_or_fail(contest: Contest) -> Computed | Outcome:
+    """`compute`, with a failure returned as an `Outcome` instead of raised (what a worker sends back)."""
+    try:
+        return compute(contest)
+    except Exception as exc:
+        return failure(contest.symbol, exc)
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """0: every symbol succeeded; 1: some failed; none succeeded: their common exit code, or 3 when they differ."""
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        return 0
+    if len(failed) < len(outcomes):
+        return 1
+    codes = {o.exit_code for o in failed}
+    return codes.pop() if len(codes) == 1 else 3

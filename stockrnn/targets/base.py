@@ -1,0 +1,160 @@
+"""The target protocol: what every target is and does, and what its forecast (a `Result`) answers for itself.
+
+A target says what the network learns from a price series (encode, scale, labels), how its outputs become prices or
+probabilities again, and owns everything downstream that differs between targets: its forecast (a typed result
+that knows its rows, its scores against its baselines, its verdicts, its JSON, its ledger steps, its table and its
+plot), its backtest folds and their pooling, its contest in retrain and its track record. Nothing outside this
+package asks which kind of target it holds: it asks the target (NeuralForecast's loss objects carry the same
+responsibility there, so that no model branches on its loss).
+
+Input: arrays, frames and the config. Output: results as dataclasses; JSON only in their `to_json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..formatting import fmt
+from ..record import Step
+
+if TYPE_CHECKING:
+    from ..config import TrainConfig
+    from ..significance import Comparison
+    from .scaling import Scaler
+
+
+class Result(Protocol):
+    """A target's forecast from one origin: what predict prints, plot draws, backtest scores and the ledger keeps."""
+
+    target: str
+    symbol: str
+    version: str
+    column: str
+    origin: pd.Timestamp
+    rows: pd.DataFrame  # index: date
+    metrics: dict[str, dict]  # the scores where the actual outcome is known; empty otherwise
+    history: pd.Series  # prices up to and including the origin
+    level: float | None  # of its prediction interval; None: none
+    figure_size: tuple[float, float]  # inches, for `draw`
+
+    def comparisons(self) -> list[Comparison]: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def steps(self) -> tuple[Step, ...]: ...
+
+    def render(self) -> list[Any]: ...
+
+    def draw(self, figure: Any) -> None: ...
+
+    def fold(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Forecasting:
+    """What a target's `forecast` needs besides the model: the prices (n,) and where the forecast starts."""
+
+    series: pd.Series  # the model's price column, indexed by date
+    position: int  # of the first forecast day in `series` (len(series): after the data's last day)
+    dates: pd.DatetimeIndex  # the requested days: series.index[position:] where known, then trading days after
+    label: tuple[str, str]  # (symbol, version)
+    calibration: dict[str, Any] | None = None  # the model's interval calibration (intervals.calibrate)
+    level: float = 0.8  # of the prediction interval
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target: its name and the few settings every stage reads; subclasses implement the methods."""
+
+    name: str
+    help: str  # one line for --help and docs
+    extra_days: int = 0  # prices one window needs beyond `window`, because the first value needs a day before it
+    activation: str = "linear"  # of the output layer
+    loss: str = "mean_squared_error"
+    promotion_metric: str = "rmse"  # lower is better: retrain promotes on it
+    asks_horizon: bool = False  # takes --horizon-days: its label lies that many trading days after the window
+    scored: str = "one_step"  # the method of its metrics that retrain compares
+    baseline: str = "persistence"  # and the baseline beside it
+    family: str = "value"  # targets of one family can replace each other as champion (see `can_replace`)
+
+    # What the network learns.
+    def encode(self, prices: np.ndarray) -> np.ndarray:
+        """A price series (n,) -> the values the network learns (n,), NaN where a day has none."""
+        raise NotImplementedError
+
+    def fit_scaler(self, values: np.ndarray) -> Scaler:
+        """The scaler of the training rows' encoded values (n,), NaN ignored."""
+        raise NotImplementedError
+
+    def labels(self, scaled: np.ndarray, values: np.ndarray, horizon: int) -> np.ndarray:
+        """What the network learns for the window ending at each day o = 0 .. n - 1 - horizon of the encoded
+        series (n,): here the next scaled value, scaled[o + 1] (horizon 1). (n - horizon,)"""
+        return scaled[1:]
+
+    # Training's validation tail.
+    def validate(self, config: TrainConfig, data: Any, outputs: np.ndarray) -> tuple[dict, dict | None, dict | None]:
+        """The validation tail's metrics, the prediction intervals' calibration and (probability targets) the output
+        calibrator, from the network's `outputs` (n_val,) on the tail of `data` (windows.TrainingSet)."""
+        raise NotImplementedError
+
+    def comparisons(self, metrics: dict[str, dict], window: str, config: TrainConfig) -> list[Comparison]:
+        """The verdicts of validation `metrics` on `window`, in words."""
+        raise NotImplementedError
+
+    def scores_view(self, title: str, metrics: dict[str, dict]) -> list[Any]:
+        """`metrics` as printable items: the title, a rich table, what each method is."""
+        raise NotImplementedError
+
+    # Forecasts.
+    def forecast(self, model: Any, scaler: Scaler | dict, config: TrainConfig, at: Forecasting) -> Result:
+        """The model's forecast (a `Result`) of `at.dates`."""
+        raise NotImplementedError
+
+    # Backtests: every fold's `Result.fold()` record, pooled.
+    def pool(self, folds: list[dict], config: TrainConfig, horizon: int, level: float) -> dict[str, Any]:
+        """All folds' days together (`horizon`: the days each fold scores; `level`: of its bands): the pooled
+        scores and verdicts (`comparisons`, as dicts)."""
+        raise NotImplementedError
+
+    def backtest_view(self, report: dict[str, Any]) -> list[Any]:
+        """A backtest report (JSON form) as printable items."""
+        raise NotImplementedError
+
+    def draw_backtest(self, figure: Any, report: dict[str, Any]) -> None:
+        """A backtest report (JSON form) drawn onto `figure`."""
+        raise NotImplementedError
+
+    # Retrain's contest.
+    def can_replace(self, other: Target) -> bool:
+        """Whether a model of this target can be compared with, and replace, a champion of `other`."""
+        return self.family == other.family
+
+    def contest_scores(self, result: Result) -> dict[str, dict]:
+        """A contestant's holdout scores: the scored method beside its baseline."""
+        return {self.scored: result.metrics[self.scored], self.baseline: result.metrics[self.baseline]}
+
+    def versus(self, challenger: Result, champion: Result) -> Comparison:
+        """The challenger against the champion on the same holdout, with the Diebold-Mariano test."""
+        raise NotImplementedError
+
+    def contest_cell(self, metrics: dict[str, Any]) -> str:
+        """Retrain's table cell: the challenger's, champion's and baseline's holdout scores."""
+        scores = [(metrics.get(who) or {}).get(method) for who, method in
+                  (("challenger", self.scored), ("champion", self.scored), ("challenger", self.baseline))]  # fmt: skip
+        metric = self.promotion_metric
+        return f"{metric.upper()} " + " / ".join(fmt(s[metric], ".4g") if s else "-" for s in scores)
+
+    # The track record.
+    def score_track(self, table: pd.DataFrame, span: str) -> tuple[int, dict[str, Any], list[Comparison]]:
+        """The matured steps' count, scores and verdicts. `table`: one row per step with an actual price, columns
+        n (the forecast), origin (its price), step, date, actual, forecast, lower, upper, p_up; `span`: the
+        forecasts in words."""
+        raise NotImplementedError
+
+    def track_row(self, metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
+        """Track's table cells after symbol, model and counts: five cells."""
+        raise NotImplementedError

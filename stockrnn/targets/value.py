@@ -1,0 +1,425 @@
+"""Value targets: the network predicts the next day's value (a price level, or a daily log return), decoded into
+prices; judged one step ahead against persistence and, as a recursive path, against the naive and drift forecasts.
+
+Input: prices (n,), a model and its scaler. Output: `ValueForecast` (the recursive forecast from the origin, each
+prediction fed back as input, and the one-step predictions that use the actual previous prices, with their
+prediction intervals and, where actual prices are known, their scores beside the baselines), and its backtest,
+contest and track-record scores.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .. import backend, intervals
+from ..baselines import Drift, Naive, Persistence
+from ..metrics import (
+    ALWAYS_UP,
+    DRIFT,
+    FORECAST,
+    METHODS,
+    NAIVE,
+    ONE_STEP,
+    PERSISTENCE,
+    coverage,
+    rounded,
+    scores,
+    skill,
+)
+from ..significance import Comparison, compare, forecast_comparison, overlapping, squared_error_test
+from ..windows import make_windows, parse_day
+from .base import Forecasting, Step, Target
+from .scaling import Scaler, scale, scaler_from_dict, unscale
+
+if TYPE_CHECKING:
+    from ..config import TrainConfig
+
+log = logging.getLogger("stockrnn")
+
+COLUMNS = ("forecast", "lower", "upper", "one_step", "one_step_lower", "one_step_upper", "actual")
+SCORED = (FORECAST, NAIVE, DRIFT, ONE_STEP, PERSISTENCE)  # the methods a forecast scores, in the tables' order
+DAY_COLUMNS = ("actual", "one_step", "forecast", "lower", "upper", "one_step_lower", "one_step_upper")
+
+
+@dataclass(frozen=True)
+class ValueForecast:
+    """A value model's forecast: `rows` (index: date) hold forecast, one_step, actual (NaN where unknown) and,
+    with an interval, lower/upper (and one_step_lower/one_step_upper where actual prices are known)."""
+
+    symbol: str
+    version: str  # the model version that made it, e.g. "v3"
+    column: str
+    origin: pd.Timestamp  # the last day whose price the forecast knew
+    rows: pd.DataFrame
+    metrics: dict[str, dict]  # per method (metrics.METHODS); empty when no actual price is known
+    history: pd.Series  # prices up to and including the origin, for plots
+    level: float | None = None  # of the interval in rows' lower/upper columns; None: no interval
+    interval_method: str | None = None  # intervals.METHODS
+    target: str = "return"
+    figure_size = (11, 5.5)  # inches
+
+    def to_json(self) -> dict[str, Any]:
+        comparisons = self.comparisons()
+        return {
+            "symbol": self.symbol,
+            "model_version": self.version,
+            "target": self.target,
+            "column": self.column,
+            "origin": f"{self.origin:%Y-%m-%d}",
+            "methods": {name: METHODS[name] for name in SCORED},
+            "rows": [
+                {"date": f"{day:%Y-%m-%d}", **{k: rounded(row.get(k)) for k in COLUMNS}}
+                for day, row in self.rows.iterrows()
+            ],
+            "interval": self.interval(),
+            "metrics": self.metrics,
+            "verdict": [c.line() for c in comparisons],
+            "comparisons": [c.to_dict() for c in comparisons],
+        }
+
+    def interval(self) -> dict[str, Any] | None:
+        """The bands' level and how they are made: `forecast` (lower, upper), `one_step` (one_step_lower, ...)."""
+        if not self.level or self.interval_method is None:
+            return None
+        one_step = intervals.ONE_STEP_METHOD if "one_step_lower" in self.rows else None
+        return {"level": self.level, "forecast": intervals.METHODS[self.interval_method], "one_step": one_step}
+
+    def comparisons(self) -> list[Comparison]:
+        """The model against its baseline for each kind of prediction, when actual prices are known; none otherwise."""
+        if not self.metrics:
+            return []
+        m, days = self.metrics, self.rows["actual"].notna()
+        window = f"{self.rows.index[days][0]:%Y-%m-%d}..{self.rows.index[days][-1]:%Y-%m-%d}"
+        return [
+            Comparison.from_scores(m[ONE_STEP], m[PERSISTENCE], "persistence", f"{window}, one step ahead"),
+            Comparison.from_scores(m[FORECAST], m[NAIVE], "the naive forecast", f"{window}, recursive forecast"),
+        ]
+
+    def steps(self) -> tuple[Step, ...]:
+        """Every day of the path, for the ledger."""
+        return tuple(
+            Step(i, f"{day:%Y-%m-%d}", _number(row, "forecast"), _number(row, "lower"), _number(row, "upper"))
+            for i, (day, row) in enumerate(self.rows.to_dict("index").items(), start=1)
+        )
+
+    def render(self) -> list[Any]:
+        from .value_views import forecast_view
+
+        return forecast_view(self.to_json())
+
+    def draw(self, figure: Any) -> None:
+        from .value_views import draw_forecast
+
+        draw_forecast(self, figure)
+
+    def fold(self) -> dict[str, Any]:
+        """The backtest's record of this forecast: its scores and, day by day for the pooled tests, the actual,
+        yesterday's actual, both predictions and the bands; and how often the one-step line echoes yesterday."""
+        rows = self.rows
+        actual = rows["actual"].to_numpy()
+        previous = np.concatenate([[self.history.iloc[-1]], actual[:-1]])
+        one_step = rows["one_step"].to_numpy()
+        metrics = dict(self.metrics)
+        metrics[ALWAYS_UP] = {"direction_accuracy": float(np.mean(actual > previous))}
+        return {
+            "metrics": metrics,
+            "interval": self.interval(),
+            "days": [
+                {"date": f"{day:%Y-%m-%d}", "previous": _round(before), **{k: _round(row.get(k)) for k in DAY_COLUMNS}}
+                for (day, row), before in zip(rows.iterrows(), previous, strict=True)
+            ],
+            # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
+            "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
+        }
+
+
+def _number(row: dict, name: str) -> float | None:
+    value = row.get(name)
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 6)
+
+
+@dataclass(frozen=True)
+class ValueTarget(Target):
+    """A regression on the next day's value, judged one step ahead against persistence by RMSE."""
+
+    def decode_one_step(self, values: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Predicted values (n,), each made from the actual price before it (`previous`, (n,)) -> prices (n,)."""
+        raise NotImplementedError
+
+    def decode_path(self, values: np.ndarray, origin_price: float) -> np.ndarray:
+        """A recursive path of values (n,) from the origin's price -> prices (n,)."""
+        raise NotImplementedError
+
+    def validate(self, config: TrainConfig, data: Any, outputs: np.ndarray) -> tuple[dict, dict | None, dict | None]:
+        actual = data.prices.loc[data.val_dates].to_numpy()
+        previous = data.prices.shift(1).loc[data.val_dates].to_numpy()  # yesterday's actual price
+        predicted = self.decode_one_step(unscale(data.scaler, outputs), previous)
+        # The validation tail's out-of-sample one-step errors calibrate the prediction intervals.
+        where = data.prices.index.get_indexer(data.val_dates)
+        interval = intervals.calibrate(data.prices.to_numpy(), predicted - actual, where)
+        return self.report(actual, predicted, previous), interval, None
+
+    def comparisons(self, metrics: dict[str, dict], window: str, config: TrainConfig) -> list[Comparison]:
+        scored = (metrics[self.scored], metrics[self.baseline])
+        return [Comparison.from_scores(*scored, self.baseline, f"{window}, one step ahead")]
+
+    def report(self, actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, dict]:
+        """The scores of one-step predictions (n,) beside persistence; `previous` (n,) = yesterday's prices."""
+        from ..metrics import one_step_report
+
+        return one_step_report(actual, predicted, previous)
+
+    def scores_view(self, title: str, metrics: dict[str, dict]) -> list[Any]:
+        from .value_views import scores_view
+
+        return scores_view(title, metrics)
+
+    def forecast(self, model: Any, scaler: Scaler | dict, config: TrainConfig, at: Forecasting) -> ValueForecast:
+        """The recursive path from the origin and, on the days whose actual prices are known, the one-step
+        predictions, with their prediction intervals (intervals.band, from the model's `at.calibration`) and their
+        scores beside the naive, drift and persistence baselines."""
+        series, position, dates, level, calibration = at.series, at.position, at.dates, at.level, at.calibration
+        days = len(dates)
+        if isinstance(scaler, dict):
+            scaler = scaler_from_dict(scaler)
+        known = series.iloc[position : position + days]  # actual prices of the forecast period, where known
+        values = series.to_numpy()
+        scaled = scale(scaler, self.encode(values))
+        recursive = _recursive(model, scaled[position - config.window : position], days)
+        path = self.decode_path(unscale(scaler, recursive), values[position - 1])
+        one_step = np.full(days, np.nan)
+        if len(known):
+            inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
+            predicted = unscale(scaler, backend.predict(model, inputs[..., None]))
+            one_step[: len(known)] = self.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
+
+        rows = pd.DataFrame(
+            {"forecast": path, "one_step": one_step, "actual": np.nan}, index=pd.DatetimeIndex(dates, name="date")
+        )
+        rows.loc[known.index, "actual"] = known.to_numpy()
+        origin = series.index[position - 1]
+        train_start = parse_day(config.train_start, "train_start")
+        history = series.loc[train_start:origin]
+        bounds = intervals.band(calibration, path, history.to_numpy(), level) if calibration else None
+        if calibration and bounds is None:
+            n, what = intervals.scores_behind(calibration, len(history), days)
+            log.warning(
+                "no %s prediction interval: the %d %s support at most %s",
+                f"{level:.4%}".rstrip("0").rstrip("."), n, what, f"{n / (n + 1):.4%}",
+            )  # fmt: skip
+        if bounds is not None:
+            rows["lower"], rows["upper"] = bounds
+        one_step_bounds = None
+        if calibration and len(known):
+            before = series.loc[train_start:].iloc[: len(history) + len(known) - 1]  # known the evening before each day
+            one_step_bounds = intervals.one_step_band(
+                calibration, one_step[: len(known)], before.to_numpy(), level, known.to_numpy()
+            )
+        if one_step_bounds is not None:
+            rows["one_step_lower"], rows["one_step_upper"] = np.nan, np.nan
+            rows.iloc[: len(known), rows.columns.get_indexer(["one_step_lower", "one_step_upper"])] = np.column_stack(
+                one_step_bounds
+            )
+        scored = rows.iloc[: len(known)]
+        metrics = _metrics(scored, history) if len(known) else {}
+        if metrics and bounds is not None:
+            metrics[FORECAST]["interval_coverage"] = coverage(scored["actual"], scored["lower"], scored["upper"])
+        if metrics and one_step_bounds is not None:
+            metrics[ONE_STEP]["interval_coverage"] = coverage(
+                scored["actual"], scored["one_step_lower"], scored["one_step_upper"]
+            )
+        return ValueForecast(
+            symbol=at.label[0],
+            version=at.label[1],
+            column=config.column,
+            origin=origin,
+            rows=rows,
+            metrics=metrics,
+            history=series.loc[:origin],
+            level=level if bounds is not None else None,
+            interval_method=calibration["method"] if calibration and bounds is not None else None,
+            target=self.name,
+        )
+
+    def pool(self, folds: list[dict], config: TrainConfig, horizon: int, level: float) -> dict[str, Any]:
+        """The out-of-sample days of all folds together: the Diebold-Mariano test of the model against its baseline
+        for both kinds of prediction (the recursive paths with horizon - 1 lags), and each band's coverage and
+        score."""
+        days = [day for fold in folds for day in fold["days"]]
+
+        def column(name: str) -> np.ndarray:
+            return np.array([np.nan if day[name] is None else day[name] for day in days], dtype="float64")
+
+        actual, origin_price = column("actual"), []
+        for fold in folds:  # the naive forecast holds each fold's origin price flat
+            origin_price += [fold["days"][0]["previous"]] * len(fold["days"])
+        window = f"{len(folds)} folds, {len(days)} days from {folds[0]['start']} to {folds[-1]['end']}"
+        comparisons = [
+            compare(actual, column("one_step"), column("previous"), "persistence", f"{window}, one step ahead"),
+            compare(actual, column("forecast"), np.array(origin_price), "the naive forecast",
+                    f"{window}, recursive forecast", h=horizon),
+        ]  # fmt: skip
+        return {
+            "days": len(days),
+            "comparisons": [c.to_dict() for c in comparisons],
+            "interval": {
+                "level": level,
+                FORECAST: _band(folds, FORECAST, actual, column("lower"), column("upper"), level),
+                ONE_STEP: _band(folds, ONE_STEP, actual, column("one_step_lower"), column("one_step_upper"), level),
+            },
+        }
+
+    def backtest_view(self, report: dict[str, Any]) -> list[Any]:
+        from .value_views import backtest_view
+
+        return backtest_view(report)
+
+    def draw_backtest(self, figure: Any, report: dict[str, Any]) -> None:
+        from .value_views import draw_backtest
+
+        draw_backtest(figure, report)
+
+    def versus(self, challenger: Any, champion: Any) -> Comparison:
+        """One-step predictions by squared error."""
+        rows = challenger.rows
+        window = f"the holdout {rows.index[0]:%Y-%m-%d}..{rows.index[-1]:%Y-%m-%d}, one step ahead"
+        return compare(rows["actual"], rows["one_step"], champion.rows["one_step"], "the champion", window, 1,
+                       "the challenger")  # fmt: skip
+
+    def score_track(self, table: pd.DataFrame, span: str) -> tuple[int, dict[str, Any], list[Comparison]]:
+        """Every matured step beside naive (the origin's price held flat), the first steps beside persistence, the
+        direction from the origin beside always-up, the interval's coverage; the DM tests take one observation per
+        forecast (significance.forecast_comparison)."""
+        table = table[table["forecast"].notna()]
+        if table.empty:
+            return 0, {}, []
+        a, f, o = (table[k].to_numpy(dtype="float64") for k in ("actual", "forecast", "origin"))
+        first_step = table[table["step"] == 1]
+        a1, f1, o1 = (first_step[k].to_numpy(dtype="float64") for k in ("actual", "forecast", "origin"))
+        metrics: dict[str, Any] = {
+            FORECAST: scores(a, f, o, o),
+            NAIVE: scores(a, Naive().predict(o), o, o),
+            ONE_STEP: scores(a1, f1, o1, o1) if len(a1) else None,
+            PERSISTENCE: scores(a1, Persistence().predict(o1), o1, o1) if len(a1) else None,
+            ALWAYS_UP: {"direction_accuracy": float(np.mean(a > o))},
+        }
+        metrics[FORECAST]["skill"] = skill(metrics[FORECAST]["rmse"], metrics[NAIVE]["rmse"])
+        banded = table["lower"].notna() & table["upper"].notna()
+        if banded.any():
+            metrics[FORECAST]["interval_coverage"] = coverage(a[banded], table["lower"][banded], table["upper"][banded])
+        if metrics[ONE_STEP] is not None:
+            metrics[ONE_STEP]["skill"] = skill(metrics[ONE_STEP]["rmse"], metrics[PERSISTENCE]["rmse"])
+        longest = int(table["step"].max())
+        comparisons = [
+            forecast_comparison(table, "the naive forecast", f"{span}, up to {longest} steps each", overlapping(table))
+        ]
+        if len(a1):
+            comparisons.append(forecast_comparison(first_step, "persistence", f"{span}, one day ahead", 0))
+        return len(table), metrics, comparisons
+
+    def track_row(self, metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
+        from .value_views import track_row
+
+        return track_row(metrics, level, comparisons)
+
+
+def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float):
+    """Pooled coverage and interval score of one kind of band, and each fold's coverage; None without a band."""
+    banded = np.isfinite(lower) & np.isfinite(upper)
+    if not banded.any():
+        return None
+    actual, lower, upper = actual[banded], lower[banded], upper[banded]
+    return {
+        "coverage": float(np.mean((lower <= actual) & (actual <= upper))),
+        "fold_coverage": [f["metrics"][method].get("interval_coverage") for f in folds],
+        "winkler": float(np.mean(intervals.winkler(actual, lower, upper, level))),
+    }
+
+
+def _recursive(model: Any, window: np.ndarray, days: int) -> np.ndarray:
+    """Feed each prediction back as the newest input: (window,) scaled -> (days,) scaled."""
+    buffer = list(window)
+    size = len(window)
+    for _ in range(days):
+        x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
+        # The compiled prediction call (backend.predict): calling model(x) eagerly walks the recurrent loop in
+        # Python, about 30 times slower for a 4-layer LSTM.
+        buffer.append(float(backend.predict(model, x)[0]))
+    return np.asarray(buffer[size:])
+
+
+def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
+    """Scores of every method on the days with actual prices; `history` ends at the origin."""
+    actual = rows["actual"].to_numpy()
+    origin_price = float(history.iloc[-1])
+    previous = np.concatenate([[origin_price], actual[:-1]])  # yesterday's actual price, day by day
+    naive = Naive().path(origin_price, len(rows))
+    drift = Drift.fit(history.to_numpy()).path(origin_price, len(rows))
+
+    def path(values: np.ndarray) -> dict:  # a multi-day path's direction is judged step by step
+        return scores(actual, values, previous, np.concatenate([[origin_price], values[:-1]]))
+
+    forecast = rows["forecast"].to_numpy()
+    result = {
+        FORECAST: path(forecast),
+        NAIVE: path(naive),
+        DRIFT: path(drift),
+        ONE_STEP: scores(actual, rows["one_step"].to_numpy(), previous),
+        PERSISTENCE: scores(actual, Persistence().predict(previous), previous),
+    }
+    for name, baseline in ((FORECAST, NAIVE), (DRIFT, NAIVE), (ONE_STEP, PERSISTENCE)):
+        result[name]["skill"] = skill(result[name]["rmse"], result[baseline]["rmse"])
+    result[NAIVE]["skill"] = result[PERSISTENCE]["skill"] = 0.0
+    # A path from one origin: step h is an h-step forecast, so the test allows for len(rows) - 1 lags.
+    result[FORECAST]["test"] = squared_error_test(actual, forecast, naive, h=len(rows)).to_dict()
+    result[ONE_STEP]["test"] = squared_error_test(actual, rows["one_step"].to_numpy(), previous).to_dict()
+    return result
+
+
+@dataclass(frozen=True)
+class PriceTarget(ValueTarget):
+    """The lecture's: price levels, min-max scaled to [0, 1] on the training rows."""
+
+    def encode(self, prices: np.ndarray) -> np.ndarray:
+        return np.asarray(prices, dtype="float64")
+
+    def fit_scaler(self, values: np.ndarray) -> Scaler:
+        low, high = np.nanmin(values), np.nanmax(values)
+        return Scaler({"kind": "minmax", "feature_range": [0.0, 1.0], "data_min": float(low), "data_max": float(high)})
+
+    def decode_one_step(self, values: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype="float64")
+
+    def decode_path(self, values: np.ndarray, origin_price: float) -> np.ndarray:
+        return np.asarray(values, dtype="float64")
+
+
+class ReturnEncoding:
+    """Daily log returns log(p_t / p_t-1), divided by their standard deviation on the training rows and not
+    centred, so that a prediction of 0 is "tomorrow = today" (persistence)."""
+
+    def encode(self, prices: np.ndarray) -> np.ndarray:
+        return np.concatenate([[np.nan], np.diff(np.log(np.asarray(prices, dtype="float64")))])
+
+    def fit_scaler(self, values: np.ndarray) -> Scaler:
+        return Scaler({"kind": "scale", "scale": float(np.nanstd(values))})  # the population deviation (ddof 0)
+
+    def decode_one_step(self, values: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        return np.asarray(previous, dtype="float64") * np.exp(np.asarray(values, dtype="float64"))
+
+    def decode_path(self, values: np.ndarray, origin_price: float) -> np.ndarray:
+        return origin_price * np.exp(np.cumsum(np.asarray(values, dtype="float64")))
+
+
+@dataclass(frozen=True)
+class ReturnTarget(ReturnEncoding, ValueTarget):
+    __doc__ = ReturnEncoding.__doc__

@@ -1,0 +1,199 @@
+"""How a value target's results look: tables and lines for the terminal, and plots, from their JSON or their rows.
+
+Input: a `ValueForecast` (or its JSON), a backtest report's JSON, a track record's scores. Output: printable items
+(a `str` is one line of plain text, anything else a rich renderable) and drawings onto a given matplotlib figure.
+Rich and matplotlib are imported here, when something is shown: not by the stages that compute.
+"""
+
+from __future__ import annotations
+
+import statistics
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+from ..formatting import fmt
+from ..metrics import ALWAYS_UP, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE
+
+if TYPE_CHECKING:
+    from ..significance import Comparison
+    from .value import ValueForecast
+
+HISTORY_DAYS = 120  # trading days of history shown before the origin
+
+
+def scores_view(title: str, metrics: dict[str, dict]) -> list[Any]:
+    """One row per method; what each method is follows the table, so that the table fits 80 columns."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table()
+    for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill", "DM p", "in band"):
+        table.add_column(name, justify="left" if name == "method" else "right")
+    for name, m in metrics.items():
+        table.add_row(
+            name,
+            fmt(m["rmse"]),
+            fmt(m["mae"]),
+            fmt(m["mape"]),
+            fmt(m["direction_accuracy"], ".0%"),
+            fmt(m.get("skill"), "+.3f"),
+            fmt((m.get("test") or {}).get("p_value"), ".2f"),  # against the method's baseline (significance.py)
+            fmt(m.get("interval_coverage"), ".0%"),  # share of actual prices inside the method's band
+        )
+    return [title, table, *(Text(f"  {name}: {METHODS[name]}") for name in metrics)]
+
+
+def forecast_view(data: dict[str, Any]) -> list[Any]:
+    """A forecast's table (from its JSON), then its scores and verdicts where actual prices are known."""
+    from rich.table import Table
+
+    table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
+    table.add_column("date")
+    table.add_column("forecast\n(real, recursive)", justify="right")
+    if data["interval"]:
+        table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right")
+    table.add_column("one step\n(used actual prices)", justify="right")
+    table.add_column("actual", justify="right")
+    for row in data["rows"]:
+        cells = [row["date"], fmt(row["forecast"])]
+        if data["interval"]:
+            digits = 0 if abs(row["upper"]) >= 100 else 1 if abs(row["upper"]) >= 10 else 2  # 2202..2288, 89.4..89.5
+            cells.append(f"{row['lower']:.{digits}f}..{row['upper']:.{digits}f}")
+        cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
+        table.add_row(*cells)
+    if not data["metrics"]:
+        return [table, "no actual prices for these days yet: a pure forecast, nothing to score"]
+    return [table, *scores_view("Against the actual prices", data["metrics"]), *data["verdict"]]
+
+
+def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
+    """Recent history, the actual prices, the recursive forecast from the origin with its band, the one-step line
+    with its bands; the headline scores under the title."""
+    rows, history = forecast.rows, forecast.history.iloc[-HISTORY_DAYS:]
+    ax = figure.add_subplot()
+    ax.plot(history.index, history.to_numpy(), color="0.35", lw=1.2, label=f"history ({forecast.column})")
+    actual = rows["actual"].dropna()
+    if len(actual):
+        ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.8, marker=".", label="actual price")
+    one_step = rows["one_step"].dropna()
+    if len(one_step):
+        ax.plot(one_step.index, one_step.to_numpy(), color="tab:blue", lw=1.5, marker=".",
+                label="one step ahead, from actual previous prices")  # fmt: skip
+    if "one_step_lower" in rows:
+        known = rows["one_step_lower"].notna()
+        ax.fill_between(rows.index[known], rows["one_step_lower"][known], rows["one_step_upper"][known],
+                        color="tab:blue", alpha=0.12, lw=0,
+                        label=f"{forecast.level:.0%} band of each one-step prediction")  # fmt: skip
+    if "lower" in rows:
+        ax.fill_between(rows.index, rows["lower"], rows["upper"], color="tab:red", alpha=0.12, lw=0,
+                        label=f"{forecast.level:.0%} prediction interval of the forecast")  # fmt: skip
+    # The recursive path starts at the origin's price, so that the line joins the history.
+    ax.plot(rows.index.insert(0, forecast.origin), [history.iloc[-1], *rows["forecast"]], color="tab:red", lw=1.8,
+            ls="--", label="forecast: recursive from the origin (real forecast)")  # fmt: skip
+    ax.axvline(forecast.origin, color="0.6", lw=0.8, ls=":")
+    figure.suptitle(
+        f"{forecast.symbol}: {len(rows)} trading days after {forecast.origin:%Y-%m-%d} (model {forecast.version})"
+    )
+    ax.set_ylabel(forecast.column)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    if forecast.metrics:
+        # Headline metrics under the title, never over the data.
+        m = forecast.metrics
+        ax.set_title(
+            f"RMSE: forecast {m[FORECAST]['rmse']:.2f} vs naive {m[NAIVE]['rmse']:.2f};  one-step "
+            f"{m[ONE_STEP]['rmse']:.2f} vs persistence {m[PERSISTENCE]['rmse']:.2f} "
+            f"(skill {fmt(m[ONE_STEP]['skill'], '+.2f')})",
+            fontsize=9,
+            family="monospace",
+        )
+    figure.autofmt_xdate()
+
+
+def backtest_view(report: dict[str, Any]) -> list[Any]:
+    """Per fold, the one-step RMSE beside persistence and the recursive path's beside naive; the medians across
+    folds, the pooled bands' coverage and the verdicts."""
+    from rich.table import Table
+
+    items: list[Any] = ["RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)"]
+    table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
+    for f in report["folds"]:
+        m = f["metrics"]
+        table.add_row(
+            str(f["fold"]), f["cutoff"], fmt(m[ONE_STEP]["rmse"]), fmt(m[PERSISTENCE]["rmse"]),
+            fmt(m[ONE_STEP]["skill"], "+.2f"), fmt(m[FORECAST]["rmse"]), fmt(m[NAIVE]["rmse"]),
+            fmt(f["closer_to_yesterday"], ".0%"),
+        )  # fmt: skip
+    items.append(table)
+    s = report["summary"]
+    skill = s[ONE_STEP]["skill"]
+    items.append(
+        f"median (quartiles) across folds: one-step skill {fmt(skill['median'], '+.2f')} "
+        f"({fmt(skill['q25'], '+.2f')} to {fmt(skill['q75'], '+.2f')}); "
+        f"direction: model {fmt(s[ONE_STEP]['direction_accuracy']['median'], '.0%')}, always-up "
+        f"{fmt(s[ALWAYS_UP]['direction_accuracy']['median'], '.0%')}; echo (closer to yesterday's price than to "
+        f"today's) {fmt(s['closer_to_yesterday']['median'], '.0%')}"
+    )
+    bands = report["pooled"]["interval"]
+    for method, what in ((FORECAST, "forecast fixed at the origin"), (ONE_STEP, "one step, made the evening before")):
+        band = bands[method]
+        if band is not None:
+            found = [c for c in band["fold_coverage"] if c is not None]
+            items.append(
+                f"{bands['level']:.0%} band of the {what}: pooled coverage {band['coverage']:.0%} of "
+                f"{report['pooled']['days']} days; per fold median {statistics.median(found):.0%}, worst "
+                f"{min(found):.0%}; interval score {band['winkler']:.4g}"
+            )
+    return [*items, *report["verdict"]]
+
+
+def draw_backtest(figure: Any, report: dict[str, Any]) -> None:
+    """Per fold, the one-step skill against persistence, the recursive RMSE against naive and the prediction
+    intervals' coverage; the pooled tests' verdicts as the title."""
+    folds = report["folds"]
+    labels = [f["cutoff"] for f in folds]
+    top, middle, bottom = figure.subplots(3, 1, sharex=True)
+    skills = [f["metrics"][ONE_STEP]["skill"] or 0.0 for f in folds]
+    top.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
+    top.axhline(0, color="black", lw=0.8)
+    top.set_ylabel("one-step skill\nvs persistence")
+    top.set_title("above 0: the model beat tomorrow = today on the days after that cut-off", fontsize=9)
+    x = range(len(folds))
+    middle.plot(x, [f["metrics"][FORECAST]["rmse"] for f in folds], "o-", color="tab:red", label="model, recursive")
+    middle.plot(x, [f["metrics"][NAIVE]["rmse"] for f in folds], "s--", color="0.4", label="naive (flat)")
+    middle.set_ylabel("RMSE over the horizon")
+    middle.legend(fontsize=9)
+    bands, width = report["pooled"]["interval"], 0.4
+    for offset, method, color, what in ((-0.2, FORECAST, "tab:red", "forecast from the origin"),
+                                        (0.2, ONE_STEP, "tab:blue", "one step, made the evening before")):  # fmt: skip
+        band = bands[method]
+        if band is not None:
+            covered = [c if c is not None else 0.0 for c in band["fold_coverage"]]
+            bottom.bar([i + offset for i in x], covered, width, color=color, alpha=0.7,
+                       label=f"{what}: pooled {band['coverage']:.0%}")  # fmt: skip
+    bottom.axhline(bands["level"], color="black", lw=0.8, ls="--", label=f"stated level {bands['level']:.0%}")
+    bottom.axhline(0.5, color="0.5", lw=0.6, ls=":")
+    bottom.set_ylim(0, 1.3)
+    bottom.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    bottom.set_ylabel("interval coverage")
+    bottom.set_title("share of actual prices inside each band, per fold", fontsize=9)
+    bottom.legend(fontsize=8, loc="upper center", ncols=3)
+    bottom.set_xticks(list(x), labels, rotation=30, ha="right")
+    bottom.set_xlabel("cut-off (last training day)")
+    for ax in (top, middle, bottom):
+        ax.grid(alpha=0.3)
+    lines = [textwrap.fill(line.removeprefix("verdict: "), 150) for line in report["verdict"]]
+    figure.suptitle("\n".join(lines), fontsize=8)
+
+
+def track_row(metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
+    """Track's cells: RMSE vs naive, the first day vs persistence, in band, hit rate vs always up, DM p."""
+    first, persist = metrics[ONE_STEP] or {}, metrics[PERSISTENCE] or {}
+    return [
+        f"{fmt(metrics[FORECAST]['rmse'], '.4g')}\n{fmt(metrics[NAIVE]['rmse'], '.4g')}",
+        f"{fmt(first.get('rmse'), '.4g')}\n{fmt(persist.get('rmse'), '.4g')}",
+        fmt(metrics[FORECAST].get("interval_coverage"), ".0%") + (f"\nof {level:.0%}" if level else ""),
+        f"{fmt(metrics[FORECAST]['direction_accuracy'], '.0%')}\n"
+        f"{fmt(metrics[ALWAYS_UP]['direction_accuracy'], '.0%')}",
+        fmt(comparisons[0].test.p_value, ".2f"),
+    ]
