@@ -78,9 +78,9 @@ def test_an_old_model_folder_loads_and_forecasts_as_it_did(name, home):
 
 
 def test_a_legacy_manifest_without_schema_version_loads(home):
-    today = install(sorted(PINNED)[0], home)
+    version = install(sorted(PINNED)[0], home)
     modern = store.load_current(SYMBOL).manifest
-    rewrite_manifest(today, lambda raw: raw.pop("schema_version"))  # as every manifest before the number looked
+    rewrite_manifest(version, lambda raw: raw.pop("schema_version"))  # as every manifest before the number looked
     legacy = store.load_current(SYMBOL)
     assert "schema_version" not in json.loads((legacy.folder / "manifest.json").read_text())
     assert legacy.manifest == modern  # read as today's layout: nothing in it changed meaning
