@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := out
 
-.PHONY: demo test bench clean
+.PHONY: demo lint check test bench clean
 
-$(STAMP): pyproject.toml
+# __init__.py holds the version that the installed metadata reports (pyproject.toml reads it): a new version reinstalls.
+$(STAMP): pyproject.toml stockrnn/__init__.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'  # dask: the cluster tests run a real LocalCluster
@@ -22,9 +23,15 @@ demo: $(STAMP)
 	@echo "model: $$($(BIN)/python -c 'from stockrnn.store import models_dir; print(models_dir("^GSPC"))')"
 	@echo "plot:  $(abspath $(DEMO_OUT))/sp500_jan2017.png"
 
-test: $(STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check stockrnn tests scripts bench
 	$(BIN)/ruff format --check stockrnn tests scripts bench
+
+# The fast tier, while working: the linters and every test not marked slow, without the wheel smoke test.
+check: lint
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadgroup
+
+test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup  # one worker a core (2-core machines); a group's tests share one
 	bash scripts/smoke_wheel.sh
 

@@ -3,6 +3,10 @@
 Input: what training measured (or a manifest.json as read). Output: a frozen `Manifest`, and its JSON dict in the
 order people read it. Every reader uses the fields, never string keys; old manifests are migrated when loaded, as
 `TrainConfig.from_dict` does for configs.
+
+The JSON carries `schema_version` (SCHEMA_VERSION): the layout of manifest.json, not stockrnn's version. A manifest
+without one was written before the number existed (the legacy layout, read as 0) and is migrated like any old one.
+A manifest whose number is newer than SCHEMA_VERSION is refused: this stockrnn cannot know what it would misread.
 """
 
 from __future__ import annotations
@@ -11,11 +15,21 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import __version__
 from .config import TrainConfig
 from .errors import DataError, UsageError
 from .metrics import ONE_STEP
 
 OPTIONAL = ("synthetic", "date_format")  # DataInfo fields written only when they have a value
+
+# The layout of manifest.json. Raise it when a manifest that this version writes could be misread by an older
+# stockrnn that ignores what it does not know: a field renamed, moved or given a new meaning or unit, or a new field
+# that changes how the model must be loaded or its output read (a new target kind, scaler or file). Adding a field
+# that older versions may safely ignore does not raise it. With each raise: a migration in `Manifest.from_dict`
+# for the layout before, and a new model folder under tests/fixtures/models/ beside the old ones.
+#   0  legacy: before the number existed (no schema_version key); migrated when read
+#   1  today's layout: metrics keyed one_step/persistence, `interval` as intervals.calibrate makes it
+SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,7 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in dataclasses.asdict(self.data).items() if v is not None or k not in OPTIONAL}
         return {
+            "schema_version": SCHEMA_VERSION,  # first, so that a reader (person or program) sees the layout first
             "created": self.created,
             "config": self.config.to_dict(),
             "data": data,
@@ -83,8 +98,10 @@ class Manifest:
     @classmethod
     def from_dict(cls, raw: Any, where: str = "manifest") -> Manifest:
         """A manifest as read from JSON, migrated to today's form; a `DataError` that names `where` when it is not
-        one. Migrations: validation metrics keyed "model" (before one vocabulary) become ONE_STEP; the sorted absolute
-        one-step errors of older versions (`abs_residuals`) become the "constant" interval they were."""
+        one, or one whose `schema_version` is newer than this stockrnn knows. Migrations (legacy layout): validation
+        metrics keyed "model" (before one vocabulary) become ONE_STEP; the sorted absolute one-step errors of older
+        versions (`abs_residuals`) become the "constant" interval they were."""
+        _check_schema(raw, where)
         try:
             metrics = dict(raw["metrics"])
             if "model" in metrics and ONE_STEP not in metrics:
@@ -120,6 +137,20 @@ class Manifest:
             "epochs": self.training.epochs_run,
             "config": self.config.to_dict(),
         }
+
+
+def _check_schema(raw: Any, where: str) -> None:
+    """A `DataError` naming `where` unless `raw` is in a layout this stockrnn reads (see SCHEMA_VERSION)."""
+    if not isinstance(raw, dict) or "schema_version" not in raw:
+        return  # the legacy layout, or no manifest at all: from_dict's own checks say which
+    found = raw["schema_version"]
+    if isinstance(found, bool) or not isinstance(found, int) or found < 1:  # bool is an int to Python
+        raise DataError(f"{where}: not a stockrnn manifest (schema_version {found!r} is not a whole number from 1)")
+    if found > SCHEMA_VERSION:
+        raise DataError(
+            f"{where}: written by a newer stockrnn (manifest schema_version {found}; stockrnn {__version__} reads up "
+            f"to {SCHEMA_VERSION}); upgrade stockrnn (pip install --upgrade stockrnn) to load it"
+        )
 
 
 def _known(kind: type, raw: dict) -> Any:

@@ -187,9 +187,10 @@ def versions(symbol: str) -> list[dict]:
     for number in _versions(folder):
         path = folder / f"v{number}" / MANIFEST_FILE
         if path.is_file():
-            manifest = read_manifest(symbol, f"v{number}")
-            if manifest is None:  # one bad version must not hide the others
-                log.warning("%s: unreadable, left out of the listing; delete the version or retrain", path)
+            try:
+                manifest = _read_manifest(path)
+            except DataError as exc:  # one bad version must not hide the others; why it is left out is said
+                log.warning("%s; left out of the listing: delete the version, upgrade stockrnn or retrain", exc)
                 continue
             found.append({"version": f"v{number}", "champion": f"v{number}" == current, "manifest": manifest})
     return found
@@ -275,16 +276,25 @@ def load_current(symbol: str) -> StoredModel:
 
 def read_manifest(symbol: str, name: str) -> Manifest | None:
     """A version's manifest, without checking its files; None when unreadable."""
-    path = models_dir(symbol) / name / MANIFEST_FILE
     try:
-        return Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
-    except (OSError, ValueError, DataError):
+        return _read_manifest(models_dir(symbol) / name / MANIFEST_FILE)
+    except DataError:
         return None
+
+
+def _read_manifest(path: Path) -> Manifest:
+    """The manifest at `path`, or a `DataError` that names the file and why it cannot be read."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise DataError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
+    return Manifest.from_dict(raw, str(path))
 
 
 def load_version(symbol: str, name: str) -> StoredModel:
     """One version of the symbol's model, its files checked against the manifest's checksums and the manifest
-    against its own (versions saved before manifest.sha256 existed have none to check)."""
+    against its own (versions saved before manifest.sha256 existed have none to check). A manifest in a layout newer
+    than this stockrnn reads (manifest.SCHEMA_VERSION) is a `DataError` that says to upgrade, roll back or retrain."""
     version = models_dir(symbol) / name
     if not VERSION.fullmatch(name) or not version.is_dir():
         known = ", ".join(f"v{n}" for n in _versions(version.parent)) or "none"
@@ -296,9 +306,9 @@ def load_version(symbol: str, name: str) -> StoredModel:
             raise DataError(f"{version / MANIFEST_FILE}: edited after it was saved (its checksum differs); {fix}")
         try:
             manifest = Manifest.from_dict(
-                json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8")), str(version)
+                json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8")), str(version / MANIFEST_FILE)
             )
-        except DataError as exc:
+        except DataError as exc:  # a damaged manifest, or one from a newer stockrnn (its schema_version)
             raise DataError(f"{exc}; {fix}") from None
         for file, checksum in manifest.files.items():
             if sha256_file(version / file) != checksum:

@@ -1,11 +1,14 @@
 """Store: versions that appear whole or not at all, the champion pointer, checksums."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from stockrnn import store
 from stockrnn.errors import CannotWriteError, DataError, MissingInputError
+from stockrnn.manifest import SCHEMA_VERSION
+from stockrnn.paths import sha256_file
 
 from .conftest import a_manifest
 
@@ -50,3 +53,23 @@ def test_no_model_exits_66(home):
     with pytest.raises(MissingInputError, match="no model for ZZZ") as caught:
         store.load_current("zzz")
     assert caught.value.exit_code == 66
+
+
+def test_a_version_from_a_newer_stockrnn_is_refused_by_file_with_what_to_do(home, caplog):
+    store.save_version("AAA", b"old", SCALER, a_manifest())
+    newer = store.save_version("AAA", b"new", SCALER, a_manifest())
+    path = newer / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["schema_version"] = SCHEMA_VERSION + 1
+    path.write_text(json.dumps(raw))
+    # Its own checksum rewritten too, as the newer stockrnn would have written it: the schema is what is refused.
+    (newer / "manifest.sha256").write_text(sha256_file(path) + "\n")
+    with pytest.raises(DataError) as caught:
+        store.load_current("AAA")
+    message = str(caught.value)
+    assert message.startswith(f"{path}: written by a newer stockrnn (manifest schema_version {SCHEMA_VERSION + 1};")
+    assert "upgrade stockrnn" in message and message.endswith("roll back (stockrnn models rollback AAA) or retrain AAA")
+    assert caught.value.exit_code == 65
+    assert store.load_version("AAA", "v1").model_path.read_bytes() == b"old"  # the versions before still load
+    assert [v["version"] for v in store.versions("AAA")] == ["v1"]  # the listing leaves it out, saying why
+    assert f"{path}: written by a newer stockrnn" in caplog.text
