@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/stockrnn predict ^GSPC --start 2017-01-03 --days 20
 	mkdir -p $(DEMO_OUT)
 	$(BIN)/stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out $(DEMO_OUT)/sp500_jan2017.png
-	@echo "model: $$($(BIN)/python -c 'from stockrnn.store import models_dir; print(models_dir("^GSPC"))')"
+	@echo "model: $$($(BIN)/python -c 'from stockrnn.registry import models_dir; print(models_dir("^GSPC"))')"
 	@echo "plot:  $(abspath $(DEMO_OUT))/sp500_jan2017.png"
 
 lint: $(STAMP)

@@ -42,11 +42,11 @@ def main() -> None:
         subprocess.run([*stockrnn, "predict", "^GSPC"], check=True, capture_output=True)
         whole.append(time.perf_counter() - started)
 
-    from stockrnn import ledger, store
+    from stockrnn import ledger, registry
     from stockrnn.forecast import forecast
     from stockrnn.validate import load_csv
 
-    stored = store.load_current("^GSPC")
+    stored = registry.load_current("^GSPC")
     prices = load_csv(csv)
     result = forecast(stored, prices, None, 21)
     empty, full = home / "empty", home / "full"

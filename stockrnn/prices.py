@@ -1,17 +1,12 @@
-"""Price sources as values: where a model's prices come from (a symbol, a file, the synthetic series), the bundled
-samples and the lecture's generated series.
+"""Prices that need no download and no store: the bundled samples and the lecture's generated series.
 
-Input: a symbol, a CSV path or the generator's parameters. Output: a `PriceSource` (a value the command line builds
-once, the manifest and the ledger record, and the application layer reads: stockrnn/app/prices.py), and validated
-`Prices` for what needs no download and no store: the bundled samples and the synthetic series.
+Input: a sample's file name, or the generator's parameters. Output: validated `Prices`. Where other prices come
+from is a `PriceSource` (price_source.py), read by the application layer (app/prices.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,68 +15,8 @@ from .errors import UsageError
 from .sources import from_frame
 from .validate import Prices, load_csv, validate
 
-SYNTHETIC = "SYNTHETIC"  # the symbol synthetic models are stored under
 SYNTHETIC_LEVEL = 100.0  # added to the lecture's series (which swings around 0) so that every "price" is positive
 SAMPLES = {"^GSPC": "sp500.csv", "^IXIC": "nasdaq.csv"}  # files shipped in the package, reachable by symbol offline
-
-
-@dataclass(frozen=True)
-class PriceSource:
-    """Where prices come from, and how they are read: the synthetic series (its generator's parameters), else the
-    file `csv` (its dates read with `date_format` when given), else the symbol's prices (the local store, refreshed
-    from Yahoo unless `offline`; `adjusted` for splits and dividends). `strict` refuses data that looks wrong
-    (checks.py) instead of warning. One value, built once by the command line's options group and passed down."""
-
-    symbol: str | None = None  # the name the model is stored under; with a file it only names the model
-    csv: Path | None = None
-    date_format: str | None = None
-    synthetic: dict[str, Any] | None = None  # synthetic_prices' parameters
-    adjusted: bool = True
-    offline: bool = False
-    strict: bool = False
-
-    def __post_init__(self) -> None:
-        if self.csv is not None:
-            object.__setattr__(self, "csv", Path(self.csv))  # frozen: set once, while being built
-
-    @property
-    def kind(self) -> str:
-        """What `Prices.kind` it gives: synthetic, csv or store."""
-        return "synthetic" if self.synthetic is not None else "csv" if self.csv is not None else "store"
-
-    @property
-    def name(self) -> str | None:
-        """The model's name: the symbol, else SYNTHETIC for the synthetic series, else the file's name."""
-        from .paths import symbol_from_path
-
-        if self.symbol:
-            return self.symbol
-        if self.synthetic is not None:
-            return SYNTHETIC
-        return symbol_from_path(self.csv) if self.csv is not None else None
-
-    def seeded(self, seed: int) -> PriceSource:
-        """The synthetic series' noise drawn from `seed` (the model's), unless its parameters name one."""
-        if self.synthetic is None or "seed" in self.synthetic:
-            return self
-        return dataclasses.replace(self, synthetic={**self.synthetic, "seed": seed})
-
-    def to_json(self) -> dict[str, Any]:
-        """The source as plain JSON: its kind and the settings it has (the file as a path string)."""
-        given = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, False) or k == "adjusted"}
-        return {"kind": self.kind, **{k: str(v) if isinstance(v, Path) else v for k, v in given.items()}}
-
-    @classmethod
-    def recorded(
-        cls, symbol: str, kind: str, source: str, adjusted: bool, date_format: str | None = None,
-        synthetic: dict[str, Any] | None = None, offline: bool = False,
-    ) -> PriceSource:  # fmt: skip
-        """The source as a manifest or the ledger recorded it (kind, the file or the store's description)."""
-        if kind == "synthetic":
-            return cls(symbol, synthetic=synthetic or {}, adjusted=adjusted, offline=offline)
-        if kind == "store":
-            return cls(symbol, adjusted=adjusted, offline=offline)
-        return cls(symbol, csv=Path(source), date_format=date_format, adjusted=adjusted, offline=offline)
 
 
 def sample(name: str) -> Prices:

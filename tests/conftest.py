@@ -147,7 +147,7 @@ def a_manifest(**data) -> Manifest:
 @pytest.fixture(scope="session")
 def trained_sine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Train one tiny model on a noisy sine, once per session: (home folder, CSV path). Symbol: SINE."""
-    from stockrnn.train import train
+    from stockrnn.app.training import train_prices as train
     from stockrnn.validate import load_csv
 
     folder = tmp_path_factory.mktemp("trained")

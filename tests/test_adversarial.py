@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stockrnn import store
+from stockrnn import registry
 
 from .conftest import ROOT, price_frame, sine_prices, tiny_args
 
@@ -64,7 +64,7 @@ def rewrite_manifest(folder: Path, change) -> None:
 
 
 def test_an_edited_manifest_is_refused_not_believed(sine_model, home):
-    v1 = store.models_dir("SINE") / "v1"
+    v1 = registry.models_dir("SINE") / "v1"
     path = v1 / "manifest.json"
     original = path.read_bytes()
     for field, value in (("target", "return"), ("window", 30)):
@@ -81,20 +81,20 @@ def test_an_edited_manifest_is_refused_not_believed(sine_model, home):
 
 
 def test_a_damaged_history_neither_blocks_training_nor_crashes_rollback(sine_model, home, tmp_path):
-    history = store.models_dir("SINE") / "champions.json"
+    history = registry.models_dir("SINE") / "champions.json"
     for damage in ('[{"version": "v1", "at": "2026', "{}", '[{"at": "x"}]', "\xff\xfe"):
         history.write_text(damage, encoding="latin-1")
         refused(cli("models", "rollback", "SINE"), 65, "champions.json: not a champion history", "move the file away")
     predicts()
     result = cli("train", "--csv", str(sine_model), "--symbol", "SINE", *tiny_args(epochs=1))
     assert result.returncode == 0 and "not a champion history" in result.stderr  # said, kept aside, promoted
-    assert store.champion("SINE") == "v2" and (history.parent / "champions.json.damaged").is_file()
-    assert [e["version"] for e in store.champions("SINE")] == ["v2"]
+    assert registry.champion("SINE") == "v2" and (history.parent / "champions.json.damaged").is_file()
+    assert [e["version"] for e in registry.champions("SINE")] == ["v2"]
     predicts()
 
 
 def test_a_pointer_to_nowhere_names_the_way_out(sine_model, home):
-    pointer = store.models_dir("SINE") / "current"
+    pointer = registry.models_dir("SINE") / "current"
     for damage in (b"v9\n", b"../../etc\n", b"\x00\xff"):
         pointer.write_bytes(damage)
         refused(cli("predict", "SINE", "--days", "2"), 65, "current", "stockrnn models promote SINE vN")
@@ -104,7 +104,7 @@ def test_a_pointer_to_nowhere_names_the_way_out(sine_model, home):
 
 
 def test_a_damaged_scaler_or_model_file_is_refused(sine_model, home):
-    v1 = store.models_dir("SINE") / "v1"
+    v1 = registry.models_dir("SINE") / "v1"
     for name in ("scaler.json", "model.keras"):
         original = (v1 / name).read_bytes()
         (v1 / name).write_bytes(original[:-5])
@@ -115,18 +115,18 @@ def test_a_damaged_scaler_or_model_file_is_refused(sine_model, home):
 
 def second_version(symbol: str = "SINE") -> None:
     """v2, promoted: v1's files stored again, as a train would store them (without training again)."""
-    v1 = store.load_version(symbol, "v1")
-    store.save_version(symbol, v1.model_path.read_bytes(), v1.scaler, v1.manifest)
+    v1 = registry.load_version(symbol, "v1")
+    registry.save_version(symbol, v1.model_path.read_bytes(), v1.scaler, v1.manifest)
 
 
 def test_a_kill_between_history_and_pointer_rolls_back_to_what_served(sine_model, home):
-    folder = store.models_dir("SINE")
+    folder = registry.models_dir("SINE")
     second_version()  # v2 serves
     history = json.loads((folder / "champions.json").read_text())
     # The history of a promotion to v1 again, written; the pointer still v2: the kill came in between.
     (folder / "champions.json").write_text(json.dumps([*history, {"version": "v1", "at": "now", "reason": "x"}]))
     (folder / ".current.abc123").write_text("v1\n")  # the pointer's temporary file, never renamed
-    assert [e["version"] for e in store.champions("SINE")] == ["v1", "v2"]  # v1-again never served
+    assert [e["version"] for e in registry.champions("SINE")] == ["v1", "v2"]  # v1-again never served
     result = cli("models", "rollback", "SINE")
     assert result.returncode == 0 and "champion is now v1" in result.stdout
     assert not list(folder.glob(".current.*"))  # cleared under the lock by the next run
@@ -136,7 +136,7 @@ def test_a_kill_between_history_and_pointer_rolls_back_to_what_served(sine_model
 def test_listings_skip_what_is_not_a_model(sine_model, home):
     (home / "models" / "bad name").mkdir()
     (home / "models" / "^").mkdir()
-    broken = store.models_dir("SINE") / "v7"
+    broken = registry.models_dir("SINE") / "v7"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
     result = cli("models", "--json")
@@ -210,7 +210,7 @@ def test_inputs_are_read_with_bounds(tmp_path):
 
 
 def test_sigterm_is_a_clean_interrupt(sine_model, home):
-    before = (store.models_dir("SINE") / "current").read_text()
+    before = (registry.models_dir("SINE") / "current").read_text()
     with subprocess.Popen(
         [str(STOCKRNN), "train", "--csv", str(sine_model), "--symbol", "SINE", *tiny_args(epochs=2000)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -222,8 +222,8 @@ def test_sigterm_is_a_clean_interrupt(sine_model, home):
         rest = child.stderr.read()
         assert child.wait(timeout=30) == INTERRUPTED
     assert "interrupted: stopped before finishing; nothing half-written is left" in rest and "Traceback" not in rest
-    assert (store.models_dir("SINE") / "current").read_text() == before
-    assert [v["version"] for v in store.versions("SINE")] == ["v1"]
+    assert (registry.models_dir("SINE") / "current").read_text() == before
+    assert [v["version"] for v in registry.versions("SINE")] == ["v1"]
     predicts()
 
 
@@ -263,7 +263,7 @@ def test_killing_retrain_kills_its_workers_and_frees_the_locks(tmp_path, home):
         time.sleep(0.2)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]  # no orphan trains on
     for name in ("A", "B"):
-        assert store.champion(name) is None  # the parent alone promotes: nothing arrived after its death
+        assert registry.champion(name) is None  # the parent alone promotes: nothing arrived after its death
     result = cli("retrain", "--watchlist", str(watchlist), "--epochs", "1", "--jobs", "1", "--json")
     assert result.returncode == 0, result.stderr  # the locks died with the parent: not 75
 
@@ -286,8 +286,8 @@ def test_files_follow_the_umask(sine_model, home, tmp_path):
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
-    assert (store.models_dir("SINE") / "v2").stat().st_mode & 0o777 == 0o755
-    assert (store.models_dir("SINE") / "current").stat().st_mode & 0o777 == 0o644
+    assert (registry.models_dir("SINE") / "v2").stat().st_mode & 0o777 == 0o755
+    assert (registry.models_dir("SINE") / "current").stat().st_mode & 0o777 == 0o644
 
 
 def test_cron_reads_percent_signs_as_written(tmp_path):

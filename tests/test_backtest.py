@@ -28,7 +28,7 @@ def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv, ta
     rising = 100 + np.arange(400) * 0.5 + np.sin(np.arange(400))  # each fold's maximum is its own last days
     rising[-40:] += np.linspace(0, 60, 40) ** 1.5  # and returns grow wilder after the first cut-off
     prices = load_csv(write_csv("rise.csv", price_frame(rising)))
-    report = backtest(prices, tiny_config(epochs=1, target=target), folds=3, horizon=10, step=20)
+    report = backtest(prices, tiny_config(epochs=1, target=target), folds=3, horizon=10, step=20).to_json()
     close = prices.frame["close"]
     for fold in report["folds"]:
         seen = close.loc[: fold["cutoff"]]
@@ -46,8 +46,10 @@ def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv, ta
 def test_signal_has_skill_and_a_random_walk_has_none(write_csv):
     sine = backtest(
         load_csv(write_csv("s.csv", price_frame(sine_prices(500, noise=0.3)))), tiny_config(**LEARN), 3, 10, 10
-    )
-    walk = backtest(load_csv(write_csv("w.csv", price_frame(random_walk(500)))), tiny_config(**LEARN), 3, 10, 10)
+    ).to_json()
+    walk = backtest(
+        load_csv(write_csv("w.csv", price_frame(random_walk(500)))), tiny_config(**LEARN), 3, 10, 10
+    ).to_json()
     assert sine["summary"]["one_step"]["skill"]["median"] > 0.5
     assert walk["summary"]["one_step"]["skill"]["median"] < 0.15
     assert sine["verdict"][0].startswith("verdict: the model BEAT persistence")
@@ -57,7 +59,7 @@ def test_end_makes_any_period_of_a_file_the_scored_one(write_csv):
     prices = load_csv(write_csv("s.csv", price_frame(sine_prices(300))))
     days = prices.frame.index
     end = f"{days[250]:%Y-%m-%d}"
-    report = backtest(prices, tiny_config(epochs=1), folds=2, horizon=5, step=5, end=end)
+    report = backtest(prices, tiny_config(epochs=1), folds=2, horizon=5, step=5, end=end).to_json()
     assert report["folds"][-1]["end"] == end and report["folds"][0]["start"] == f"{days[241]:%Y-%m-%d}"
     assert all(day["date"] <= end for fold in report["folds"] for day in fold["days"])  # nothing after it scored
     assert report["folds"][0]["train_rows"] == 241  # nor trained on

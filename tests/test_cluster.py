@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from stockrnn import parallel, store
-from stockrnn import retrain as retraining
+from stockrnn import parallel, registry
+from stockrnn.app import nightly as retraining
 from stockrnn.cli import app
 from stockrnn.errors import ClusterError
 from stockrnn.watchlist import Entry
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the saboteurs below travel to the workers as code
 SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
 TINY = {**tiny_config().to_dict(), "epochs": 2}
-real_compute_or_fail = retraining.compute_or_fail
+real_compute_or_fail = retraining.compute_or_fail  # as the nightly run imports it from the contest
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +51,13 @@ def watchlist(tmp_path) -> list[Entry]:
     return entries
 
 
-def registry(symbols) -> dict:
+def left_behind(symbols) -> dict:
     """What a retrain leaves: per symbol the champion, the versions and each version's validation scores."""
     found = {}
     for symbol in symbols:
-        names = [v["version"] for v in store.versions(symbol)]
-        manifests = {v: store.load_version(symbol, v).manifest for v in names}  # files checked against checksums
-        found[symbol] = (store.champion(symbol), {v: m.metrics["one_step"]["rmse"] for v, m in manifests.items()})
+        names = [v["version"] for v in registry.versions(symbol)]
+        manifests = {v: registry.load_version(symbol, v).manifest for v in names}  # files checked against checksums
+        found[symbol] = (registry.champion(symbol), {v: m.metrics["one_step"]["rmse"] for v, m in manifests.items()})
     return found
 
 
@@ -65,12 +65,12 @@ def test_a_watchlist_retrains_on_the_cluster_as_it_does_here(cluster, tmp_path, 
     entries = watchlist(tmp_path)
     monkeypatch.setenv("STOCKRNN_HOME", str(tmp_path / "here"))
     here = retraining.retrain_all(entries, jobs=1)
-    local = registry(SYMBOLS)
+    local = left_behind(SYMBOLS)
     monkeypatch.setenv("STOCKRNN_HOME", str(tmp_path / "there"))
     seen = []
     there = retraining.retrain_all(entries, jobs=1, cluster=cluster, done=lambda *args: seen.append(args))
     assert [o.status for o in there] == [o.status for o in here] == ["promoted"] * 4
-    remote = registry(SYMBOLS)
+    remote = left_behind(SYMBOLS)
     for symbol in SYMBOLS:
         assert remote[symbol][0] == local[symbol][0] == "v1"
         # the same seed, the same numbers: 1 thread on the worker, the test's threads here
@@ -90,9 +90,9 @@ def test_a_killed_worker_fails_its_symbol_by_name_and_the_others_finish(cluster,
     lost = outcomes.pop("BBB")
     assert lost.status == "failed" and lost.exit_code == 75 and "its Dask worker died" in lost.message
     assert all(o.status == "promoted" for o in outcomes.values())
-    assert store.versions("BBB") == [] and store.champion("BBB") is None  # nothing half-written
+    assert registry.versions("BBB") == [] and registry.champion("BBB") is None  # nothing half-written
     assert retraining.exit_code([lost, *outcomes.values()]) == 1
-    record = json.loads((store.models_dir("BBB") / "retrains.jsonl").read_text().splitlines()[-1])
+    record = json.loads((registry.models_dir("BBB") / "retrains.jsonl").read_text().splitlines()[-1])
     assert record["status"] == "failed" and "its Dask worker died" in record["message"]
 
 
@@ -113,7 +113,7 @@ def test_a_task_past_its_timeout_is_cancelled_never_a_hang(cluster, tmp_path, mo
     assert time.monotonic() - started < 300
     assert outcomes["CCC"].status == "failed" and "no result after 30 s: cancelled" in outcomes["CCC"].message
     assert [outcomes[s].status for s in ("AAA", "BBB", "DDD")] == ["promoted"] * 3
-    assert store.versions("CCC") == []
+    assert registry.versions("CCC") == []
 
 
 def test_backtest_folds_run_on_the_cluster_as_here(cluster, write_csv):
@@ -138,7 +138,7 @@ def test_an_unreachable_scheduler_exits_69_naming_it(command, monkeypatch):
     result = CliRunner().invoke(app, [*command, "--dask", "tcp://127.0.0.1:9"])
     assert result.exit_code == 69, result.output
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
-    assert store.versions("AAA") == []
+    assert registry.versions("AAA") == []
 
 
 def test_the_address_may_come_from_the_environment(monkeypatch):
@@ -161,4 +161,6 @@ def test_the_command_reports_each_symbol_as_it_completes(cluster, tmp_path, capl
     result = CliRunner().invoke(app, ["retrain", "--watchlist", str(tmp_path / "two.txt"), "--dask", cluster])
     assert result.exit_code == 0, result.output
     assert "retrain 1/2: " in caplog.text and "retrain 2/2: " in caplog.text  # no terminal: one line per symbol
-    assert [v["version"] for v in store.versions("AAA")] == ["v1"] == [v["version"] for v in store.versions("BBB")]
+    assert (
+        [v["version"] for v in registry.versions("AAA")] == ["v1"] == [v["version"] for v in registry.versions("BBB")]
+    )

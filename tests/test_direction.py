@@ -104,11 +104,11 @@ def test_retrain_promotes_direction_models_on_the_brier_score(trained, tmp_path)
 
 
 def test_retrain_can_switch_a_direction_champion_to_another_target(trained):
-    from stockrnn import store
-    from stockrnn.retrain import prepare
+    from stockrnn import registry
+    from stockrnn.app.nightly import prepare
     from stockrnn.watchlist import Entry
 
-    with store.lock("^GSPC"):
+    with registry.lock("^GSPC"):
         back = prepare(Entry("^GSPC", options={"target": "return"}), force=True)
         same = prepare(Entry("^GSPC", options={"target": "direction"}), force=True)
         longer = prepare(Entry("^GSPC", options={"horizon_days": 21}), force=True)

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stockrnn import store
-from stockrnn.forecast import predict
+from stockrnn import registry
+from stockrnn.app import predict
 from stockrnn.manifest import SCHEMA_VERSION
 from stockrnn.paths import sha256_file
+from stockrnn.price_source import PriceSource
 
 from .conftest import ROOT, SP500
 
@@ -52,13 +53,13 @@ def test_every_fixture_is_pinned_and_todays_schema_has_one():
 def test_an_old_model_folder_loads_and_forecasts_as_it_did(name, home):
     expected = json.loads((FIXTURES / name / "expected.json").read_text())
     install(name, home)
-    stored = store.load_current(SYMBOL)  # the champion pointer, every checksum, the manifest migrated
+    stored = registry.load_current(SYMBOL)  # the champion pointer, every checksum, the manifest migrated
     raw = json.loads((stored.folder / "manifest.json").read_text())
     assert raw.get("schema_version", 0) == int(name.split("-")[0][1:])  # the folder is named after its layout
     assert (stored.manifest.symbol, stored.manifest.version) == (SYMBOL, "v1")
     assert stored.manifest.data.train_end == "2016-12-30" and stored.manifest.config.units == 4
 
-    result = predict(SYMBOL, csv=SP500, start="2017-01-03", days=20)
+    result = predict(SYMBOL, PriceSource(csv=SP500), start="2017-01-03", days=20)
     data = result.to_json()
     assert data["model_version"] == "v1" and data["origin"] == expected["origin"] == "2016-12-30"
     assert [r["date"] for r in data["rows"]] == [r["date"] for r in expected["rows"]]
@@ -79,12 +80,12 @@ def test_an_old_model_folder_loads_and_forecasts_as_it_did(name, home):
 
 def test_a_legacy_manifest_without_schema_version_loads(home):
     version = install(sorted(PINNED)[0], home)
-    modern = store.load_current(SYMBOL).manifest
+    modern = registry.load_current(SYMBOL).manifest
     rewrite_manifest(version, lambda raw: raw.pop("schema_version"))  # as every manifest before the number looked
-    legacy = store.load_current(SYMBOL)
+    legacy = registry.load_current(SYMBOL)
     assert "schema_version" not in json.loads((legacy.folder / "manifest.json").read_text())
     assert legacy.manifest == modern  # read as today's layout: nothing in it changed meaning
-    result = predict(SYMBOL, csv=SP500, start="2017-01-03", days=3)
+    result = predict(SYMBOL, PriceSource(csv=SP500), start="2017-01-03", days=3)
     assert len(result.rows) == 3 and np.isfinite(result.rows["forecast"]).all()
 
 

@@ -4,9 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockrnn import store
+from stockrnn import registry
+from stockrnn.app import predict
+from stockrnn.calendar import trading_days_after
 from stockrnn.errors import DataError, MissingInputError, UsageError
-from stockrnn.forecast import load_model, predict, trading_days_after
+from stockrnn.forecast import load_model
+from stockrnn.price_source import PriceSource
 from stockrnn.targets import scale, scaler_from_dict, unscale
 from stockrnn.validate import load_csv
 
@@ -53,13 +56,13 @@ def test_one_step_uses_actual_prices_and_forecast_does_not(sine_model, write_csv
     base = predict("SINE", start=start, days=10)
     changed = price_frame(sine_prices(600, noise=0.3))
     changed.loc[503:, ["Open", "High", "Low", "Close", "Adj Close"]] *= 1.05  # the future differs
-    other = predict("SINE", csv=write_csv("changed.csv", changed), start=start, days=10)
+    other = predict("SINE", PriceSource(csv=write_csv("changed.csv", changed)), start=start, days=10)
     np.testing.assert_allclose(base.rows["forecast"], other.rows["forecast"])  # made before the change: same
     assert not np.allclose(base.rows["one_step"].iloc[4:], other.rows["one_step"].iloc[4:])
     np.testing.assert_allclose(base.rows["one_step"].iloc[:4], other.rows["one_step"].iloc[:4], rtol=1e-6)
 
     # one_step on day i is the model applied to the 20 actual prices before it
-    stored = store.load_current("SINE")
+    stored = registry.load_current("SINE")
     scaler = scaler_from_dict(stored.scaler)
     window = scale(scaler, frame["close"].iloc[485:505].to_numpy())[None, :, None]
     expected = unscale(scaler, load_model(stored.manifest, stored.model_path).predict(window, verbose=0).ravel())[0]
@@ -104,7 +107,7 @@ def test_model_from_another_keras_asks_to_retrain(sine_model):
     import hashlib
     import json
 
-    manifest_path = store.load_current("SINE").folder / "manifest.json"
+    manifest_path = registry.load_current("SINE").folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["libraries"]["keras"] = "2.15.0"
     manifest_path.write_text(json.dumps(manifest))

@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from stockrnn import store
+from stockrnn import registry
 from stockrnn.cli import app
 from stockrnn.config import TrainConfig
 from stockrnn.watchlist import OPTIONS
@@ -45,12 +45,12 @@ def test_train_defaults_are_the_config_defaults_and_retrain_overrides_nothing_un
 def test_a_retrain_override_changes_that_field_only(tmp_path):
     csv = tmp_path / "wave.csv"
     price_frame(sine_prices(300, noise=0.3)).to_csv(csv, index=False)
-    from stockrnn.train import train
+    from stockrnn.app.training import train_prices as train
     from stockrnn.validate import load_csv
 
     train(load_csv(csv), "WAVE", tiny_config(epochs=1))
     result = CliRunner().invoke(app, ["retrain", "WAVE", "--force", "--units", "4", "--margin", "0.99"])
     assert result.exit_code == 0, result.output
-    challenger = store.load_version("WAVE", "v2").manifest.config
+    challenger = registry.load_version("WAVE", "v2").manifest.config
     assert challenger.units == 4  # given
     assert (challenger.window, challenger.target, challenger.epochs) == (20, "price", 1)  # the champion's

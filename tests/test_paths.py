@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stockrnn import paths, store
+from stockrnn import paths, registry
 from stockrnn.errors import UsageError
 
 ALPHABET = "ABCXYZabcxyz0189.-^=/\\ ;$`'\"*?~:|<>\n\t\x00" + "ΑΒСОЅßıﬀ０．"  # look-alikes included
@@ -59,7 +59,7 @@ def test_symbol_from_path():
 
 def test_home_follows_environment(home):
     assert paths.home() == home.resolve()
-    assert store.models_dir("^gspc") == home.resolve() / "models" / "^GSPC"
+    assert registry.models_dir("^gspc") == home.resolve() / "models" / "^GSPC"
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path):

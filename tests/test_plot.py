@@ -2,8 +2,8 @@
 
 import pytest
 
+from stockrnn.app import plot as predict_and_plot
 from stockrnn.errors import CannotWriteError
-from stockrnn.plot import predict_and_plot
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from stockrnn import store
+from stockrnn import registry
+from stockrnn.app.nightly import commit, prepare, retrain
+from stockrnn.app.training import train_prices as train
 from stockrnn.cli import app
+from stockrnn.contest import Outcome, compute, decide, exit_code
 from stockrnn.errors import TemporaryError, UsageError
-from stockrnn.retrain import Outcome, commit, compute, decide, exit_code, prepare, retrain
 from stockrnn.schedule import crontab_line
-from stockrnn.train import train
 from stockrnn.validate import load_csv
 from stockrnn.watchlist import Entry, read_watchlist
 
@@ -43,8 +44,8 @@ def champion(tmp_path, home) -> Path:
 
 def fingerprint(symbol: str) -> dict[str, str]:
     """SHA-256 of the champion's files and of the pointers: what must survive any fault byte for byte."""
-    folder = store.models_dir(symbol)
-    files = [folder / "current", folder / "champions.json", *sorted((folder / store.champion(symbol)).iterdir())]
+    folder = registry.models_dir(symbol)
+    files = [folder / "current", folder / "champions.json", *sorted((folder / registry.champion(symbol)).iterdir())]
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
@@ -92,7 +93,7 @@ def test_no_new_data_trains_nothing(champion):
     write_prices(champion, 300)  # back to exactly the data v1 saw
     outcome = retrain(Entry("WAVE"))
     assert (outcome.status, outcome.champion, outcome.challenger) == ("up to date", "v1", None)
-    assert [v["version"] for v in store.versions("WAVE")] == ["v1"]
+    assert [v["version"] for v in registry.versions("WAVE")] == ["v1"]
 
 
 def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
@@ -111,7 +112,7 @@ def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
     assert comparison["baseline_rmse"] == pytest.approx(outcome.metrics["champion"]["one_step"]["rmse"], rel=1e-5)
     assert f"DM p = {comparison['p_value']:.2f}, 21 days)" in outcome.message
     assert fingerprint("WAVE") == before
-    manifest = store.load_version("WAVE", "v2").manifest
+    manifest = registry.load_version("WAVE", "v2").manifest
     assert manifest.config.train_end == f"{load_csv(champion).frame.index[-22]:%Y-%m-%d}"  # never the holdout
 
 
@@ -121,12 +122,12 @@ def test_better_challenger_is_promoted_and_recorded(champion):
     challenger, champ = (outcome.metrics[name]["one_step"]["rmse"] for name in ("challenger", "champion"))
     assert outcome.status == ("promoted" if challenger < champ else "kept champion")
     assert outcome.status == "promoted"  # 12 epochs at a higher rate beat the 3-epoch champion on a sine
-    assert store.champion("WAVE") == "v2"
-    assert [c["version"] for c in store.champions("WAVE")] == ["v1", "v2"]
+    assert registry.champion("WAVE") == "v2"
+    assert [c["version"] for c in registry.champions("WAVE")] == ["v1", "v2"]
 
 
 def test_compute_is_pure_and_only_commit_writes(champion, home, tmp_path, monkeypatch):
-    with store.lock("WAVE"):
+    with registry.lock("WAVE"):
         contest = prepare(Entry("WAVE", options={"epochs": 1}), force=True)
     contest = pickle.loads(pickle.dumps(contest))  # what a worker process receives
     elsewhere = tmp_path / "worker-home"
@@ -136,23 +137,23 @@ def test_compute_is_pure_and_only_commit_writes(champion, home, tmp_path, monkey
     assert computed.model[:2] == b"PK" and computed.manifest.config.train_end == contest.config.train_end
     assert set(computed.metrics["challenger"]) == set(computed.metrics["champion"]) == {"one_step", "persistence"}
     monkeypatch.setenv("STOCKRNN_HOME", str(home))
-    assert [v["version"] for v in store.versions("WAVE")] == ["v1"]  # nothing stored until the commit
+    assert [v["version"] for v in registry.versions("WAVE")] == ["v1"]  # nothing stored until the commit
     outcome = commit(contest, computed, margin=0.99)
     assert (outcome.status, outcome.challenger, outcome.champion) == ("kept champion", "v2", "v1")
-    assert store.load_version("WAVE", "v2").model_path.read_bytes() == computed.model
+    assert registry.load_version("WAVE", "v2").model_path.read_bytes() == computed.model
 
 
 @pytest.mark.slow
 def test_pruning_never_deletes_the_champion(champion):
     for _ in range(3):
         retrain(Entry("WAVE", options={"epochs": 1}), force=True, keep=2, margin=0.99)
-    names = [v["version"] for v in store.versions("WAVE")]
-    assert names == ["v1", "v3", "v4"] and store.champion("WAVE") == "v1"
-    assert store.load_current("WAVE").manifest.version == "v1"
+    names = [v["version"] for v in registry.versions("WAVE")]
+    assert names == ["v1", "v3", "v4"] and registry.champion("WAVE") == "v1"
+    assert registry.load_current("WAVE").manifest.version == "v1"
 
 
 def test_tampered_champion_is_refused_then_replaced(champion):
-    model = store.models_dir("WAVE") / "v1" / "model.keras"
+    model = registry.models_dir("WAVE") / "v1" / "model.keras"
     model.write_bytes(model.read_bytes()[:-10] + b"0123456789")
     result = runner.invoke(app, ["predict", "WAVE", "--days", "2"])
     assert result.exit_code == 65 and "does not match its checksum" in result.stderr
@@ -161,13 +162,13 @@ def test_tampered_champion_is_refused_then_replaced(champion):
 
 
 def test_locked_symbol_exits_75_at_once(champion):
-    with store.lock("WAVE"):
+    with registry.lock("WAVE"):
         with pytest.raises(TemporaryError, match="WAVE is locked by another run") as caught:
             retrain(Entry("WAVE"), force=True)
         result = runner.invoke(app, ["retrain", "WAVE", "--force"])
     assert caught.value.exit_code == 75
     assert result.exit_code == 75
-    assert str(store.models_dir("WAVE") / ".lock") in " ".join(result.stderr.split())
+    assert str(registry.models_dir("WAVE") / ".lock") in " ".join(result.stderr.split())
 
 
 def test_watchlist_with_a_bad_symbol_finishes_the_others(champion, tmp_path):
@@ -180,7 +181,7 @@ def test_watchlist_with_a_bad_symbol_finishes_the_others(champion, tmp_path):
     assert outcomes["WAVE"]["status"] in ("promoted", "kept champion")
     assert outcomes["OTHER"]["status"] == "promoted" and outcomes["OTHER"]["message"] == "first model"
     assert outcomes["GONE"]["status"] == "failed" and outcomes["GONE"]["exit_code"] == 66
-    log = (store.models_dir("GONE") / "retrains.jsonl").read_text().splitlines()
+    log = (registry.models_dir("GONE") / "retrains.jsonl").read_text().splitlines()
     assert json.loads(log[-1])["status"] == "failed"  # failures are recorded too
 
 
@@ -190,7 +191,7 @@ def test_models_command_lists_promotes_and_rolls_back(champion):
     assert [(v["version"], v["champion"]) for v in listing] == [("v1", True), ("v2", False)]
     assert listing[0]["train_end"] < listing[1]["train_end"]
     assert runner.invoke(app, ["models", "promote", "WAVE", "v2"]).exit_code == 0
-    assert store.champion("WAVE") == "v2"
+    assert registry.champion("WAVE") == "v2"
     result = runner.invoke(app, ["models", "rollback", "WAVE"])
     assert result.exit_code == 0 and "champion is now v1" in result.stdout
     missing = runner.invoke(app, ["models", "promote", "WAVE", "v7"])
@@ -210,8 +211,8 @@ def test_schedule_converts_the_exchange_clock():
 KILL_AT = {
     # point: (what to wrap, the line it prints before sleeping)
     "training": "stockrnn.retrain.fit",
-    "saving": "stockrnn.store.sha256_file",
-    "promoting": "stockrnn.store.promote_version",
+    "saving": "stockrnn.registry.sha256_file",
+    "promoting": "stockrnn.registry.promote_version",
 }
 CHILD = """
 import sys, time, importlib
@@ -242,12 +243,12 @@ def test_sigkill_never_touches_the_champion(champion, point):
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert fingerprint("WAVE") == before
-    assert store.load_current("WAVE").manifest.version == "v1"
+    assert registry.load_current("WAVE").manifest.version == "v1"
     result = runner.invoke(app, ["predict", "WAVE", "--days", "2", "--json"])  # still loadable and usable
     assert result.exit_code == 0, result.output
     # The lock died with the process: the next run is not blocked, and leaves no temporary folder behind.
     assert retrain(Entry("WAVE"), force=True, margin=0.99).status == "kept champion"
-    assert not list(store.models_dir("WAVE").glob(".tmp-*"))
+    assert not list(registry.models_dir("WAVE").glob(".tmp-*"))
 
 
 @pytest.mark.slow

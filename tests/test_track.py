@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from stockrnn import ledger
 from stockrnn.cli import app
-from stockrnn.track import ALL, _overlap, score
+from stockrnn.significance import overlapping as _overlap
+from stockrnn.track import ALL, score
 
 from .conftest import SP500, tiny_args
 

@@ -5,10 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from stockrnn import backend, store
+from stockrnn import backend, registry
+from stockrnn.app.training import train_prices as train
 from stockrnn.backend import model_to_bytes
 from stockrnn.forecast import load_model
-from stockrnn.train import fit, train
+from stockrnn.train import fit
 from stockrnn.validate import load_csv
 from stockrnn.windows import training_set
 
@@ -103,8 +104,8 @@ def test_save_and_load_give_identical_predictions(sine_csv):
     prices = load_csv(sine_csv)
     config = tiny_config(epochs=2)
     model, scaler, summary = fit(prices, config)
-    store.save_version("SINE", model_to_bytes(model), scaler, summary)
-    stored = store.load_current("SINE")
+    registry.save_version("SINE", model_to_bytes(model), scaler, summary)
+    stored = registry.load_current("SINE")
     loaded = load_model(stored.manifest, stored.model_path)
     x = training_set(prices.frame, config).x_val[..., None]
     np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))

@@ -14,9 +14,9 @@ import pytest
 import yfinance
 from yfinance.exceptions import YFRateLimitError, YFTzMissingError
 
-from stockrnn import prices as source
 from stockrnn import pricestore
 from stockrnn import yahoo as adapter
+from stockrnn.app import prices as source
 from stockrnn.errors import DataError, SourceUnavailableError, TemporaryError
 
 from .fake_yahoo import FakeYahoo, download_frame, history_frame

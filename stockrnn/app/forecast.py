@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import ledger, store
+from .. import ledger, registry
 from ..config import HORIZON, LEVEL
 from ..errors import UsageError
 from ..forecast import forecast_model, load_model
 from ..paths import check_output, check_symbol, home
 from ..plot import draw
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from ..targets import Result
 from ..validate import Prices
 from .prices import model_prices
@@ -34,7 +34,7 @@ def predict(
     if days < 1:
         raise UsageError(f"--days must be at least 1, not {days}")
     symbol = check_symbol(symbol)
-    stored = store.load_current(symbol)
+    stored = registry.load_current(symbol)
     prices = model_prices(symbol, stored.manifest, source)
     result = forecast(stored, prices, start, days, level)
     if start is None:  # a real forecast: into the ledger, to be scored when its days have passed
@@ -42,7 +42,9 @@ def predict(
     return result
 
 
-def forecast(stored: store.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL) -> Result:
+def forecast(
+    stored: registry.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL
+) -> Result:
     """The stored model's forecast on `prices` (see `predict`); nothing recorded."""
     m = stored.manifest
     model = load_model(m, stored.model_path)

@@ -19,7 +19,8 @@ from ..checks import checked
 from ..errors import MissingInputError, SourceUnavailableError, TemporaryError, UsageError
 from ..manifest import Manifest
 from ..paths import check_symbol, home
-from ..prices import SAMPLES, PriceSource, sample, synthetic_prices
+from ..price_source import PriceSource
+from ..prices import SAMPLES, sample, synthetic_prices
 from ..sources import from_frame
 from ..validate import Prices, load_csv, validate
 from ..windows import parse_day

@@ -11,7 +11,7 @@ import typer
 
 from .. import app
 from ..config import HORIZON, LEVEL, TrainConfig
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from .common import BackendOpt, DaskOpt, JsonOpt, LevelOpt, TimeoutOpt, completion, print_json, say, show
 from .options import source_options, training_options
 

@@ -9,7 +9,7 @@ import typer
 
 from .. import app
 from ..config import HORIZON, LEVEL
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, print_json, say
 from .options import source_options
 from .predict import model_name

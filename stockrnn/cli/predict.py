@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import app
 from ..config import HORIZON, LEVEL
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, fail, print_json, show
 from .options import source_options
 

@@ -8,7 +8,7 @@ import sys
 
 from .. import app
 from ..config import TrainConfig
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from .common import BackendOpt, JsonOpt, err, print_json, say, show
 from .options import source_options, training_options
 

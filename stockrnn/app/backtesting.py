@@ -15,7 +15,7 @@ from ..backtest import backtest as walk_forward
 from ..config import HORIZON, LEVEL, TrainConfig
 from ..paths import check_output
 from ..plot import draw_backtest
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from .prices import load
 
 

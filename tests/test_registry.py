@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from stockrnn import store
+from stockrnn import registry
 from stockrnn.errors import CannotWriteError, DataError, MissingInputError
 from stockrnn.manifest import SCHEMA_VERSION
 from stockrnn.paths import sha256_file
@@ -16,10 +16,10 @@ SCALER = {"kind": "minmax", "feature_range": [0, 1], "data_min": 1.0, "data_max"
 
 
 def test_versions_and_current_pointer(home):
-    first = store.save_version("AAA", b"one", SCALER, a_manifest())
-    second = store.save_version("AAA", b"two", SCALER, a_manifest())
+    first = registry.save_version("AAA", b"one", SCALER, a_manifest())
+    second = registry.save_version("AAA", b"two", SCALER, a_manifest())
     assert (first.name, second.name) == ("v1", "v2")
-    current = store.load_current("aaa")
+    current = registry.load_current("aaa")
     assert current.folder == second
     assert (current.manifest.version, current.manifest.symbol) == ("v2", "AAA")
     assert current.model_path.read_bytes() == b"two"
@@ -28,36 +28,36 @@ def test_versions_and_current_pointer(home):
 
 
 def test_failed_save_keeps_the_previous_version(home, monkeypatch):
-    store.save_version("AAA", b"good", SCALER, a_manifest())
+    registry.save_version("AAA", b"good", SCALER, a_manifest())
 
     def full_disk(path: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "fsync_dir", full_disk)
+    monkeypatch.setattr(registry, "fsync_dir", full_disk)
     with pytest.raises(CannotWriteError, match="No space left") as caught:
-        store.save_version("AAA", b"bad", SCALER, a_manifest())
+        registry.save_version("AAA", b"bad", SCALER, a_manifest())
     assert caught.value.exit_code == 73
-    current = store.load_current("AAA")
+    current = registry.load_current("AAA")
     assert current.manifest.version == "v1" and current.model_path.read_bytes() == b"good"
     assert sorted(p.name for p in current.folder.parent.iterdir()) == ["champions.json", "current", "v1"]
 
 
 def test_tampered_model_is_refused(home):
-    folder = store.save_version("AAA", b"good", SCALER, a_manifest())
+    folder = registry.save_version("AAA", b"good", SCALER, a_manifest())
     (folder / "model.keras").write_bytes(b"evil")
     with pytest.raises(DataError, match="does not match its checksum"):
-        store.load_current("AAA")
+        registry.load_current("AAA")
 
 
 def test_no_model_exits_66(home):
     with pytest.raises(MissingInputError, match="no model for ZZZ") as caught:
-        store.load_current("zzz")
+        registry.load_current("zzz")
     assert caught.value.exit_code == 66
 
 
 def test_a_version_from_a_newer_stockrnn_is_refused_by_file_with_what_to_do(home, caplog):
-    store.save_version("AAA", b"old", SCALER, a_manifest())
-    newer = store.save_version("AAA", b"new", SCALER, a_manifest())
+    registry.save_version("AAA", b"old", SCALER, a_manifest())
+    newer = registry.save_version("AAA", b"new", SCALER, a_manifest())
     path = newer / "manifest.json"
     raw = json.loads(path.read_text())
     raw["schema_version"] = SCHEMA_VERSION + 1
@@ -65,11 +65,11 @@ def test_a_version_from_a_newer_stockrnn_is_refused_by_file_with_what_to_do(home
     # Its own checksum rewritten too, as the newer stockrnn would have written it: the schema is what is refused.
     (newer / "manifest.sha256").write_text(sha256_file(path) + "\n")
     with pytest.raises(DataError) as caught:
-        store.load_current("AAA")
+        registry.load_current("AAA")
     message = str(caught.value)
     assert message.startswith(f"{path}: written by a newer stockrnn (manifest schema_version {SCHEMA_VERSION + 1};")
     assert "upgrade stockrnn" in message and message.endswith("roll back (stockrnn models rollback AAA) or retrain AAA")
     assert caught.value.exit_code == 65
-    assert store.load_version("AAA", "v1").model_path.read_bytes() == b"old"  # the versions before still load
-    assert [v["version"] for v in store.versions("AAA")] == ["v1"]  # the listing leaves it out, saying why
+    assert registry.load_version("AAA", "v1").model_path.read_bytes() == b"old"  # the versions before still load
+    assert [v["version"] for v in registry.versions("AAA")] == ["v1"]  # the listing leaves it out, saying why
     assert f"{path}: written by a newer stockrnn" in caplog.text

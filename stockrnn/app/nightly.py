@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import ledger, parallel, store
+from .. import ledger, parallel, registry
 from ..config import KEEP, MARGIN, TrainConfig
 from ..contest import (
     CHALLENGER,
@@ -41,7 +41,7 @@ from ..contest import (
 from ..errors import DataError, LockedError, LostTaskError, MissingInputError, UsageError
 from ..manifest import Manifest
 from ..paths import check_symbol
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from ..watchlist import Entry
 from .prices import load, model_prices
 
@@ -90,10 +90,10 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
     """The caller's last step, under the symbol's lock: store the challenger, promote it if it won, prune."""
     symbol = contest.symbol
     started = time.perf_counter()
-    folder = store.save_version(symbol, computed.model, computed.scaler, computed.manifest, promote=False)
+    folder = registry.save_version(symbol, computed.model, computed.scaler, computed.manifest, promote=False)
     promote, reason = judge(contest, computed, margin)
     if promote:
-        store.promote_version(symbol, folder.name, reason)
+        registry.promote_version(symbol, folder.name, reason)
     # The champion's next forecast goes into the ledger: a nightly cron job builds the track record by itself.
     if promote:
         ledger.remember(
@@ -107,12 +107,12 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
         symbol=symbol,
         status="promoted" if promote else "kept champion",
         message=reason,
-        champion=store.champion(symbol),
+        champion=registry.champion(symbol),
         challenger=folder.name,
         metrics=computed.metrics,
         comparison=computed.comparison,
         holdout={"start": contest.holdout_start, "end": f"{days[-1]:%Y-%m-%d}", "days": contest.holdout},
-        pruned=store.prune(symbol, keep),
+        pruned=registry.prune(symbol, keep),
         seconds=round(computed.seconds + time.perf_counter() - started, 1),
         target=contest.config.target,
     )
@@ -130,25 +130,25 @@ def retrain(
     failure, `TemporaryError` at once when another run holds the lock."""
     check_options(keep, holdout, margin)
     symbol = check_symbol(entry.symbol)
-    with store.lock(symbol):
+    with registry.lock(symbol):
         contest = prepare(entry, force, holdout, offline)
         if isinstance(contest, Outcome):
             return contest
         return commit(contest, compute(contest), keep, margin)
 
 
-def _champion(symbol: str) -> tuple[store.StoredModel | None, Manifest | None, str | None]:
+def _champion(symbol: str) -> tuple[registry.StoredModel | None, Manifest | None, str | None]:
     """(the champion, its manifest, None), or (None, its manifest if readable, why it cannot be used): a champion
     whose files fail their checksums cannot compete, but its config and data source still guide the challenger."""
     try:
-        champion = store.load_current(symbol)
+        champion = registry.load_current(symbol)
         return champion, champion.manifest, None
     except MissingInputError:
         return None, None, None
     except DataError as exc:
         log.warning("%s: the champion is unusable: %s", symbol, exc)
         try:
-            manifest = store.read_manifest(symbol, store.champion(symbol) or "")
+            manifest = registry.read_manifest(symbol, registry.champion(symbol) or "")
         except DataError:  # the pointer itself is bad: the challenger starts from the defaults
             manifest = None
         return None, manifest, str(exc)
@@ -157,7 +157,7 @@ def _champion(symbol: str) -> tuple[store.StoredModel | None, Manifest | None, s
 def record(outcome: Outcome) -> None:
     """Append the attempt to the symbol's retrain log (one JSON line, flushed to disk); readers skip a torn line."""
     line = json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), **dataclasses.asdict(outcome)})
-    folder = store.models_dir(outcome.symbol)
+    folder = registry.models_dir(outcome.symbol)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / RETRAINS_FILE, "a", encoding="utf-8") as handle:
@@ -197,7 +197,7 @@ def retrain_all(
             held = ExitStack()
             try:
                 check_options(keep, holdout, margin)
-                held.enter_context(store.lock(check_symbol(entry.symbol)))
+                held.enter_context(registry.lock(check_symbol(entry.symbol)))
                 prepared = prepare(entry, force, holdout, offline)
             except Exception as exc:
                 held.close()
@@ -239,4 +239,4 @@ def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dic
     """The entries of one retrain run (watchlist.plan), `every` meaning each symbol the registry has a model of."""
     from ..watchlist import plan as entries
 
-    return entries(symbols, watchlist, every, overrides, store.symbols() if every else [])
+    return entries(symbols, watchlist, every, overrides, registry.symbols() if every else [])

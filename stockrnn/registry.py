@@ -1,4 +1,4 @@
-"""Store stage: the model registry. Where files go, and how they are written so that no run loses a model.
+"""Registry stage: the model registry. Where files go, and how they are written so that no run loses a model.
 
 Layout under the home folder ($STOCKRNN_HOME, or the platform's user data folder):
     models/<SYMBOL>/v<N>/{model.keras, scaler.json, manifest.json}   one immutable version each

@@ -8,20 +8,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import store
+from .. import registry
 from ..paths import check_symbol
 from ..schedule import crontab_line as _crontab_line
 
 
 def models(symbol: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every version of `symbol`'s model (default: of every symbol): {symbol: [{version, champion, manifest}]}."""
-    names = [check_symbol(symbol)] if symbol else store.symbols()
-    return {name: store.versions(name) for name in names}
+    names = [check_symbol(symbol)] if symbol else registry.symbols()
+    return {name: registry.versions(name) for name in names}
 
 
 def choose_champion(symbol: str, version: str | None) -> str:
     """Make `version` the champion of `symbol` (None: roll back to the one before); the champion's name."""
-    return store.choose_champion(check_symbol(symbol), version)
+    return registry.choose_champion(check_symbol(symbol), version)
 
 
 def crontab_line(at: str, timezone: str, watchlist: Path | None) -> str:

@@ -16,7 +16,7 @@ from .. import ledger
 from ..errors import MissingInputError, UsageError
 from ..paths import check_output
 from ..plot import plot_track
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from ..record import Entry
 from ..track import ALL, Track, TrackRecord, score
 from ..windows import parse_day, price_column

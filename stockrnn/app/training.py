@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import backend, store, targets
+from .. import backend, registry, targets
 from ..config import TrainConfig
 from ..manifest import Manifest
 from ..paths import check_symbol
-from ..prices import PriceSource
+from ..price_source import PriceSource
 from ..significance import Comparison
 from ..train import Progress, fit
 from ..validate import Prices
@@ -58,10 +58,10 @@ def train_prices(prices: Prices, symbol: str, config: TrainConfig, progress: Pro
     holds the symbol, `CannotWriteError` when the registry cannot be written."""
     symbol = check_symbol(symbol)
     training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
-    with store.lock(symbol):
+    with registry.lock(symbol):
         model, scaler, manifest = fit(prices, config, progress)
-        folder = store.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
-        stored = store.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
+        folder = registry.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
+        stored = registry.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
     return TrainResult(symbol=symbol, folder=folder, manifest=stored)
 
 

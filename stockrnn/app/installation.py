@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from .. import __version__, backend, ledger, parallel, store
+from .. import __version__, backend, ledger, parallel, registry
 from ..paths import home
 
 
@@ -17,7 +17,7 @@ def info() -> dict:
         "backend": f"{backend.name()} ({backend.why()})",
         **backend.versions(),
         "home": str(home()),
-        "symbols": store.symbols(),
+        "symbols": registry.symbols(),
         "ledger": f"{ledger.count()} recorded forecasts in {ledger.path()}",  # stockrnn track scores them
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),

@@ -1,0 +1,75 @@
+"""A price source as one value: where a model's prices come from (a symbol, a file, the synthetic series) and how
+they are read. The command line builds it once from one options group; the application layer reads it
+(app/prices.py); the manifest and the ledger record what it was.
+
+Input: options. Output: a frozen `PriceSource`. Light on purpose (no numpy, no pandas): the command line declares
+its options with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SYNTHETIC = "SYNTHETIC"  # the symbol synthetic models are stored under
+
+
+@dataclass(frozen=True)
+class PriceSource:
+    """Where prices come from, and how they are read: the synthetic series (its generator's parameters), else the
+    file `csv` (its dates read with `date_format` when given), else the symbol's prices (the local store, refreshed
+    from Yahoo unless `offline`; `adjusted` for splits and dividends). `strict` refuses data that looks wrong
+    (checks.py) instead of warning. One value, built once by the command line's options group and passed down."""
+
+    symbol: str | None = None  # the name the model is stored under; with a file it only names the model
+    csv: Path | None = None
+    date_format: str | None = None
+    synthetic: dict[str, Any] | None = None  # synthetic_prices' parameters
+    adjusted: bool = True
+    offline: bool = False
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if self.csv is not None:
+            object.__setattr__(self, "csv", Path(self.csv))  # frozen: set once, while being built
+
+    @property
+    def kind(self) -> str:
+        """What `Prices.kind` it gives: synthetic, csv or store."""
+        return "synthetic" if self.synthetic is not None else "csv" if self.csv is not None else "store"
+
+    @property
+    def name(self) -> str | None:
+        """The model's name: the symbol, else SYNTHETIC for the synthetic series, else the file's name."""
+        from .paths import symbol_from_path
+
+        if self.symbol:
+            return self.symbol
+        if self.synthetic is not None:
+            return SYNTHETIC
+        return symbol_from_path(self.csv) if self.csv is not None else None
+
+    def seeded(self, seed: int) -> PriceSource:
+        """The synthetic series' noise drawn from `seed` (the model's), unless its parameters name one."""
+        if self.synthetic is None or "seed" in self.synthetic:
+            return self
+        return dataclasses.replace(self, synthetic={**self.synthetic, "seed": seed})
+
+    def to_json(self) -> dict[str, Any]:
+        """The source as plain JSON: its kind and the settings it has (the file as a path string)."""
+        given = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, False) or k == "adjusted"}
+        return {"kind": self.kind, **{k: str(v) if isinstance(v, Path) else v for k, v in given.items()}}
+
+    @classmethod
+    def recorded(
+        cls, symbol: str, kind: str, source: str, adjusted: bool, date_format: str | None = None,
+        synthetic: dict[str, Any] | None = None, offline: bool = False,
+    ) -> PriceSource:  # fmt: skip
+        """The source as a manifest or the ledger recorded it (kind, the file or the store's description)."""
+        if kind == "synthetic":
+            return cls(symbol, synthetic=synthetic or {}, adjusted=adjusted, offline=offline)
+        if kind == "store":
+            return cls(symbol, adjusted=adjusted, offline=offline)
+        return cls(symbol, csv=Path(source), date_format=date_format, adjusted=adjusted, offline=offline)
