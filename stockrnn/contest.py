@@ -70,6 +70,7 @@ class Contest:
     holdout: int  # trading days
     champion: Champion | None  # None: no usable champion (see `problem`)
     problem: str | None = None  # why the champion cannot compete
+    source: dict[str, Any] | None = None  # the price source as recorded in the challenger's manifest
 
 
 @dataclass(frozen=True)

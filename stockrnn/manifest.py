@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .errors import DataError, UsageError
 from .metrics import ONE_STEP
 
-OPTIONAL = ("synthetic", "date_format")  # DataInfo fields written only when they have a value
+OPTIONAL = ("synthetic", "date_format", "price_source")  # DataInfo fields written only when they have a value
 
 # The layout of manifest.json. Raise it when a manifest that this version writes could be misread by an older
 # stockrnn that ignores what it does not know: a field renamed, moved or given a new meaning or unit, or a new field
@@ -46,6 +46,9 @@ class DataInfo:
     synthetic: dict | None = None  # the generator's parameters (kind "synthetic"), to make the series again
     date_format: str | None = None  # --date-format, to read the file again as it was read for training
     warnings: list[str] = field(default_factory=list)  # what looked wrong in the data (checks.py)
+    # The price source as the command line gave it (PriceSource.to_json): symbol, file, date format, adjusted, strict;
+    # None in manifests written before it was recorded (`kind`, `source` and `date_format` above still say it).
+    price_source: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ _API = {
     "exit_code": ("..contest", "exit_code"),
     "use_backend": ("runtime", "use_backend"),
     "connect": ("runtime", "connect"),
+    "start": ("runtime", "start"),
     # values
     "PriceSource": ("..price_source", "PriceSource"),
     "TrainConfig": ("..config", "TrainConfig"),

@@ -83,6 +83,8 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
         holdout=holdout,
         champion=None if champion is None else Champion(champion.model_path.read_bytes(), champion.scaler, manifest),
         problem=problem,
+        # the source the challenger read: a file named now, else the champion's as it recorded it
+        source=source.to_json() if entry.csv or manifest is None else manifest.data.price_source,
     )
 
 
@@ -90,7 +92,9 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
     """The caller's last step, under the symbol's lock: store the challenger, promote it if it won, prune."""
     symbol = contest.symbol
     started = time.perf_counter()
-    folder = registry.save_version(symbol, computed.model, computed.scaler, computed.manifest, promote=False)
+    manifest = computed.manifest
+    manifest = dataclasses.replace(manifest, data=dataclasses.replace(manifest.data, price_source=contest.source))
+    folder = registry.save_version(symbol, computed.model, computed.scaler, manifest, promote=False)
     promote, reason = judge(contest, computed, margin)
     if promote:
         registry.promote_version(symbol, folder.name, reason)

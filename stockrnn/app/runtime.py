@@ -5,6 +5,8 @@ Light on purpose: the command line calls these first, before anything heavy is i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def use_backend(name: str) -> str:
     """Run Keras on the backend `name` (auto, jax, tensorflow, torch) in this process and the processes it starts;
@@ -19,3 +21,12 @@ def connect(address: str) -> None:
     from .. import parallel
 
     parallel.connect(address).close()
+
+
+def start(log_file: Path | None = None) -> None:
+    """What every command does first: log lines on stderr (and appended to `log_file`), and the libraries' caches
+    confined to the home folder."""
+    from .. import logs, paths
+
+    logs.setup(log_file)
+    paths.confine_libraries()

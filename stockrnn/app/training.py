@@ -7,6 +7,7 @@ data is refused before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,13 @@ class TrainResult:
         return targets.get(self.manifest.config.target).scores_view(title, self.metrics)
 
 
-def train_prices(prices: Prices, symbol: str, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+def train_prices(
+    prices: Prices,
+    symbol: str,
+    config: TrainConfig,
+    progress: Progress | None = None,
+    source: PriceSource | None = None,
+) -> TrainResult:
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). Raises
     `UsageError` for a bad symbol, `DataError` for data that cannot train, `LockedError` (exit 75) when another run
     holds the symbol, `CannotWriteError` when the registry cannot be written."""
@@ -60,6 +67,10 @@ def train_prices(prices: Prices, symbol: str, config: TrainConfig, progress: Pro
     training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
     with registry.lock(symbol):
         model, scaler, manifest = fit(prices, config, progress)
+        if source is not None:  # recorded as given: where the next retrain and predict read the prices again
+            manifest = dataclasses.replace(
+                manifest, data=dataclasses.replace(manifest.data, price_source=source.to_json())
+            )
         folder = registry.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
         stored = registry.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
     return TrainResult(symbol=symbol, folder=folder, manifest=stored)
@@ -71,5 +82,6 @@ def train(source: PriceSource, config: TrainConfig, progress: Progress | None = 
     name = source.name
     if name is not None:
         check_symbol(name)  # before any I/O
-    prices = load(source.seeded(config.seed), config.column)  # without a name: a UsageError saying what is missing
-    return train_prices(prices, name or "", config, progress)
+    source = source.seeded(config.seed)
+    prices = load(source, config.column)  # without a name: a UsageError saying what is missing
+    return train_prices(prices, name or "", config, progress, source)

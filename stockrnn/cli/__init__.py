@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__, logs, paths
+from .. import __version__
+from .. import app as application
 from . import backtest, fetch, info, models, plot, predict, retrain, schedule, track, train
 from .common import Commands, err, out
 
@@ -38,8 +39,7 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
-    logs.setup()
-    paths.confine_libraries()
+    application.start()
 
 
 for command in (fetch.fetch, train.train, backtest.backtest, predict.predict, plot.plot, info.info, retrain.retrain,

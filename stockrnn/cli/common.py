@@ -92,13 +92,6 @@ BackendOpt = Annotated[
 ]
 
 
-def use_backend(name: str) -> None:
-    """Run Keras on the backend `name` in this process and the workers it starts (backend.use)."""
-    from ..backend import use
-
-    use(name)
-
-
 DaskOpt = Annotated[
     str | None,
     typer.Option(
@@ -162,14 +155,14 @@ def completion(what: str, enabled: bool = True) -> Iterator[Any]:
 
 def one_symbol(argument: str | None, option: str | None, csv: Path | None = None) -> str | None:
     """The symbol a command names by argument or --symbol (the same, if both), else the name of its --csv file."""
-    from ..paths import check_symbol, symbol_from_path
+    from .. import app
 
     if argument and option and argument.upper() != option.upper():
         fail(f"two names for one symbol: {argument} and --symbol {option}; give one")
     name = argument or option
     if name:
-        return check_symbol(name)
-    return symbol_from_path(csv) if csv is not None else None
+        return app.check_symbol(name)
+    return app.symbol_from_path(csv) if csv is not None else None
 
 
 class Commands(TyperGroup):

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .. import app, logs
+from .. import app
 from ..config import HORIZON, KEEP, MARGIN
 from .common import BackendOpt, DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, out, print_json
 from .options import training_options
@@ -55,7 +55,7 @@ def retrain(
     On a cluster: stockrnn retrain --watchlist big.txt --dask tcp://HOST:8786
     """
     app.use_backend(backend)
-    logs.setup(log_file)
+    app.start(log_file)
     entries = app.plan(symbols or [], watchlist, every, overrides)
     if dask:
         app.connect(dask)  # exit 69 before any symbol is locked or read

@@ -1,0 +1,123 @@
+"""The forecast of a value target (price, return): its rows, scores, verdicts, JSON, ledger steps and backtest record.
+
+Input: what `ValueTarget.forecast` computed. Output: a frozen `ValueForecast` that answers for itself (the `Result`
+protocol of base.py); its table and plot are value_views.py's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import intervals
+from ..metrics import ALWAYS_UP, DRIFT, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, rounded
+from ..record import Step
+from ..significance import Comparison
+
+COLUMNS = ("forecast", "lower", "upper", "one_step", "one_step_lower", "one_step_upper", "actual")
+SCORED = (FORECAST, NAIVE, DRIFT, ONE_STEP, PERSISTENCE)  # the methods a forecast scores, in the tables' order
+DAY_COLUMNS = ("actual", "one_step", "forecast", "lower", "upper", "one_step_lower", "one_step_upper")
+
+
+@dataclass(frozen=True)
+class ValueForecast:
+    """A value model's forecast: `rows` (index: date) hold forecast, one_step, actual (NaN where unknown) and,
+    with an interval, lower/upper (and one_step_lower/one_step_upper where actual prices are known)."""
+
+    symbol: str
+    version: str  # the model version that made it, e.g. "v3"
+    column: str
+    origin: pd.Timestamp  # the last day whose price the forecast knew
+    rows: pd.DataFrame
+    metrics: dict[str, dict]  # per method (metrics.METHODS); empty when no actual price is known
+    history: pd.Series  # prices up to and including the origin, for plots
+    level: float | None = None  # of the interval in rows' lower/upper columns; None: no interval
+    interval_method: str | None = None  # intervals.METHODS
+    target: str = "return"
+    figure_size = (11, 5.5)  # inches
+
+    def to_json(self) -> dict[str, Any]:
+        comparisons = self.comparisons()
+        return {
+            "symbol": self.symbol,
+            "model_version": self.version,
+            "target": self.target,
+            "column": self.column,
+            "origin": f"{self.origin:%Y-%m-%d}",
+            "methods": {name: METHODS[name] for name in SCORED},
+            "rows": [
+                {"date": f"{day:%Y-%m-%d}", **{k: rounded(row.get(k)) for k in COLUMNS}}
+                for day, row in self.rows.iterrows()
+            ],
+            "interval": self.interval(),
+            "metrics": self.metrics,
+            "verdict": [c.line() for c in comparisons],
+            "comparisons": [c.to_dict() for c in comparisons],
+        }
+
+    def interval(self) -> dict[str, Any] | None:
+        """The bands' level and how they are made: `forecast` (lower, upper), `one_step` (one_step_lower, ...)."""
+        if not self.level or self.interval_method is None:
+            return None
+        one_step = intervals.ONE_STEP_METHOD if "one_step_lower" in self.rows else None
+        return {"level": self.level, "forecast": intervals.METHODS[self.interval_method], "one_step": one_step}
+
+    def comparisons(self) -> list[Comparison]:
+        """The model against its baseline for each kind of prediction, when actual prices are known; none otherwise."""
+        if not self.metrics:
+            return []
+        m, days = self.metrics, self.rows["actual"].notna()
+        window = f"{self.rows.index[days][0]:%Y-%m-%d}..{self.rows.index[days][-1]:%Y-%m-%d}"
+        return [
+            Comparison.from_scores(m[ONE_STEP], m[PERSISTENCE], "persistence", f"{window}, one step ahead"),
+            Comparison.from_scores(m[FORECAST], m[NAIVE], "the naive forecast", f"{window}, recursive forecast"),
+        ]
+
+    def steps(self) -> tuple[Step, ...]:
+        """Every day of the path, for the ledger."""
+        return tuple(
+            Step(i, f"{day:%Y-%m-%d}", _number(row, "forecast"), _number(row, "lower"), _number(row, "upper"))
+            for i, (day, row) in enumerate(self.rows.to_dict("index").items(), start=1)
+        )
+
+    def render(self) -> list[Any]:
+        from .value_views import forecast_view
+
+        return forecast_view(self.to_json())
+
+    def draw(self, figure: Any) -> None:
+        from .value_views import draw_forecast
+
+        draw_forecast(self, figure)
+
+    def fold(self) -> dict[str, Any]:
+        """The backtest's record of this forecast: its scores and, day by day for the pooled tests, the actual,
+        yesterday's actual, both predictions and the bands; and how often the one-step line echoes yesterday."""
+        rows = self.rows
+        actual = rows["actual"].to_numpy()
+        previous = np.concatenate([[self.history.iloc[-1]], actual[:-1]])
+        one_step = rows["one_step"].to_numpy()
+        metrics = dict(self.metrics)
+        metrics[ALWAYS_UP] = {"direction_accuracy": float(np.mean(actual > previous))}
+        return {
+            "metrics": metrics,
+            "interval": self.interval(),
+            "days": [
+                {"date": f"{day:%Y-%m-%d}", "previous": _round(before), **{k: _round(row.get(k)) for k in DAY_COLUMNS}}
+                for (day, row), before in zip(rows.iterrows(), previous, strict=True)
+            ],
+            # Is the one-step prediction closer to yesterday's price than to today's? Near 1: it echoes.
+            "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
+        }
+
+
+def _number(row: dict, name: str) -> float | None:
+    value = row.get(name)
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 6)
