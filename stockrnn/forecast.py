@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import backend, intervals, store, targets
+from . import backend, backend_choice, intervals, store, targets
 from .config import HORIZON, LEVEL, TrainConfig
 from .direction import TrendForecast, forecast_direction
 from .errors import DataError, UsageError
@@ -101,7 +101,7 @@ class Forecast:
 def load_model(manifest: Manifest, model: Path | bytes) -> Any:
     """A stored Keras model (its `.keras` file, or that file's bytes), or a `DataError` saying to retrain when this
     Keras cannot read it."""
-    saved, running = manifest.keras_version, backend.versions()["keras"]
+    saved, running = manifest.keras_version, backend_choice.versions()["keras"]
     where = model if isinstance(model, Path) else f"{manifest.symbol} {manifest.version}"
     symbol = manifest.symbol or "the symbol"
     if saved.split(".")[0] != running.split(".")[0]:

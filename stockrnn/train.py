@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, backend, store, targets
+from . import __version__, backend, backend_choice, store, targets
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .model import build
@@ -151,7 +151,7 @@ def fit(
         ),
         training=TrainingInfo(
             device=backend.training_device(),
-            backend=backend.name(),
+            backend=backend_choice.name(),
             epochs_run=len(val_loss),
             best_epoch=best,
             stopped_early=len(val_loss) < config.epochs,
@@ -168,7 +168,7 @@ def fit(
         libraries={
             "stockrnn": __version__,
             "python": platform.python_version(),
-            **backend.versions(),
+            **backend_choice.versions(),
             **{name: package_version(name) for name in ("numpy", "pandas", "scipy")},
         },
     )

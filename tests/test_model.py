@@ -1,5 +1,6 @@
 """Model stage: the lecture's stack, built from the config, eligible for the cuDNN kernel."""
 
+import numpy as np
 import pytest
 
 from stockrnn.backend import keras
@@ -51,6 +52,44 @@ def test_recurrent_layers_stay_cudnn_eligible(cell):
     assert cudnn_eligible(build(TrainConfig(cell=cell, layers=2, units=4, window=5)))
 
 
+def test_building_and_training_draw_nothing_from_the_shared_generators(monkeypatch):
+    """Every initializer and Dropout layer has a seed of its own: nothing draws Keras' default seeds from Python's
+    shared `random`, nor uses Keras' shared seed generator, which other threads of a process use too."""
+    import numpy as np
+    from keras.src.random import seed_generator
+
+    class Shared:
+        def __getattr__(self, name):
+            raise AssertionError(f"drew from the shared generator: random.{name}")
+
+    def shared_generator():
+        raise AssertionError("used Keras' shared seed generator")
+
+    k = keras()
+    monkeypatch.setattr(seed_generator, "python_random", Shared())
+    monkeypatch.setattr(seed_generator, "global_seed_generator", shared_generator)
+    with pytest.raises(AssertionError, match="drew from the shared generator"):  # what an unseeded layer does
+        k.layers.LSTM(4)
+    for cell in ("lstm", "gru", "rnn"):
+        model = build(TrainConfig(cell=cell, layers=2, units=4, window=5, dropout=0.5))
+        model.fit(np.ones((8, 5, 1), "float32"), np.ones(8, "float32"), epochs=1, verbose=0)
+
+
+def test_seeds_are_distinct_and_follow_the_config():
+    from itertools import islice
+
+    from stockrnn.model import seeds
+
+    first = list(islice(seeds(3), 50))
+    assert first == list(islice(seeds(3), 50)) and len(set(first)) == 50
+    assert all(0 <= s < 2**31 for s in first) and not set(first) & set(islice(seeds(4), 50))
+    models = [build(TrainConfig(layers=1, units=4, window=5, seed=s)) for s in (3, 3, 4)]
+    kernels = [[np.asarray(w) for w in model.weights if "kernel" in w.path] for model in models]  # biases: constants
+    assert len(kernels[0]) == 3  # the LSTM's kernel and recurrent kernel, the Dense layer's kernel
+    assert all(np.array_equal(a, b) for a, b in zip(kernels[0], kernels[1], strict=True))
+    assert not any(np.array_equal(a, b) for a, b in zip(kernels[0], kernels[2], strict=True))
+
+
 def test_cudnn_check_can_fail():
     k = keras()
     model = k.Sequential([k.Input((5, 1)), k.layers.LSTM(4, recurrent_dropout=0.1), k.layers.Dense(1)])
@@ -74,8 +113,6 @@ def test_bad_options_are_usage_errors(options, message):
 
 
 def test_mixed_precision_keeps_cudnn_and_a_float32_output():
-    import numpy as np
-
     model = build(TrainConfig(layers=2, units=4, window=5, mixed_precision=True))
     recurrent = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
     assert [lay.dtype_policy.name for lay in recurrent] == ["mixed_float16", "mixed_float16"]

@@ -70,8 +70,8 @@ BackendOpt = Annotated[
 
 
 def use_backend(name: str) -> None:
-    """Run Keras on the backend `name` in this process and the workers it starts (backend.use)."""
-    from ..backend import use
+    """Run Keras on the backend `name` in this process and the workers it starts (backend_choice.use)."""
+    from ..backend_choice import use
 
     run(lambda: use(name))
 
