@@ -7,10 +7,11 @@ DEMO_OUT := out
 
 .PHONY: demo test bench clean
 
-$(STAMP): pyproject.toml
+# constraints.txt: the Keras and backend versions stockrnn/keras_shims.py was checked on (pyproject keeps ranges).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'  # dask: the cluster tests run a real LocalCluster
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask]'  # dask: the cluster tests run a real LocalCluster
 	touch $(STAMP)
 
 # The lecture case on the bundled S&P 500: train on 2012-2016, predict January 2017 against the actual prices.
@@ -33,7 +34,7 @@ test: $(STAMP)
 # about 40 minutes (torch only when installed: pip install -e '.[torch]'); then the interval methods on calm and
 # turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask,bench]'
 	mkdir -p $(DEMO_OUT)
 	$(BIN)/python bench/bench_training.py --json $(DEMO_OUT)/bench_training.json
 	$(BIN)/python bench/bench_backends.py --lecture $(DEMO_OUT)/bench_training.json --json $(DEMO_OUT)/bench_backends.json
