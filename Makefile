@@ -32,7 +32,8 @@ test: $(STAMP)
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 20 minutes on 2 cores; then whole
 # commands (train, predict, a 10-fold backtest) per Keras backend beside stockrnn before #14 (docs/backends.md):
 # about 40 minutes (torch only when installed: pip install -e '.[torch]'); then the interval methods on calm and
-# turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute.
+# turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute;
+# then each Keras shim on and off (docs/backends.md): about 2 minutes.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask,bench]'
 	mkdir -p $(DEMO_OUT)
@@ -40,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_backends.py --lecture $(DEMO_OUT)/bench_training.json --json $(DEMO_OUT)/bench_backends.json
 	$(BIN)/python bench/bench_intervals.py
 	$(BIN)/python bench/bench_ledger.py
+	$(BIN)/python bench/bench_shims.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache build
