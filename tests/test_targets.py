@@ -2,6 +2,7 @@
 the last actual price, and a model that predicts 0 is exactly persistence (one step) and the naive flat forecast."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -153,7 +154,8 @@ def test_train_and_predict_with_the_return_target(write_csv):
         app, ["train", "--csv", str(csv), "--symbol", "S", *tiny_args(target="return", epochs=8)]
     )
     assert result.exit_code == 0, result.output
-    assert "verdict: the model" in result.output
+    # BEAT, LOST or no significant difference, whichever this seed's tiny model earns: the report judges it
+    assert re.search(r"verdict: .*the model.*persistence.*on its validation tail", result.output), result.output
     result = CliRunner().invoke(app, ["predict", "S", "--start", "2015-08-03", "--days", "5", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)["rows"]
