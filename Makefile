@@ -8,10 +8,11 @@ DEMO_OUT := out
 .PHONY: demo lint check test bench clean
 
 # __init__.py holds the version that the installed metadata reports (pyproject.toml reads it): a new version reinstalls.
-$(STAMP): pyproject.toml stockrnn/__init__.py
+# constraints.txt: the Keras and backend versions stockrnn/keras_shims.py was checked on (pyproject keeps ranges).
+$(STAMP): pyproject.toml stockrnn/__init__.py constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'  # dask: the cluster tests run a real LocalCluster
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask]'  # dask: the cluster tests run a real LocalCluster
 	touch $(STAMP)
 
 # The lecture case on the bundled S&P 500: train on 2012-2016, predict January 2017 against the actual prices.
@@ -38,14 +39,16 @@ test: lint
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 20 minutes on 2 cores; then whole
 # commands (train, predict, a 10-fold backtest) per Keras backend beside stockrnn before #14 (docs/backends.md):
 # about 40 minutes (torch only when installed: pip install -e '.[torch]'); then the interval methods on calm and
-# turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute.
+# turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute;
+# then each Keras shim on and off (docs/backends.md): about 2 minutes.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask,bench]'
 	mkdir -p $(DEMO_OUT)
 	$(BIN)/python bench/bench_training.py --json $(DEMO_OUT)/bench_training.json
 	$(BIN)/python bench/bench_backends.py --lecture $(DEMO_OUT)/bench_training.json --json $(DEMO_OUT)/bench_backends.json
 	$(BIN)/python bench/bench_intervals.py
 	$(BIN)/python bench/bench_ledger.py
+	$(BIN)/python bench/bench_shims.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache build

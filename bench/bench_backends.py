@@ -119,7 +119,7 @@ def main() -> None:
             contestants.append((f"before #14 ({args.baseline}, tensorflow)", {**clean, "PYTHONPATH": str(tree)}))
         elif "before" in args.only:
             print(f"baseline {args.baseline}: no worktree (not a git clone?); measured without it")
-        from stockrnn.backend import installed
+        from stockrnn.backend_choice import installed
 
         for backend in (b for b in BACKENDS if b in args.only):
             if installed(backend):

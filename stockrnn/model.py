@@ -6,31 +6,64 @@ the output activation and loss of the config's target. Keras comes from `backend
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
 from typing import Any
 
 from . import backend, targets
 from .config import TrainConfig
 
 
+def seeds(seed: int) -> Iterator[int]:
+    """Endless seeds for the model's random parts, derived from the config's `seed`, so that nothing draws from
+    Keras' shared generator (which other threads of the process draw from too). They are the very draws Keras' own
+    default seeding makes after `random.seed(seed)` (`random.randint(1, 10**9)` per initializer or seed generator,
+    keras.src.random.seed_generator.make_default_seed): with each part given them in the order Keras' constructors
+    draw (`build`), a model is the one stockrnn built before its seeds were explicit, to the last bit
+    (tests/test_model.py compares both). Below 2**31: PyTorch's seed type is int32."""
+    draws = random.Random(seed)
+    while True:
+        yield draws.randint(1, int(1e9))
+
+
 def build(config: TrainConfig) -> Any:
     """The lecture's stack: `layers` recurrent layers of `units`, each followed by Dropout, then Dense(1).
 
     The recurrent layers keep Keras' defaults (tanh, sigmoid, no recurrent dropout, no unrolling, bias on), the
-    conditions for the cuDNN kernel on a GPU; dropout is a separate layer for the same reason.
+    conditions for the cuDNN kernel on a GPU; dropout is a separate layer for the same reason. Their initializers
+    are Keras' defaults too, each with a seed of its own from `seeds(config.seed)`.
     With `mixed_precision` the hidden layers compute in float16 (keeping float32 weights): for GPUs with tensor
     cores; the output layer stays float32 so that the loss and the predictions keep full precision.
     """
     k = backend.keras()
     cell = {"lstm": k.layers.LSTM, "gru": k.layers.GRU, "rnn": k.layers.SimpleRNN}[config.cell]
     dtype = "mixed_float16" if config.mixed_precision else "float32"
+    seed = seeds(config.seed)
     stack = [k.Input(shape=(config.window, 1))]  # (batch, window, 1)
     for i in range(config.layers):
         last = i == config.layers - 1
-        # (batch, window, units) or, for the last layer, (batch, units)
-        stack.append(cell(config.units, return_sequences=not last, dtype=dtype))
+        # Keras' cells draw their default seeds in this order: SimpleRNN's dropout generator first, LSTM's and
+        # GRU's last (after the kernel's and the recurrent kernel's initializers).
+        generator = next(seed) if config.cell == "rnn" else None
+        kernel, recurrent_kernel = next(seed), next(seed)
+        recurrent = cell(
+            config.units,
+            return_sequences=not last,
+            kernel_initializer=k.initializers.GlorotUniform(seed=kernel),
+            recurrent_initializer=k.initializers.Orthogonal(seed=recurrent_kernel),
+            seed=generator or next(seed),  # the cell's dropout generator: made, though unused
+            dtype=dtype,
+        )
+        stack.append(recurrent)  # (batch, window, units) or, for the last layer, (batch, units)
         stack.append(k.layers.Dropout(config.dropout, seed=config.seed + i, dtype=dtype))
     target = targets.get(config.target)
-    stack.append(k.layers.Dense(1, activation=target.activation, dtype="float32"))  # (batch, 1)
+    output = k.layers.Dense(
+        1,
+        activation=target.activation,
+        kernel_initializer=k.initializers.GlorotUniform(seed=next(seed)),
+        dtype="float32",
+    )
+    stack.append(output)  # (batch, 1)
     model = k.Sequential(stack, name=f"stockrnn_{config.cell}")
     model.compile(
         optimizer=k.optimizers.Adam(learning_rate=config.learning_rate),

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from . import backend
+from . import backend, backend_choice
 from .errors import ClusterError
 
 T = TypeVar("T")
@@ -74,7 +74,7 @@ def run(
     from joblib import Parallel, delayed
 
     threads = max(1, (os.cpu_count() or 1) // jobs)  # share the cores instead of oversubscribing them
-    parent, keras_on = os.getpid(), backend.name()
+    parent, keras_on = os.getpid(), backend_choice.name()
     results = [None] * len(tasks)
     ordered = Parallel(n_jobs=jobs, return_as="generator_unordered")(
         delayed(_numbered)(number, function, task, threads, log_file, parent, keras_on)
@@ -102,7 +102,7 @@ def _in_worker(
 
     _die_with(parent)
     logs.setup(Path(log_file) if log_file else None)
-    backend.use(keras_on)
+    backend_choice.use(keras_on)
     backend.limit_threads(threads)
     return function(task)
 
@@ -197,7 +197,7 @@ def _on_cluster(
     from distributed import wait
 
     client = connect(where)
-    keras_on = backend.name()
+    keras_on = backend_choice.name()
     try:
         run_id = uuid.uuid4().hex[:8]
         waiting = list(range(len(tasks)))
@@ -257,7 +257,7 @@ def _in_dask_worker(function: Callable[[Any], Any], task: Any, keras_on: str) ->
     start it with STOCKRNN_BACKEND set), with the backend's threads limited to the worker's own."""
     from distributed import get_worker
 
-    backend.use(keras_on)
+    backend_choice.use(keras_on)
     backend.limit_threads(get_worker().state.nthreads)
     return function(task)
 

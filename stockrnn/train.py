@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, backend, targets
+from . import __version__, backend, backend_choice, targets
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .model import build
@@ -121,7 +121,7 @@ def fit(
         ),
         training=TrainingInfo(
             device=backend.training_device(),
-            backend=backend.name(),
+            backend=backend_choice.name(),
             epochs_run=len(val_loss),
             best_epoch=best,
             stopped_early=len(val_loss) < config.epochs,
@@ -138,7 +138,7 @@ def fit(
         libraries={
             "stockrnn": __version__,
             "python": platform.python_version(),
-            **backend.versions(),
+            **backend_choice.versions(),
             **{name: package_version(name) for name in ("numpy", "pandas", "scipy")},
         },
     )

@@ -1,46 +1,60 @@
-"""Backend: the one module that imports Keras and its backend library; choosing the backend, compiled steps of one
-shape, a model that moves between backends with the same numbers, seeds, JAX's compilation cache."""
+"""Backend, the model runtime: the one module that imports Keras and its backend library (with keras_shims, the one
+that touches Keras' internals); compiled steps of one shape, a model that moves between backends with the same
+numbers, seeds, JAX's compilation cache."""
 
 import ast
 import json
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from stockrnn import backend
-from stockrnn.errors import UsageError
+from stockrnn import backend, backend_choice
 from stockrnn.model import build
 
 from .conftest import ROOT, price_frame, sine_prices, tiny_config
 
 PACKAGE = Path(backend.__file__).parent
 BACKEND_LIBRARIES = {"tensorflow", "jax", "torch", "keras"}
-OTHERS = [pytest.param(b, marks=pytest.mark.skipif(not backend.installed(b), reason=f"{b} not installed")) for b in
-          ("tensorflow", "torch")]  # fmt: skip
+OTHERS = [pytest.param(b, marks=pytest.mark.skipif(not backend_choice.installed(b), reason=f"{b} not installed"))
+          for b in ("tensorflow", "torch")]  # fmt: skip
 
 
-def imported(path: Path) -> set[str]:
-    """The top-level names of every module `path` imports, wherever the import statement stands."""
+def imported(path: Path, top: bool = True) -> set[str]:
+    """Every module `path` imports, wherever the import statement stands: top-level names (`top`), else dotted names
+    (`from keras import src` counts as keras.src)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
-    return names
+            names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return {name.split(".")[0] for name in names} if top else names
 
 
-def test_only_backend_imports_the_backend_libraries():
-    modules = sorted(PACKAGE.rglob("*.py"))
-    assert len(modules) > 20
-    found = {str(p.relative_to(PACKAGE)): imported(p) & BACKEND_LIBRARIES for p in modules if p.name != "backend.py"}
+def modules() -> dict[str, Path]:
+    found = {str(p.relative_to(PACKAGE)): p for p in sorted(PACKAGE.rglob("*.py"))}
+    assert len(found) > 20
+    return found
+
+
+def test_only_backend_and_its_shims_import_the_backend_libraries():
+    fenced = {"backend.py", "keras_shims.py"}
+    found = {name: imported(path) & BACKEND_LIBRARIES for name, path in modules().items() if name not in fenced}
     assert {name: libraries for name, libraries in found.items() if libraries} == {}
     assert BACKEND_LIBRARIES <= imported(PACKAGE / "backend.py")
+    assert imported(PACKAGE / "keras_shims.py") & BACKEND_LIBRARIES == {"keras"}
+
+
+def test_only_keras_shims_imports_keras_internals():
+    """Keras' private modules (keras.src) are touched in one module, which checks itself and falls back."""
+    private = {
+        name for name, path in modules().items() if any(m.startswith("keras.src") for m in imported(path, False))
+    }
+    assert private == {"keras_shims.py"}
 
 
 def test_a_model_survives_the_trip_through_bytes():
@@ -51,106 +65,32 @@ def test_a_model_survives_the_trip_through_bytes():
     np.testing.assert_array_equal(backend.predict(model, x), backend.predict(backend.model_from_bytes(data), x))
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_a_loaded_model_is_keras_own_without_its_initializers(tmp_path, cell):
-    """backend.load_model skips the initializers Keras runs before it overwrites the weights: the same weights and
-    outputs as Keras' own load, nothing left for Keras to initialize later, and the model still trains."""
-    k = backend.keras()
-    from keras.src.backend.common import global_state
-
-    path = tmp_path / "model.keras"
-    build(tiny_config(cell=cell, layers=2, dropout=0.2)).save(path)
-    ours, theirs = backend.load_model(path), k.models.load_model(path, compile=False)
-    assert not global_state.get_global_attribute("uninitialized_variables")
-    assert [v.shape for v in ours.variables] == [v.shape for v in theirs.variables]
-    for mine, keras_own in zip(ours.trainable_weights, theirs.trainable_weights, strict=True):
-        np.testing.assert_array_equal(np.asarray(mine), np.asarray(keras_own))
-    x = np.random.default_rng(0).normal(size=(5, 20, 1)).astype("float32")
-    # (Under PyTorch, Keras' own load keeps the memory layout of the orthogonal initializer's recurrent kernel, a
-    # transposed one: a different order of float32 sums, 2e-7 apart.)
-    np.testing.assert_allclose(backend.predict(ours, x), backend.predict(theirs, x), rtol=0, atol=1e-6)
-    with k.StatelessScope():  # leaving a scope initializes what Keras still holds as uninitialized: nothing
-        pass
-    ours.compile(optimizer="adam", loss="mse")
-    before = ours.get_weights()[0].copy()
-    ours.fit(x, np.ones(5, "float32"), epochs=1, verbose=0)
-    assert not np.array_equal(ours.get_weights()[0], before)
-
-
-def test_a_model_file_that_cannot_load_leaves_nothing_behind(tmp_path):
-    from keras.src.backend.common import global_state
-
-    path = tmp_path / "model.keras"
-    build(tiny_config()).save(path)
-    with zipfile.ZipFile(path) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
-    with zipfile.ZipFile(path, "w") as archive:  # the architecture without its weights
-        archive.writestr("config.json", parts["config.json"])
-        archive.writestr("metadata.json", parts["metadata.json"])
-    with pytest.raises(Exception):  # noqa: B017 - Keras' own error; forecast.load_model words it for the user
-        backend.load_model(path)
-    assert not global_state.get_global_attribute("uninitialized_variables")
-
-
-def test_versions_and_devices():
-    found = backend.versions()
-    assert set(found) == {*backend.LIBRARIES[backend.name()], "keras"} and found["keras"].startswith("3.")
+def test_devices():
     assert "CPU:0" in backend.devices() and backend.training_device() in backend.devices()
 
 
-@pytest.mark.parametrize(
-    ("requested", "env", "gpu", "jax_here", "chosen"),
-    [
-        (None, None, False, True, "jax"),  # auto on a CPU: JAX
-        (None, None, True, True, "tensorflow"),  # auto with an NVIDIA GPU: TensorFlow's cuDNN LSTM
-        ("auto", None, False, False, "tensorflow"),  # auto without JAX installed
-        (None, "TensorFlow", False, True, "tensorflow"),  # $STOCKRNN_BACKEND, any case
-        ("jax", "tensorflow", True, True, "jax"),  # the option before the environment
-    ],
-)
-def test_choose(monkeypatch, requested, env, gpu, jax_here, chosen):
-    monkeypatch.delenv(backend.ENV, raising=False)
-    if env:
-        monkeypatch.setenv(backend.ENV, env)
-    monkeypatch.setattr(backend, "gpu_visible", lambda: gpu)
-    monkeypatch.setattr(backend, "installed", lambda name: name != "jax" or jax_here)
-    assert backend.choose(requested) == chosen
+SEED_AND_SAVE = """
+import json, sys
+from stockrnn import backend
+from stockrnn.model import build
+from tests.conftest import tiny_config
+backend.seed_everything(3)
+seeded = "tensorflow" in sys.modules
+backend.model_to_bytes(build(tiny_config()))
+saved = "tensorflow" in sys.modules
+print(json.dumps({{"backend": backend.keras().config.backend(), "seeded": seeded, "saved": saved}}))
+"""
 
 
-def test_choose_refuses_unknown_and_missing_backends(monkeypatch):
-    with pytest.raises(UsageError, match="--backend must be one of auto, jax, tensorflow, torch, not 'theano'"):
-        backend.choose("theano")
-    monkeypatch.setattr(backend, "installed", lambda name: name != "torch")
-    with pytest.raises(UsageError, match=r"torch is not installed here \(pip install 'stockrnn\[torch\]'\)"):
-        backend.choose("torch")
-
-
-def test_the_command_line_names_a_missing_backend(monkeypatch):
-    from typer.testing import CliRunner
-
-    from stockrnn.cli import app
-
-    monkeypatch.setattr(backend, "installed", lambda name: name != "torch")
-    result = CliRunner().invoke(app, ["info", "--backend", "torch"])
-    assert result.exit_code == 2 and "pip install 'stockrnn[torch]'" in result.output
-    words = " ".join(CliRunner().invoke(app, ["predict", "--help"]).output.replace("│", " ").split())
-    assert "torch (pip install 'stockrnn[torch]')" in words  # not eaten as rich markup
-
-
-def test_gpu_hidden_by_cuda_visible_devices(monkeypatch):
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
-    assert not backend.gpu_visible()
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
-    assert not backend.gpu_visible()
-
-
-def test_one_backend_per_process(monkeypatch):
-    backend.keras()
-    other = next(b for b in ("tensorflow", "jax") if b != backend.running())
-    monkeypatch.setattr(backend, "installed", lambda name: True)
-    with pytest.raises(UsageError, match=f"this process already runs Keras on {backend.running()}"):
-        backend.use(other)
-    assert backend.use(backend.running()) == backend.running() == os.environ["KERAS_BACKEND"]
+@pytest.mark.slow
+@pytest.mark.parametrize("shims", ["on", "off"])
+def test_seeding_and_saving_do_not_import_tensorflow_under_jax(shims):
+    """Keras' public seeding and saving import TensorFlow to learn whether it is there (seconds, hundreds of MB);
+    told it is absent (keras_shims.tensorflow_absent), they do not. With the shim off they do: what it is for."""
+    env = {"STOCKRNN_KERAS_SHIMS_OFF": "tensorflow_absent"} if shims == "off" else {}
+    found = _run(SEED_AND_SAVE.format(), "jax", env)
+    assert found["backend"] == "jax"
+    assert (found["seeded"], found["saved"]) == ((False, False) if shims == "on" else (True, True))
 
 
 @pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 130])
@@ -165,7 +105,7 @@ def test_predict_pads_to_one_shape(n):
 
 TRACES = """
 import json
-from stockrnn import backend, train
+from stockrnn import backend_choice, train
 from stockrnn.forecast import forecast_model
 from stockrnn.validate import load_csv
 from tests.conftest import tiny_config
@@ -191,12 +131,12 @@ prices = load_csv({csv!r})
 model, scaler, manifest = train.fit(prices, tiny_config(epochs=3))
 assert manifest.training.train_windows % 64 and manifest.training.val_windows % 64  # a last batch would be smaller
 forecast_model(model, scaler, manifest.config, prices, "2016-04-01", 10, ("S", "v1"), manifest.interval)
-print(json.dumps({{"backend": backend.name(), **{{name: len(shapes) for name, shapes in traced.items()}}}}))
+print(json.dumps({{"backend": backend_choice.name(), **{{name: len(shapes) for name, shapes in traced.items()}}}}))
 """
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [b for b in ("jax", "tensorflow") if backend.installed(b)])
+@pytest.mark.parametrize("name", [b for b in ("jax", "tensorflow") if backend_choice.installed(b)])
 def test_training_and_forecasts_trace_each_step_once(write_csv, name):
     """Fixed shapes: one training step's shape for every batch (the last one too), validation and every prediction
     (one step and recursive) through one prediction step's; Keras' evaluation step never runs. 600 rows: 522 training
@@ -218,7 +158,7 @@ def _run(code: str, backend_name: str, env: dict | None = None) -> dict:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, backend.ENV: backend_name, **(env or {})},
+        env={**os.environ, backend_choice.ENV: backend_name, **(env or {})},
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -228,7 +168,7 @@ def _run(code: str, backend_name: str, env: dict | None = None) -> dict:
 TRAIN_TWICE = """
 import json
 import numpy as np
-from stockrnn import backend
+from stockrnn import backend, backend_choice
 from stockrnn.train import fit
 from stockrnn.validate import load_csv
 from tests.conftest import tiny_config
@@ -238,15 +178,15 @@ again, _, _ = fit(prices, tiny_config(seed=5, dropout=0.2))
 same = all(np.array_equal(a, b) for a, b in zip(first.get_weights(), again.get_weights()))
 x = np.load({x!r})
 open({out!r}, "wb").write(backend.model_to_bytes(first))
-print(json.dumps({{"backend": backend.name(), "same": same, "outputs": backend.predict(first, x).tolist()}}))
+print(json.dumps({{"backend": backend_choice.name(), "same": same, "outputs": backend.predict(first, x).tolist()}}))
 """
 
 PREDICT = """
 import json
 import numpy as np
-from stockrnn import backend
+from stockrnn import backend, backend_choice
 model = backend.load_model({path!r})
-print(json.dumps({{"backend": backend.name(), "outputs": backend.predict(model, np.load({x!r})).tolist()}}))
+print(json.dumps({{"backend": backend_choice.name(), "outputs": backend.predict(model, np.load({x!r})).tolist()}}))
 """
 
 

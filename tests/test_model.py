@@ -1,5 +1,6 @@
 """Model stage: the lecture's stack, built from the config, eligible for the cuDNN kernel."""
 
+import numpy as np
 import pytest
 
 from stockrnn.backend import keras
@@ -51,6 +52,66 @@ def test_recurrent_layers_stay_cudnn_eligible(cell):
     assert cudnn_eligible(build(TrainConfig(cell=cell, layers=2, units=4, window=5)))
 
 
+def test_building_and_training_draw_nothing_from_the_shared_generators(monkeypatch):
+    """Every initializer and Dropout layer has a seed of its own: nothing draws Keras' default seeds from Python's
+    shared `random`, nor uses Keras' shared seed generator, which other threads of a process use too."""
+    import numpy as np
+    from keras.src.random import seed_generator
+
+    class Shared:
+        def __getattr__(self, name):
+            raise AssertionError(f"drew from the shared generator: random.{name}")
+
+    def shared_generator():
+        raise AssertionError("used Keras' shared seed generator")
+
+    k = keras()
+    monkeypatch.setattr(seed_generator, "python_random", Shared())
+    monkeypatch.setattr(seed_generator, "global_seed_generator", shared_generator)
+    with pytest.raises(AssertionError, match="drew from the shared generator"):  # what an unseeded layer does
+        k.layers.LSTM(4)
+    for cell in ("lstm", "gru", "rnn"):
+        model = build(TrainConfig(cell=cell, layers=2, units=4, window=5, dropout=0.5))
+        model.fit(np.ones((8, 5, 1), "float32"), np.ones(8, "float32"), epochs=1, verbose=0)
+
+
+def test_seeds_are_distinct_and_follow_the_config():
+    from itertools import islice
+
+    from stockrnn.model import seeds
+
+    first = list(islice(seeds(3), 50))
+    assert first == list(islice(seeds(3), 50)) and len(set(first)) == 50
+    assert all(0 <= s < 2**31 for s in first) and not set(first) & set(islice(seeds(4), 50))
+    models = [build(TrainConfig(layers=1, units=4, window=5, seed=s)) for s in (3, 3, 4)]
+    kernels = [[np.asarray(w) for w in model.weights if "kernel" in w.path] for model in models]  # biases: constants
+    assert len(kernels[0]) == 3  # the LSTM's kernel and recurrent kernel, the Dense layer's kernel
+    assert all(np.array_equal(a, b) for a, b in zip(kernels[0], kernels[1], strict=True))
+    assert not any(np.array_equal(a, b) for a, b in zip(kernels[0], kernels[2], strict=True))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_explicit_seeds_build_the_model_keras_own_seeding_built(monkeypatch, cell):
+    """The explicit seeds are the draws Keras' default seeding made from `random.Random(seed)`, in its constructors'
+    order: models are the ones stockrnn built before its seeds were explicit, so a seed's numbers do not move."""
+    import random
+
+    from keras.src.random import seed_generator
+
+    k = keras()
+    config = TrainConfig(cell=cell, layers=2, units=4, window=5, seed=7)
+    layer = {"lstm": k.layers.LSTM, "gru": k.layers.GRU, "rnn": k.layers.SimpleRNN}[cell]
+    monkeypatch.setattr(seed_generator, "python_random", random.Random(config.seed))  # what stockrnn swapped in
+    stack = [k.Input(shape=(5, 1)), layer(4, return_sequences=True), k.layers.Dropout(0.2, seed=7),
+             layer(4), k.layers.Dropout(0.2, seed=8), k.layers.Dense(1)]  # fmt: skip
+    before = k.Sequential(stack)
+    monkeypatch.undo()
+    now = build(config)
+    assert len(now.weights) == len(before.weights) >= 7
+    for a, b in zip(now.weights, before.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_cudnn_check_can_fail():
     k = keras()
     model = k.Sequential([k.Input((5, 1)), k.layers.LSTM(4, recurrent_dropout=0.1), k.layers.Dense(1)])
@@ -74,8 +135,6 @@ def test_bad_options_are_usage_errors(options, message):
 
 
 def test_mixed_precision_keeps_cudnn_and_a_float32_output():
-    import numpy as np
-
     model = build(TrainConfig(layers=2, units=4, window=5, mixed_precision=True))
     recurrent = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
     assert [lay.dtype_policy.name for lay in recurrent] == ["mixed_float16", "mixed_float16"]

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from stockrnn import backend, registry
+from stockrnn import backend, backend_choice, registry
 from stockrnn.app.training import train_prices as train
 from stockrnn.backend import model_to_bytes
 from stockrnn.forecast import load_model
@@ -40,28 +40,44 @@ def test_same_seed_same_model(sine_csv):
     assert any(not np.array_equal(a, b) for a, b in zip(first.get_weights(), other.get_weights(), strict=True))
 
 
-def test_other_threads_drawing_random_numbers_change_nothing(sine_csv):
-    """A Dask worker's own threads draw from Python's shared `random` while a task trains: the model must not move."""
+def test_two_trainings_at_once_in_two_threads_give_the_seed_s_model(sine_csv):
+    """Two trainings with one seed at once in two threads of one process (a Dask worker's), while a third thread
+    draws from Python's shared `random`: each gives the model that seed gives alone, the same weights and the same
+    predictions."""
     import random
     import threading
 
     prices = load_csv(sine_csv)
-    quiet, _, _ = fit(prices, tiny_config(seed=3))
-    stop = threading.Event()
+    config = tiny_config(seed=3, dropout=0.2, layers=2)
+    x_val = training_set(prices.frame, config).x_val[..., None]  # (n_val, window, 1)
+    alone, _, _ = fit(prices, config)
+    start, stop = threading.Barrier(2), threading.Event()
+    models: dict[int, object] = {}
+
+    def train_one(n: int) -> None:
+        start.wait()
+        models[n], _, _ = fit(prices, config)
 
     def draw() -> None:
         while not stop.is_set():
             random.random()
 
     noisy = threading.Thread(target=draw, daemon=True)
+    trainings = [threading.Thread(target=train_one, args=(n,)) for n in (1, 2)]
     noisy.start()
     try:
-        busy, _, _ = fit(prices, tiny_config(seed=3))
+        for thread in trainings:
+            thread.start()
+        for thread in trainings:
+            thread.join(timeout=300)
     finally:
         stop.set()
         noisy.join()
-    for a, b in zip(quiet.get_weights(), busy.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert sorted(models) == [1, 2], "a training thread failed"
+    for model in models.values():
+        for a, b in zip(alone.get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(backend.predict(alone, x_val), backend.predict(model, x_val))
 
 
 def test_early_stopping_restores_the_best_weights(write_csv):
@@ -92,8 +108,8 @@ def test_train_stores_a_complete_version(sine_csv, home):
     assert manifest["data"]["source"] == str(sine_csv)
     assert manifest["data"]["sha256"] == load_csv(sine_csv).sha256
     assert manifest["data"]["train_start"] == "2015-01-02" and manifest["data"]["train_rows"] == 600
-    assert set(manifest["libraries"]) >= {*backend.versions(), "keras", "numpy", "pandas", "python", "stockrnn"}
-    assert manifest["training"]["backend"] == backend.name() and backend.name() in manifest["libraries"]
+    assert set(manifest["libraries"]) >= {*backend_choice.versions(), "keras", "numpy", "pandas", "python", "stockrnn"}
+    assert manifest["training"]["backend"] == backend_choice.name() and backend_choice.name() in manifest["libraries"]
     assert manifest["training"]["device"].startswith(("CPU", "GPU"))
     assert set(manifest["metrics"]) == {"one_step", "persistence"}
     scaler = json.loads((result.folder / "scaler.json").read_text())

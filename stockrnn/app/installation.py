@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from .. import __version__, backend, ledger, parallel, registry
+from .. import __version__, backend, backend_choice, ledger, parallel, registry
 from ..paths import home
 
 
@@ -14,8 +14,8 @@ def info() -> dict:
     return {
         "stockrnn": __version__,
         "python": platform.python_version(),
-        "backend": f"{backend.name()} ({backend.why()})",
-        **backend.versions(),
+        "backend": f"{backend_choice.name()} ({backend_choice.why()})",
+        **backend_choice.versions(),
         "home": str(home()),
         "symbols": registry.symbols(),
         "ledger": f"{ledger.count()} recorded forecasts in {ledger.path()}",  # stockrnn track scores them

@@ -11,9 +11,9 @@ from pathlib import Path
 def use_backend(name: str) -> str:
     """Run Keras on the backend `name` (auto, jax, tensorflow, torch) in this process and the processes it starts;
     a `UsageError` when it is unknown or not installed."""
-    from .. import backend
+    from .. import backend_choice
 
-    return backend.use(name)
+    return backend_choice.use(name)
 
 
 def connect(address: str) -> None:
