@@ -52,7 +52,7 @@ class BacktestReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "symbol": self.symbol, "target": self.target.name, "folds": self.folds, "summary": self.summary,
+            "symbol": self.symbol, "folds": self.folds, "summary": self.summary,
             "pooled": self.pooled, "verdict": self.verdict, **({"plot": self.plot} if self.plot else {}),
         }  # fmt: skip
 

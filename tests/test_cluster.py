@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from stockrnn import parallel, registry
 from stockrnn.app import nightly as retraining
 from stockrnn.cli import app
+from stockrnn.contest import exit_code
 from stockrnn.errors import ClusterError
 from stockrnn.watchlist import Entry
 
@@ -91,7 +92,7 @@ def test_a_killed_worker_fails_its_symbol_by_name_and_the_others_finish(cluster,
     assert lost.status == "failed" and lost.exit_code == 75 and "its Dask worker died" in lost.message
     assert all(o.status == "promoted" for o in outcomes.values())
     assert registry.versions("BBB") == [] and registry.champion("BBB") is None  # nothing half-written
-    assert retraining.exit_code([lost, *outcomes.values()]) == 1
+    assert exit_code([lost, *outcomes.values()]) == 1
     record = json.loads((registry.models_dir("BBB") / "retrains.jsonl").read_text().splitlines()[-1])
     assert record["status"] == "failed" and "its Dask worker died" in record["message"]
 

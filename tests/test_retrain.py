@@ -210,7 +210,7 @@ def test_schedule_converts_the_exchange_clock():
 
 KILL_AT = {
     # point: (what to wrap, the line it prints before sleeping)
-    "training": "stockrnn.retrain.fit",
+    "training": "stockrnn.contest.fit",
     "saving": "stockrnn.registry.sha256_file",
     "promoting": "stockrnn.registry.promote_version",
 }
