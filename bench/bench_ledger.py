@@ -43,7 +43,7 @@ def main() -> None:
         whole.append(time.perf_counter() - started)
 
     from stockrnn import ledger, registry
-    from stockrnn.forecast import forecast
+    from stockrnn.app.forecast import forecast
     from stockrnn.validate import load_csv
 
     stored = registry.load_current("^GSPC")

@@ -67,16 +67,18 @@ def retrains(address: str, work: Path) -> tuple[dict[str, float], list[float]]:
 def parts(address: str, work: Path) -> dict[str, float]:
     """The client's own seconds per symbol, the scheduler's round trip per task, the bytes a task ships."""
     os.environ["STOCKRNN_HOME"] = str(work / "home-parts")
-    from stockrnn import parallel, retrain
+    from stockrnn import contest as contests
+    from stockrnn import parallel
+    from stockrnn.app import nightly
     from stockrnn.watchlist import Entry
 
     entry = Entry("PARTS", csv=ROOT / "sample_data" / "sp500.csv")
     started = time.perf_counter()
-    contest = retrain.prepare(entry)
+    contest = nightly.prepare(entry)
     prepare = time.perf_counter() - started
-    computed = retrain.compute(contest)
+    computed = contests.compute(contest)
     started = time.perf_counter()
-    retrain.commit(contest, computed)
+    nightly.commit(contest, computed)
     commit = time.perf_counter() - started
     started = time.perf_counter()
     parallel.run(abs, list(range(-200, 0)), cluster=address)  # 200 trivial tasks, 2 in flight

@@ -45,7 +45,7 @@ def main() -> None:
             for target in args.targets:
                 config = TrainConfig(train_start="2012-01-01", target=target, **ARCHS[arch])
                 started = time.perf_counter()
-                report = backtest(prices, config, folds=args.folds)
+                report = backtest(prices, config, folds=args.folds).to_json()
                 seconds = time.perf_counter() - started
                 reports.append({"index": index, "arch": arch, "target": target, "seconds": seconds, **report})
                 lines.append(row(index, arch, target, seconds, report))

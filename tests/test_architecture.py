@@ -107,3 +107,12 @@ def test_no_branch_on_the_kind_of_target_outside_the_targets_package():
     }
     assert found == {}
     assert BRANCHES.search('if "p_up" in rows:') and BRANCHES.search("isinstance(result, TrendForecast)")
+
+
+def test_the_command_line_reads_the_environment_names_the_core_reads():
+    """The command line declares --dask's and --backend's environment variables without importing the modules that
+    read them (they would load Keras' chooser and Dask's client with every --help): the names must agree."""
+    from stockrnn import backend_choice, parallel
+    from stockrnn.cli.common import BACKEND_ENV, DASK_ENV
+
+    assert (DASK_ENV, BACKEND_ENV) == (parallel.ENV, backend_choice.ENV)
