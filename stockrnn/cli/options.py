@@ -72,6 +72,7 @@ def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Cal
                 return command(**kwargs, overrides={k: v for k, v in given.items() if v is not None})
             return command(**kwargs, config=TrainConfig(**given))
 
+        # inspect.signature, so Typer, reads a function's __signature__ first; typeshed declares no such attribute.
         wrapper.__signature__ = _insert(command, added, "as_json", (receives,))  # type: ignore[attr-defined]
         wrapper.__annotations__ = {}  # Typer reads the signature above, not the wrapped command's annotations
         return wrapper
@@ -127,6 +128,7 @@ def source_options(model: bool = False) -> Callable:
             )  # fmt: skip
             return command(**kwargs, source=source)
 
+        # The signature Typer reads, as in training_options; typeshed declares no __signature__ on functions.
         wrapper.__signature__ = _insert(command, added, None, ("source",))  # type: ignore[attr-defined]
         wrapper.__annotations__ = {}
         return wrapper
