@@ -107,7 +107,7 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
             computed.manifest.config, contest.prices, "retrain",
         )  # fmt: skip
     elif CHAMPION in computed.forecasts:
-        assert contest.champion is not None  # compute forecasts with the champion only when the contest has one
+        assert contest.champion is not None  # contest.compute forecasts a champion only when the contest has one
         ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
     days = contest.prices.frame.index
     return Outcome(
