@@ -27,6 +27,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check stockrnn tests scripts bench
 	$(BIN)/ruff format --check stockrnn tests scripts bench
+	$(BIN)/mypy  # typecheck: pyproject.toml's [tool.mypy] names the files and the untyped libraries
 
 # The fast tier, while working: the linters and every test not marked slow, without the wheel smoke test.
 check: lint

@@ -47,7 +47,9 @@ def keras() -> Any:
     # them: 2 of a JAX command's 5 seconds of start-up on 2 cores, for parts stockrnn never calls. Hidden while it
     # loads, Keras takes them for absent (as it does on installs without them); imported later, they load as usual.
     hidden = [name for name in UNUSED_BY_KERAS if name not in sys.modules]
-    sys.modules.update(dict.fromkeys(hidden))
+    # A None entry makes an import raise ModuleNotFoundError (the import system documents it); typeshed types
+    # sys.modules as holding modules only.
+    sys.modules.update(dict.fromkeys(hidden))  # type: ignore[arg-type]
     try:
         import keras as k
     finally:

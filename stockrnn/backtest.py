@@ -122,10 +122,11 @@ def backtest(
     lost = [r for r in results if isinstance(r, parallel.Lost)]
     if lost:
         raise LostTaskError("; ".join(f"{r.name}: {r.reason}" for r in lost))
+    records = [r for r in results if not isinstance(r, parallel.Lost)]  # every fold's, typed as such: none was lost
     target = targets.get(config.target)
-    together = target.pool(results, config, horizon, level)
+    together = target.pool(records, config, horizon, level)
     verdict = [c["verdict"] for c in together["comparisons"]]
-    return BacktestReport(target, results, summarize(results), together, verdict)
+    return BacktestReport(target, records, summarize(records), together, verdict)
 
 
 def until(prices: Prices, end: str | None) -> Prices:

@@ -11,6 +11,7 @@ import logging
 import sys
 import warnings
 from pathlib import Path
+from typing import TextIO
 
 from .errors import CannotWriteError
 
@@ -21,11 +22,11 @@ class _Stderr(logging.StreamHandler):
     """Writes to whatever sys.stderr is now (test runners and wrappers swap it), not what it was at set-up."""
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, value) -> None:
+    def stream(self, value: TextIO) -> None:
         pass
 
 

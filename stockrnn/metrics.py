@@ -6,6 +6,8 @@ Output: plain dicts of floats (JSON-ready). MAPE is in percent, direction accura
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 # One vocabulary for what is scored, in every table, JSON document, manifest and retrain record.
@@ -70,8 +72,9 @@ def one_step_report(actual: np.ndarray, predicted: np.ndarray, previous: np.ndar
     The model's entry carries the Diebold-Mariano test of the two (`test`, see significance.py)."""
     from .significance import squared_error_test
 
-    model = scores(actual, predicted, previous)
-    persistence = scores(actual, previous, previous)
+    # Entries of a JSON document: the model's grows a skill and a test (rmse is never None, only direction may be).
+    model: dict[str, Any] = scores(actual, predicted, previous)
+    persistence: dict[str, Any] = scores(actual, previous, previous)
     model["skill"] = skill(model["rmse"], persistence["rmse"])
     model["test"] = squared_error_test(actual, predicted, previous).to_dict()
     persistence["skill"] = 0.0

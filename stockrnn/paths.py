@@ -84,9 +84,10 @@ def follow_umask(path: Path) -> None:
     os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp)` on a temporary file beside `path`, fsync it, then rename it over `path`. (A path the user
-    named is checked by `check_output` first: only stockrnn's own folders are created here.)"""
+def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call `write(tmp)` (its result, e.g. a byte count, unused) on a temporary file beside `path`, fsync it, then
+    rename it over `path`. (A path the user named is checked by `check_output` first: only stockrnn's own folders are
+    created here.)"""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)

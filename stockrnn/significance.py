@@ -204,9 +204,9 @@ def compare(
 
 def _finite(*arrays: np.ndarray) -> list[np.ndarray]:
     """The arrays as floats, on the days where every one has a value."""
-    arrays = [np.asarray(a, dtype="float64") for a in arrays]
-    keep = np.logical_and.reduce([np.isfinite(a) for a in arrays])
-    return [a[keep] for a in arrays]
+    floats = [np.asarray(a, dtype="float64") for a in arrays]
+    keep = np.logical_and.reduce([np.isfinite(a) for a in floats])
+    return [a[keep] for a in floats]
 
 
 def forecast_comparison(

@@ -21,8 +21,10 @@ import lzma
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -32,8 +34,9 @@ SNIFF_BYTES = 8192  # a NUL byte among the first bytes marks a binary file
 # Read at most this much, before and after decompressing: a century of daily prices is a few MB, and no file
 # (/dev/zero, a zip bomb) may take more memory than this before it is refused.
 MAX_BYTES = 64 << 20
-DECOMPRESS = {b"\x1f\x8b": ("gzip", gzip.open), b"BZh": ("bz2", bz2.open),
-              b"\xfd7zXZ\x00": ("xz", lzma.open)}  # fmt: skip
+DECOMPRESS: dict[bytes, tuple[str, Callable[[io.BytesIO], io.BufferedIOBase]]] = {
+    b"\x1f\x8b": ("gzip", gzip.open), b"BZh": ("bz2", bz2.open), b"\xfd7zXZ\x00": ("xz", lzma.open)
+}  # fmt: skip
 ZIP, OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a zip archive (and .xlsx); an old .xls
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")  # 1.234,56 or 1234,56
@@ -103,7 +106,7 @@ def _too_many_fields(text: str, delimiter: str, header_lines: int) -> str:
     return "a row has more fields than the header"
 
 
-def _bounded(path: Path, stream: io.BufferedIOBase, what: str = "") -> bytes:
+def _bounded(path: Path, stream: io.BufferedIOBase | IO[bytes], what: str = "") -> bytes:
     """All of `stream` (closed after), or a `DataError` once it passes MAX_BYTES."""
     with stream:
         data = stream.read(MAX_BYTES + 1)

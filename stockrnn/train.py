@@ -50,10 +50,13 @@ def fit(
     target = targets.get(config.target)
     x_train, x_val = data.x_train[..., None], data.x_val[..., None]  # (n_train, window, 1), (n_val, window, 1)
     k = backend.keras()
+    # Keras' base classes as names: mypy takes no base class from an attribute of a local (Keras is untyped: Any).
+    PyDataset: Any = k.utils.PyDataset
+    Callback: Any = k.callbacks.Callback
     with backend.seeded(config.seed):  # the same seed, the same model, in any process or thread
         model = build(config)
 
-        class Batches(k.utils.PyDataset):
+        class Batches(PyDataset):
             """Every training window once an epoch, in batches of one size, shuffled anew each epoch (seeded); the
             last batch is completed with the epoch's first windows: one shape, one compiled training step, where a
             last, smaller batch would compile a second."""
@@ -76,7 +79,7 @@ def fit(
                 order = self.shuffle.permutation(self.n)
                 self.order = np.concatenate([order, order[: len(self) * self.size - self.n]])
 
-        class Validate(k.callbacks.Callback):
+        class Validate(Callback):
             """The validation tail's loss after each epoch through the one compiled prediction call
             (backend.predict), for early stopping: Keras' own evaluation would compile a step per batch shape."""
 
@@ -84,18 +87,18 @@ def fit(
                 if logs is not None:
                     logs["val_loss"] = LOSSES[target.loss](data.y_val, backend.predict(self.model, x_val))
 
-        class Report(k.callbacks.Callback):
+        class Report(Callback):
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
                 if progress is not None:
                     progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()})
 
         stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
         # Keras hands every callback the same logs: Validate first, so that the others see val_loss.
-        callbacks = [Validate(), Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
+        every = [Validate(), Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
         started = time.perf_counter()
         # shuffle=False: Batches shuffles, from the seed; Keras would reorder its batches with Python's shared
         # `random`, which other threads draw from too.
-        history = model.fit(Batches(), epochs=config.epochs, shuffle=False, callbacks=callbacks, verbose=0)
+        history = model.fit(Batches(), epochs=config.epochs, shuffle=False, callbacks=every, verbose=0)
     seconds = time.perf_counter() - started
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)

@@ -84,7 +84,8 @@ def report(p: np.ndarray, outcomes: np.ndarray, base_rate: float | np.ndarray, h
     `test_always_up`: of the misclassifications against always-up's)."""
     p, y = np.asarray(p, dtype="float64"), np.asarray(outcomes, dtype="float64")
     base, up = np.broadcast_to(np.asarray(base_rate, dtype="float64"), y.shape), np.ones(len(y))
-    result = {MODEL: scores(p, y), BASE_RATE: scores(base, y), ALWAYS_UP: scores(up, y)}
+    # The model's entry grows its skill, tests and counts below: a JSON document, not only floats.
+    result: dict[str, dict[str, Any]] = {MODEL: scores(p, y), BASE_RATE: scores(base, y), ALWAYS_UP: scores(up, y)}
     model = result[MODEL]
     model["brier_skill"] = None if result[BASE_RATE]["brier"] == 0 else 1 - model["brier"] / result[BASE_RATE]["brier"]
     model["test"] = diebold_mariano((p - y) ** 2, (base - y) ** 2, horizon).to_dict()

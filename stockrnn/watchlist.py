@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ def read_watchlist(path: str | Path) -> list[Entry]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path}, line {line}: not UTF-8 text; save the watchlist as UTF-8") from None
+        number = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}, line {number}: not UTF-8 text; save the watchlist as UTF-8") from None
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         try:
@@ -75,7 +76,7 @@ def read_watchlist(path: str | Path) -> list[Entry]:
 
 
 def plan(
-    symbols: list[str], watchlist: Path | None, every: bool, overrides: dict[str, Any], trained: list[str] = ()
+    symbols: list[str], watchlist: Path | None, every: bool, overrides: dict[str, Any], trained: Sequence[str] = ()
 ) -> list[Entry]:
     """The entries of one retrain run: the watchlist's, the named symbols, and with `every` each `trained` symbol;
     `overrides` (training options from the command line) apply to all. Everything is checked before any training."""

@@ -63,7 +63,7 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
         config = dataclasses.replace(base, **options)
     except TypeError as exc:
         raise UsageError(f"{symbol}: {exc}") from None
-    source = PriceSource(symbol, entry.csv and Path(entry.csv), adjusted=config.adjusted, offline=offline)
+    source = PriceSource(symbol, Path(entry.csv) if entry.csv else None, adjusted=config.adjusted, offline=offline)
     prices = model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column)
 
     if manifest is not None and not force and prices.sha256 == manifest.data.sha256:
@@ -81,7 +81,9 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
         config=dataclasses.replace(config, train_end=f"{days[-holdout - 1]:%Y-%m-%d}"),
         holdout_start=f"{days[-holdout]:%Y-%m-%d}",
         holdout=holdout,
-        champion=None if champion is None else Champion(champion.model_path.read_bytes(), champion.scaler, manifest),
+        champion=(
+            None if champion is None else Champion(champion.model_path.read_bytes(), champion.scaler, champion.manifest)
+        ),
         problem=problem,
         # the source the challenger read: a file named now, else the champion's as it recorded it
         source=source.to_json() if entry.csv or manifest is None else manifest.data.price_source,
@@ -105,6 +107,7 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
             computed.manifest.config, contest.prices, "retrain",
         )  # fmt: skip
     elif CHAMPION in computed.forecasts:
+        assert contest.champion is not None  # contest.compute forecasts a champion only when the contest has one
         ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
     days = contest.prices.frame.index
     return Outcome(

@@ -12,15 +12,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
 from ..errors import StockRNNError
 from ..formatting import fmt
+
+if TYPE_CHECKING:
+    # The Context that TyperGroup's methods take: Typer vendors Click since 0.26 and exports only its subclass
+    # typer.Context, which an override may not narrow to. Only the checker reads this private path.
+    from typer._click import Context
 
 DASK_ENV = "STOCKRNN_DASK"  # the scheduler's address --dask defaults to (parallel.ENV: tested equal)
 BACKEND_ENV = "STOCKRNN_BACKEND"  # the backend --backend defaults to (backend's ENV: tested equal)
@@ -169,7 +173,7 @@ class Commands(TyperGroup):
     """The command group that turns the core's typed errors (`StockRNNError`) into one line on stderr and the
     error's exit code, for every command: the one error handler."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except StockRNNError as exc:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.table import Table
 
 from .. import app
 from .common import Commands, JsonOpt, fmt, out, print_json
 
+if TYPE_CHECKING:
+    from typer._click import Context  # TyperGroup's own parameter type (see common.py)
+
 
 class ListByDefault(Commands):
     """`stockrnn models [SYMBOL]` lists: a first word that names no sub-command is the listing's SYMBOL."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
             args = ["list", *args]
         return super().parse_args(ctx, args)

@@ -72,6 +72,7 @@ def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Cal
                 return command(**kwargs, overrides={k: v for k, v in given.items() if v is not None})
             return command(**kwargs, config=TrainConfig(**given))
 
+        # inspect.signature, so Typer, reads a function's __signature__ first; typeshed declares no such attribute.
         wrapper.__signature__ = _insert(command, added, "as_json", (receives,))  # type: ignore[attr-defined]
         wrapper.__annotations__ = {}  # Typer reads the signature above, not the wrapped command's annotations
         return wrapper
@@ -82,16 +83,16 @@ def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Cal
 def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.Parameter:
     flag = f"--{field.name.replace('_', '-')}"
     choices = CHOICES.get(field.name)
-    shown = {"metavar": f"[{'|'.join(choices)}]"} if choices else {}
+    metavar = f"[{'|'.join(choices)}]" if choices else None  # None: the metavar Typer derives
     if overrides:
         option = typer.Option(help=f"Override the saved config: {field.metadata['help']}", rich_help_panel=TRAINING,
-                              **shown)  # fmt: skip
+                              metavar=metavar)  # fmt: skip
         return inspect.Parameter(
             field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[kind | None, option]
         )
     # A boolean that is off by default is a plain flag (--mixed-precision), without a --no- twin.
     names = (flag,) if kind is bool else ()
-    option = typer.Option(*names, help=field.metadata["help"], rich_help_panel=TRAINING, **shown)
+    option = typer.Option(*names, help=field.metadata["help"], rich_help_panel=TRAINING, metavar=metavar)
     return inspect.Parameter(
         field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=field.default, annotation=Annotated[kind, option]
     )
@@ -127,6 +128,7 @@ def source_options(model: bool = False) -> Callable:
             )  # fmt: skip
             return command(**kwargs, source=source)
 
+        # The signature Typer reads, as in training_options; typeshed declares no __signature__ on functions.
         wrapper.__signature__ = _insert(command, added, None, ("source",))  # type: ignore[attr-defined]
         wrapper.__annotations__ = {}
         return wrapper

@@ -12,8 +12,8 @@ Input: arrays, frames and the config. Output: results as dataclasses; JSON only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import Field, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,18 +28,34 @@ if TYPE_CHECKING:
 
 
 class Result(Protocol):
-    """A target's forecast from one origin: what predict prints, plot draws, backtest scores and the ledger keeps."""
+    """A target's forecast from one origin: what predict prints, plot draws, backtest scores and the ledger keeps.
 
-    target: str
-    symbol: str
-    version: str
-    column: str
-    origin: pd.Timestamp
-    rows: pd.DataFrame  # index: date
-    metrics: dict[str, dict]  # the scores where the actual outcome is known; empty otherwise
-    history: pd.Series  # prices up to and including the origin
-    level: float | None  # of its prediction interval; None: none
-    figure_size: tuple[float, float]  # inches, for `draw`
+    Its data are read-only properties here, so that a frozen dataclass conforms; and a result is a dataclass
+    (`__dataclass_fields__`), so that `dataclasses.replace` can copy it under another version (retrain does).
+    """
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def target(self) -> str: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def column(self) -> str: ...
+    @property
+    def origin(self) -> pd.Timestamp: ...
+    @property
+    def rows(self) -> pd.DataFrame: ...  # index: date
+    @property
+    def metrics(self) -> dict[str, dict]: ...  # the scores where the actual outcome is known; empty otherwise
+    @property
+    def history(self) -> pd.Series: ...  # prices up to and including the origin
+    @property
+    def level(self) -> float | None: ...  # of its prediction interval; None: none
+    @property
+    def figure_size(self) -> tuple[float, float]: ...  # inches, for `draw`
 
     def comparisons(self) -> list[Comparison]: ...
 
