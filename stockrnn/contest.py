@@ -22,6 +22,7 @@ from .config import HORIZON, MARGIN, TrainConfig
 from .errors import DataError, StockRNNError, UsageError
 from .forecast import forecast_model, load_model
 from .manifest import Manifest
+from .significance import Comparison
 from .targets import Result
 from .train import fit
 from .validate import Prices
@@ -44,7 +45,7 @@ class Outcome:
     # its validation tail ({ONE_STEP: ..., PERSISTENCE: ...}); the champion's is None when it could not compete.
     metrics: dict[str, Any] = field(default_factory=dict)
     # The challenger against the champion on the holdout, with the Diebold-Mariano test (significance.Comparison).
-    comparison: dict[str, Any] | None = None
+    comparison: Comparison | None = None
     holdout: dict[str, Any] = field(default_factory=dict)
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -57,6 +58,15 @@ class Outcome:
     def contest_cell(self) -> str:
         """The holdout scores in one cell (its target's words); empty when nothing competed."""
         return targets.get(self.target).contest_cell(self.metrics) if self.metrics and self.target else ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON, for --json and the retrain log: the scores and the comparison as their `to_dict` say."""
+        metrics = {
+            who: None if scores is None else {name: s.to_dict() for name, s in scores.items()}
+            for who, scores in self.metrics.items()
+        }
+        comparison = None if self.comparison is None else self.comparison.to_dict()
+        return {**self.__dict__, "metrics": metrics, "comparison": comparison}
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class Computed:
     scaler: dict
     manifest: Manifest
     metrics: dict[str, Any]  # see Outcome.metrics
-    comparison: dict[str, Any] | None  # see Outcome.comparison
+    comparison: Comparison | None  # see Outcome.comparison
     problem: str | None  # why the champion could not compete, if it could not
     seconds: float
     # Per contestant that could compete: its real forecast after the data's last day, for the ledger (the
@@ -122,7 +132,7 @@ def compute(contest: Contest) -> Computed:
                 raise DataError(f"the champion learned {champion.manifest.config.target}, the challenger {target.name}")
             metrics[CHAMPION] = target.contest_scores(held)
             forecasts[CHAMPION] = _next(contest, loaded, champion.scaler, champion.manifest, champion.manifest.version)
-            comparison = target.versus(challenger, held).to_dict()
+            comparison = target.versus(challenger, held)
         except StockRNNError as exc:  # e.g. saved by an incompatible Keras: it cannot compete
             problem = str(exc)
     model_bytes = backend.model_to_bytes(model)
@@ -146,8 +156,8 @@ def judge(contest: Contest, computed: Computed, margin: float = MARGIN) -> tuple
     target = targets.get(contest.config.target)
     metric, champion = target.promotion_metric, computed.metrics[CHAMPION]
     return decide(
-        computed.metrics[CHALLENGER][target.scored][metric],
-        None if champion is None else champion[target.scored],
+        getattr(computed.metrics[CHALLENGER][target.scored], metric),
+        None if champion is None else getattr(champion[target.scored], metric),
         margin,
         computed.problem,
         metric,
@@ -157,24 +167,24 @@ def judge(contest: Contest, computed: Computed, margin: float = MARGIN) -> tuple
 
 def decide(
     challenger: float,
-    champion: dict | None,
+    champion: float | None,
     margin: float,
     problem: str | None,
     metric: str = "rmse",
-    comparison: dict | None = None,
+    comparison: Comparison | None = None,
 ) -> tuple[bool, str]:
-    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words). `champion`: its scores;
-    `comparison`: the two on the holdout with their Diebold-Mariano test, whose evidence the reason states. The
+    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words). `challenger`, `champion`:
+    their scores on the holdout (None: no usable champion); `comparison`: the two on the holdout with their
+    Diebold-Mariano test, whose evidence the reason states. The
     rule itself needs no significance: the challenger has seen the newer days, and a month's holdout rarely
     separates two models (docs/significance.md)."""
     if champion is None:
         return True, f"no usable champion ({problem})" if problem else "first model"
-    best, name = champion[metric], metric.upper()
+    best, name = champion, metric.upper()
     evidence = ""
-    if comparison is not None:
-        p = comparison["p_value"]
-        difference = "significant" if comparison["significant"] else "not significant"
-        evidence = f" ({difference}: DM p = {p:.2f}, {comparison['n']} days)" if p is not None else ""
+    if comparison is not None and comparison.test.p_value is not None:
+        difference = "significant" if comparison.significant else "not significant"
+        evidence = f" ({difference}: DM p = {comparison.test.p_value:.2f}, {comparison.test.n} days)"
     if challenger < best * (1 - margin):
         return True, f"challenger {name} {challenger:.4g} < champion {best:.4g} - {margin:.0%}{evidence}"
     return False, f"challenger {name} {challenger:.4g} does not beat champion {best:.4g} by {margin:.0%}{evidence}"

@@ -73,7 +73,9 @@ class Manifest:
     config: TrainConfig
     data: DataInfo
     training: TrainingInfo
-    metrics: dict[str, dict]  # the validation tail, one step ahead: {ONE_STEP: scores, PERSISTENCE: scores}
+    # The validation tail's scores per method, typed by the target (metrics.Scores, trend.Chances): for a value
+    # target {ONE_STEP: ..., PERSISTENCE: ...}.
+    metrics: dict[str, Any]
     interval: dict[str, Any] | None  # the prediction interval's calibration (intervals.calibrate), plain JSON
     libraries: dict[str, str]  # name -> version
     symbol: str = ""  # set by the registry when the version is stored
@@ -92,7 +94,7 @@ class Manifest:
             "config": self.config.to_dict(),
             "data": data,
             "training": dataclasses.asdict(self.training),
-            "metrics": self.metrics,
+            "metrics": {name: scores.to_dict() for name, scores in self.metrics.items()},
             "interval": self.interval,
             "libraries": self.libraries,
             **({"symbol": self.symbol, "version": self.version, "files": self.files} if self.version else {}),
@@ -104,17 +106,20 @@ class Manifest:
         one, or one whose `schema_version` is newer than this stockrnn knows. Migrations (legacy layout): validation
         metrics keyed "model" (before one vocabulary) become ONE_STEP; the sorted absolute one-step errors of older
         versions (`abs_residuals`) become the "constant" interval they were."""
+        from .targets import get  # here: the targets need numpy, which a manifest's other readers may not
+
         _check_schema(raw, where)
         try:
             metrics = dict(raw["metrics"])
             if "model" in metrics and ONE_STEP not in metrics:
                 metrics = {ONE_STEP: metrics.pop("model"), **metrics}
+            config = TrainConfig.from_dict(raw["config"])
             return cls(
                 created=raw["created"],
-                config=TrainConfig.from_dict(raw["config"]),
+                config=config,
                 data=_known(DataInfo, raw["data"]),
                 training=_known(TrainingInfo, raw["training"]),
-                metrics=metrics,
+                metrics=get(config.target).read_scores(metrics),
                 interval=_interval(raw),
                 libraries=dict(raw.get("libraries") or {}),
                 symbol=raw.get("symbol", ""),
@@ -128,15 +133,15 @@ class Manifest:
 
     def summary(self) -> dict[str, Any]:
         """The few facts a listing of versions shows."""
-        scores = self.metrics.get(ONE_STEP) or {}
+        scores = self.metrics.get(ONE_STEP)  # a value target's; a direction model has no RMSE
         return {
             "created": self.created,
             "source": self.data.source,
             "train_start": self.data.train_start,
             "train_end": self.data.train_end,
             "last_day": self.data.last_day,
-            "val_rmse": scores.get("rmse"),
-            "skill": scores.get("skill"),
+            "val_rmse": scores.rmse if scores else None,
+            "skill": scores.skill if scores else None,
             "epochs": self.training.epochs_run,
             "config": self.config.to_dict(),
         }

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .metrics import Scores
 
 TEST = "Diebold-Mariano (HLN)"
 ALPHA = 0.05  # a difference is called significant when the two-sided p-value is below this
@@ -46,6 +49,11 @@ class DMTest:
             "reason": self.reason,
             "unit": self.unit,
         }
+
+    def recorded(self) -> DMTest:
+        """The test as a report records it (`to_dict`: statistic and p-value to 4 decimals), so that a verdict
+        worked out now reads as one worked out later from the record."""
+        return DMTest.from_dict(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> DMTest:
@@ -150,9 +158,11 @@ class Comparison:
         )
 
     @classmethod
-    def from_scores(cls, model: dict, baseline: dict, baseline_name: str, window: str) -> Comparison:
-        """From stored scores: `model` with its `rmse` and `test` (metrics.one_step_report), `baseline` its `rmse`."""
-        return cls(baseline_name, window, model["rmse"], baseline["rmse"], DMTest.from_dict(model.get("test")))
+    def from_scores(cls, model: Scores, baseline: Scores, baseline_name: str, window: str) -> Comparison:
+        """From scores (metrics.Scores): the model's RMSE and test (metrics.one_step_report), the baseline's RMSE;
+        scores recorded before stockrnn tested them say so."""
+        assert model.rmse is not None and baseline.rmse is not None  # price scores: they have errors
+        return cls(baseline_name, window, model.rmse, baseline.rmse, model.test or DMTest.from_dict(None))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -49,7 +49,9 @@ class Track:
     first_origin: str
     last_origin: str
     level: float | None  # of the recorded intervals (the most common one)
-    metrics: dict[str, dict] = field(default_factory=dict)  # per METHODS; empty when nothing matured
+    # Per METHODS, typed by the target (metrics.Scores, trend.Chances; None: a method nothing matured for); empty
+    # when nothing matured.
+    metrics: dict[str, Any] = field(default_factory=dict)
     comparisons: list[Comparison] = field(default_factory=list)
 
     def row(self) -> list[str]:
@@ -59,6 +61,7 @@ class Track:
     def to_json(self) -> dict[str, Any]:
         return {
             **{k: v for k, v in self.__dict__.items() if k != "comparisons"},
+            "metrics": {name: None if s is None else s.to_dict() for name, s in self.metrics.items()},
             "verdict": [c.line() for c in self.comparisons],
             "comparisons": [c.to_dict() for c in self.comparisons],
         }

@@ -13,6 +13,7 @@ import pytest
 
 from stockrnn.config import TrainConfig
 from stockrnn.manifest import DataInfo, Manifest, TrainingInfo
+from stockrnn.metrics import Scores
 
 ROOT = Path(__file__).resolve().parent.parent
 SP500 = ROOT / "sample_data" / "sp500.csv"
@@ -138,7 +139,7 @@ def a_manifest(**data) -> Manifest:
             "prices.csv", "csv", "0" * 64, "2020-01-02", "2020-12-31", "2020-01-02", "2020-12-31", 252, **data
         ),  # fmt: skip
         training=TrainingInfo("CPU:0", 4, 4, False, 0.5, 200, 23, "2020-12-01", "2020-12-31"),
-        metrics={"one_step": {"rmse": 1.0, "skill": 0.0}, "persistence": {"rmse": 1.0, "skill": 0.0}},
+        metrics={"one_step": Scores(rmse=1.0, skill=0.0), "persistence": Scores(rmse=1.0, skill=0.0)},
         interval={"method": "constant", "scores": [0.5, 1.0]},
         libraries={"keras": "3.0.0"},
     )

@@ -58,7 +58,7 @@ def left_behind(symbols) -> dict:
     for symbol in symbols:
         names = [v["version"] for v in registry.versions(symbol)]
         manifests = {v: registry.load_version(symbol, v).manifest for v in names}  # files checked against checksums
-        found[symbol] = (registry.champion(symbol), {v: m.metrics["one_step"]["rmse"] for v, m in manifests.items()})
+        found[symbol] = (registry.champion(symbol), {v: m.metrics["one_step"].rmse for v, m in manifests.items()})
     return found
 
 

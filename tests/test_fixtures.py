@@ -74,8 +74,8 @@ def test_an_old_model_folder_loads_and_forecasts_as_it_did(name, home):
     first = data["rows"][0]
     assert first["lower"] < first["forecast"] < first["upper"]  # the calibrated band survived the migration too
     for method, scores in expected["metrics"].items():
-        assert result.metrics[method]["rmse"] == pytest.approx(scores["rmse"], rel=1e-4), method
-        assert result.metrics[method]["mae"] == pytest.approx(scores["mae"], rel=1e-4), method
+        assert result.metrics[method].rmse == pytest.approx(scores["rmse"], rel=1e-4), method
+        assert result.metrics[method].mae == pytest.approx(scores["mae"], rel=1e-4), method
 
 
 def test_a_legacy_manifest_without_schema_version_loads(home):

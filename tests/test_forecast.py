@@ -44,8 +44,8 @@ def test_forecast_from_start_inside_the_data(sine_model):
     # the first step of both methods sees the same 20 actual prices
     assert result.rows["forecast"].iloc[0] == pytest.approx(result.rows["one_step"].iloc[0], rel=1e-5)
     assert set(result.metrics) == {"forecast", "naive", "drift", "one_step", "persistence"}
-    assert result.metrics["one_step"]["skill"] > 0.3  # the sine is learnable one step ahead
-    assert result.metrics["naive"]["rmse"] == pytest.approx(
+    assert result.metrics["one_step"].skill > 0.3  # the sine is learnable one step ahead
+    assert result.metrics["naive"].rmse == pytest.approx(
         np.sqrt(np.mean((frame["close"].iloc[500:510].to_numpy() - frame["close"].iloc[499]) ** 2))
     )
 
@@ -74,7 +74,7 @@ def test_forecast_past_the_data_end_is_dated_by_the_calendar(sine_model):
     result = predict("SINE", start=f"{frame.index[-3]:%Y-%m-%d}", days=6)
     assert result.rows["actual"].notna().sum() == 3
     assert result.rows.index[3] > frame.index[-1]
-    assert set(result.metrics["forecast"]) == {
+    assert set(result.metrics["forecast"].to_dict()) == {
         "rmse",
         "mae",
         "mape",
@@ -83,7 +83,7 @@ def test_forecast_past_the_data_end_is_dated_by_the_calendar(sine_model):
         "interval_coverage",
         "test",
     }
-    assert result.metrics["forecast"]["interval_coverage"] in (0.0, 1 / 3, 2 / 3, 1.0)  # scored on the 3 known days
+    assert result.metrics["forecast"].interval_coverage in (0.0, 1 / 3, 2 / 3, 1.0)  # scored on the 3 known days
 
 
 def test_start_outside_the_data(sine_model):

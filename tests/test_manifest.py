@@ -38,7 +38,10 @@ def test_old_manifests_are_migrated_when_loaded():
     old["abs_residuals"] = [0.25, 0.5]  # before volatility-adaptive intervals: sorted absolute errors
     loaded = Manifest.from_dict(old)
     assert loaded.interval == {"method": "constant", "scores": [0.25, 0.5]}
-    assert loaded.metrics == {"one_step": {"rmse": 2.0, "skill": 0.1}, "persistence": {"rmse": 2.2, "skill": 0.0}}
+    assert {name: s.to_dict() for name, s in loaded.metrics.items()} == {
+        "one_step": {"rmse": 2.0, "skill": 0.1},
+        "persistence": {"rmse": 2.2, "skill": 0.0},
+    }
     assert loaded.config.target == "price"
     assert loaded.summary()["val_rmse"] == 2.0 and loaded.summary()["skill"] == 0.1
 

@@ -20,6 +20,7 @@ from stockrnn.cli import app
 from stockrnn.contest import Outcome, compute, decide, exit_code
 from stockrnn.errors import TemporaryError, UsageError
 from stockrnn.schedule import crontab_line
+from stockrnn.significance import Comparison, DMTest
 from stockrnn.validate import load_csv
 from stockrnn.watchlist import Entry, read_watchlist
 
@@ -50,13 +51,14 @@ def fingerprint(symbol: str) -> dict[str, str]:
 
 
 def test_promotion_rule():
-    assert decide(9.0, {"rmse": 10.0}, 0.05, None) == (True, "challenger RMSE 9 < champion 10 - 5%")
-    assert decide(9.6, {"rmse": 10.0}, 0.05, None)[0] is False  # better, but not by the margin
-    assert decide(10.0, {"rmse": 10.0}, 0.0, None)[0] is False  # a tie keeps the champion
+    assert decide(9.0, 10.0, 0.05, None) == (True, "challenger RMSE 9 < champion 10 - 5%")
+    assert decide(9.6, 10.0, 0.05, None)[0] is False  # better, but not by the margin
+    assert decide(10.0, 10.0, 0.0, None)[0] is False  # a tie keeps the champion
     assert decide(50.0, None, 0.05, None) == (True, "first model")
     assert decide(50.0, None, 0.05, "checksum") == (True, "no usable champion (checksum)")
-    test = {"p_value": 0.412, "n": 21, "significant": False}  # the evidence is stated, the rule is the margin's
-    assert decide(9.0, {"rmse": 10.0}, 0.05, None, "rmse", test) == (
+    # the evidence is stated, the rule is the margin's
+    test = Comparison("the champion", "the holdout", 9.0, 10.0, DMTest(1.2, 0.412, 21, 0), "the challenger")
+    assert decide(9.0, 10.0, 0.05, None, "rmse", test) == (
         True, "challenger RMSE 9 < champion 10 - 5% (not significant: DM p = 0.41, 21 days)"
     )  # fmt: skip
 
@@ -106,10 +108,10 @@ def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
     for contestant in outcome.metrics.values():  # each scored as train scores its validation tail
         assert set(contestant) == {"one_step", "persistence"}
     assert outcome.metrics["challenger"]["persistence"] == outcome.metrics["champion"]["persistence"]  # same days
-    comparison = outcome.comparison  # the challenger against the champion, day by day on the holdout
+    comparison = outcome.comparison.to_dict()  # the challenger against the champion, day by day on the holdout
     assert (comparison["model"], comparison["baseline"], comparison["n"]) == ("the challenger", "the champion", 21)
-    assert comparison["model_rmse"] == pytest.approx(outcome.metrics["challenger"]["one_step"]["rmse"], rel=1e-5)
-    assert comparison["baseline_rmse"] == pytest.approx(outcome.metrics["champion"]["one_step"]["rmse"], rel=1e-5)
+    assert comparison["model_rmse"] == pytest.approx(outcome.metrics["challenger"]["one_step"].rmse, rel=1e-5)
+    assert comparison["baseline_rmse"] == pytest.approx(outcome.metrics["champion"]["one_step"].rmse, rel=1e-5)
     assert f"DM p = {comparison['p_value']:.2f}, 21 days)" in outcome.message
     assert fingerprint("WAVE") == before
     manifest = registry.load_version("WAVE", "v2").manifest
@@ -119,7 +121,7 @@ def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
 @pytest.mark.slow
 def test_better_challenger_is_promoted_and_recorded(champion):
     outcome = retrain(Entry("WAVE", options={"epochs": 12, "learning_rate": 0.01, "units": 16}), margin=0.0)
-    challenger, champ = (outcome.metrics[name]["one_step"]["rmse"] for name in ("challenger", "champion"))
+    challenger, champ = (outcome.metrics[name]["one_step"].rmse for name in ("challenger", "champion"))
     assert outcome.status == ("promoted" if challenger < champ else "kept champion")
     assert outcome.status == "promoted"  # 12 epochs at a higher rate beat the 3-epoch champion on a sine
     assert registry.champion("WAVE") == "v2"

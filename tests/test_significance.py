@@ -87,11 +87,12 @@ def test_verdict_words_state_the_evidence():
 
 def test_stored_scores_rebuild_the_same_comparison():
     actual = np.array([10.0, 11, 12, 11, 13, 12, 14])
-    from stockrnn.metrics import one_step_report
+    from stockrnn.metrics import Scores, one_step_report
 
     report = one_step_report(actual, actual + np.array([0.5, -0.2, 0.1, 0.3, -0.4, 0.2, 0.1]), actual - 1)
     rebuilt = Comparison.from_scores(report["one_step"], report["persistence"], "persistence", "w")
     direct = compare(actual, actual + np.array([0.5, -0.2, 0.1, 0.3, -0.4, 0.2, 0.1]), actual - 1, "persistence", "w")
     assert rebuilt.test.p_value == pytest.approx(direct.test.p_value, abs=1e-4) and rebuilt.outcome == "beat"
-    old = Comparison.from_scores({"rmse": 1.0}, {"rmse": 2.0}, "persistence", "w")  # saved before the test existed
+    old = Comparison.from_scores(Scores.from_dict({"rmse": 1.0}), Scores.from_dict({"rmse": 2.0}), "persistence", "w")
+    # saved before the test existed
     assert old.outcome == "no significant difference" and "not tested" in old.line()

@@ -118,8 +118,8 @@ def test_a_zero_prediction_is_persistence_and_the_naive_forecast(write_csv):
     assert result.rows["one_step"].to_numpy() == pytest.approx(close.to_numpy()[149:159])  # yesterday's price
     assert result.rows["forecast"].to_numpy() == pytest.approx(np.full(10, close.iloc[149]))  # flat at the origin
     m = result.metrics
-    assert m["one_step"]["rmse"] == pytest.approx(m["persistence"]["rmse"]) and m["one_step"]["skill"] == 0
-    assert m["forecast"]["rmse"] == pytest.approx(m["naive"]["rmse"])
+    assert m["one_step"].rmse == pytest.approx(m["persistence"].rmse) and m["one_step"].skill == 0
+    assert m["forecast"].rmse == pytest.approx(m["naive"].rmse)
 
 
 def test_a_return_forecast_needs_one_more_day_of_history(write_csv):
@@ -137,7 +137,7 @@ def test_a_return_model_learns_a_signal_in_the_returns(write_csv):
     prices = load_csv(write_csv("r.csv", price_frame(100 * np.exp(np.cumsum(returns)))))
     _, scaler, summary = fit(prices, tiny_config(target="return", epochs=15, learning_rate=0.01, units=16))
     assert scaler["kind"] == "scale" and summary.config.target == "return"
-    assert summary.metrics["one_step"]["skill"] > 0.5
+    assert summary.metrics["one_step"].skill > 0.5
 
 
 def test_target_is_checked_and_old_models_are_price_models():

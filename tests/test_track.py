@@ -51,13 +51,13 @@ def test_worked_example_by_hand():
     t = score(EXAMPLE, PRICES)
     assert (t.forecasts, t.matured, t.pending, t.steps) == (3, 2, 1, 4)
     m = t.metrics
-    assert m["forecast"]["rmse"] == pytest.approx(math.sqrt((1 + 2.25 + 4 + 1) / 4))
-    assert m["naive"]["rmse"] == pytest.approx(math.sqrt((4 + 1 + 9 + 4) / 4))
-    assert m["one_step"]["rmse"] == pytest.approx(math.sqrt((1 + 4) / 2))
-    assert m["persistence"]["rmse"] == pytest.approx(math.sqrt((4 + 9) / 2))
-    assert m["forecast"]["interval_coverage"] == 0.75  # 104 is above B's first band (100..103)
-    assert m["forecast"]["direction_accuracy"] == 0.75  # A's 99.5 said down from 100; the price rose to 101
-    assert m["always_up"]["direction_accuracy"] == 1.0
+    assert m["forecast"].rmse == pytest.approx(math.sqrt((1 + 2.25 + 4 + 1) / 4))
+    assert m["naive"].rmse == pytest.approx(math.sqrt((4 + 1 + 9 + 4) / 4))
+    assert m["one_step"].rmse == pytest.approx(math.sqrt((1 + 4) / 2))
+    assert m["persistence"].rmse == pytest.approx(math.sqrt((4 + 9) / 2))
+    assert m["forecast"].interval_coverage == 0.75  # 104 is above B's first band (100..103)
+    assert m["forecast"].direction_accuracy == 0.75  # A's 99.5 said down from 100; the price rose to 101
+    assert m["always_up"].direction_accuracy == 1.0
     # One observation per forecast: d_A = (1 + 2.25) / 2 - (4 + 1) / 2 = -0.875, d_B = 2.5 - 6.5 = -4; no overlap.
     # DM = mean / sqrt(gamma_0 / n) = -2.4375 / sqrt(1.5625**2 / 2), HLN factor sqrt(0.5); t(1) is Cauchy.
     statistic = -2.4375 / math.sqrt(1.5625**2 / 2) * math.sqrt(0.5)
@@ -71,7 +71,7 @@ def test_worked_example_by_hand():
 def test_horizon_scores_the_first_steps_only():
     t = score(EXAMPLE, PRICES, horizon=1)  # C's first day has passed: with one step it has matured
     assert (t.matured, t.pending, t.steps) == (3, 0, 3)
-    assert t.metrics["forecast"]["rmse"] == pytest.approx(math.sqrt((1 + 4 + 25) / 3))
+    assert t.metrics["forecast"].rmse == pytest.approx(math.sqrt((1 + 4 + 25) / 3))
 
 
 def test_overlapping_paths_get_lags():
@@ -205,7 +205,7 @@ def test_a_store_symbols_record_is_scored_from_the_price_store_and_plotted(home,
     assert done.exit_code == 0, done.output
     [t] = json.loads(done.stdout)["tracks"]
     assert (t["version"], t["matured"], t["pending"], t["steps"]) == ("v1", 2, 1, 4)
-    assert t["metrics"]["forecast"]["rmse"] == pytest.approx(score(EXAMPLE, PRICES).metrics["forecast"]["rmse"])
+    assert t["metrics"]["forecast"]["rmse"] == pytest.approx(score(EXAMPLE, PRICES).metrics["forecast"].rmse)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = runner.invoke(app, ["track", "--offline"])
     assert table.exit_code == 0 and "AAA" in table.output and "v1" in table.output
@@ -223,8 +223,6 @@ def test_a_direction_models_record_is_scored_by_its_probabilities():
     ]  # fmt: skip
     t = score(entries, PRICES)
     assert (t.matured, t.pending, t.steps) == (3, 1, 3)  # 101 > 100 up, 104 > 102 up, 99 < 104 down
-    assert t.metrics["p_up"]["brier"] == pytest.approx((0.2**2 + 0.7**2 + 0.6**2) / 3)
-    assert (
-        t.metrics["p_up"]["accuracy"] == pytest.approx(1 / 3) and t.metrics["always_up"]["direction_accuracy"] == 2 / 3
-    )
+    assert t.metrics["p_up"].brier == pytest.approx((0.2**2 + 0.7**2 + 0.6**2) / 3)
+    assert t.metrics["p_up"].accuracy == pytest.approx(1 / 3) and t.metrics["always_up"].direction_accuracy == 2 / 3
     assert "forecast" not in t.metrics and t.comparisons == []

@@ -24,9 +24,9 @@ def sine_csv(write_csv):
 def test_learns_real_signal_and_beats_persistence(sine_csv):
     _, _, summary = fit(load_csv(sine_csv), tiny_config(epochs=10, learning_rate=0.01, units=16))
     metrics = summary.metrics
-    assert metrics["one_step"]["skill"] > 0.5, metrics
-    assert metrics["one_step"]["rmse"] < metrics["persistence"]["rmse"] / 2
-    assert metrics["one_step"]["direction_accuracy"] > 0.7
+    assert metrics["one_step"].skill > 0.5, metrics
+    assert metrics["one_step"].rmse < metrics["persistence"].rmse / 2
+    assert metrics["one_step"].direction_accuracy > 0.7
 
 
 @pytest.mark.slow

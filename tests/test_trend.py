@@ -86,13 +86,13 @@ def test_calibrator_round_trips_through_json_and_keeps_the_base_rate_when_there_
 def test_scores_and_report_by_hand():
     p, y = np.array([0.9, 0.2, 0.6, 0.4]), np.array([1.0, 0.0, 0.0, 1.0])
     s = trend.scores(p, y)
-    assert s["brier"] == pytest.approx((0.01 + 0.04 + 0.36 + 0.36) / 4)
-    assert s["log_loss"] == pytest.approx(-(math.log(0.9) + math.log(0.8) + math.log(0.4) + math.log(0.4)) / 4)
-    assert s["accuracy"] == 0.5
+    assert s.brier == pytest.approx((0.01 + 0.04 + 0.36 + 0.36) / 4)
+    assert s.log_loss == pytest.approx(-(math.log(0.9) + math.log(0.8) + math.log(0.4) + math.log(0.4)) / 4)
+    assert s.accuracy == 0.5
     r = trend.report(p, y, 0.5, horizon=1)
-    assert r["base_rate"]["brier"] == 0.25 and r["always_up"]["accuracy"] == 0.5
-    assert r["p_up"]["brier_skill"] == pytest.approx(1 - 0.1925 / 0.25)
-    assert r["p_up"]["test"]["lags"] == 0 and trend.report(p, y, 0.5, horizon=3)["p_up"]["test"]["lags"] == 2
+    assert r["base_rate"].brier == 0.25 and r["always_up"].accuracy == 0.5
+    assert r["p_up"].brier_skill == pytest.approx(1 - 0.1925 / 0.25)
+    assert r["p_up"].test.lags == 0 and trend.report(p, y, 0.5, horizon=3)["p_up"].test.lags == 2
     [vs_base, vs_up] = trend.comparisons(r, "four days")
     assert "Brier 0.1925 vs 0.25" in vs_base.line() and "error rate 0.5 vs 0.5" in vs_up.line()
 
@@ -111,7 +111,7 @@ def skill_on(close: np.ndarray, tmp_path) -> float:
     config = tiny_config(target="direction", horizon_days=5, epochs=20, learning_rate=0.01, units=16)
     _, scaler, manifest = fit(load_csv(csv), config)
     assert set(scaler["calibrator"]) == {"method", "a", "b", "base_rate", "horizon"}
-    return manifest.metrics["p_up"]["brier_skill"]
+    return manifest.metrics["p_up"].brier_skill
 
 
 @pytest.mark.slow

@@ -163,7 +163,7 @@ def _champion(symbol: str) -> tuple[registry.StoredModel | None, Manifest | None
 
 def record(outcome: Outcome) -> None:
     """Append the attempt to the symbol's retrain log (one JSON line, flushed to disk); readers skip a torn line."""
-    line = json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), **dataclasses.asdict(outcome)})
+    line = json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), **outcome.to_json()})
     folder = registry.models_dir(outcome.symbol)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -68,7 +68,7 @@ def retrain(
         log.log(logging.INFO if o.ok else logging.ERROR, "%s: %s (%s)", o.symbol, o.status, o.message)
     code = app.exit_code(outcomes)
     if as_json:
-        print_json({"outcomes": [o.__dict__ for o in outcomes], "exit_code": code})
+        print_json({"outcomes": [o.to_json() for o in outcomes], "exit_code": code})
     else:
         table = Table("symbol", "status", "champion", "new", "holdout: new / champion / baseline")
         for o in outcomes:

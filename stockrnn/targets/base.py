@@ -12,6 +12,7 @@ Input: arrays, frames and the config. Output: results as dataclasses; JSON only 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import Field, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -49,7 +50,7 @@ class Result(Protocol):
     @property
     def rows(self) -> pd.DataFrame: ...  # index: date
     @property
-    def metrics(self) -> dict[str, dict]: ...  # the scores where the actual outcome is known; empty otherwise
+    def metrics(self) -> Mapping[str, Any]: ...  # the scores where the actual outcome is known; empty otherwise
     @property
     def history(self) -> pd.Series: ...  # prices up to and including the origin
     @property
@@ -117,12 +118,16 @@ class Target:
         calibrator, from the network's `outputs` (n_val,) on the tail of `data` (windows.TrainingSet)."""
         raise NotImplementedError
 
-    def comparisons(self, metrics: dict[str, dict], window: str, config: TrainConfig) -> list[Comparison]:
+    def comparisons(self, metrics: dict[str, Any], window: str, config: TrainConfig) -> list[Comparison]:
         """The verdicts of validation `metrics` on `window`, in words."""
         raise NotImplementedError
 
-    def scores_view(self, title: str, metrics: dict[str, dict]) -> list[Any]:
+    def scores_view(self, title: str, metrics: dict[str, Any]) -> list[Any]:
         """`metrics` as printable items: the title, a rich table, what each method is."""
+        raise NotImplementedError
+
+    def read_scores(self, data: dict[str, dict]) -> dict[str, Any]:
+        """Scores per method as their `to_dict` wrote them (a manifest's, a retrain record's) -> typed again."""
         raise NotImplementedError
 
     # Forecasts.
@@ -149,7 +154,7 @@ class Target:
         """Whether a model of this target can be compared with, and replace, a champion of `other`."""
         return self.family == other.family
 
-    def contest_scores(self, result: Result) -> dict[str, dict]:
+    def contest_scores(self, result: Result) -> dict[str, Any]:
         """A contestant's holdout scores: the scored method beside its baseline."""
         return {self.scored: result.metrics[self.scored], self.baseline: result.metrics[self.baseline]}
 
@@ -162,7 +167,7 @@ class Target:
         scores = [(metrics.get(who) or {}).get(method) for who, method in
                   (("challenger", self.scored), ("champion", self.scored), ("challenger", self.baseline))]  # fmt: skip
         metric = self.promotion_metric
-        return f"{metric.upper()} " + " / ".join(fmt(s[metric], ".4g") if s else "-" for s in scores)
+        return f"{metric.upper()} " + " / ".join(fmt(getattr(s, metric), ".4g") if s else "-" for s in scores)
 
     # The track record.
     def score_track(self, table: pd.DataFrame, span: str) -> tuple[int, dict[str, Any], list[Comparison]]:

@@ -14,6 +14,7 @@ origins of later dates are days not yet known.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from .. import backend, trend
 from ..baselines import AlwaysUp
 from ..errors import DataError
 from ..formatting import fmt
-from ..metrics import ALWAYS_UP, rounded
+from ..metrics import ALWAYS_UP, Scores, rounded
 from ..significance import Comparison, compare
 from .base import Forecasting, Step, Target
 from .scaling import Scaler, scale, scaler_from_dict
@@ -43,7 +44,7 @@ class DirectionForecast:
     origin: pd.Timestamp  # the last day whose price the forecast knew
     base_rate: float  # the training period's share of rises over `horizon` days
     rows: pd.DataFrame  # index: date; columns origin, origin_price, p_up, actual, outcome (NaN where unknown)
-    metrics: dict[str, dict]  # trend.report on the dates whose price is known; empty otherwise
+    metrics: dict[str, trend.Chances]  # trend.report on the dates whose price is known; empty otherwise
     history: pd.Series  # prices up to and including `origin`, for plots
     target: str = "direction"
     level: float | None = None  # no prediction interval: the probability is its own statement of uncertainty
@@ -77,7 +78,7 @@ class DirectionForecast:
                 }
                 for day, row in self.rows.iterrows()
             ],  # fmt: skip
-            "metrics": self.metrics,
+            "metrics": {name: chances.to_dict() for name, chances in self.metrics.items()},
             "verdict": [c.line() for c in comparisons],
             "comparisons": [c.to_dict() for c in comparisons],
         }
@@ -93,7 +94,7 @@ class DirectionForecast:
     def render(self) -> list[Any]:
         from .direction_views import forecast_view
 
-        return forecast_view(self.to_json())
+        return forecast_view(self.to_json(), self.metrics)
 
     def draw(self, figure: Any) -> None:
         from .direction_views import draw_forecast
@@ -105,7 +106,7 @@ class DirectionForecast:
         fold's base rate."""
         days = [{"date": f"{day:%Y-%m-%d}", "p_up": _round(row["p_up"]), "outcome": _round(row["outcome"]),
                  "base_rate": self.base_rate} for day, row in self.rows.iterrows()]  # fmt: skip
-        return {"metrics": self.metrics, "days": days}
+        return {"metrics": {name: chances.to_dict() for name, chances in self.metrics.items()}, "days": days}
 
 
 def _round(value: Any) -> float | None:
@@ -125,7 +126,7 @@ class DirectionTarget(ReturnEncoding, Target):
         probabilities = trend.cross_fitted(outputs, data.y_val, base_rate)
         return trend.report(probabilities, data.y_val, base_rate, config.horizon), None, calibrator
 
-    def comparisons(self, metrics: dict[str, dict], window: str, config: TrainConfig) -> list[Comparison]:
+    def comparisons(self, metrics: dict[str, Any], window: str, config: TrainConfig) -> list[Comparison]:
         return trend.comparisons(metrics, f"{window}, {config.horizon} days ahead")
 
     def labels(self, scaled: np.ndarray, values: np.ndarray, horizon: int) -> np.ndarray:
@@ -133,7 +134,10 @@ class DirectionTarget(ReturnEncoding, Target):
         moves = ahead[horizon + 1 :] - ahead[1 : len(ahead) - horizon]  # log(p[o + horizon] / p[o]) for each o
         return (moves > 0).astype("float32")
 
-    def scores_view(self, title: str, metrics: dict[str, dict]) -> list[Any]:
+    def read_scores(self, data: dict[str, dict]) -> dict[str, Any]:
+        return {name: trend.Chances.from_dict(chances) for name, chances in data.items()}
+
+    def scores_view(self, title: str, metrics: dict[str, Any]) -> list[Any]:
         from .direction_views import scores_view
 
         return scores_view(title, metrics)
@@ -199,7 +203,7 @@ class DirectionTarget(ReturnEncoding, Target):
         comparisons = trend.comparisons(metrics, window)
         return {
             "days": len(days),
-            "metrics": metrics,
+            "metrics": {name: chances.to_dict() for name, chances in metrics.items()},
             "comparisons": [c.to_dict() for c in comparisons],
             "reliability": trend.reliability(p, y),
         }
@@ -229,11 +233,12 @@ class DirectionTarget(ReturnEncoding, Target):
             return 0, {}, []
         up = (chances["actual"] > chances["origin"]).to_numpy(dtype="float64")
         metrics = {
-            trend.MODEL: {**trend.scores(chances["p_up"].to_numpy(), up), "days": len(up)},
-            ALWAYS_UP: {"direction_accuracy": float(np.mean(AlwaysUp().predict(len(up)) == up))},
+            trend.MODEL: dataclasses.replace(trend.scores(chances["p_up"].to_numpy(), up), days=len(up)),
+            ALWAYS_UP: Scores(direction_accuracy=float(np.mean(AlwaysUp().predict(len(up)) == up))),
         }
         return len(chances), metrics, []
 
-    def track_row(self, metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
-        hits = f"{fmt(metrics['p_up']['accuracy'], '.0%')}\n{fmt(metrics[ALWAYS_UP]['direction_accuracy'], '.0%')}"
-        return [f"Brier\n{metrics['p_up']['brier']:.3f}", "-", "-", hits, "-"]
+    def track_row(self, metrics: dict[str, Any], level: float | None, comparisons: list[Comparison]) -> list[str]:
+        model, up = metrics[trend.MODEL], metrics[ALWAYS_UP]
+        hits = f"{fmt(model.accuracy, '.0%')}\n{fmt(up.direction_accuracy, '.0%')}"
+        return [f"Brier\n{model.brier:.3f}", "-", "-", hits, "-"]

@@ -6,6 +6,7 @@ plain text, anything else a rich renderable) and drawings. Rich and matplotlib a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import trend
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from .direction import DirectionForecast
 
 
-def scores_view(title: str, metrics: dict[str, dict]) -> list[Any]:
+def scores_view(title: str, metrics: Mapping[str, trend.Chances]) -> list[Any]:
     """One row per method of a direction model's scores (trend.report), then what each method is."""
     from rich.table import Table
     from rich.text import Text
@@ -25,13 +26,13 @@ def scores_view(title: str, metrics: dict[str, dict]) -> list[Any]:
         table.add_column(name, justify="left" if name == "method" else "right")
     for name, m in metrics.items():
         table.add_row(
-            name, fmt(m["brier"], ".4f"), fmt(m.get("brier_skill"), "+.3f"), fmt(m["log_loss"], ".4f"),
-            fmt(m["accuracy"], ".0%"), fmt((m.get("test") or {}).get("p_value"), ".2f"),  # against the base rate
+            name, fmt(m.brier, ".4f"), fmt(m.brier_skill, "+.3f"), fmt(m.log_loss, ".4f"),
+            fmt(m.accuracy, ".0%"), fmt(m.test.p_value if m.test else None, ".2f"),  # against the base rate
         )  # fmt: skip
     return [title, table, *(Text(f"  {name}: {trend.METHODS[name]}") for name in metrics)]
 
 
-def forecast_view(data: dict[str, Any]) -> list[Any]:
+def forecast_view(data: dict[str, Any], metrics: Mapping[str, trend.Chances]) -> list[Any]:
     """Per date, P(price higher than on the day `horizon_days` before), then the scores where outcomes are known."""
     from rich.table import Table
 
@@ -44,10 +45,10 @@ def forecast_view(data: dict[str, Any]) -> list[Any]:
         outcome = {None: "", 1.0: "up", 0.0: "down"}[row["outcome"]]
         table.add_row(row["date"], row["origin"], f"{row['p_up']:.1%}", f"{data['base_rate']:.1%}",
                       "" if row["actual"] is None else f"{row['actual']:.2f}", outcome)  # fmt: skip
-    if not data["metrics"]:
+    if not metrics:
         return [table, f"no outcomes known for these days yet: a pure forecast (a date's P(up) is made {h} trading "
                        f"days before it, so a forecast after the last day reaches {h} days)"]  # fmt: skip
-    return [table, *scores_view("Against the outcomes", data["metrics"]), *data["verdict"]]
+    return [table, *scores_view("Against the outcomes", metrics), *data["verdict"]]
 
 
 def draw_forecast(forecast: DirectionForecast, figure: Any) -> None:
@@ -75,8 +76,8 @@ def draw_forecast(forecast: DirectionForecast, figure: Any) -> None:
     figure.suptitle(f"{forecast.symbol}: P(up over {forecast.horizon} trading days), model {forecast.version}")
     if forecast.metrics:
         m = forecast.metrics
-        top.set_title(f"Brier {m['p_up']['brier']:.4f} vs base rate {m['base_rate']['brier']:.4f}; accuracy "
-                      f"{m['p_up']['accuracy']:.0%} vs always up {m['always_up']['accuracy']:.0%}",
+        top.set_title(f"Brier {m[trend.MODEL].brier:.4f} vs base rate {m[trend.BASE_RATE].brier:.4f}; accuracy "
+                      f"{m[trend.MODEL].accuracy:.0%} vs always up {m[trend.ALWAYS_UP].accuracy:.0%}",
                       fontsize=9, family="monospace")  # fmt: skip
     figure.autofmt_xdate()
 

@@ -25,6 +25,7 @@ from ..metrics import (
     NAIVE,
     ONE_STEP,
     PERSISTENCE,
+    Scores,
     coverage,
     scores,
     skill,
@@ -62,17 +63,20 @@ class ValueTarget(Target):
         interval = intervals.calibrate(data.prices.to_numpy(), predicted - actual, where)
         return self.report(actual, predicted, previous), interval, None
 
-    def comparisons(self, metrics: dict[str, dict], window: str, config: TrainConfig) -> list[Comparison]:
+    def comparisons(self, metrics: dict[str, Any], window: str, config: TrainConfig) -> list[Comparison]:
         scored = (metrics[self.scored], metrics[self.baseline])
         return [Comparison.from_scores(*scored, self.baseline, f"{window}, one step ahead")]
 
-    def report(self, actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, dict]:
+    def report(self, actual: np.ndarray, predicted: np.ndarray, previous: np.ndarray) -> dict[str, Scores]:
         """The scores of one-step predictions (n,) beside persistence; `previous` (n,) = yesterday's prices."""
         from ..metrics import one_step_report
 
         return one_step_report(actual, predicted, previous)
 
-    def scores_view(self, title: str, metrics: dict[str, dict]) -> list[Any]:
+    def read_scores(self, data: dict[str, dict]) -> dict[str, Any]:
+        return {name: None if scores is None else Scores.from_dict(scores) for name, scores in data.items()}
+
+    def scores_view(self, title: str, metrics: dict[str, Any]) -> list[Any]:
         from .value_views import scores_view
 
         return scores_view(title, metrics)
@@ -126,11 +130,11 @@ class ValueTarget(Target):
         scored = rows.iloc[: len(known)]
         metrics = _metrics(scored, history) if len(known) else {}
         if metrics and bounds is not None:
-            metrics[FORECAST]["interval_coverage"] = coverage(scored["actual"], scored["lower"], scored["upper"])
+            covered = coverage(scored["actual"], scored["lower"], scored["upper"])
+            metrics[FORECAST] = metrics[FORECAST].but(interval_coverage=covered)
         if metrics and one_step_bounds is not None:
-            metrics[ONE_STEP]["interval_coverage"] = coverage(
-                scored["actual"], scored["one_step_lower"], scored["one_step_upper"]
-            )
+            covered = coverage(scored["actual"], scored["one_step_lower"], scored["one_step_upper"])
+            metrics[ONE_STEP] = metrics[ONE_STEP].but(interval_coverage=covered)
         return ValueForecast(
             symbol=at.label[0],
             version=at.label[1],
@@ -199,19 +203,23 @@ class ValueTarget(Target):
         a, f, o = (table[k].to_numpy(dtype="float64") for k in ("actual", "forecast", "origin"))
         first_step = table[table["step"] == 1]
         a1, f1, o1 = (first_step[k].to_numpy(dtype="float64") for k in ("actual", "forecast", "origin"))
-        metrics: dict[str, Any] = {
-            FORECAST: scores(a, f, o, o),
-            NAIVE: scores(a, Naive().predict(o), o, o),
-            ONE_STEP: scores(a1, f1, o1, o1) if len(a1) else None,
-            PERSISTENCE: scores(a1, Persistence().predict(o1), o1, o1) if len(a1) else None,
-            ALWAYS_UP: {"direction_accuracy": float(np.mean(a > o))},
+        naive = scores(a, Naive().predict(o), o, o)
+        banded = (table["lower"].notna() & table["upper"].notna()).to_numpy()
+        covered = coverage(a[banded], table["lower"][banded], table["upper"][banded]) if banded.any() else None
+        forecast = scores(a, f, o, o)
+        forecast = forecast.but(skill=skill(forecast.rmse, naive.rmse), interval_coverage=covered)
+        first = persistence = None  # the first steps (one day ahead), where any matured
+        if len(a1):
+            persistence = scores(a1, Persistence().predict(o1), o1, o1)
+            first = scores(a1, f1, o1, o1)
+            first = first.but(skill=skill(first.rmse, persistence.rmse))
+        metrics: dict[str, Scores | None] = {
+            FORECAST: forecast,
+            NAIVE: naive,
+            ONE_STEP: first,
+            PERSISTENCE: persistence,
+            ALWAYS_UP: Scores(direction_accuracy=float(np.mean(a > o))),
         }
-        metrics[FORECAST]["skill"] = skill(metrics[FORECAST]["rmse"], metrics[NAIVE]["rmse"])
-        banded = table["lower"].notna() & table["upper"].notna()
-        if banded.any():
-            metrics[FORECAST]["interval_coverage"] = coverage(a[banded], table["lower"][banded], table["upper"][banded])
-        if metrics[ONE_STEP] is not None:
-            metrics[ONE_STEP]["skill"] = skill(metrics[ONE_STEP]["rmse"], metrics[PERSISTENCE]["rmse"])
         longest = int(table["step"].max())
         comparisons = [
             forecast_comparison(table, "the naive forecast", f"{span}, up to {longest} steps each", overlapping(table))
@@ -220,7 +228,7 @@ class ValueTarget(Target):
             comparisons.append(forecast_comparison(first_step, "persistence", f"{span}, one day ahead", 0))
         return len(table), metrics, comparisons
 
-    def track_row(self, metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
+    def track_row(self, metrics: dict[str, Any], level: float | None, comparisons: list[Comparison]) -> list[str]:
         from .value_views import track_row
 
         return track_row(metrics, level, comparisons)
@@ -251,7 +259,7 @@ def _recursive(model: Any, window: np.ndarray, days: int) -> np.ndarray:
     return np.asarray(buffer[size:])
 
 
-def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
+def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, Scores]:
     """Scores of every method on the days with actual prices; `history` ends at the origin."""
     actual = rows["actual"].to_numpy()
     origin_price = float(history.iloc[-1])
@@ -259,7 +267,7 @@ def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
     naive = Naive().path(origin_price, len(rows))
     drift = Drift.fit(history.to_numpy()).path(origin_price, len(rows))
 
-    def path(values: np.ndarray) -> dict:  # a multi-day path's direction is judged step by step
+    def path(values: np.ndarray) -> Scores:  # a multi-day path's direction is judged step by step
         return scores(actual, values, previous, np.concatenate([[origin_price], values[:-1]]))
 
     forecast = rows["forecast"].to_numpy()
@@ -271,12 +279,15 @@ def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, dict]:
         PERSISTENCE: scores(actual, Persistence().predict(previous), previous),
     }
     for name, baseline in ((FORECAST, NAIVE), (DRIFT, NAIVE), (ONE_STEP, PERSISTENCE)):
-        result[name]["skill"] = skill(result[name]["rmse"], result[baseline]["rmse"])
-    result[NAIVE]["skill"] = result[PERSISTENCE]["skill"] = 0.0
+        result[name] = result[name].but(skill=skill(result[name].rmse, result[baseline].rmse))
+    for name in (NAIVE, PERSISTENCE):
+        result[name] = result[name].but(skill=0.0)
     # A path from one origin: step h is an h-step forecast, so the test allows for len(rows) - 1 lags.
-    result[FORECAST]["test"] = squared_error_test(actual, forecast, naive, h=len(rows)).to_dict()
-    result[ONE_STEP]["test"] = squared_error_test(actual, rows["one_step"].to_numpy(), previous).to_dict()
-    return result
+    tests = {
+        FORECAST: squared_error_test(actual, forecast, naive, h=len(rows)),
+        ONE_STEP: squared_error_test(actual, rows["one_step"].to_numpy(), previous),
+    }
+    return {name: s.but(test=tests[name].recorded()) if name in tests else s for name, s in result.items()}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import intervals
-from ..metrics import ALWAYS_UP, DRIFT, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, rounded
+from ..metrics import ALWAYS_UP, DRIFT, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, Scores, rounded
 from ..record import Step
 from ..significance import Comparison
 
@@ -32,7 +32,7 @@ class ValueForecast:
     column: str
     origin: pd.Timestamp  # the last day whose price the forecast knew
     rows: pd.DataFrame
-    metrics: dict[str, dict]  # per method (metrics.METHODS); empty when no actual price is known
+    metrics: dict[str, Scores]  # per method (metrics.METHODS); empty when no actual price is known
     history: pd.Series  # prices up to and including the origin, for plots
     level: float | None = None  # of the interval in rows' lower/upper columns; None: no interval
     interval_method: str | None = None  # intervals.METHODS
@@ -53,7 +53,7 @@ class ValueForecast:
                 for day, row in self.rows.iterrows()
             ],
             "interval": self.interval(),
-            "metrics": self.metrics,
+            "metrics": {name: scores.to_dict() for name, scores in self.metrics.items()},
             "verdict": [c.line() for c in comparisons],
             "comparisons": [c.to_dict() for c in comparisons],
         }
@@ -86,7 +86,7 @@ class ValueForecast:
     def render(self) -> list[Any]:
         from .value_views import forecast_view
 
-        return forecast_view(self.to_json())
+        return forecast_view(self.to_json(), self.metrics)
 
     def draw(self, figure: Any) -> None:
         from .value_views import draw_forecast
@@ -100,8 +100,8 @@ class ValueForecast:
         actual = rows["actual"].to_numpy()
         previous = np.concatenate([[self.history.iloc[-1]], actual[:-1]])
         one_step = rows["one_step"].to_numpy()
-        metrics = dict(self.metrics)
-        metrics[ALWAYS_UP] = {"direction_accuracy": float(np.mean(actual > previous))}
+        always_up = Scores(direction_accuracy=float(np.mean(actual > previous)))
+        metrics = {name: scores.to_dict() for name, scores in {**self.metrics, ALWAYS_UP: always_up}.items()}
         return {
             "metrics": metrics,
             "interval": self.interval(),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import statistics
 import textwrap
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..formatting import fmt
-from ..metrics import ALWAYS_UP, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE
+from ..metrics import ALWAYS_UP, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, Scores
 
 if TYPE_CHECKING:
     from ..significance import Comparison
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 HISTORY_DAYS = 120  # trading days of history shown before the origin
 
 
-def scores_view(title: str, metrics: dict[str, dict]) -> list[Any]:
+def scores_view(title: str, metrics: Mapping[str, Scores]) -> list[Any]:
     """One row per method; what each method is follows the table, so that the table fits 80 columns."""
     from rich.table import Table
     from rich.text import Text
@@ -32,19 +33,20 @@ def scores_view(title: str, metrics: dict[str, dict]) -> list[Any]:
     for name, m in metrics.items():
         table.add_row(
             name,
-            fmt(m["rmse"]),
-            fmt(m["mae"]),
-            fmt(m["mape"]),
-            fmt(m["direction_accuracy"], ".0%"),
-            fmt(m.get("skill"), "+.3f"),
-            fmt((m.get("test") or {}).get("p_value"), ".2f"),  # against the method's baseline (significance.py)
-            fmt(m.get("interval_coverage"), ".0%"),  # share of actual prices inside the method's band
+            fmt(m.rmse),
+            fmt(m.mae),
+            fmt(m.mape),
+            fmt(m.direction_accuracy, ".0%"),
+            fmt(m.skill, "+.3f"),
+            fmt(m.test.p_value if m.test else None, ".2f"),  # against the method's baseline (significance.py)
+            fmt(m.interval_coverage, ".0%"),  # share of actual prices inside the method's band
         )
     return [title, table, *(Text(f"  {name}: {METHODS[name]}") for name in metrics)]
 
 
-def forecast_view(data: dict[str, Any]) -> list[Any]:
-    """A forecast's table (from its JSON), then its scores and verdicts where actual prices are known."""
+def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores]) -> list[Any]:
+    """A forecast's table (from its JSON: the numbers as a script sees them), then its scores (`metrics`) and
+    verdicts where actual prices are known."""
     from rich.table import Table
 
     table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
@@ -61,9 +63,9 @@ def forecast_view(data: dict[str, Any]) -> list[Any]:
             cells.append(f"{row['lower']:.{digits}f}..{row['upper']:.{digits}f}")
         cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
         table.add_row(*cells)
-    if not data["metrics"]:
+    if not metrics:
         return [table, "no actual prices for these days yet: a pure forecast, nothing to score"]
-    return [table, *scores_view("Against the actual prices", data["metrics"]), *data["verdict"]]
+    return [table, *scores_view("Against the actual prices", metrics), *data["verdict"]]
 
 
 def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
@@ -101,9 +103,9 @@ def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
         # Headline metrics under the title, never over the data.
         m = forecast.metrics
         ax.set_title(
-            f"RMSE: forecast {m[FORECAST]['rmse']:.2f} vs naive {m[NAIVE]['rmse']:.2f};  one-step "
-            f"{m[ONE_STEP]['rmse']:.2f} vs persistence {m[PERSISTENCE]['rmse']:.2f} "
-            f"(skill {fmt(m[ONE_STEP]['skill'], '+.2f')})",
+            f"RMSE: forecast {fmt(m[FORECAST].rmse)} vs naive {fmt(m[NAIVE].rmse)};  one-step "
+            f"{fmt(m[ONE_STEP].rmse)} vs persistence {fmt(m[PERSISTENCE].rmse)} "
+            f"(skill {fmt(m[ONE_STEP].skill, '+.2f')})",
             fontsize=9,
             family="monospace",
         )
@@ -186,14 +188,15 @@ def draw_backtest(figure: Any, report: dict[str, Any]) -> None:
     figure.suptitle("\n".join(lines), fontsize=8)
 
 
-def track_row(metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
+def track_row(metrics: Mapping[str, Scores | None], level: float | None, comparisons: list[Comparison]) -> list[str]:
     """Track's cells: RMSE vs naive, the first day vs persistence, in band, hit rate vs always up, DM p."""
-    first, persist = metrics[ONE_STEP] or {}, metrics[PERSISTENCE] or {}
+    none = Scores()
+    path, naive, up = (metrics[name] or none for name in (FORECAST, NAIVE, ALWAYS_UP))
+    first, persist = metrics[ONE_STEP] or none, metrics[PERSISTENCE] or none
     return [
-        f"{fmt(metrics[FORECAST]['rmse'], '.4g')}\n{fmt(metrics[NAIVE]['rmse'], '.4g')}",
-        f"{fmt(first.get('rmse'), '.4g')}\n{fmt(persist.get('rmse'), '.4g')}",
-        fmt(metrics[FORECAST].get("interval_coverage"), ".0%") + (f"\nof {level:.0%}" if level else ""),
-        f"{fmt(metrics[FORECAST]['direction_accuracy'], '.0%')}\n"
-        f"{fmt(metrics[ALWAYS_UP]['direction_accuracy'], '.0%')}",
+        f"{fmt(path.rmse, '.4g')}\n{fmt(naive.rmse, '.4g')}",
+        f"{fmt(first.rmse, '.4g')}\n{fmt(persist.rmse, '.4g')}",
+        fmt(path.interval_coverage, ".0%") + (f"\nof {level:.0%}" if level else ""),
+        f"{fmt(path.direction_accuracy, '.0%')}\n{fmt(up.direction_accuracy, '.0%')}",
         fmt(comparisons[0].test.p_value, ".2f"),
     ]
