@@ -161,11 +161,13 @@ class ValueTarget(Target):
         for fold in folds:  # the naive forecast holds each fold's origin price flat
             origin_price += [fold["days"][0]["previous"]] * len(fold["days"])
         window = f"{len(folds)} folds, {len(days)} days from {folds[0]['start']} to {folds[-1]['end']}"
+        persistence, naive = Persistence().predict(column("previous")), Naive().predict(np.array(origin_price))
         comparisons = [
-            compare(actual, column("one_step"), column("previous"), "persistence", f"{window}, one step ahead"),
-            compare(actual, column("forecast"), np.array(origin_price), "the naive forecast",
-                    f"{window}, recursive forecast", h=horizon),
-        ]  # fmt: skip
+            compare(actual, column("one_step"), persistence, "persistence", f"{window}, one step ahead"),
+            compare(
+                actual, column("forecast"), naive, "the naive forecast", f"{window}, recursive forecast", h=horizon
+            ),
+        ]
         return {
             "days": len(days),
             "comparisons": [c.to_dict() for c in comparisons],
