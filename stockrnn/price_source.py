@@ -58,9 +58,11 @@ class PriceSource:
         return dataclasses.replace(self, synthetic={**self.synthetic, "seed": seed})
 
     def to_json(self) -> dict[str, Any]:
-        """The source as plain JSON: its kind and the settings it has (the file as a path string)."""
+        """The source as a manifest records it: its kind and the settings it has, the file as an absolute path
+        (the model must find it again from any folder); not `offline`, which is how one run read it."""
         given = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, False) or k == "adjusted"}
-        return {"kind": self.kind, **{k: str(v) if isinstance(v, Path) else v for k, v in given.items()}}
+        given.pop("offline", None)
+        return {"kind": self.kind, **{k: str(v.absolute()) if isinstance(v, Path) else v for k, v in given.items()}}
 
     @classmethod
     def recorded(

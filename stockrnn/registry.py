@@ -175,6 +175,8 @@ def choose_champion(symbol: str, version: str | None) -> str:
     with lock(symbol):
         if version is None:
             return rollback(symbol)
+        if VERSION.fullmatch(version.lower()) and (models_dir(symbol) / version.lower() / MANIFEST_FILE).is_file():
+            load_version(symbol, version.lower())  # a version that fails its checks is no champion: DataError, 65
         promote_version(symbol, version.lower(), "promoted by hand")
         return version.lower()
 

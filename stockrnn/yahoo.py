@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DataError, SourceUnavailableError, TemporaryError
+from .errors import CannotWriteError, DataError, SourceUnavailableError, TemporaryError
 
 log = logging.getLogger("stockrnn")
 
@@ -32,7 +32,10 @@ YAHOO_COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
 def _yfinance(cache: str) -> Any:
     import yfinance as yf
 
-    Path(cache).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CannotWriteError(f"cannot make yfinance's cache folder {cache}: {exc.strerror or exc}") from None
     yf.cache.set_cache_location(cache)
     yf.config.debug.hide_exceptions = False  # raise typed errors rather than log them and return nothing
     return yf

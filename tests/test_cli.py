@@ -344,3 +344,20 @@ def test_a_date_format_is_remembered_with_the_model(write_csv):
     assert json.loads(result.stdout)["data"]["date_format"] == "%Y%m%d"
     predicted = run("predict", "COMPACT", "--start", "2015-06-01", "--days", "2", "--json")  # reads it again so
     assert predicted.exit_code == 0, predicted.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["train", "--synthetic", "--csv", "x.csv"], "--synthetic and --csv name two price sources"),
+        (["train", "--csv", "x.csv", "--noise", "0.5"], "--noise is for the --synthetic series"),
+        (["backtest", "--csv", "x.csv", "--raw"], "--raw is for a symbol's downloaded prices"),
+        (["backtest", "--synthetic", "--jobs", "-1"], "--jobs must be at least 1, not -1"),
+        (["retrain", "AAA", "--jobs", "-2"], "--jobs must be 0 (one a core) or more, not -2"),
+        (["retrain", "--all", "AAA"], "--all retrains every symbol with a model; name SYMBOLs (AAA) or --all"),
+    ],
+)
+def test_options_that_contradict_each_other_are_refused(args, words):
+    """Nothing a user asked for is silently ignored: two sources, a setting their source lacks, impossible jobs."""
+    result = run(*args)
+    assert result.exit_code == 2 and words in " ".join(result.stderr.split()), result.output

@@ -125,3 +125,19 @@ def test_a_level_the_validation_tail_cannot_support_is_said(sine_model, caplog):
     assert "no 99.9999% prediction interval: the " in caplog.text
     assert "2-day moves since the training start" in caplog.text
     assert "support at most" in caplog.text and "one_step_lower" not in result.rows
+
+
+def test_a_forecast_from_before_the_training_start_has_its_bands(write_csv):
+    """The bands measure moves since the training start; from an origin before it they measure them since the data's
+    first day (once a traceback: no history to measure)."""
+    from stockrnn.forecast import forecast_model
+    from stockrnn.train import fit
+
+    from .conftest import price_frame, sine_prices, tiny_config
+
+    prices = load_csv(write_csv("s.csv", price_frame(sine_prices(300, noise=0.3))))
+    config = tiny_config(epochs=1, train_start=f"{prices.frame.index[100]:%Y-%m-%d}")
+    model, scaler, manifest = fit(prices, config)
+    for day in (prices.frame.index[60], prices.frame.index[100]):  # before the training start, and on it
+        result = forecast_model(model, scaler, config, prices, f"{day:%Y-%m-%d}", 5, ("S", "v1"), manifest.interval)
+        assert result.rows[["lower", "upper"]].notna().all().all() and len(result.rows) == 5

@@ -73,3 +73,14 @@ def test_a_version_from_a_newer_stockrnn_is_refused_by_file_with_what_to_do(home
     assert registry.load_version("AAA", "v1").model_path.read_bytes() == b"old"  # the versions before still load
     assert [v["version"] for v in registry.versions("AAA")] == ["v1"]  # the listing leaves it out, saying why
     assert f"{path}: written by a newer stockrnn" in caplog.text
+
+
+def test_the_listing_of_every_symbol_leaves_a_damaged_one_out(home, caplog):
+    from stockrnn import app
+
+    registry.save_version("AAA", b"good", SCALER, a_manifest())
+    registry.save_version("BBB", b"good", SCALER, a_manifest())
+    (registry.models_dir("BBB") / "current").write_text("v9\n")  # names no stored version
+    assert list(app.models()) == ["AAA"] and "BBB: left out of the listing" in caplog.text
+    with pytest.raises(DataError, match="v9"):
+        app.models("BBB")  # asked for by name: said as an error

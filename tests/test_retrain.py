@@ -18,7 +18,7 @@ from stockrnn.app.nightly import commit, prepare, retrain
 from stockrnn.app.training import train_prices as train
 from stockrnn.cli import app
 from stockrnn.contest import Outcome, compute, decide, exit_code
-from stockrnn.errors import TemporaryError, UsageError
+from stockrnn.errors import DataError, TemporaryError, UsageError
 from stockrnn.schedule import crontab_line
 from stockrnn.significance import Comparison, DMTest
 from stockrnn.validate import load_csv
@@ -267,3 +267,21 @@ def test_retrain_under_a_minimal_environment(champion, home, tmp_path):
     assert "WAVE: training a challenger" in log_file.read_text()
     assert "\x1b[" not in result.stdout + result.stderr  # no colours without a terminal
     assert result.stderr.splitlines()[0][:4].isdigit()  # timestamped log lines
+
+
+def test_a_champion_that_fails_its_checks_is_replaced_however_old_the_data(champion):
+    """Cron must not call a symbol up to date while its champion cannot forecast: the challenger takes its place."""
+    retrain(Entry("WAVE", options={"epochs": 1}), margin=0.99)  # the new rows: v2 trained, v1 kept
+    scaler = registry.models_dir("WAVE") / "v1" / "scaler.json"
+    scaler.write_text(scaler.read_text()[:10])  # truncated: fails its checksum
+    outcome = retrain(Entry("WAVE", options={"epochs": 1}))  # no new data since v2 was trained
+    assert outcome.status == "promoted" and "no usable champion" in outcome.message, outcome
+    assert registry.load_current("WAVE").manifest.version == outcome.champion != "v1"
+
+
+def test_a_version_that_fails_its_checks_is_never_promoted_by_hand(champion):
+    retrain(Entry("WAVE", options={"epochs": 1}), margin=0.99)  # v2, kept out
+    (registry.models_dir("WAVE") / "v2" / "model.keras").write_bytes(b"PK tampered")
+    with pytest.raises(DataError, match="v2"):
+        registry.choose_champion("WAVE", "v2")
+    assert registry.champion("WAVE") == "v1"

@@ -1,6 +1,7 @@
 """Train stage: it learns real signal, repeats itself with a seed, stops early, and stores everything."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,3 +126,16 @@ def test_save_and_load_give_identical_predictions(sine_csv):
     loaded = load_model(stored.manifest, stored.model_path)
     x = training_set(prices.frame, config).x_val[..., None]
     np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+
+
+def test_the_manifest_records_the_price_source_as_given(sine_csv, monkeypatch):
+    """The source is recorded as the value the command line built: the file absolute (found again from any folder),
+    how it was read; not how one run read it (offline)."""
+    from stockrnn import app
+
+    monkeypatch.chdir(sine_csv.parent)
+    source = app.PriceSource(csv=Path(sine_csv.name), symbol="SINE", offline=True, strict=False)
+    result = app.train(source, tiny_config(epochs=1))
+    recorded = registry.load_current("SINE").manifest.data.price_source
+    assert recorded == {"kind": "csv", "symbol": "SINE", "csv": str(sine_csv.absolute()), "adjusted": True}
+    assert result.manifest.data.price_source == recorded

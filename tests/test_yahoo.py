@@ -236,3 +236,13 @@ def test_reading_the_store_never_writes_and_works_where_writing_cannot(yahoo, ho
 
     monkeypatch.setattr(sqlite3, "connect", no_shm)
     assert len(pricestore.read(home.resolve(), "AAPL", adjusted=True).frame) == len(DAYS)
+
+
+def test_a_cache_folder_that_cannot_be_made_is_a_write_error(tmp_path):
+    from stockrnn.errors import CannotWriteError
+    from stockrnn.yahoo import _yfinance
+
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the folder would go")
+    with pytest.raises(CannotWriteError, match="cannot make yfinance's cache folder"):
+        _yfinance(str(blocker / "yfinance"))

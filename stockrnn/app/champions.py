@@ -5,18 +5,30 @@ Input: symbols, a version, a time of day. Output: the listing, the new champion,
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from .. import registry
+from ..errors import DataError
 from ..paths import check_symbol
 from ..schedule import crontab_line as _crontab_line
+
+log = logging.getLogger("stockrnn")
 
 
 def models(symbol: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every version of `symbol`'s model (default: of every symbol): {symbol: [{version, champion, manifest}]}."""
-    names = [check_symbol(symbol)] if symbol else registry.symbols()
-    return {name: registry.versions(name) for name in names}
+    if symbol:
+        name = check_symbol(symbol)
+        return {name: registry.versions(name)}
+    listing = {}
+    for name in registry.symbols():  # one damaged symbol is said, and the others still listed
+        try:
+            listing[name] = registry.versions(name)
+        except DataError as exc:
+            log.warning("%s: left out of the listing: %s", name, exc)
+    return listing
 
 
 def choose_champion(symbol: str, version: str | None) -> str:

@@ -66,7 +66,8 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
     source = PriceSource(symbol, Path(entry.csv) if entry.csv else None, adjusted=config.adjusted, offline=offline)
     prices = model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column)
 
-    if manifest is not None and not force and prices.sha256 == manifest.data.sha256:
+    # Up to date only for a usable champion: one that fails its checks is replaced however old the data.
+    if champion is not None and manifest is not None and not force and prices.sha256 == manifest.data.sha256:
         return Outcome(symbol, "up to date", f"no new data since {manifest.data.last_day}", champion=manifest.version)
 
     days = prices.frame.index
@@ -188,9 +189,12 @@ def retrain_all(
     done: parallel.Done | None = None,
     timeout: float | None = None,
 ) -> list[Outcome]:
-    """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time here or as tasks
-    on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in the entries'
-    order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
+    """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time (0: one a core)
+    here or as tasks on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in
+    the entries' order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
+    if jobs < 0:
+        raise UsageError(f"--jobs must be 0 (one a core) or more, not {jobs}")
+    jobs = jobs or os.cpu_count() or 1
     outcomes: list[Outcome | None] = [None] * len(entries)
     contests: list[tuple[int, Contest, ExitStack]] = []
 
@@ -245,5 +249,8 @@ def retrain_all(
 def plan(symbols: list[str], watchlist: Path | None, every: bool, overrides: dict) -> list[Entry]:
     """The entries of one retrain run (watchlist.plan), `every` meaning each symbol the registry has a model of."""
     from ..watchlist import plan as entries
+
+    if every and symbols:
+        raise UsageError(f"--all retrains every symbol with a model; name SYMBOLs ({' '.join(symbols)}) or --all")
 
     return entries(symbols, watchlist, every, overrides, registry.symbols() if every else [])

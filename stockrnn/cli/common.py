@@ -35,7 +35,7 @@ __all__ = ["fmt"]  # re-exported: the commands format numbers as the targets' vi
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts instead of tables.")]
 # One option, one meaning: every command that takes --csv takes --symbol (or a SYMBOL argument) the same way.
-SymbolArg = Annotated[str | None, typer.Argument(metavar="[SYMBOL]", help="A symbol, e.g. ^GSPC or AAPL.")]
+SymbolArg = Annotated[str | None, typer.Argument(metavar="SYMBOL", help="A symbol, e.g. ^GSPC or AAPL.")]
 SymbolOpt = Annotated[
     str | None,
     typer.Option(

@@ -33,6 +33,7 @@ from .common import (
     SymbolArg,
     SymbolOpt,
     SyntheticOpt,
+    fail,
     one_symbol,
 )
 
@@ -85,7 +86,7 @@ def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.
     choices = CHOICES.get(field.name)
     metavar = f"[{'|'.join(choices)}]" if choices else None  # None: the metavar Typer derives
     if overrides:
-        option = typer.Option(help=f"Override the saved config: {field.metadata['help']}", rich_help_panel=TRAINING,
+        option = typer.Option(help=f"Overrides the saved config. {field.metadata['help']}", rich_help_panel=TRAINING,
                               metavar=metavar)  # fmt: skip
         return inspect.Parameter(
             field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[kind | None, option]
@@ -120,6 +121,7 @@ def source_options(model: bool = False) -> Callable:
         def wrapper(**kwargs: Any) -> Any:
             given = {name: kwargs.pop(name) for name, _, _ in options}
             csv: Path | None = given["csv"]
+            _one_source(csv, given.get("synthetic", False), given.get("noise", 0.0), given.get("raw", False))
             name = one_symbol(given.pop("symbol_arg"), given.pop("symbol"))  # checked before any I/O
             synthetic = {"noise": given.pop("noise")} if given.pop("synthetic", False) else None
             source = app.PriceSource(
@@ -134,3 +136,13 @@ def source_options(model: bool = False) -> Callable:
         return wrapper
 
     return decorate
+
+
+def _one_source(csv: Path | None, synthetic: bool, noise: float, raw: bool) -> None:
+    """Options that name two sources, or set what their source does not have, are refused (exit 2), not ignored."""
+    if synthetic and csv is not None:
+        fail("--synthetic and --csv name two price sources; give one")
+    if noise and not synthetic:
+        fail("--noise is for the --synthetic series; leave it out, or add --synthetic")
+    if raw and (csv is not None or synthetic):
+        fail("--raw is for a symbol's downloaded prices (Yahoo's unadjusted bars), not for --csv or --synthetic")

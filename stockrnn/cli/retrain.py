@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +28,11 @@ def retrain(
     watchlist: WatchlistOpt = None,
     every: Annotated[bool, typer.Option("--all", help="Retrain every symbol that has a model.")] = False,
     jobs: Annotated[
-        int, typer.Option(help="Symbols trained at once on this machine, each in its own process; default: cores.")
+        int,
+        typer.Option(
+            help="Symbols trained at once on this machine, each in its own process; default 0: one a core.",
+            show_default=False,
+        ),
     ] = 0,
     dask: DaskOpt = None,
     timeout: TimeoutOpt = 3600.0,
@@ -61,7 +64,7 @@ def retrain(
         app.connect(dask)  # exit 69 before any symbol is locked or read
     with completion("retrain", enabled=not as_json) as done:
         outcomes = app.retrain_all(
-            entries, jobs or os.cpu_count() or 1, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
+            entries, jobs, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
             offline=offline, cluster=dask, done=done, timeout=timeout if dask else None,
         )  # fmt: skip
     for o in outcomes:

@@ -58,7 +58,7 @@ def track(
     if record.plot is not None:
         say(f"plot written to {record.plot}")
     for t in record.tracks:
-        if not t.comparisons:
+        if not t.matured:
             say(f"{t.symbol} {t.version}: {t.pending} forecast{'s' * (t.pending != 1)} pending, none matured yet")
         for c in t.comparisons:
             say(f"{t.symbol} {t.version}: {c.line()}")

@@ -36,7 +36,8 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
     stopped = " (stopped early)" if t.stopped_early else ""
     say(
         f"trained [bold]{result.symbol}[/] {m.version} on {d.train_start} to {d.train_end} ({d.train_rows} days) "
-        f"in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epochs, best {t.best_epoch}{stopped}"
+        f"in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epoch{'s' * (t.epochs_run != 1)}, best {t.best_epoch}"
+        f"{stopped}"
     )
     ahead = "one step ahead" if m.config.horizon_days is None else f"{m.config.horizon} days ahead, P(up)"
     show(result.scores_view(f"Validation tail, {ahead}: {t.val_start} to {t.val_end} ({t.val_windows} days)"))

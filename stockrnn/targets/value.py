@@ -105,7 +105,11 @@ class ValueTarget(Target):
         )
         rows.loc[known.index, "actual"] = known.to_numpy()
         origin = series.index[position - 1]
+        # The bands measure moves since the training start; a forecast from before it (the data's past, or another
+        # file's) measures them since the data's first day instead.
         train_start = parse_day(config.train_start, "train_start")
+        if len(series.loc[train_start:origin]) < 2:
+            train_start = None
         history = series.loc[train_start:origin]
         bounds = intervals.band(calibration, path, history.to_numpy(), level) if calibration else None
         if calibration and bounds is None:
