@@ -86,7 +86,7 @@ def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.
     choices = CHOICES.get(field.name)
     metavar = f"[{'|'.join(choices)}]" if choices else None  # None: the metavar Typer derives
     if overrides:
-        option = typer.Option(help=f"Overrides the saved config. {field.metadata['help']}", rich_help_panel=TRAINING,
+        option = typer.Option(help=f"Override the saved config: {field.metadata['help']}", rich_help_panel=TRAINING,
                               metavar=metavar)  # fmt: skip
         return inspect.Parameter(
             field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[kind | None, option]
