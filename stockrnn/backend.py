@@ -2,8 +2,8 @@
 PyTorch), beside keras_shims, which holds what touches Keras' internals.
 
 Input: the backend `backend_choice` chose for this process. Output: the Keras module on that backend, seeding,
-thread limits, the devices it sees, models as bytes and back, and predictions in one fixed shape. Imports are lazy,
-so that the command line answers `--help` without them.
+thread limits, how worker processes share a GPU, the devices it sees, models as bytes and back, and predictions in
+one fixed shape. Imports are lazy, so that the command line answers `--help` without them.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import backend_choice, keras_shims
+from .errors import UsageError
 
 if TYPE_CHECKING:  # numpy is imported where it is used: `stockrnn --help` does not need it (0.1 s of 0.5)
     import numpy as np
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # numpy is imported where it is used: `stockrnn --help` does 
 PREDICT_ROWS = 64
 UNUSED_BY_KERAS = ("sklearn", "matplotlib")
 CACHE_LIMIT = 256 * 2**20  # bytes of compiled programs kept under the home folder (JAX evicts the oldest)
+# The share of a GPU's memory one JAX process may take (JAX's own default): a parallel run's workers split it.
+GPU_MEMORY_FRACTION = 0.75
 
 log = logging.getLogger("stockrnn")
 
@@ -39,27 +42,37 @@ def keras() -> Any:
     if "keras" in sys.modules:
         return sys.modules["keras"]
     backend = backend_choice.chosen()
-    if backend == "jax":
-        _configure_jax()
-    elif backend == "tensorflow":
-        _import_tensorflow()
-    # Keras imports scikit-learn (for its scikit-learn wrappers) and matplotlib (image galleries) when it finds
-    # them: 2 of a JAX command's 5 seconds of start-up on 2 cores, for parts stockrnn never calls. Hidden while it
-    # loads, Keras takes them for absent (as it does on installs without them); imported later, they load as usual.
-    hidden = [name for name in UNUSED_BY_KERAS if name not in sys.modules]
-    # A None entry makes an import raise ModuleNotFoundError (the import system documents it); typeshed types
-    # sys.modules as holding modules only.
-    sys.modules.update(dict.fromkeys(hidden))  # type: ignore[arg-type]
     try:
-        import keras as k
-    finally:
-        for name in hidden:
-            del sys.modules[name]
+        if backend == "jax":
+            _configure_jax()
+        elif backend == "tensorflow":
+            _import_tensorflow()
+        k = _import_keras()
+    except ImportError as exc:  # installed but broken (a missing CUDA library, a mismatched build): one line, no trace
+        raise UsageError(f"--backend {backend}: {backend} cannot be imported here ({exc}); choose another") from None
     if backend != "tensorflow":
         # Saving a model and seeding, Keras would import TensorFlow to learn whether it is there (seconds, hundreds
         # of MB: bench/bench_shims.py); nothing of TensorFlow's is in a model built on another backend.
         keras_shims.tensorflow_absent()
     return k
+
+
+def _import_keras() -> Any:
+    """Import Keras without the optional libraries it would load for nothing.
+
+    Keras imports scikit-learn (for its scikit-learn wrappers) and matplotlib (image galleries) when it finds them: 2
+    of a JAX command's 5 seconds of start-up on 2 cores, for parts stockrnn never calls. Hidden while it loads, Keras
+    takes them for absent (as it does on installs without them); imported later, they load as usual."""
+    hidden = [name for name in UNUSED_BY_KERAS if name not in sys.modules]
+    # A None entry makes an import raise ModuleNotFoundError (the import system documents it); typeshed types
+    # sys.modules as holding modules only.
+    sys.modules.update(dict.fromkeys(hidden))  # type: ignore[arg-type]
+    try:
+        import keras
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return keras
 
 
 def _configure_jax() -> None:
@@ -156,28 +169,97 @@ def limit_threads(threads: int) -> None:
         log.debug("TensorFlow's thread pools are already running; left as they are")
 
 
-def devices() -> list[str]:
-    """The devices the backend sees, e.g. ['CPU:0', 'GPU:0']."""
-    keras()
-    backend = backend_choice.name()
-    if backend == "jax":
+def share_gpu(settings: Mapping[str, str]) -> None:
+    """Apply `gpu_sharing`'s settings in this worker process, before its backend starts (a backend already running
+    keeps the memory it took)."""
+    started = [library for library in ("jax", "tensorflow", "torch") if library in sys.modules]
+    if started:
+        log.debug("%s already running in this worker; its GPU memory settings are left as they are", started)
+    os.environ.update(settings)
+
+
+def gpu_sharing(environ: Mapping[str, str], jobs: int | None) -> dict[str, str]:
+    """The environment under which worker processes share one GPU without taking more memory than it has, from the
+    caller's `environ`, for `jobs` workers (None: an unknown number, as on a Dask cluster's machines).
+
+    JAX takes 75% of the GPU's memory when it starts, so a second process on the same GPU fails: no worker
+    preallocates (unless the user's environment says so), and each may take at most its share of the fraction the
+    user set for one process (XLA_CLIENT_MEM_FRACTION, or the older XLA_PYTHON_CLIENT_MEM_FRACTION, which JAX also
+    reads; JAX refuses both at once), else of JAX's own 75%. TensorFlow takes nearly all of it: it grows instead.
+    PyTorch allocates as it goes and needs nothing. Settings for the libraries a worker does not run change
+    nothing there."""
+    settings = {
+        "XLA_PYTHON_CLIENT_PREALLOCATE": environ.get("XLA_PYTHON_CLIENT_PREALLOCATE") or "false",
+        "TF_FORCE_GPU_ALLOW_GROWTH": environ.get("TF_FORCE_GPU_ALLOW_GROWTH") or "true",
+    }
+    if jobs is not None:
+        key = "XLA_CLIENT_MEM_FRACTION" if environ.get("XLA_CLIENT_MEM_FRACTION") else "XLA_PYTHON_CLIENT_MEM_FRACTION"
+        try:
+            fraction = float(environ.get(key) or GPU_MEMORY_FRACTION)
+        except ValueError:  # JAX itself would refuse it; the workers get a share of JAX's default instead
+            fraction = GPU_MEMORY_FRACTION
+        settings[key] = f"{fraction / max(1, jobs):.4f}"
+    return settings
+
+
+def library_devices(name: str) -> list[str]:
+    """The devices the backend library `name` sees, e.g. ['CPU:0', 'GPU:0'] (JAX on a GPU lists its GPUs only),
+    asked of the library itself, not of Keras: `devices` for the running backend, and `backend_choice.probe` for the
+    others, each in a process of its own."""
+    if name == "jax":
         import jax
 
         return [
             f"{'GPU' if d.platform in ('gpu', 'cuda', 'rocm') else d.platform.upper()}:{d.id}" for d in jax.devices()
         ]
-    if backend == "torch":
+    if name == "torch":
         import torch
 
         return ["CPU:0", *(f"GPU:{i}" for i in range(torch.cuda.device_count()))]
+    if "tensorflow" not in sys.modules:
+        _import_tensorflow()
     import tensorflow as tf
 
     return [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}" for d in tf.config.list_physical_devices()]
 
 
+def devices() -> list[str]:
+    """The devices this process's backend sees, e.g. ['CPU:0', 'GPU:0'] (`library_devices`)."""
+    keras()
+    return library_devices(backend_choice.name())
+
+
+_warned: set[str] = set()  # what `training_device` has said already in this process
+
+
 def training_device() -> str:
-    """Where training runs: the first GPU when the backend sees one, else the CPU."""
-    return next((d for d in devices() if d.startswith("GPU")), "CPU:0")
+    """Where training runs: the first GPU when the backend sees one, else the CPU. Where the driver shows an NVIDIA
+    GPU that the backend does not see (a CPU build, missing CUDA libraries), a warning says so once: the fallback to
+    the CPU is stated, not silent."""
+    gpu = next((d for d in devices() if d.startswith("GPU")), None)
+    backend = backend_choice.name()
+    if gpu is None and backend_choice.gpu_visible() and backend not in _warned:
+        _warned.add(backend)
+        log.warning(
+            "an NVIDIA GPU is visible but %s does not see it: it runs on the CPU (stockrnn info lists what each "
+            "installed backend sees)",
+            backend,
+        )
+    return gpu or "CPU:0"
+
+
+def check_mixed_precision(cell: str) -> None:
+    """Refuse --mixed-precision before training where this backend cannot train it in float16: JAX's LSTM on a GPU.
+
+    There Keras runs the LSTM on cuDNN through jax.experimental.rnn, which jaxlib compiles for float32 and float64
+    only (checked on jaxlib 0.10 and 0.11: "Unknown output type float16" when the training step compiles, past
+    Keras' own fallback). JAX's GRU and SimpleRNN are plain loops that run float16; TensorFlow's and PyTorch's cuDNN
+    LSTM take float16."""
+    if cell == "lstm" and backend_choice.name() == "jax" and training_device().startswith("GPU"):
+        raise UsageError(
+            "--mixed-precision: JAX runs the LSTM on the GPU with cuDNN in float32 only; train without "
+            "--mixed-precision (float32 on the GPU), or with --backend torch or --backend tensorflow"
+        )
 
 
 def predict(model: Any, windows: np.ndarray) -> np.ndarray:

@@ -33,9 +33,12 @@ def build(config: TrainConfig) -> Any:
     conditions for the cuDNN kernel on a GPU; dropout is a separate layer for the same reason. Their initializers
     are Keras' defaults too, each with a seed of its own from `seeds(config.seed)`.
     With `mixed_precision` the hidden layers compute in float16 (keeping float32 weights): for GPUs with tensor
-    cores; the output layer stays float32 so that the loss and the predictions keep full precision.
+    cores; the output layer stays float32 so that the loss and the predictions keep full precision. Where the backend
+    cannot train that (JAX's LSTM on a GPU), a `UsageError` says so before anything is built.
     """
     k = backend.keras()
+    if config.mixed_precision:
+        backend.check_mixed_precision(config.cell)
     cell = {"lstm": k.layers.LSTM, "gru": k.layers.GRU, "rnn": k.layers.SimpleRNN}[config.cell]
     dtype = "mixed_float16" if config.mixed_precision else "float32"
     seed = seeds(config.seed)

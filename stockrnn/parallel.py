@@ -2,9 +2,9 @@
 
 Input: a function and its tasks (plain values that pickle), each with a name for messages. Output: its results, in
 the tasks' order. Three ways to run them: serially in this process (one job); in joblib's worker processes on this
-machine (`jobs` > 1, each with its share of the cores); or as tasks on a Dask cluster (`cluster`: the scheduler's
-address). Tasks get everything as arguments and return values: a worker never reads or writes the home folder, so
-only the caller writes the registry.
+machine (`jobs` > 1, each with its share of the cores and of a GPU's memory); or as tasks on a Dask cluster
+(`cluster`: the scheduler's address). Tasks get everything as arguments and return values: a worker never reads or
+writes the home folder, so only the caller writes the registry.
 
 On a cluster, a task whose worker dies (killed, out of memory), that raises outside the function's own error
 handling, or that runs longer than `timeout` seconds comes back as `Lost` (with its name and why), and the others
@@ -74,10 +74,13 @@ def run(
     from joblib import Parallel, delayed
 
     threads = max(1, (os.cpu_count() or 1) // jobs)  # share the cores instead of oversubscribing them
+    # and the GPU's memory: computed here, from this process's environment, because joblib reuses its workers
+    # from one run to the next, and a worker's own environment would already hold the last run's share
+    gpu = backend.gpu_sharing(os.environ, jobs)
     parent, keras_on = os.getpid(), backend_choice.name()
     results = [None] * len(tasks)
     ordered = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_numbered)(number, function, task, threads, log_file, parent, keras_on)
+        delayed(_numbered)(number, function, task, threads, gpu, log_file, parent, keras_on)
         for number, task in enumerate(tasks)
     )
     for completed, (number, result) in enumerate(ordered, start=1):
@@ -92,16 +95,23 @@ def _numbered(number: int, function: Callable, task: Any, *how: Any) -> tuple:
 
 
 def _in_worker(
-    function: Callable[[Any], Any], task: Any, threads: int, log_file: str | None, parent: int, keras_on: str
+    function: Callable[[Any], Any],
+    task: Any,
+    threads: int,
+    gpu: dict[str, str],
+    log_file: str | None,
+    parent: int,
+    keras_on: str,
 ) -> Any:
     """Run one task in a worker process: the same log lines and Keras backend as the caller's, and its share of the
-    cores."""
+    cores and of a GPU's memory (`gpu`: `backend.gpu_sharing`'s settings, applied before the backend starts)."""
     from pathlib import Path
 
     from . import logs
 
     _die_with(parent)
     logs.setup(Path(log_file) if log_file else None)
+    backend.share_gpu(gpu)
     backend_choice.use(keras_on)
     backend.limit_threads(threads)
     return function(task)
@@ -254,9 +264,12 @@ def _on_cluster(
 
 def _in_dask_worker(function: Callable[[Any], Any], task: Any, keras_on: str) -> Any:
     """Run one task on a Dask worker, on the client's Keras backend (a worker already running another says so:
-    start it with STOCKRNN_BACKEND set), with the backend's threads limited to the worker's own."""
+    start it with STOCKRNN_BACKEND set), with the backend's threads limited to the worker's own. A worker does not
+    preallocate a GPU's memory either, since several may share a machine's GPU (how many is the cluster's to know:
+    XLA_CLIENT_MEM_FRACTION in a worker's environment caps each)."""
     from distributed import get_worker
 
+    backend.share_gpu(backend.gpu_sharing(os.environ, None))
     backend_choice.use(keras_on)
     backend.limit_threads(get_worker().state.nthreads)
     return function(task)

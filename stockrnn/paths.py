@@ -116,12 +116,33 @@ def check_output(path: str | Path) -> Path:
     return path
 
 
+# The libraries' own config and cache folders, each named by the variable the library reads, and its folder under the
+# home's cache/. Without them they default to folders under $HOME (in brackets), which stockrnn must leave alone.
+LIBRARY_FOLDERS = {
+    "KERAS_HOME": "keras",  # Keras' config and downloads (~/.keras)
+    "MPLCONFIGDIR": "matplotlib",  # matplotlib's config and font cache (~/.config/matplotlib, ~/.cache/matplotlib)
+    # What CUDA's driver compiles from PTX for a GPU that a library's kernels were not built for, under any backend
+    # (~/.nv/ComputeCache; the CUDA programming guide's environment variables)
+    "CUDA_CACHE_PATH": "cuda",
+    # PyTorch's: its hub and checkpoints ($XDG_CACHE_HOME/torch, else ~/.cache/torch), the CUDA kernels it compiles at
+    # run time ($XDG_CACHE_HOME/torch/kernels, else ~/.cache/torch/kernels), torch.compile's Inductor (a folder in
+    # /tmp) and the Triton compiler under it (its home ~/.triton, with the cache in ~/.triton/cache)
+    "TORCH_HOME": "torch",
+    "PYTORCH_KERNEL_CACHE_PATH": "torch/kernels",
+    "TORCHINDUCTOR_CACHE_DIR": "torchinductor",
+    "TRITON_HOME": "triton",
+    "TRITON_CACHE_DIR": "triton/cache",
+}
+
+
 def confine_libraries() -> None:
-    """Keras' and matplotlib's own config and cache folders inside the home folder, never in $HOME: everything
-    stockrnn makes lives under its home (the user may still point them elsewhere)."""
-    folder = home()
-    os.environ.setdefault("KERAS_HOME", str(folder / "cache" / "keras"))
-    os.environ.setdefault("MPLCONFIGDIR", str(folder / "cache" / "matplotlib"))
+    """The libraries' own config and cache folders (LIBRARY_FOLDERS: Keras, matplotlib, CUDA's and PyTorch's) inside
+    the home folder, never in $HOME: everything stockrnn makes lives under its home. Set before any of them starts,
+    and inherited by the processes stockrnn starts; a variable the user set is left as it is. (JAX's compiled
+    programs, with XLA's autotuning results, go to the home's cache/jax: `backend`.)"""
+    folder = home() / "cache"
+    for variable, name in LIBRARY_FOLDERS.items():
+        os.environ.setdefault(variable, str(folder / name))
 
 
 def atomic_write_text(path: Path, text: str) -> Path:

@@ -9,18 +9,22 @@ from ..paths import home
 
 
 def info() -> dict:
-    """Versions, the home folder and its models, and the backend's devices (this imports the backend)."""
+    """Versions, the home folder and its models, the backend's devices (this imports the backend), and the devices
+    each installed backend sees (each other one asked in a process of its own: seconds)."""
     found = backend.devices()
+    running = backend_choice.name()
     return {
         "stockrnn": __version__,
         "python": platform.python_version(),
-        "backend": f"{backend_choice.name()} ({backend_choice.why()})",
+        "backend": f"{running} ({backend_choice.why()})",
         **backend_choice.versions(),
         "home": str(home()),
         "symbols": registry.symbols(),
         "ledger": f"{ledger.count()} recorded forecasts in {ledger.path()}",  # stockrnn track scores them
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
+        # e.g. {"jax": ["GPU:0"], "tensorflow": "not installed", "torch": ["CPU:0", "GPU:0"]}: what auto chose from
+        "backends": backend_choice.seen(fresh=True, known={running: found}),
         "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
         "dask_scheduler": parallel.configured(),  # from STOCKRNN_DASK: what --dask defaults to
     }

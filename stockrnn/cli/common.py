@@ -89,8 +89,8 @@ BackendOpt = Annotated[
         "--backend",
         envvar=BACKEND_ENV,
         metavar="[auto|jax|tensorflow|torch]",
-        help="Keras backend: auto (JAX on a CPU, TensorFlow where an NVIDIA GPU is visible), jax, tensorflow or "
-        "torch (pip install 'stockrnn\\[torch]').",  # \\[: a bracket, not rich markup
+        help="Keras backend: auto (on an NVIDIA GPU the first of TensorFlow, JAX and PyTorch that sees it, else JAX "
+        "on the CPU), jax, tensorflow or torch (pip install 'stockrnn\\[torch]').",  # \\[: a bracket, not rich markup
         rich_help_panel=RUN,
     ),
 ]
