@@ -9,6 +9,7 @@ one fixed shape. Imports are lazy, so that the command line answers `--help` wit
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -198,7 +199,8 @@ def gpu_sharing(environ: Mapping[str, str], jobs: int | None) -> dict[str, str]:
             fraction = float(environ.get(key) or GPU_MEMORY_FRACTION)
         except ValueError:  # JAX itself would refuse it; the workers get a share of JAX's default instead
             fraction = GPU_MEMORY_FRACTION
-        settings[key] = f"{fraction / max(1, jobs):.4f}"
+        share = math.floor(fraction / max(1, jobs) * 10_000) / 10_000  # rounded down: the shares never sum above
+        settings[key] = f"{share:.4f}"
     return settings
 
 

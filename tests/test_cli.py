@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from stockrnn import __version__
+from stockrnn import __version__, backend_choice, parallel
 from stockrnn.cli import app
 
 from .conftest import price_frame, sine_prices, tiny_args
@@ -197,12 +197,18 @@ def test_info_json(sine_model, home, monkeypatch):
     monkeypatch.setenv("STOCKRNN_DASK", "tcp://scheduler:8786")
     data = json.loads(run("info", "--json").stdout)
     assert data["stockrnn"] == __version__ and data["home"] == str(home.resolve())
-    assert data["dask_scheduler"] == "tcp://scheduler:8786" and data["dask"]  # make installs stockrnn[dask]
+    assert data["dask_scheduler"] == "tcp://scheduler:8786"
+    assert data["dask"] == parallel.versions()["distributed"]  # None where Dask is not installed
     assert data["symbols"] == ["SINE"]
     assert data["ledger"] == f"0 recorded forecasts in {home.resolve() / 'ledger.sqlite'}"
-    assert "CPU:0" in data["devices"] and data["keras"].startswith("3.")
+    assert data["devices"] and data["keras"].startswith("3.")  # JAX on a GPU lists only GPU:0: no CPU entry
     chosen = data["backend"].split()[0]  # e.g. "jax (auto: no GPU visible)"
-    assert data["backend"].startswith(("jax (auto: no GPU", "tensorflow (auto: an NVIDIA GPU")) and data[chosen]
+    assert data["backend"].startswith(f"{chosen} (auto: ") and chosen in backend_choice.BACKENDS
+    assert data["gpu"] == any(d.startswith("GPU") for d in data["devices"])
+    # what every backend sees: the running one as it said, the others asked, or not installed
+    assert set(data["backends"]) == set(backend_choice.BACKENDS) and data["backends"][chosen] == data["devices"]
+    for name, seen in data["backends"].items():
+        assert isinstance(seen, list) if backend_choice.installed(name) else seen == "not installed"
 
 
 @pytest.mark.filterwarnings("error")  # the loading paths print only our own messages

@@ -1,4 +1,5 @@
-"""Model stage: the lecture's stack, built from the config, eligible for the cuDNN kernel."""
+"""Model stage: the lecture's stack, built from the config, eligible for the cuDNN kernel; mixed precision where the
+backend can train it, refused before training where it cannot."""
 
 import numpy as np
 import pytest
@@ -134,12 +135,62 @@ def test_bad_options_are_usage_errors(options, message):
         TrainConfig(**options)
 
 
-def test_mixed_precision_keeps_cudnn_and_a_float32_output():
-    model = build(TrainConfig(layers=2, units=4, window=5, mixed_precision=True))
-    recurrent = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
+def jax_lstm_on_a_gpu(cell: str) -> bool:
+    from stockrnn import backend, backend_choice
+
+    return cell == "lstm" and backend_choice.name() == "jax" and backend.training_device().startswith("GPU")
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_mixed_precision_keeps_cudnn_and_a_float32_output(cell):
+    """Float16 compute in the recurrent layers, float32 weights and output, and it trains; where the backend cannot
+    (JAX's LSTM on a GPU: cuDNN through JAX takes float32 only) it is refused before anything is built."""
+    config = TrainConfig(cell=cell, layers=2, units=4, window=5, mixed_precision=True)
+    if jax_lstm_on_a_gpu(cell):
+        with pytest.raises(UsageError, match="JAX runs the LSTM on the GPU with cuDNN in float32 only"):
+            build(config)
+        return
+    model = build(config)
+    recurrent = [lay for lay in model.layers if type(lay).__name__ == cell.upper()]
     assert [lay.dtype_policy.name for lay in recurrent] == ["mixed_float16", "mixed_float16"]
     assert all(lay.compute_dtype == "float16" and lay.variable_dtype == "float32" for lay in recurrent)
     assert model.layers[-1].compute_dtype == "float32" and cudnn_eligible(model)
+    model.fit(np.ones((8, 5, 1), "float32"), np.ones(8, "float32"), epochs=1, verbose=0)  # the step compiles
     assert model.predict(np.ones((3, 5, 1), "float32"), verbose=0).dtype == np.float32
     plain = build(TrainConfig(layers=1, units=4, window=5))
     assert plain.layers[0].compute_dtype == "float32"
+
+
+def simulate_jax_on_a_gpu(monkeypatch):
+    """JAX's LSTM on a GPU, as far as the refusal can tell: it asks the backend's name and the training device."""
+    from stockrnn import backend, backend_choice
+
+    monkeypatch.setattr(backend_choice, "name", lambda: "jax")
+    monkeypatch.setattr(backend, "training_device", lambda: "GPU:0")
+
+
+def test_mixed_precision_is_refused_where_jax_runs_the_lstm_on_a_gpu(monkeypatch):
+    simulate_jax_on_a_gpu(monkeypatch)
+    with pytest.raises(UsageError, match="train without --mixed-precision .* or with --backend torch"):
+        build(TrainConfig(layers=1, units=4, window=5, mixed_precision=True))
+    assert build(TrainConfig(cell="gru", layers=1, units=4, window=5, mixed_precision=True))  # JAX's GRU: a loop
+    assert build(TrainConfig(layers=1, units=4, window=5))  # float32: cuDNN's kernel
+
+
+def test_the_command_line_refuses_mixed_precision_before_training(monkeypatch, write_csv, home):
+    from typer.testing import CliRunner
+
+    from stockrnn.cli import app
+
+    from .conftest import price_frame, sine_prices, tiny_args
+
+    simulate_jax_on_a_gpu(monkeypatch)
+    csv = write_csv("sine.csv", price_frame(sine_prices(300)))
+    args = ["train", "--csv", str(csv), "--symbol", "S", *tiny_args(), "--mixed-precision"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().startswith("error: --mixed-precision: JAX runs the LSTM on the GPU")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    from stockrnn import registry
+
+    assert registry.versions("S") == [] and registry.champion("S") is None  # nothing trained, nothing stored

@@ -74,3 +74,31 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
         paths.atomic_write(target, broken)
     assert json.loads(target.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["f.json"]
+
+
+def test_the_libraries_caches_stay_in_the_home_folder(home, monkeypatch):
+    """Keras', matplotlib's, CUDA's and PyTorch's folders (which follow $HOME unless told otherwise) go under the
+    home's cache/, set before any library starts and inherited by the processes stockrnn starts; a variable the user
+    set is theirs."""
+    for variable in paths.LIBRARY_FOLDERS:
+        monkeypatch.setenv(variable, "")  # so that monkeypatch puts back what was there, or nothing, after the test
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("TRITON_CACHE_DIR", "/elsewhere/triton")
+    paths.confine_libraries()
+    expected = {
+        "KERAS_HOME": home / "cache" / "keras",
+        "MPLCONFIGDIR": home / "cache" / "matplotlib",
+        "CUDA_CACHE_PATH": home / "cache" / "cuda",  # CUDA's JIT cache, ~/.nv/ComputeCache otherwise
+        "TORCH_HOME": home / "cache" / "torch",
+        "PYTORCH_KERNEL_CACHE_PATH": home / "cache" / "torch" / "kernels",
+        "TORCHINDUCTOR_CACHE_DIR": home / "cache" / "torchinductor",
+        "TRITON_HOME": home / "cache" / "triton",
+        "TRITON_CACHE_DIR": Path("/elsewhere/triton"),  # the user's
+    }
+    import os
+    import subprocess
+    import sys
+
+    code = f"import json, os; print(json.dumps({{k: os.environ.get(k) for k in {sorted(expected)!r}}}))"
+    inherited = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+    assert {k: Path(os.environ[k]) for k in expected} == {k: Path(v) for k, v in inherited.items()} == expected
