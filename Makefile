@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT := out
 
-.PHONY: demo lint check test bench clean
+.PHONY: demo lint check test bench gpu-check clean
 
 # __init__.py holds the version that the installed metadata reports (pyproject.toml reads it): a new version reinstalls.
 # constraints.txt: the Keras and backend versions stockrnn/keras_shims.py was checked on (pyproject keeps ranges).
@@ -50,6 +50,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_intervals.py
 	$(BIN)/python bench/bench_ledger.py
 	$(BIN)/python bench/bench_shims.py
+
+# The GPU check (docs/gpu.md): the suite, then whole commands on each backend that sees the GPU and on the CPU, in
+# under 8 minutes; the table in out/gpu_check.md. Nothing is installed first: a GPU machine's environment may hold JAX
+# and PyTorch with CUDA and no TensorFlow, which the install step would add. Exit 3: no GPU visible.
+gpu-check:
+	PYTHON=$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) bash scripts/gpu_check.sh
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache build
