@@ -38,6 +38,7 @@ PROBE_SECONDS = 180  # for one library to import and list its devices (TensorFlo
 # would log its start-up lines (captured and dropped, but slower).
 PROBE_ENV = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
 NOT_INSTALLED = "not installed"
+NOT_ASKED = "not asked (no GPU visible)"
 
 # Seen: what each backend sees, e.g. {"jax": ["GPU:0"], "tensorflow": "not installed", "torch": ["CPU:0", "GPU:0"]};
 # a string says why a backend could not list any device.
@@ -147,6 +148,15 @@ def seen(fresh: bool = False, known: Seen | None = None) -> Seen:
         except OSError:
             pass
     return {name: answers[name] for name in BACKENDS}
+
+
+def for_info(known: Seen) -> Seen:
+    """What `stockrnn info` lists: where a GPU is visible, what each installed library sees, asked again (`seen`,
+    `known` holding the running backend's own answer); elsewhere `known` and, for the others, that they were not
+    asked: without a GPU they could list only the CPU, and asking costs seconds (TensorFlow's import)."""
+    if gpu_visible():
+        return seen(fresh=True, known=known)
+    return {name: known.get(name) or (NOT_ASKED if installed(name) else NOT_INSTALLED) for name in BACKENDS}
 
 
 def _fingerprint() -> dict:

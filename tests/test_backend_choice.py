@@ -120,6 +120,38 @@ def test_the_command_line_names_a_missing_backend(monkeypatch):
     assert "torch (pip install 'stockrnn[torch]')" in words  # not eaten as rich markup
 
 
+def test_info_lists_what_each_backend_sees_where_a_gpu_is_visible(monkeypatch):
+    """On a (simulated) GPU machine, info says why auto chose and what every installed library sees, asked again;
+    the running backend answers for itself (here JAX on this machine's CPU)."""
+    from typer.testing import CliRunner
+
+    from stockrnn.cli import app
+
+    backend.keras()  # this process runs JAX or TensorFlow already: the simulation must choose that one
+    running = backend_choice.running()
+    other = "tensorflow" if running == "jax" else "jax"
+    asked = []
+
+    def probe(names):
+        asked.append(sorted(names))
+        return {name: ["CPU:0"] if name == other else ["GPU:0"] for name in names}
+
+    monkeypatch.delenv(backend_choice.ENV, raising=False)
+    monkeypatch.setattr(backend_choice, "gpu_visible", lambda: True)
+    monkeypatch.setattr(backend_choice, "installed", lambda name: name in ("jax", "tensorflow"))
+    monkeypatch.setattr(backend_choice, "probe", probe)
+    monkeypatch.setattr(backend_choice, "GPU_ORDER", (other, running, "torch"))
+    result = CliRunner().invoke(app, ["info", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (
+        data["backend"]
+        == f"{running} (auto: an NVIDIA GPU is visible and {running} sees it (GPU:0); {other}: sees no GPU (CPU:0))"
+    )
+    assert data["backends"] == {running: backend.devices(), other: ["CPU:0"], "torch": "not installed"}
+    assert asked == [["jax", "tensorflow"], [other]]  # auto asked both; info asked again all but the running one
+
+
 def test_a_library_hidden_from_the_import_system_is_not_installed(monkeypatch):
     """A None entry in sys.modules makes an import fail: how the tests hide TensorFlow, as on the issue's H200."""
     monkeypatch.setitem(sys.modules, "tensorflow", None)

@@ -205,10 +205,13 @@ def test_info_json(sine_model, home, monkeypatch):
     chosen = data["backend"].split()[0]  # e.g. "jax (auto: no GPU visible)"
     assert data["backend"].startswith(f"{chosen} (auto: ") and chosen in backend_choice.BACKENDS
     assert data["gpu"] == any(d.startswith("GPU") for d in data["devices"])
-    # what every backend sees: the running one as it said, the others asked, or not installed
+    # what every backend sees: the running one as it said; the others asked where a GPU is visible, or not installed
     assert set(data["backends"]) == set(backend_choice.BACKENDS) and data["backends"][chosen] == data["devices"]
     for name, seen in data["backends"].items():
-        assert isinstance(seen, list) if backend_choice.installed(name) else seen == "not installed"
+        if not backend_choice.installed(name):
+            assert seen == "not installed"
+        elif name != chosen:
+            assert isinstance(seen, list) if backend_choice.gpu_visible() else seen == "not asked (no GPU visible)"
 
 
 @pytest.mark.filterwarnings("error")  # the loading paths print only our own messages

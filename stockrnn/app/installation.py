@@ -9,8 +9,8 @@ from ..paths import home
 
 
 def info() -> dict:
-    """Versions, the home folder and its models, the backend's devices (this imports the backend), and the devices
-    each installed backend sees (each other one asked in a process of its own: seconds)."""
+    """Versions, the home folder and its models, the backend's devices (this imports the backend), and, where a GPU
+    is visible, the devices each installed backend sees (each other one asked in a process of its own: seconds)."""
     found = backend.devices()
     running = backend_choice.name()
     return {
@@ -24,7 +24,7 @@ def info() -> dict:
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
         # e.g. {"jax": ["GPU:0"], "tensorflow": "not installed", "torch": ["CPU:0", "GPU:0"]}: what auto chose from
-        "backends": backend_choice.seen(fresh=True, known={running: found}),
+        "backends": backend_choice.for_info({running: found}),
         "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
         "dask_scheduler": parallel.configured(),  # from STOCKRNN_DASK: what --dask defaults to
     }
