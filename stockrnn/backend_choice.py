@@ -94,7 +94,7 @@ def why() -> str:
     return "auto: no GPU visible" if installed("jax") else "auto: no GPU visible, JAX not installed"
 
 
-def versions(backend: str | None = None) -> dict[str, str]:
+def library_versions(backend: str | None = None) -> dict[str, str]:
     """The versions of the backend's libraries and Keras, for manifests and `stockrnn info` (reads metadata)."""
     from importlib.metadata import PackageNotFoundError, version  # imported here: `stockrnn --help` does not need it
 

@@ -15,12 +15,12 @@ def info() -> dict:
         "stockrnn": __version__,
         "python": platform.python_version(),
         "backend": f"{backend_choice.name()} ({backend_choice.why()})",
-        **backend_choice.versions(),
+        **backend_choice.library_versions(),
         "home": str(home()),
         "symbols": registry.symbols(),
         "ledger": f"{ledger.count()} recorded forecasts in {ledger.path()}",  # stockrnn track scores them
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
-        "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
+        "dask": parallel.dask_versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
         "dask_scheduler": parallel.configured(),  # from STOCKRNN_DASK: what --dask defaults to
     }
