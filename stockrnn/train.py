@@ -2,7 +2,7 @@
 
 Input: validated `Prices` and a `TrainConfig`. Output: the Keras model, its scaler's parameters (plain JSON) and
 its `Manifest` (config, data, training history, the validation tail's metrics beside the target's baselines,
-library versions). Storing it is the application layer's (app/train.py).
+library versions). Storing it is the application layer's (app/training.py).
 """
 
 from __future__ import annotations
