@@ -145,7 +145,7 @@ def measure(args: argparse.Namespace, folder: Path) -> int:
         "backtest": BACKTEST + smoke + (["--folds", str(args.folds)] if args.folds else []),
     }
     libraries = [
-        f"{name}: {', '.join(f'{k} {v}' for k, v in backend_choice.versions(name).items())}"
+        f"{name}: {', '.join(f'{k} {v}' for k, v in backend_choice.library_versions(name).items())}"
         for name in backend_choice.BACKENDS
         if backend_choice.installed(name)
     ]

@@ -165,7 +165,7 @@ def _fingerprint() -> dict:
     driver = Path("/proc/driver/nvidia/version")
     return {
         "python": sys.executable,
-        "libraries": {name: versions(name) if installed(name) else None for name in BACKENDS},
+        "libraries": {name: library_versions(name) if installed(name) else None for name in BACKENDS},
         "driver": driver.read_text(errors="replace").splitlines()[0] if driver.is_file() else None,
         "gpus": sorted(p.name for p in Path("/proc/driver/nvidia/gpus").glob("*")),
         "environment": {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "JAX_PLATFORMS", "JAX_PLATFORM_NAME")},
@@ -248,7 +248,7 @@ def why() -> str:
     return _reason or _choice(None)[1]
 
 
-def versions(backend: str | None = None) -> dict[str, str]:
+def library_versions(backend: str | None = None) -> dict[str, str]:
     """The versions of the backend's libraries and Keras, for manifests and `stockrnn info` (reads metadata)."""
     from importlib.metadata import PackageNotFoundError, version  # imported here: `stockrnn --help` does not need it
 

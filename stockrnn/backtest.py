@@ -27,7 +27,7 @@ from .validate import Prices
 from .windows import parse_day, price_column
 
 # progress(fold, folds, cutoff): called before each fold is trained.
-Progress = Callable[[int, int, str], None]
+FoldProgress = Callable[[int, int, str], None]
 
 
 def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
@@ -82,7 +82,7 @@ def backtest(
     folds: int = 10,
     horizon: int = HORIZON,
     step: int = HORIZON,
-    progress: Progress | None = None,
+    progress: FoldProgress | None = None,
     level: float = LEVEL,
     jobs: int = 1,
     end: str | None = None,

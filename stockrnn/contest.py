@@ -6,7 +6,7 @@ forecasts for the ledger) and, with `decide`, the promotion rule's answer in wor
 `holdout` trading days of the data, which the challenger never trains on), the challenger's score (the target's
 promotion metric: RMSE, or Brier for probabilities) must be below the champion's by more than `margin` (a fraction:
 0.01 = 1%). A symbol with no usable champion takes the challenger. No file of the home folder is read or written
-here, so any process or cluster worker may run `compute`: the nightly run around it is app/retrain.py.
+here, so any process or cluster worker may run `compute`: the nightly run around it is app/nightly.py.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from .windows import parse_day, price_column
 def load_model(manifest: Manifest, model: Path | bytes) -> Any:
     """A stored Keras model (its `.keras` file, or that file's bytes), or a `DataError` saying to retrain when this
     Keras cannot read it."""
-    saved, running = manifest.keras_version, backend_choice.versions()["keras"]
+    saved, running = manifest.keras_version, backend_choice.library_versions()["keras"]
     where = model if isinstance(model, Path) else f"{manifest.symbol} {manifest.version}"
     symbol = manifest.symbol or "the symbol"
     if saved.split(".")[0] != running.split(".")[0]:

@@ -24,7 +24,7 @@ import numpy as np
 LAMBDA = 0.94  # RiskMetrics' daily decay for the EWMA variance
 GAMMA = 0.05  # adaptive conformal inference's step (bench/bench_intervals.py: 0.01 and 0.05 tried)
 PATH = "ewma-path"
-METHODS = {
+BAND_METHODS = {
     PATH: "conformal quantile of the price's h-day moves since the training start, each divided by the EWMA "
     "volatility (lambda 0.94) on its first day, times the volatility at the origin",
     "constant": "the validation tail's absolute one-step errors, widened by sqrt(step): the same band in calm and "

@@ -1,7 +1,7 @@
 """Store stage for forecasts: every real forecast, as it was made, in one SQLite database under the home folder.
 
 Input: a `Forecast` made after the data's last day (by `predict` without --start, or by `retrain` for the champion).
-Output: `Entry` records, read back for `stockrnn track` (track.py scores them once their days have passed).
+Output: `RecordedForecast` records, read back for `stockrnn track` (track.py scores them once their days have passed).
 A record is one transaction (the forecast and all its steps, or nothing: a command killed half-way leaves no part
 of it); the same model's forecast from the same origin is kept once, the first time it was made. WAL and a busy
 timeout let a nightly retrain and a user's predict write at the same moment.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CannotWriteError, DataError, StockRNNError
 from .paths import home
-from .record import Entry, Step
+from .record import RecordedForecast, Step
 
 if TYPE_CHECKING:  # only for type hints: importing targets here would load numpy with every ledger read
     from .config import TrainConfig
@@ -73,12 +73,12 @@ def config_fingerprint(config: TrainConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def entry(forecast: Result, config: TrainConfig, prices: Prices, made_by: str) -> Entry:
+def entry(forecast: Result, config: TrainConfig, prices: Prices, made_by: str) -> RecordedForecast:
     """The record of a real forecast (one that starts after `prices`' last day) made by a model trained with
     `config`."""
     steps = forecast.steps()  # the target says which days are this forecast's own
     source = str(Path(prices.source).resolve()) if prices.kind == "csv" else prices.source
-    return Entry(
+    return RecordedForecast(
         symbol=forecast.symbol,
         version=forecast.version,
         fingerprint=config_fingerprint(config),
@@ -118,7 +118,7 @@ def connect(folder: Path | None = None) -> Iterator[sqlite3.Connection]:
         raise DataError(f"cannot read the forecast ledger {file}: {exc}; move it away to start a new one") from None
 
 
-def record(item: Entry, folder: Path | None = None) -> bool:
+def record(item: RecordedForecast, folder: Path | None = None) -> bool:
     """Write one forecast and its steps in one transaction; False when the same model's forecast from the same
     origin is already recorded (the first one is kept)."""
     with connect(folder) as db:
@@ -150,7 +150,9 @@ def _before_steps() -> None:
     """Nothing; the kill test replaces it to stop a process between the forecast's row and its steps."""
 
 
-def read(symbols: list[str] | None = None, since: str | None = None, folder: Path | None = None) -> list[Entry]:
+def read(
+    symbols: list[str] | None = None, since: str | None = None, folder: Path | None = None
+) -> list[RecordedForecast]:
     """The recorded forecasts (of `symbols`, with an origin on or after `since`), oldest origin first; [] when
     nothing was ever recorded."""
     if not path(folder).exists():
@@ -173,7 +175,7 @@ def read(symbols: list[str] | None = None, since: str | None = None, folder: Pat
     for forecast_id, *values in heads:
         fields = dict(zip(HEADER, values, strict=True))
         fields["adjusted"] = bool(fields["adjusted"])
-        entries.append(Entry(**fields, steps=tuple(steps.get(forecast_id, ()))))
+        entries.append(RecordedForecast(**fields, steps=tuple(steps.get(forecast_id, ()))))
     return entries
 
 

@@ -3,7 +3,7 @@
 Input: arrays of actual and predicted prices (n,) plus the prices each prediction started from.
 Output: `Scores` (typed; JSON only through `to_dict`): RMSE and MAE in price units, MAPE in percent, direction
 accuracy a fraction in [0, 1], and where they were worked out the skill against a baseline, its Diebold-Mariano
-test and the interval's coverage. A report is one `Scores` per method (METHODS: the vocabulary of every table).
+test and the interval's coverage. A report is one `Scores` per method (PRICE_METHODS: the vocabulary of every table).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # One vocabulary for what is scored, in every table, JSON document, manifest and retrain record.
 ONE_STEP, PERSISTENCE = "one_step", "persistence"
 FORECAST, NAIVE, DRIFT, ALWAYS_UP = "forecast", "naive", "drift", "always_up"
-METHODS = {
+PRICE_METHODS = {
     FORECAST: "model, recursive from the origin (a real forecast)",
     NAIVE: "last known price held flat (baseline for the forecast)",
     DRIFT: "last known price plus the average daily change (baseline)",

@@ -157,7 +157,7 @@ def connect(address: str) -> Any:
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
-        theirs = client.run(versions)
+        theirs = client.run(dask_versions)
         if not theirs:
             raise ClusterError(f"the Dask scheduler at {address} has no workers: start some with dask worker {address}")
         ours = here()
@@ -174,7 +174,7 @@ def connect(address: str) -> Any:
     return client
 
 
-def versions() -> dict[str, str | None]:
+def dask_versions() -> dict[str, str | None]:
     """The versions of MATCHED installed in this process's environment, and Python's major.minor."""
     import platform
     from importlib.metadata import PackageNotFoundError
@@ -191,7 +191,7 @@ def versions() -> dict[str, str | None]:
 
 def here() -> dict[str, str | None]:
     """This client's versions (a seam for tests: the workers run `versions` itself)."""
-    return versions()
+    return dask_versions()
 
 
 def configured() -> str | None:

@@ -20,7 +20,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Entry:
+class RecordedForecast:
     """One recorded forecast: who made it, from where, and its steps."""
 
     symbol: str

@@ -181,7 +181,7 @@ def choose_champion(symbol: str, version: str | None) -> str:
         return version.lower()
 
 
-def versions(symbol: str) -> list[dict]:
+def model_versions(symbol: str) -> list[dict]:
     """Every complete version of `symbol`, oldest first, with its manifest and whether it is the champion."""
     folder = models_dir(symbol)
     current = champion(symbol)

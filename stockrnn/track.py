@@ -23,11 +23,11 @@ import pandas as pd
 
 from . import targets
 from .metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
-from .record import Entry, Step
+from .record import RecordedForecast, Step
 from .significance import Comparison
 
 ALL = "all"  # the version column of a symbol's whole record, when more than one model version made it
-METHODS = {
+TRACK_METHODS = {
     FORECAST: "the recorded forecasts, every step",
     NAIVE: "the origin's price held flat (baseline for the forecast)",
     ONE_STEP: "the recorded forecasts' first step (one day ahead)",
@@ -49,7 +49,7 @@ class Track:
     first_origin: str
     last_origin: str
     level: float | None  # of the recorded intervals (the most common one)
-    # Per METHODS, typed by the target (metrics.Scores, trend.Chances; None: a method nothing matured for); empty
+    # Per TRACK_METHODS, typed by the target (metrics.Scores, trend.Chances; None: a method nothing matured for); empty
     # when nothing matured.
     metrics: dict[str, Any] = field(default_factory=dict)
     comparisons: list[Comparison] = field(default_factory=list)
@@ -75,11 +75,11 @@ class TrackRecord:
     plot: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"tracks": [t.to_json() for t in self.tracks], "methods": METHODS,
+        return {"tracks": [t.to_json() for t in self.tracks], "methods": TRACK_METHODS,
                 **({"plot": self.plot} if self.plot else {})}  # fmt: skip
 
 
-def score(entries: list[Entry], actual: pd.Series, horizon: int | None = None) -> Track:
+def score(entries: list[RecordedForecast], actual: pd.Series, horizon: int | None = None) -> Track:
     """Score one model version's `entries` (same symbol, version, fingerprint) against `actual` prices (indexed
     by day); `horizon`: only the first `horizon` steps of each forecast."""
     first = entries[0]
@@ -115,5 +115,5 @@ def score(entries: list[Entry], actual: pd.Series, horizon: int | None = None) -
     return dataclasses.replace(track, steps=steps, metrics=metrics, comparisons=comparisons)
 
 
-def _scored(e: Entry, horizon: int | None) -> tuple[Step, ...]:
+def _scored(e: RecordedForecast, horizon: int | None) -> tuple[Step, ...]:
     return e.steps[:horizon] if horizon else e.steps

@@ -2,7 +2,7 @@
 
 Input: validated `Prices` and a `TrainConfig`. Output: the Keras model, its scaler's parameters (plain JSON) and
 its `Manifest` (config, data, training history, the validation tail's metrics beside the target's baselines,
-library versions). Storing it is the application layer's (app/train.py).
+library versions). Storing it is the application layer's (app/training.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .validate import Prices
 from .windows import training_set
 
 # progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
-Progress = Callable[[int, int, dict[str, float]], None]
+EpochProgress = Callable[[int, int, dict[str, float]], None]
 
 
 def _cross_entropy(y: np.ndarray, p: np.ndarray) -> float:
@@ -41,7 +41,7 @@ LOSSES: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
 
 
 def fit(
-    prices: Prices, config: TrainConfig, progress: Progress | None = None, callbacks: tuple = ()
+    prices: Prices, config: TrainConfig, progress: EpochProgress | None = None, callbacks: tuple = ()
 ) -> tuple[Any, dict, Manifest]:
     """Train a model on `prices` (no I/O): the Keras model, its scaler's parameters, and its manifest (config,
     data, training history, validation metrics, library versions; symbol and version are the registry's).
@@ -141,7 +141,7 @@ def fit(
         libraries={
             "stockrnn": __version__,
             "python": platform.python_version(),
-            **backend_choice.versions(),
+            **backend_choice.library_versions(),
             **{name: package_version(name) for name in ("numpy", "pandas", "scipy")},
         },
     )

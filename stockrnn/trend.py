@@ -19,7 +19,7 @@ from .baselines import AlwaysUp, BaseRate
 from .significance import Comparison, DMTest, diebold_mariano
 
 MODEL, BASE_RATE, ALWAYS_UP = "p_up", "base_rate", "always_up"  # "model" is the old name of one_step
-METHODS = {
+PROBABILITY_METHODS = {
     MODEL: "the model's calibrated P(up)",
     BASE_RATE: "the training period's share of rises, every day (baseline; its accuracy: always the majority)",
     ALWAYS_UP: "P(up) = 1 every day: always predicts a rise (baseline)",

@@ -223,7 +223,7 @@ def test_sigterm_is_a_clean_interrupt(sine_model, home):
         assert child.wait(timeout=30) == INTERRUPTED
     assert "interrupted: stopped before finishing; nothing half-written is left" in rest and "Traceback" not in rest
     assert (registry.models_dir("SINE") / "current").read_text() == before
-    assert [v["version"] for v in registry.versions("SINE")] == ["v1"]
+    assert [v["version"] for v in registry.model_versions("SINE")] == ["v1"]
     predicts()
 
 

@@ -196,7 +196,7 @@ def test_one_backend_per_process(monkeypatch):
 
 
 def test_versions():
-    found = backend_choice.versions()
+    found = backend_choice.library_versions()
     assert set(found) == {*backend_choice.LIBRARIES[backend_choice.name()], "keras"}
     assert found["keras"].startswith("3.")
 
@@ -204,7 +204,9 @@ def test_versions():
 def test_choosing_imports_no_keras():
     """The command line chooses for `--help` and for the workers it starts: choosing must not cost Keras' import."""
     code = "import sys; from stockrnn import backend_choice; backend_choice.use(); backend_choice.why(); "
-    code += "backend_choice.versions(); print(sorted({'keras', 'jax', 'tensorflow', 'numpy'} & set(sys.modules)))"
+    code += (
+        "backend_choice.library_versions(); print(sorted({'keras', 'jax', 'tensorflow', 'numpy'} & set(sys.modules)))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
 

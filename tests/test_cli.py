@@ -198,7 +198,7 @@ def test_info_json(sine_model, home, monkeypatch):
     data = json.loads(run("info", "--json").stdout)
     assert data["stockrnn"] == __version__ and data["home"] == str(home.resolve())
     assert data["dask_scheduler"] == "tcp://scheduler:8786"
-    assert data["dask"] == parallel.versions()["distributed"]  # None where Dask is not installed
+    assert data["dask"] == parallel.dask_versions()["distributed"]  # None where Dask is not installed
     assert data["symbols"] == ["SINE"]
     assert data["ledger"] == f"0 recorded forecasts in {home.resolve() / 'ledger.sqlite'}"
     assert data["devices"] and data["keras"].startswith("3.")  # JAX on a GPU lists only GPU:0: no CPU entry

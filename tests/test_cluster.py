@@ -56,7 +56,7 @@ def left_behind(symbols) -> dict:
     """What a retrain leaves: per symbol the champion, the versions and each version's validation scores."""
     found = {}
     for symbol in symbols:
-        names = [v["version"] for v in registry.versions(symbol)]
+        names = [v["version"] for v in registry.model_versions(symbol)]
         manifests = {v: registry.load_version(symbol, v).manifest for v in names}  # files checked against checksums
         found[symbol] = (registry.champion(symbol), {v: m.metrics["one_step"].rmse for v, m in manifests.items()})
     return found
@@ -91,7 +91,7 @@ def test_a_killed_worker_fails_its_symbol_by_name_and_the_others_finish(cluster,
     lost = outcomes.pop("BBB")
     assert lost.status == "failed" and lost.exit_code == 75 and "its Dask worker died" in lost.message
     assert all(o.status == "promoted" for o in outcomes.values())
-    assert registry.versions("BBB") == [] and registry.champion("BBB") is None  # nothing half-written
+    assert registry.model_versions("BBB") == [] and registry.champion("BBB") is None  # nothing half-written
     assert exit_code([lost, *outcomes.values()]) == 1
     record = json.loads((registry.models_dir("BBB") / "retrains.jsonl").read_text().splitlines()[-1])
     assert record["status"] == "failed" and "its Dask worker died" in record["message"]
@@ -114,7 +114,7 @@ def test_a_task_past_its_timeout_is_cancelled_never_a_hang(cluster, tmp_path, mo
     assert time.monotonic() - started < 300
     assert outcomes["CCC"].status == "failed" and "no result after 30 s: cancelled" in outcomes["CCC"].message
     assert [outcomes[s].status for s in ("AAA", "BBB", "DDD")] == ["promoted"] * 3
-    assert registry.versions("CCC") == []
+    assert registry.model_versions("CCC") == []
 
 
 def test_backtest_folds_run_on_the_cluster_as_here(cluster, write_csv):
@@ -139,7 +139,7 @@ def test_an_unreachable_scheduler_exits_69_naming_it(command, monkeypatch):
     result = CliRunner().invoke(app, [*command, "--dask", "tcp://127.0.0.1:9"])
     assert result.exit_code == 69, result.output
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
-    assert registry.versions("AAA") == []
+    assert registry.model_versions("AAA") == []
 
 
 def test_the_address_may_come_from_the_environment(monkeypatch):
@@ -150,7 +150,7 @@ def test_the_address_may_come_from_the_environment(monkeypatch):
 
 
 def test_workers_of_other_versions_are_refused(cluster, monkeypatch):
-    here = parallel.versions()
+    here = parallel.dask_versions()
     monkeypatch.setattr(parallel, "here", lambda: {**here, "keras": "2.15.0"})
     with pytest.raises(ClusterError, match=r"runs other versions than this client: keras 3\.[\d.]+ \(here 2\.15\.0\)"):
         parallel.connect(cluster)
@@ -163,5 +163,7 @@ def test_the_command_reports_each_symbol_as_it_completes(cluster, tmp_path, capl
     assert result.exit_code == 0, result.output
     assert "retrain 1/2: " in caplog.text and "retrain 2/2: " in caplog.text  # no terminal: one line per symbol
     assert (
-        [v["version"] for v in registry.versions("AAA")] == ["v1"] == [v["version"] for v in registry.versions("BBB")]
+        [v["version"] for v in registry.model_versions("AAA")]
+        == ["v1"]
+        == [v["version"] for v in registry.model_versions("BBB")]
     )

@@ -17,8 +17,10 @@ from stockrnn.cli import app
 runner = CliRunner()
 
 
-def an_entry(version: str = "v1", origin: str = "2020-01-31", steps: int = 3, symbol: str = "AAA") -> ledger.Entry:
-    return ledger.Entry(
+def an_entry(
+    version: str = "v1", origin: str = "2020-01-31", steps: int = 3, symbol: str = "AAA"
+) -> ledger.RecordedForecast:
+    return ledger.RecordedForecast(
         symbol=symbol, version=version, fingerprint="abc123def456", target="return", column_name="close",
         made_by="predict", created="2020-01-31T22:00:00+00:00", origin=origin, origin_price=100.0, level=0.8,
         data_kind="csv", data_source="/data/aaa.csv", adjusted=True, date_format=None,

@@ -71,7 +71,7 @@ def test_a_version_from_a_newer_stockrnn_is_refused_by_file_with_what_to_do(home
     assert "upgrade stockrnn" in message and message.endswith("roll back (stockrnn models rollback AAA) or retrain AAA")
     assert caught.value.exit_code == 65
     assert registry.load_version("AAA", "v1").model_path.read_bytes() == b"old"  # the versions before still load
-    assert [v["version"] for v in registry.versions("AAA")] == ["v1"]  # the listing leaves it out, saying why
+    assert [v["version"] for v in registry.model_versions("AAA")] == ["v1"]  # the listing leaves it out, saying why
     assert f"{path}: written by a newer stockrnn" in caplog.text
 
 

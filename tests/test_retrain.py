@@ -95,7 +95,7 @@ def test_no_new_data_trains_nothing(champion):
     write_prices(champion, 300)  # back to exactly the data v1 saw
     outcome = retrain(Entry("WAVE"))
     assert (outcome.status, outcome.champion, outcome.challenger) == ("up to date", "v1", None)
-    assert [v["version"] for v in registry.versions("WAVE")] == ["v1"]
+    assert [v["version"] for v in registry.model_versions("WAVE")] == ["v1"]
 
 
 def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
@@ -139,7 +139,7 @@ def test_compute_is_pure_and_only_commit_writes(champion, home, tmp_path, monkey
     assert computed.model[:2] == b"PK" and computed.manifest.config.train_end == contest.config.train_end
     assert set(computed.metrics["challenger"]) == set(computed.metrics["champion"]) == {"one_step", "persistence"}
     monkeypatch.setenv("STOCKRNN_HOME", str(home))
-    assert [v["version"] for v in registry.versions("WAVE")] == ["v1"]  # nothing stored until the commit
+    assert [v["version"] for v in registry.model_versions("WAVE")] == ["v1"]  # nothing stored until the commit
     outcome = commit(contest, computed, margin=0.99)
     assert (outcome.status, outcome.challenger, outcome.champion) == ("kept champion", "v2", "v1")
     assert registry.load_version("WAVE", "v2").model_path.read_bytes() == computed.model
@@ -149,7 +149,7 @@ def test_compute_is_pure_and_only_commit_writes(champion, home, tmp_path, monkey
 def test_pruning_never_deletes_the_champion(champion):
     for _ in range(3):
         retrain(Entry("WAVE", options={"epochs": 1}), force=True, keep=2, margin=0.99)
-    names = [v["version"] for v in registry.versions("WAVE")]
+    names = [v["version"] for v in registry.model_versions("WAVE")]
     assert names == ["v1", "v3", "v4"] and registry.champion("WAVE") == "v1"
     assert registry.load_current("WAVE").manifest.version == "v1"
 

@@ -30,7 +30,7 @@ PRICES = pd.Series(
 
 
 def recorded(origin: str, price: float, steps: list[tuple[str, float, float | None, float | None]], version="v1"):
-    return ledger.Entry(
+    return ledger.RecordedForecast(
         symbol="AAA", version=version, fingerprint="f" * 12, target="return", column_name="close", made_by="predict",
         created=f"{origin}T22:00:00+00:00", origin=origin, origin_price=price, level=0.8, data_kind="csv",
         data_source="/x.csv", adjusted=True, date_format=None,
@@ -213,7 +213,7 @@ def test_a_store_symbols_record_is_scored_from_the_price_store_and_plotted(home,
 
 
 def test_a_direction_models_record_is_scored_by_its_probabilities():
-    def chance(origin: str, price: float, day: str, p: float) -> ledger.Entry:
+    def chance(origin: str, price: float, day: str, p: float) -> ledger.RecordedForecast:
         e = recorded(origin, price, [])
         return dataclasses.replace(e, target="direction", level=None, steps=(ledger.Step(2, day, None, p_up=p),))
 

@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from .. import parallel
-from ..backtest import BacktestReport, Progress
+from ..backtest import BacktestReport, FoldProgress
 from ..backtest import backtest as walk_forward
 from ..config import HORIZON, LEVEL, TrainConfig
 from ..errors import UsageError
@@ -26,7 +26,7 @@ def backtest(
     folds: int = 10,
     horizon: int = HORIZON,
     step: int = HORIZON,
-    progress: Progress | None = None,
+    progress: FoldProgress | None = None,
     level: float = LEVEL,
     jobs: int = 1,
     end: str | None = None,

@@ -21,11 +21,11 @@ def models(symbol: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every version of `symbol`'s model (default: of every symbol): {symbol: [{version, champion, manifest}]}."""
     if symbol:
         name = check_symbol(symbol)
-        return {name: registry.versions(name)}
+        return {name: registry.model_versions(name)}
     listing = {}
     for name in registry.symbols():  # one damaged symbol is said, and the others still listed
         try:
-            listing[name] = registry.versions(name)
+            listing[name] = registry.model_versions(name)
         except DataError as exc:
             log.warning("%s: left out of the listing: %s", name, exc)
     return listing

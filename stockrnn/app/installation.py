@@ -17,7 +17,7 @@ def info() -> dict:
         "stockrnn": __version__,
         "python": platform.python_version(),
         "backend": f"{running} ({backend_choice.why()})",
-        **backend_choice.versions(),
+        **backend_choice.library_versions(),
         "home": str(home()),
         "symbols": registry.symbols(),
         "ledger": f"{ledger.count()} recorded forecasts in {ledger.path()}",  # stockrnn track scores them
@@ -25,6 +25,6 @@ def info() -> dict:
         "gpu": any(d.startswith("GPU") for d in found),
         # e.g. {"jax": ["GPU:0"], "tensorflow": "not installed", "torch": ["CPU:0", "GPU:0"]}: what auto chose from
         "backends": backend_choice.for_info({running: found}),
-        "dask": parallel.versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
+        "dask": parallel.dask_versions()["distributed"],  # None: pip install 'stockrnn[dask]' for --dask
         "dask_scheduler": parallel.configured(),  # from STOCKRNN_DASK: what --dask defaults to
     }

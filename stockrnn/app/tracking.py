@@ -17,13 +17,13 @@ from ..errors import MissingInputError, UsageError
 from ..paths import check_output
 from ..plot import plot_track
 from ..price_source import PriceSource
-from ..record import Entry
+from ..record import RecordedForecast
 from ..track import ALL, Track, TrackRecord, score
 from ..windows import parse_day, price_column
 from .prices import read_recorded
 
 # actual(entry) -> the actual prices of the entry's symbol and source, indexed by day.
-Actuals = Callable[[Entry], pd.Series]
+Actuals = Callable[[RecordedForecast], pd.Series]
 
 
 def records(
@@ -32,7 +32,7 @@ def records(
     horizon: int | None = None,
     offline: bool = False,
     actuals: Actuals | None = None,
-) -> list[tuple[Track, list[Entry], pd.Series]]:
+) -> list[tuple[Track, list[RecordedForecast], pd.Series]]:
     """Every recorded model version's `Track` (of `symbols`; forecasts with an origin on or after `since`), with
     its entries and actual prices (for plots), each symbol's whole record first (version ALL: the first forecast
     recorded from each origin, whichever version made it) when more than one version made it; [] when nothing is
@@ -51,11 +51,11 @@ def records(
         raise MissingInputError(f"no forecast of {', '.join(unknown)} is recorded: the ledger is empty")
     entries = ledger.read(symbols or None, None if day is None else f"{day:%Y-%m-%d}")
     load = actuals or (lambda e: _actual(e, offline))
-    groups: dict[tuple, list[Entry]] = {}
+    groups: dict[tuple, list[RecordedForecast]] = {}
     for e in entries:
         groups.setdefault((e.symbol, e.version, e.fingerprint), []).append(e)
     for symbol in dict.fromkeys(e.symbol for e in entries):  # every symbol's whole record, whichever model made it
-        first: dict[str, Entry] = {}
+        first: dict[str, RecordedForecast] = {}
         for e in sorted((e for e in entries if e.symbol == symbol), key=lambda e: e.created):
             first.setdefault(e.origin, e)  # a rolled-back model's forecast of an origin already recorded: the first
         if len({(e.version, e.fingerprint) for e in first.values()}) > 1:
@@ -72,7 +72,7 @@ def records(
     return result
 
 
-def _actual(e: Entry, offline: bool) -> pd.Series:
+def _actual(e: RecordedForecast, offline: bool) -> pd.Series:
     source = PriceSource.recorded(e.symbol, e.data_kind, e.data_source, e.adjusted, e.date_format, offline=offline)
     prices = read_recorded(source, e.column_name)
     return price_column(prices.frame, e.column_name, prices.source).dropna()

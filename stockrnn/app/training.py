@@ -17,7 +17,7 @@ from ..manifest import Manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
 from ..significance import Comparison
-from ..train import Progress, fit
+from ..train import EpochProgress, fit
 from ..validate import Prices
 from ..windows import training_period
 from .prices import load
@@ -57,7 +57,7 @@ def train_prices(
     prices: Prices,
     symbol: str,
     config: TrainConfig,
-    progress: Progress | None = None,
+    progress: EpochProgress | None = None,
     source: PriceSource | None = None,
 ) -> TrainResult:
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). Raises
@@ -76,7 +76,7 @@ def train_prices(
     return TrainResult(symbol=symbol, folder=folder, manifest=stored)
 
 
-def train(source: PriceSource, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
+def train(source: PriceSource, config: TrainConfig, progress: EpochProgress | None = None) -> TrainResult:
     """Train on `source`'s prices: the model is stored as its name (the symbol; SYNTHETIC for the synthetic series
     unless named; a file's name unless named)."""
     name = source.name

@@ -24,7 +24,7 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
     """
     app.use_backend(backend)
     config = dataclasses.replace(config, adjusted=source.adjusted)
-    with Progress(enabled=not as_json) as progress:
+    with EpochBar(enabled=not as_json) as progress:
         result = app.train(source, config, progress)
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
@@ -46,7 +46,7 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
     say(f"model saved in {result.folder}")
 
 
-class Progress:
+class EpochBar:
     """Epoch progress: a rich bar on a terminal, one timestamped log line per epoch without one."""
 
     def __init__(self, enabled: bool) -> None:
@@ -73,7 +73,7 @@ class Progress:
         else:
             log.info("epoch %d/%d %s", epoch, epochs, losses)
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> EpochBar:
         if self.bar is not None:
             self.bar.start()
         return self

@@ -66,7 +66,7 @@ class DirectionForecast:
             "horizon_days": self.horizon,
             "origin": f"{self.origin:%Y-%m-%d}",
             "base_rate": round(self.base_rate, 4),
-            "methods": trend.METHODS,
+            "methods": trend.PROBABILITY_METHODS,
             "rows": [
                 {
                     "date": f"{day:%Y-%m-%d}",

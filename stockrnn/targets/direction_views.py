@@ -29,7 +29,7 @@ def scores_view(title: str, metrics: Mapping[str, trend.Chances]) -> list[Any]:
             name, fmt(m.brier, ".4f"), fmt(m.brier_skill, "+.3f"), fmt(m.log_loss, ".4f"),
             fmt(m.accuracy, ".0%"), fmt(m.test.p_value if m.test else None, ".2f"),  # against the base rate
         )  # fmt: skip
-    return [title, table, *(Text(f"  {name}: {trend.METHODS[name]}") for name in metrics)]
+    return [title, table, *(Text(f"  {name}: {trend.PROBABILITY_METHODS[name]}") for name in metrics)]
 
 
 def forecast_view(data: dict[str, Any], metrics: Mapping[str, trend.Chances]) -> list[Any]:

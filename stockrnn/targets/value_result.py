@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import intervals
-from ..metrics import ALWAYS_UP, DRIFT, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, Scores, rounded
+from ..metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores, rounded
 from ..record import Step
 from ..significance import Comparison
 
@@ -32,10 +32,10 @@ class ValueForecast:
     column: str
     origin: pd.Timestamp  # the last day whose price the forecast knew
     rows: pd.DataFrame
-    metrics: dict[str, Scores]  # per method (metrics.METHODS); empty when no actual price is known
+    metrics: dict[str, Scores]  # per method (metrics.PRICE_METHODS); empty when no actual price is known
     history: pd.Series  # prices up to and including the origin, for plots
     level: float | None = None  # of the interval in rows' lower/upper columns; None: no interval
-    interval_method: str | None = None  # intervals.METHODS
+    interval_method: str | None = None  # intervals.BAND_METHODS
     target: str = "return"
     figure_size = (11, 5.5)  # inches
 
@@ -47,7 +47,7 @@ class ValueForecast:
             "target": self.target,
             "column": self.column,
             "origin": f"{self.origin:%Y-%m-%d}",
-            "methods": {name: METHODS[name] for name in SCORED},
+            "methods": {name: PRICE_METHODS[name] for name in SCORED},
             "rows": [
                 {"date": f"{day:%Y-%m-%d}", **{k: rounded(row.get(k)) for k in COLUMNS}}
                 for day, row in self.rows.iterrows()
@@ -63,7 +63,7 @@ class ValueForecast:
         if not self.level or self.interval_method is None:
             return None
         one_step = intervals.ONE_STEP_METHOD if "one_step_lower" in self.rows else None
-        return {"level": self.level, "forecast": intervals.METHODS[self.interval_method], "one_step": one_step}
+        return {"level": self.level, "forecast": intervals.BAND_METHODS[self.interval_method], "one_step": one_step}
 
     def comparisons(self) -> list[Comparison]:
         """The model against its baseline for each kind of prediction, when actual prices are known; none otherwise."""

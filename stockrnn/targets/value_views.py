@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..formatting import fmt
-from ..metrics import ALWAYS_UP, FORECAST, METHODS, NAIVE, ONE_STEP, PERSISTENCE, Scores
+from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores
 
 if TYPE_CHECKING:
     from ..significance import Comparison
@@ -41,7 +41,7 @@ def scores_view(title: str, metrics: Mapping[str, Scores]) -> list[Any]:
             fmt(m.test.p_value if m.test else None, ".2f"),  # against the method's baseline (significance.py)
             fmt(m.interval_coverage, ".0%"),  # share of actual prices inside the method's band
         )
-    return [title, table, *(Text(f"  {name}: {METHODS[name]}") for name in metrics)]
+    return [title, table, *(Text(f"  {name}: {PRICE_METHODS[name]}") for name in metrics)]
 
 
 def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores]) -> list[Any]:
