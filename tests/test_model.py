@@ -193,4 +193,4 @@ def test_the_command_line_refuses_mixed_precision_before_training(monkeypatch, w
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
     from stockrnn import registry
 
-    assert registry.versions("S") == [] and registry.champion("S") is None  # nothing trained, nothing stored
+    assert registry.model_versions("S") == [] and registry.champion("S") is None  # nothing trained, nothing stored
