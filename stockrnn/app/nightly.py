@@ -64,7 +64,9 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
     except TypeError as exc:
         raise UsageError(f"{symbol}: {exc}") from None
     source = PriceSource(symbol, Path(entry.csv) if entry.csv else None, adjusted=config.adjusted, offline=offline)
-    prices = model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column)
+    prices = (
+        model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column, config.calendar)
+    )
 
     # Up to date only for a usable champion: one that fails its checks is replaced however old the data.
     if champion is not None and manifest is not None and not force and prices.sha256 == manifest.data.sha256:
