@@ -42,6 +42,7 @@ from ..errors import DataError, LockedError, LostTaskError, MissingInputError, U
 from ..manifest import Manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
+from ..provenance import own_source
 from ..watchlist import Entry
 from .prices import load, model_prices
 
@@ -111,7 +112,8 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
         )  # fmt: skip
     elif CHAMPION in computed.forecasts:
         assert contest.champion is not None  # contest.compute forecasts a champion only when the contest has one
-        ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
+        if own_source(contest.champion.manifest, contest.prices):  # another file's forecast is not its record
+            ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
     days = contest.prices.frame.index
     return Outcome(
         symbol=symbol,
