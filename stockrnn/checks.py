@@ -5,8 +5,10 @@ same `Prices` with `warnings` (one sentence each, naming the date and what would
 `DataError` (exit 65) instead.
 
 What looks wrong, and the thresholds. None fires on the bundled S&P 500 and NASDAQ files, 1999-2018 (largest one-day
-move 14%, 7.6 times its typical move; longest gap 7 days, at 9/11), nor on a panel of 62 S&P 500 series, 2003-2023
-(largest single move 41 times its typical move, MMC on 2004-10-14; largest move out and back 11 times):
+move 14%, 7.6 times its typical move; longest gap 7 days, at 9/11). On a panel of 62 S&P 500 series, 2003-2023, the
+moves far outside and the calendar fire on none (largest single move 41 times its typical move, MMC on 2004-10-14;
+largest move out and back 11 times); the split ratios on three real moves near 3:2 (KEY 2008-10-14, NFLX 2011-10-25
+and 2022-04-20), which a ratio alone cannot tell from a split:
 - a one-day move by a split ratio (2, 3, 4, 5, 10, 20, 3:2, and the reverse splits), within 3%, from a level the
   days before held to one the next days keep (medians within 15%): an unadjusted split or reverse split;
 - a one-day move far outside the series' own: more than JUMP times its typical move (the median absolute daily log
