@@ -214,7 +214,7 @@ def test_only_a_price_level_scaler_has_a_range():
     assert Scaler({"kind": "scale", "scale": 0.01}).fitted_range is None  # returns: the same at every price level
 
 
-def test_retrain_records_the_kept_champion_only_from_its_own_file(home, tmp_path):
+def test_retrain_records_the_kept_champion_only_from_its_own_file(home, tmp_path, caplog):
     own = tmp_path / "wave.csv"
     price_frame(sine_prices(300, noise=0.3)).to_csv(own, index=False)
     train_prices(load_csv(own), "WAVE", tiny_config(epochs=1))
@@ -222,6 +222,7 @@ def test_retrain_records_the_kept_champion_only_from_its_own_file(home, tmp_path
     price_frame(sine_prices(330, noise=0.3, seed=9)).to_csv(other, index=False)
     outcome = retrain(Entry("WAVE", csv=str(other), options={"epochs": 1}), margin=0.99)
     assert outcome.status == "kept champion" and ledger.read() == []  # v1 never saw other.csv
+    assert f"WAVE v1: its forecast from {other} is not recorded in the forecast ledger" in caplog.text
     price_frame(sine_prices(330, noise=0.3)).to_csv(own, index=False)
     outcome = retrain(Entry("WAVE", options={"epochs": 1}), margin=0.99)
     assert outcome.status == "kept champion"

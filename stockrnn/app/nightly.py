@@ -112,8 +112,14 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
         )  # fmt: skip
     elif CHAMPION in computed.forecasts:
         assert contest.champion is not None  # contest.compute forecasts a champion only when the contest has one
-        if own_source(contest.champion.manifest, contest.prices):  # another file's forecast is not its record
-            ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
+        champion = contest.champion.manifest
+        if own_source(champion, contest.prices):  # another file's forecast is not its track record
+            ledger.remember(computed.forecasts[CHAMPION], champion.config, contest.prices, "retrain")
+        else:
+            log.warning(
+                "%s %s: its forecast from %s is not recorded in the forecast ledger: it was trained on other data",
+                symbol, champion.version, contest.prices.source,
+            )  # fmt: skip
     days = contest.prices.frame.index
     return Outcome(
         symbol=symbol,
