@@ -1,11 +1,15 @@
-"""Trading calendar: the exchange's trading days after a day, for dating forecasts (exchange-calendars).
+"""Trading calendar: the exchange's trading days after a day, for dating forecasts, and between two days, for
+checking a file's dates (exchange-calendars).
 
-Input: a day, a count and an exchange calendar's code (XNYS, XLON, ...). Output: the trading sessions after it.
+Input: a day, a count and an exchange calendar's code (XNYS, XLON, ..., 24/7, 24/5); or two days and a code.
+Output: the trading sessions after the day; or the sessions between the days (None when the calendar cannot say).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import warnings
 
 import pandas as pd
 
@@ -27,3 +31,25 @@ def trading_days_after(day: pd.Timestamp, count: int, calendar: str) -> pd.Datet
     except Exception as exc:  # out of the calendar's bounds, or an unknown calendar
         log.warning("calendar %s cannot date days after %s (%s); using weekdays", calendar, f"{day:%Y-%m-%d}", exc)
         return pd.bdate_range(day + pd.Timedelta(days=1), periods=count)
+
+
+def sessions(first: pd.Timestamp, last: pd.Timestamp, calendar: str) -> pd.DatetimeIndex | None:
+    """The sessions of `calendar` from `first` to `last` (both included); None for an unknown calendar or days
+    beyond its bounds."""
+    try:
+        days = _sessions_of_years(calendar, first.year, last.year)
+    except Exception as exc:  # exchange_calendars raises its own types for an unknown name or days out of bounds
+        log.info("calendar %s cannot list the sessions of %d to %d (%s)", calendar, first.year, last.year, exc)
+        return None
+    return days[(days >= first) & (days <= last)]
+
+
+@functools.lru_cache(maxsize=16)
+def _sessions_of_years(calendar: str, first_year: int, last_year: int) -> pd.DatetimeIndex:
+    """Whole years of sessions, kept: building a calendar takes 0.3 s, and every training checks its dates."""
+    import exchange_calendars as xcals
+
+    with warnings.catch_warnings():  # its own use of pandas, deprecated in pandas 3 (Series.values): not the user's
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cal = xcals.get_calendar(calendar, start=f"{first_year}-01-01", end=f"{last_year}-12-31")
+    return pd.DatetimeIndex(cal.sessions).tz_localize(None).normalize()

@@ -23,6 +23,7 @@ HORIZON = 21  # trading days forecast, scored after each backtest cut-off and he
 LEVEL = 0.8  # the coverage of the forecast's prediction interval
 MARGIN = 0.01  # retrain promotes a challenger whose holdout score beats the champion's by more than this fraction
 KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
+CALENDAR = "XNYS"  # the exchange calendar that dates forecasts, and that the data's dates are checked against
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 
 
@@ -56,7 +57,11 @@ class TrainConfig:
     patience: int = option(10, "Epochs without a better validation loss before stopping; 0: off.")
     val_fraction: float = option(0.1, "The chronological tail of the training windows held out for validation.", False)
     seed: int = option(42, "Random seed: the same seed gives the same model on the CPU.")
-    calendar: str = option("XNYS", "Exchange calendar for forecast dates (XNYS, XLON, XTKS, ...).")
+    calendar: str = option(
+        CALENDAR,
+        "Exchange calendar that dates forecasts and that the data's dates are checked against: XNYS, XLON, XTKS, "
+        "...; 24/7 for a market open every day (crypto), 24/5 for every weekday (currencies).",
+    )
     jit_compile: bool = option(False, "Compile training steps with XLA.", False)
     mixed_precision: bool = option(False, "float16 compute in the hidden layers (GPUs with tensor cores).")
     # Symbols only: Yahoo prices adjusted for splits and dividends (yfinance auto_adjust); --raw sets it False.

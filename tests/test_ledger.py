@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from stockrnn import ledger
+from stockrnn.app.nightly import retrain
+from stockrnn.app.training import train_prices
 from stockrnn.cli import app
+from stockrnn.targets import Scaler
+from stockrnn.validate import load_csv
+from stockrnn.watchlist import Entry
+
+from .conftest import price_frame, sine_prices, tiny_config
 
 runner = CliRunner()
 
@@ -143,3 +152,79 @@ def test_recorded_records_are_plain_sql(home):
         steps = [dict(r) for r in db.execute("SELECT * FROM steps ORDER BY step")]
     assert head["origin"] == "2020-01-31" and head["origin_price"] == 100.0 and head["adjusted"] == 1
     assert [s["forecast"] for s in steps] == [101.0, 102.0, 103.0] and steps[0]["p_up"] is None
+
+
+# A forecast from other data is said, printed and never recorded in the model's place.
+
+
+def test_a_forecast_from_another_file_never_takes_the_models_ledger_slot(sine_model, home, tmp_path):
+    other = tmp_path / "other.csv"  # the same days as the model's file, so the same origin: the slot it would take
+    price_frame(sine_prices(600, noise=0.3, seed=5) + 3).to_csv(other, index=False)
+    done = runner.invoke(app, ["predict", "SINE", "--csv", str(other), "--json"])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.stderr.split())
+    assert f"SINE v1 was trained on {sine_model.resolve()}; this forecast reads {other.resolve()}, other data" in said
+    assert "SINE v1: this forecast is not recorded in the forecast ledger" in said
+    assert "times that range" not in said  # near the prices it learned: no word on the scaler
+    assert ledger.read() == []
+    own = runner.invoke(app, ["predict", "SINE", "--json"])
+    assert own.exit_code == 0 and "other data" not in own.stderr and "not recorded" not in own.stderr
+    [recorded] = ledger.read()  # the model's own forecast from that origin, not the other file's
+    assert recorded.data_source == str(sine_model.resolve())
+    assert recorded.origin == json.loads(done.stdout)["origin"] == json.loads(own.stdout)["origin"]
+    assert [s.forecast for s in recorded.steps] == pytest.approx(
+        [r["forecast"] for r in json.loads(own.stdout)["rows"]]
+    )
+
+
+def test_the_models_own_file_by_another_path_or_a_copy_is_its_own(sine_model, home, tmp_path, monkeypatch):
+    monkeypatch.chdir(sine_model.parent)
+    done = runner.invoke(app, ["predict", "SINE", "--csv", sine_model.name])  # a relative path to the same file
+    assert done.exit_code == 0 and "other data" not in done.stderr and len(ledger.read()) == 1
+    copy = tmp_path / "copy.csv"
+    shutil.copyfile(sine_model, copy)  # the same bytes: the same data
+    done = runner.invoke(app, ["predict", "SINE", "--csv", str(copy), "--start", "2016-06-01"])
+    assert done.exit_code == 0 and "other data" not in done.stderr
+
+
+@pytest.mark.parametrize(("factor", "side"), [(100.0, "above"), (0.01, "below"), (3.0, "above")])
+def test_prices_far_outside_the_price_scaler_are_said(sine_model, home, tmp_path, factor, side):
+    """The worked example: pence for pounds (x100) beside a model that learned prices of about 90 to 110."""
+    other = tmp_path / "pence.csv"
+    price_frame(sine_prices(600, noise=0.3) * factor).to_csv(other, index=False)
+    done = runner.invoke(app, ["predict", "SINE", "--csv", str(other), "--start", "2017-03-01", "--days", "5"])
+    assert done.exit_code == 0, done.output
+    scaler = json.loads((home / "models" / "SINE" / "v1" / "scaler.json").read_text())
+    low, high = scaler["data_min"], scaler["data_max"]
+    read = load_csv(other).frame["close"]
+    origin = read.index.searchsorted(pd.Timestamp("2017-03-01"))
+    window = read.iloc[origin - 20 : origin + 5]  # the tiny model's 20-day window and the 5 actual days after it
+    value = window.max() if side == "above" else window.min()
+    times = (value - high if side == "above" else low - value) / (high - low)
+    said = " ".join(done.stderr.split())
+    assert (
+        f"SINE v1 learned 'close' prices from {low:.6g} to {high:.6g}; the prices this forecast reads reach "
+        f"{value:.6g}, {times:.1f} times that range {side} it: far outside what the model has seen"
+    ) in said
+    assert "not recorded" not in said and ledger.read() == []  # --start: nothing to record anyway
+
+
+def test_only_a_price_level_scaler_has_a_range():
+    assert Scaler({"kind": "minmax", "feature_range": [0, 1], "data_min": 2.0, "data_max": 5.0}).fitted_range == (2, 5)
+    assert Scaler({"kind": "scale", "scale": 0.01}).fitted_range is None  # returns: the same at every price level
+
+
+def test_retrain_records_the_kept_champion_only_from_its_own_file(home, tmp_path, caplog):
+    own = tmp_path / "wave.csv"
+    price_frame(sine_prices(300, noise=0.3)).to_csv(own, index=False)
+    train_prices(load_csv(own), "WAVE", tiny_config(epochs=1))
+    other = tmp_path / "other.csv"
+    price_frame(sine_prices(330, noise=0.3, seed=9)).to_csv(other, index=False)
+    outcome = retrain(Entry("WAVE", csv=str(other), options={"epochs": 1}), margin=0.99)
+    assert outcome.status == "kept champion" and ledger.read() == []  # v1 never saw other.csv
+    assert f"WAVE v1: its forecast from {other} is not recorded in the forecast ledger" in caplog.text
+    price_frame(sine_prices(330, noise=0.3)).to_csv(own, index=False)
+    outcome = retrain(Entry("WAVE", options={"epochs": 1}), margin=0.99)
+    assert outcome.status == "kept champion"
+    [recorded] = ledger.read()
+    assert (recorded.version, recorded.made_by, recorded.data_source) == ("v1", "retrain", str(own.resolve()))

@@ -42,7 +42,7 @@ def backtest(
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     if plot is not None:
         check_output(plot)
-    prices = load(source.seeded(config.seed), config.column)
+    prices = load(source.seeded(config.seed), config.column, config.calendar)
     if cluster:
         parallel.connect(cluster).close()
     report = walk_forward(prices, config, folds, horizon, step, progress, level, jobs, end, cluster, done, timeout)

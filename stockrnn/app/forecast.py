@@ -2,11 +2,13 @@
 
 Input: a symbol, an optional `PriceSource` (another file, offline), an optional start day inside the data, the
 number of trading days and the interval's level. Output: the target's `Result` (targets/), and for `plot` the
-PNG's path. A real forecast (after the data's last day) goes into the forecast ledger, to be scored by `track`.
+PNG's path. A real forecast (after the data's last day) from the model's own source goes into the forecast ledger,
+to be scored by `track`; data that is not the model's (another file, prices far outside its scaler's range) is said.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from .. import ledger, registry
@@ -16,9 +18,12 @@ from ..forecast import forecast_model, load_model
 from ..paths import check_output, check_symbol, home
 from ..plot import draw
 from ..price_source import PriceSource
+from ..provenance import provenance
 from ..targets import Result
 from ..validate import Prices
 from .prices import model_prices
+
+log = logging.getLogger("stockrnn")
 
 
 def predict(
@@ -29,16 +34,26 @@ def predict(
 
     The data is `source`'s file if it names one, else the source the model was trained on: its file, or the
     symbol's prices (the days the store lacks are fetched first, unless `source.offline`). A forecast after the last
-    day is recorded in the ledger. Raises `UsageError` for bad options, `MissingInputError` without a model,
-    `DataError` for data the model cannot forecast from."""
+    day is recorded in the ledger when it is made from the model's own source: a forecast from other data is said
+    (a warning) and printed, never recorded in the model's place. Raises `UsageError` for bad options,
+    `MissingInputError` without a model, `DataError` for data the model cannot forecast from."""
     if days < 1:
         raise UsageError(f"--days must be at least 1, not {days}")
     symbol = check_symbol(symbol)
     stored = registry.load_current(symbol)
     prices = model_prices(symbol, stored.manifest, source)
     result = forecast(stored, prices, start, days, level)
-    if start is None:  # a real forecast: into the ledger, to be scored when its days have passed
+    seen = provenance(stored.manifest, stored.scaler, prices, start, days)
+    for warning in seen.warnings:
+        log.warning("%s", warning)
+    if start is None and seen.own:  # a real forecast: into the ledger, to be scored when its days have passed
         ledger.remember(result, stored.manifest.config, prices, "predict")
+    elif start is None:
+        log.warning(
+            "%s %s: this forecast is not recorded in the forecast ledger, which keeps the forecasts a model makes "
+            "from its own data (predict without --csv records one)",
+            symbol, stored.manifest.version,
+        )  # fmt: skip
     return result
 
 

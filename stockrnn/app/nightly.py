@@ -42,6 +42,7 @@ from ..errors import DataError, LockedError, LostTaskError, MissingInputError, U
 from ..manifest import Manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
+from ..provenance import own_source
 from ..watchlist import Entry
 from .prices import load, model_prices
 
@@ -64,7 +65,9 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
     except TypeError as exc:
         raise UsageError(f"{symbol}: {exc}") from None
     source = PriceSource(symbol, Path(entry.csv) if entry.csv else None, adjusted=config.adjusted, offline=offline)
-    prices = model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column)
+    prices = (
+        model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column, config.calendar)
+    )
 
     # Up to date only for a usable champion: one that fails its checks is replaced however old the data.
     if champion is not None and manifest is not None and not force and prices.sha256 == manifest.data.sha256:
@@ -109,7 +112,14 @@ def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float
         )  # fmt: skip
     elif CHAMPION in computed.forecasts:
         assert contest.champion is not None  # contest.compute forecasts a champion only when the contest has one
-        ledger.remember(computed.forecasts[CHAMPION], contest.champion.manifest.config, contest.prices, "retrain")
+        champion = contest.champion.manifest
+        if own_source(champion, contest.prices):  # another file's forecast is not its track record
+            ledger.remember(computed.forecasts[CHAMPION], champion.config, contest.prices, "retrain")
+        else:
+            log.warning(
+                "%s %s: its forecast from %s is not recorded in the forecast ledger: it was trained on other data",
+                symbol, champion.version, contest.prices.source,
+            )  # fmt: skip
     days = contest.prices.frame.index
     return Outcome(
         symbol=symbol,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import pricestore, yahoo
 from ..checks import checked
+from ..config import CALENDAR
 from ..errors import MissingInputError, SourceUnavailableError, TemporaryError, UsageError
 from ..manifest import Manifest
 from ..paths import check_symbol, home
@@ -108,9 +109,9 @@ def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> 
     return dataclasses.replace(prices, kind="store")
 
 
-def load(source: PriceSource, column: str = "close") -> Prices:
-    """Training data: the source's prices, looked at for what looks wrong (`checks`: warnings, or with
-    `source.strict` a refusal) before anything trains on them."""
+def load(source: PriceSource, column: str = "close", calendar: str = CALENDAR) -> Prices:
+    """Training data: the source's prices, looked at for what looks wrong (`checks`, beside the exchange `calendar`
+    that will date the forecasts: warnings, or with `source.strict` a refusal) before anything trains on them."""
     if source.synthetic is not None:
         prices = synthetic_prices(**source.synthetic)
     elif source.csv is not None:
@@ -119,7 +120,7 @@ def load(source: PriceSource, column: str = "close") -> Prices:
         raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
     else:
         prices = symbol_prices(source.symbol, source.offline, source.adjusted)
-    return checked(prices, column, source.strict)
+    return checked(prices, column, source.strict, calendar)
 
 
 def model_prices(symbol: str, manifest: Manifest, source: PriceSource | None = None) -> Prices:

@@ -83,5 +83,5 @@ def train(source: PriceSource, config: TrainConfig, progress: EpochProgress | No
     if name is not None:
         check_symbol(name)  # before any I/O
     source = source.seeded(config.seed)
-    prices = load(source, config.column)  # without a name: a UsageError saying what is missing
+    prices = load(source, config.column, config.calendar)  # without a name: a UsageError saying what is missing
     return train_prices(prices, name or "", config, progress, source)

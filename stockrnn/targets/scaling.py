@@ -36,6 +36,13 @@ class Scaler:
         low, high = p["feature_range"]
         return p["data_min"], ((p["data_max"] - p["data_min"]) or 1.0) / (high - low), low
 
+    @property
+    def fitted_range(self) -> tuple[float, float] | None:
+        """[data_min, data_max] of the training rows for `minmax`; None for `scale`, which has no range (returns are
+        the same at every price level)."""
+        p = self.params
+        return (float(p["data_min"]), float(p["data_max"])) if p["kind"] == "minmax" else None
+
     def transform(self, values: np.ndarray) -> np.ndarray:
         offset, spread, low = self._affine
         return (np.asarray(values, dtype="float64") - offset) / spread + low
