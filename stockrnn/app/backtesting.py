@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .. import parallel
+from .. import backend, parallel
 from ..backtest import BacktestReport, FoldProgress
 from ..backtest import backtest as walk_forward
 from ..config import HORIZON, LEVEL, TrainConfig
@@ -42,6 +42,8 @@ def backtest(
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     if plot is not None:
         check_output(plot)
+    if config.mixed_precision:  # refused before the data is read, where this backend cannot train it
+        backend.check_mixed_precision(config.cell)
     prices = load(source.seeded(config.seed), config.column, config.calendar)
     if cluster:
         parallel.connect(cluster).close()

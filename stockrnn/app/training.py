@@ -82,6 +82,8 @@ def train(source: PriceSource, config: TrainConfig, progress: EpochProgress | No
     name = source.name
     if name is not None:
         check_symbol(name)  # before any I/O
+    if config.mixed_precision:  # refused before the data is read, where this backend cannot train it
+        backend.check_mixed_precision(config.cell)
     source = source.seeded(config.seed)
     prices = load(source, config.column, config.calendar)  # without a name: a UsageError saying what is missing
     return train_prices(prices, name or "", config, progress, source)
