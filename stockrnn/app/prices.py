@@ -114,7 +114,7 @@ def load(source: PriceSource, column: str = "close") -> Prices:
     if source.synthetic is not None:
         prices = synthetic_prices(**source.synthetic)
     elif source.csv is not None:
-        prices = load_csv(source.csv, required=(column,), date_format=source.date_format)
+        prices = load_csv(source.csv, required=(column,), date_format=source.date_format, ticker=source.ticker)
     elif source.symbol is None:
         raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
     else:
@@ -124,16 +124,18 @@ def load(source: PriceSource, column: str = "close") -> Prices:
 
 def model_prices(symbol: str, manifest: Manifest, source: PriceSource | None = None) -> Prices:
     """The prices a stored model predicts from: `source`'s file if it names one, else the source it was trained on
-    (read with the date format it was trained with; `source.offline` still holds)."""
+    (read with the date format and ticker it was trained with; `source.offline` still holds)."""
     column = manifest.config.column
     offline = source.offline if source is not None else False
     if source is not None and source.csv is not None:
-        return load_csv(source.csv, required=(column,), date_format=source.date_format)
+        return load_csv(source.csv, required=(column,), date_format=source.date_format, ticker=source.ticker)
     if manifest.data.kind == "synthetic":
         return synthetic_prices(**(manifest.data.synthetic or {}))
     d = manifest.data
     where = f"{symbol} was trained on {d.source}, which no longer exists; pass --csv FILE"
-    recorded = PriceSource.recorded(symbol, d.kind, d.source, manifest.config.adjusted, d.date_format, offline=offline)
+    recorded = PriceSource.recorded(
+        symbol, d.kind, d.source, manifest.config.adjusted, d.date_format, offline=offline, ticker=d.ticker
+    )
     return read_recorded(recorded, column, where)
 
 
@@ -147,7 +149,7 @@ def read_recorded(source: PriceSource, column: str, missing: str | None = None) 
     assert source.csv is not None
     if not source.csv.is_file():
         raise MissingInputError(missing or f"{source.symbol}: its price file {source.csv} no longer exists")
-    return load_csv(source.csv, required=(column,), date_format=source.date_format)
+    return load_csv(source.csv, required=(column,), date_format=source.date_format, ticker=source.ticker)
 
 
 def _age(seconds: float) -> str:
