@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import subprocess
@@ -143,3 +144,20 @@ def test_recorded_records_are_plain_sql(home):
         steps = [dict(r) for r in db.execute("SELECT * FROM steps ORDER BY step")]
     assert head["origin"] == "2020-01-31" and head["origin_price"] == 100.0 and head["adjusted"] == 1
     assert [s["forecast"] for s in steps] == [101.0, 102.0, 103.0] and steps[0]["p_up"] is None
+
+
+def test_a_ledger_written_before_the_ticker_column_is_read_and_written(home):
+    """A ledger from before `ticker` was recorded gains the column when opened: its rows read with no ticker."""
+    old = ledger.SCHEMA.replace(
+        "    ticker TEXT,                        -- the one ticker", "    -- was: the one ticker"
+    )
+    assert old != ledger.SCHEMA
+    home.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(home / ledger.FILE) as db:
+        db.executescript(old)
+        values = [getattr(an_entry(), name) for name in ledger.HEADER if name != "ticker"]
+        db.execute(f"INSERT INTO forecasts ({', '.join(ledger.HEADER[:-1])}) VALUES ({', '.join('?' * 14)})", values)
+    assert ledger.read()[0].ticker is None
+    picked = dataclasses.replace(an_entry(origin="2020-02-28"), ticker="BBB")
+    assert ledger.record(picked) is True
+    assert [e.ticker for e in ledger.read()] == [None, "BBB"]
