@@ -46,6 +46,7 @@ class PriceSource:
     def name(self) -> str | None:
         """The model's name: the symbol, else SYNTHETIC for the synthetic series, else for a file the ticker it
         reads: `ticker`, or the one its columns name (quantmod's AAPL.Close), else the file's name."""
+        from .errors import UsageError
         from .paths import check_symbol, symbol_from_path
         from .validate import file_symbol
 
@@ -56,7 +57,12 @@ class PriceSource:
         if self.csv is None:
             return None
         if self.ticker:
-            return check_symbol(self.ticker.strip().upper())
+            try:
+                return check_symbol(self.ticker.strip().upper())
+            except UsageError as exc:
+                raise UsageError(
+                    f"--ticker {self.ticker!r} names no model: {exc}; name it with --symbol NAME"
+                ) from None
         return file_symbol(self.csv) or symbol_from_path(self.csv)
 
     def seeded(self, seed: int) -> PriceSource:

@@ -162,8 +162,9 @@ def file_symbol(path: str | Path) -> str | None:
 
 
 def _key(header: object) -> str:
-    """A header as ALIASES spells it: lower case, spaces, underscores and dashes as one underscore."""
-    return re.sub(r"[\s_-]+", "_", str(header).strip().lower())
+    """A header as ALIASES spells it: lower case, spaces, underscores and dashes as one underscore, without the
+    numbering of Alpha Vantage's fields (`4. close`), which is no ticker prefix."""
+    return re.sub(r"[\s_-]+", "_", re.sub(r"^\d+\.\s*", "", str(header).strip().lower()))
 
 
 def _prefix(header: object) -> str | None:

@@ -215,6 +215,12 @@ DAYS = pd.bdate_range("2018-05-01", periods=6)
 CLOSE = np.array([1012.5, 1020.25, 998.0, 1001.75, 1010.0, 1015.5])
 
 
+def test_alpha_vantage_numbered_fields(write_csv):
+    text = "timestamp,1. open,2. high,3. low,4. close,5. adjusted close,6. volume\n2020-01-02,1,2,0.5,1.5,1.4,100\n"
+    frame = load_csv(write_csv("av.csv", text)).frame
+    assert frame.iloc[0].tolist() == [1.0, 2.0, 0.5, 1.5, 100.0, 1.4]
+
+
 def test_investing_com_export(write_csv, caplog):
     volumes = ["194.67K", "1.20M", "3.4B", "-", "850", "12.5k"]
     prices = load_csv(write_csv("investing.csv", investing_com(DAYS, CLOSE, volumes)))
@@ -319,6 +325,7 @@ def test_quantmod_export(write_csv):
         (["Date", "Adj. Close", "Close"], None),  # a name with a dot is no prefix
         (["Date", "AAPL.Close", "MSFT.Close"], None),  # several: no default
         (["Date", "Close.1", "Close"], None),
+        (["timestamp", "1. open", "4. close", "5. volume"], None),  # Alpha Vantage numbers its fields
     ],
 )
 def test_file_symbol(write_csv, headers, symbol):
@@ -397,6 +404,14 @@ def test_many_tickers_are_counted_not_listed(write_csv):
     with pytest.raises(UsageError, match=re.escape("505 tickers in column 'Name' (T000, T001, T002, T003, T004, T005, "
                                                    "T006, T007, T008, T009, ... (505 in all))")):  # fmt: skip
         load_csv(path)
+
+
+def test_a_ticker_that_is_no_symbol_asks_for_one(write_csv):
+    path = write_csv("names.csv", long_file("Date,Name,Close", ["Apple Inc", "Microsoft Corp"]))
+    assert load_csv(path, ticker="apple inc").frame["close"].tolist() == CLOSE.tolist()
+    with pytest.raises(UsageError, match="--ticker 'apple inc' names no model: .*; name it with --symbol NAME"):
+        _ = PriceSource(csv=path, ticker="apple inc").name
+    assert PriceSource(csv=path, ticker="apple inc", symbol="AAPL").name == "AAPL"
 
 
 def test_a_ticker_for_a_file_of_one_series_is_refused(write_csv):
