@@ -65,17 +65,20 @@ class Prices:
 
 
 def validate(
-    raw: RawTable, required: tuple[str, ...] = ("close",), date_format: str | None = None, ticker: str | None = None
-) -> Prices:
+    raw: RawTable, required: tuple[str, ...] = ("close",), date_format: str | None = None, ticker: str | None = None,
+    every_column: bool = False,
+) -> Prices:  # fmt: skip
     """Check and convert `raw`; `required` names the price columns the model reads, which must be present and
     right; `date_format` (strftime, e.g. %d/%m/%Y) says how the dates are written when the file cannot show it;
-    `ticker` picks one ticker's series out of a file of several."""
+    `ticker` picks one ticker's series out of a file of several. With `every_column` (a download for the price
+    store, which any model may read) what is wrong in any column refuses it."""
     raw, ticker = _one_ticker(raw, ticker)
     where, unit = raw.where, raw.unit
     columns = _map_columns(raw, required)
     frame = raw.frame
     repairs: list[str] = []
     warnings: list[str] = []
+    reads = set(columns) if every_column else set(required)
 
     dates = _parse_dates(where, unit, frame[columns["date"]], date_format, repairs)
     values = pd.DataFrame(index=frame.index)
@@ -85,19 +88,19 @@ def validate(
                 where, unit, dates, columns[name], frame[columns[name]], raw.decimal, suffixes=name == "volume"
             )
         except DataError as exc:
-            if name in required:
+            if name in reads:
                 raise
             values[name] = np.nan
             warnings.append(f"{exc}; {UNUSED}")
 
     def refuse(name: str, bad: pd.Series, what: str) -> None:
         """Refuse a column the model reads; empty, with a warning, one it does not (once: an empty one is left)."""
-        if name not in required and values[name].isna().all():
+        if name not in reads and values[name].isna().all():
             return
         try:
             _refuse(where, unit, dates, columns[name], values[name], bad, what)
         except DataError as exc:
-            if name in required:
+            if name in reads:
                 raise
             values[name] = np.nan
             warnings.append(f"{exc}; {UNUSED}")

@@ -11,7 +11,8 @@ import pytest
 from stockrnn.checks import checked
 from stockrnn.errors import DataError, UsageError
 from stockrnn.price_source import PriceSource
-from stockrnn.validate import file_symbol, load_csv
+from stockrnn.sources import read_csv
+from stockrnn.validate import file_symbol, load_csv, validate
 
 from .conftest import ROOT, SP500
 
@@ -286,6 +287,8 @@ def test_unread_columns_warn_and_read_columns_refuse(write_csv, text, words):
     assert any(words in w for w in prices.warnings), prices.warnings
     name = "open" if "Open" in words else "volume"
     assert prices.frame[name].isna().all() and prices.frame["close"].notna().all()
+    with pytest.raises(DataError, match=re.escape(words)):  # a download for the store, which every model reads
+        validate(read_csv(path), every_column=True)
     if name == "open":  # the same cell refuses the file when the model reads that column
         with pytest.raises(DataError, match=re.escape(words)) as caught:
             load_csv(path, required=("open",))

@@ -56,7 +56,7 @@ def fetch(symbol: str, start: str | None = None, end: str | None = None, adjuste
     last = parse_day(end, "--end")
     until = None if last is None else f"{last + pd.Timedelta(days=1):%Y-%m-%d}"  # Yahoo's end is exclusive
     frame = yahoo.download(symbol, start, until, adjusted, cache=str(folder / "cache" / "yfinance"))
-    prices = validate(from_frame(f"yfinance {symbol}", frame))
+    prices = validate(from_frame(f"yfinance {symbol}", frame), every_column=True)  # the store serves any column
     written = pricestore.write(folder, symbol, adjusted, prices.frame, "yfinance", (start, end))
     after = pricestore.read(folder, symbol, adjusted)
     assert after is not None  # just written
