@@ -56,11 +56,13 @@ PRICES = ("open", "high", "low", "close", "adj_close")
 
 
 def checked(prices: Prices, column: str, strict: bool = False, calendar: str = CALENDAR) -> Prices:
-    """`prices` with the warnings of `look` attached and logged; with `strict` a `DataError` when there are any."""
-    warnings = look(prices.frame, column, prices.source, calendar)
+    """`prices` with the warnings of `look` attached and logged, after validation's own (already logged); with
+    `strict` a `DataError` when there are any."""
+    found = look(prices.frame, column, prices.source, calendar)
+    warnings = [*prices.warnings, *found]
     if warnings and strict:
         raise DataError(f"{warnings[0]} (--strict refuses data that looks wrong; {len(warnings)} warning(s) in all)")
-    for warning in warnings:
+    for warning in found:
         log.warning("%s", warning)
     return dataclasses.replace(prices, warnings=warnings)
 

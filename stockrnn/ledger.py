@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS forecasts (
     data_source TEXT NOT NULL,          -- the file (absolute) or the store's description
     adjusted INTEGER NOT NULL,          -- store prices adjusted for splits and dividends
     date_format TEXT,                   -- how the file's dates were read, if it was told
+    ticker TEXT,                        -- the one ticker read of a file that holds several, if it was told
     UNIQUE (symbol, version, fingerprint, origin)
 );
 CREATE TABLE IF NOT EXISTS steps (
@@ -62,8 +63,10 @@ CREATE TABLE IF NOT EXISTS steps (
 """
 HEADER = (
     "symbol", "version", "fingerprint", "target", "column_name", "made_by", "created", "origin", "origin_price",
-    "level", "data_kind", "data_source", "adjusted", "date_format",
+    "level", "data_kind", "data_source", "adjusted", "date_format", "ticker",
 )  # fmt: skip
+# Columns added after the first ledgers were written: (name, declaration), added to an older ledger when it is opened.
+ADDED = (("ticker", "TEXT"),)
 
 
 def config_fingerprint(config: TrainConfig) -> str:
@@ -93,6 +96,7 @@ def entry(forecast: Result, config: TrainConfig, prices: Prices, made_by: str) -
         data_source=source,
         adjusted=config.adjusted,
         date_format=prices.date_format,
+        ticker=prices.ticker,
         steps=steps,
     )
 
@@ -111,11 +115,20 @@ def connect(folder: Path | None = None) -> Iterator[sqlite3.Connection]:
             db.execute("PRAGMA journal_mode=WAL")  # readers never block a writer, nor a writer the readers
             db.execute("PRAGMA foreign_keys=ON")
             db.executescript(SCHEMA)
+            _add_columns(db)
             yield db
     except sqlite3.OperationalError as exc:
         raise CannotWriteError(f"cannot use the forecast ledger {file}: {exc}") from None
     except sqlite3.DatabaseError as exc:
         raise DataError(f"cannot read the forecast ledger {file}: {exc}; move it away to start a new one") from None
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Give a ledger written by an older stockrnn the columns added since (NULL in its rows)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(forecasts)")}
+    for name, declaration in ADDED:
+        if name not in have:
+            db.execute(f"ALTER TABLE forecasts ADD COLUMN {name} {declaration}")
 
 
 def record(item: RecordedForecast, folder: Path | None = None) -> bool:

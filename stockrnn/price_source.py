@@ -19,13 +19,15 @@ SYNTHETIC = "SYNTHETIC"  # the symbol synthetic models are stored under
 @dataclass(frozen=True)
 class PriceSource:
     """Where prices come from, and how they are read: the synthetic series (its generator's parameters), else the
-    file `csv` (its dates read with `date_format` when given), else the symbol's prices (the local store, refreshed
-    from Yahoo unless `offline`; `adjusted` for splits and dividends). `strict` refuses data that looks wrong
-    (checks.py) instead of warning. One value, built once by the command line's options group and passed down."""
+    file `csv` (its dates read with `date_format` when given; the one `ticker` of a file that holds several), else
+    the symbol's prices (the local store, refreshed from Yahoo unless `offline`; `adjusted` for splits and
+    dividends). `strict` refuses data that looks wrong (checks.py) instead of warning. One value, built once by the
+    command line's options group and passed down."""
 
     symbol: str | None = None  # the name the model is stored under; with a file it only names the model
     csv: Path | None = None
     date_format: str | None = None
+    ticker: str | None = None  # the one ticker to read of a file that holds several
     synthetic: dict[str, Any] | None = None  # synthetic_prices' parameters
     adjusted: bool = True
     offline: bool = False
@@ -42,14 +44,26 @@ class PriceSource:
 
     @property
     def name(self) -> str | None:
-        """The model's name: the symbol, else SYNTHETIC for the synthetic series, else the file's name."""
-        from .paths import symbol_from_path
+        """The model's name: the symbol, else SYNTHETIC for the synthetic series, else for a file the ticker it
+        reads: `ticker`, or the one its columns name (quantmod's AAPL.Close), else the file's name."""
+        from .errors import UsageError
+        from .paths import check_symbol, symbol_from_path
+        from .validate import file_symbol
 
         if self.symbol:
             return self.symbol
         if self.synthetic is not None:
             return SYNTHETIC
-        return symbol_from_path(self.csv) if self.csv is not None else None
+        if self.csv is None:
+            return None
+        if self.ticker:
+            try:
+                return check_symbol(self.ticker.strip().upper())
+            except UsageError as exc:
+                raise UsageError(
+                    f"--ticker {self.ticker!r} names no model: {exc}; name it with --symbol NAME"
+                ) from None
+        return file_symbol(self.csv) or symbol_from_path(self.csv)
 
     def seeded(self, seed: int) -> PriceSource:
         """The synthetic series' noise drawn from `seed` (the model's), unless its parameters name one."""
@@ -67,11 +81,11 @@ class PriceSource:
     @classmethod
     def recorded(
         cls, symbol: str, kind: str, source: str, adjusted: bool, date_format: str | None = None,
-        synthetic: dict[str, Any] | None = None, offline: bool = False,
+        synthetic: dict[str, Any] | None = None, offline: bool = False, ticker: str | None = None,
     ) -> PriceSource:  # fmt: skip
         """The source as a manifest or the ledger recorded it (kind, the file or the store's description)."""
         if kind == "synthetic":
             return cls(symbol, synthetic=synthetic or {}, adjusted=adjusted, offline=offline)
         if kind == "store":
             return cls(symbol, adjusted=adjusted, offline=offline)
-        return cls(symbol, csv=Path(source), date_format=date_format, adjusted=adjusted, offline=offline)
+        return cls(symbol, csv=Path(source), date_format=date_format, ticker=ticker, adjusted=adjusted, offline=offline)

@@ -38,3 +38,4 @@ class RecordedForecast:
     adjusted: bool
     date_format: str | None
     steps: tuple[Step, ...]
+    ticker: str | None = None  # the one ticker read of a file that holds several

@@ -6,7 +6,9 @@ handed to `validate`, the one validator of every source. For files, the shapes p
 - a UTF-8 BOM, CRLF or CR line endings;
 - comma, semicolon or tab delimiters (the header line tells which), with decimal commas where a semicolon or tab
   file writes its numbers that way (1.234,56), as European spreadsheets export;
-- the multi-row header that pandas writes for a yfinance download (`Price,...` / `Ticker,...` / `Date,,,`).
+- the multi-row header that pandas writes for a yfinance download (`Price,...` / `Ticker,...` / `Date,,,`), whose
+  columns become `TICKER.Field` (`AAPL.Close`), as R's quantmod names them: validate strips the prefix, or picks
+  one ticker's columns out of several.
 An Excel workbook is refused with the way out: save it as CSV.
 """
 
@@ -28,7 +30,7 @@ from typing import IO
 
 import pandas as pd
 
-from .errors import DataError, MissingInputError
+from .errors import DataError, MissingInputError, StockRNNError
 
 SNIFF_BYTES = 8192  # a NUL byte among the first bytes marks a binary file
 # Read at most this much, before and after decompressing: a century of daily prices is a few MB, and no file
@@ -67,6 +69,28 @@ def read_csv(path: str | Path) -> RawTable:
         raise MissingInputError(f"{path}: no such file")
     if path.is_dir():
         raise MissingInputError(f"{path}: is a folder, not a CSV file")
+    original, lines = _lines(path)
+    delimiter = _delimiter(lines)
+    lines, header_lines = _one_header(lines)
+    frame = _split(path, "\n".join(lines), header_lines, delimiter)
+    decimal = "," if delimiter != "," and _decimal_commas(frame) else "."
+    return RawTable(where=str(path), sha256=hashlib.sha256(original).hexdigest(), frame=frame, decimal=decimal)
+
+
+def column_names(path: str | Path) -> list[str]:
+    """The names `read_csv` gives `path`'s columns, from its header line alone; [] when it is not a readable text
+    file (`read_csv` says why)."""
+    try:
+        _, lines = _lines(Path(path).absolute())
+    except (StockRNNError, OSError):
+        return []
+    lines, _ = _one_header(lines)
+    first = next((line for line in lines if line.strip()), "")
+    return next(csv.reader([first], delimiter=_delimiter(lines)), [])
+
+
+def _lines(path: Path) -> tuple[bytes, list[str]]:
+    """The file's bytes as they are on disk, and its text's lines (decompressed, decoded, line endings unified)."""
     original = _bounded(path, open(path, "rb"))
     data = _decompress(path, original)
     if not data.strip():
@@ -79,21 +103,19 @@ def read_csv(path: str | Path) -> RawTable:
         line = data[: exc.start].count(b"\n") + 1
         byte = data[exc.start]
         raise DataError(f"{path}, line {line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8") from None
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    delimiter = _delimiter(lines)
-    header_lines = 1
-    if _is_yfinance_header(lines):
-        tickers = {t.strip() for t in lines[1].split(",")[1:] if t.strip()}
-        if len(tickers) > 1:
-            raise DataError(
-                f"{path}: a yfinance download of several tickers ({', '.join(sorted(tickers))}); "
-                "stockrnn trains on one: save one ticker per file"
-            )
-        header_lines = 3
-        lines = ["Date" + lines[0][len("Price") :]] + lines[3:]
-    frame = _split(path, "\n".join(lines), header_lines, delimiter)
-    decimal = "," if delimiter != "," and _decimal_commas(frame) else "."
-    return RawTable(where=str(path), sha256=hashlib.sha256(original).hexdigest(), frame=frame, decimal=decimal)
+    return original, text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _one_header(lines: list[str]) -> tuple[list[str], int]:
+    """The lines with one header line, and how many the file's header had: a yfinance download's three
+    (`Price,Close,...` / `Ticker,AAPL,...` / `Date,,...`) become one, `Date,AAPL.Close,...`."""
+    if not _is_yfinance_header(lines):
+        return lines, 1
+    fields, tickers = next(csv.reader([lines[0]])), next(csv.reader([lines[1]]))
+    named = [f"{t.strip()}.{f}" if t.strip() else f for f, t in zip(fields[1:], tickers[1:], strict=False)]
+    line = io.StringIO()
+    csv.writer(line, lineterminator="").writerow(["Date", *named])
+    return [line.getvalue(), *lines[3:]], 3
 
 
 def _too_many_fields(text: str, delimiter: str, header_lines: int) -> str:

@@ -121,6 +121,7 @@ def fit(
             synthetic=prices.params or None,
             date_format=prices.date_format,
             warnings=prices.warnings,
+            ticker=prices.ticker,
         ),
         training=TrainingInfo(
             device=backend.training_device(),

@@ -30,6 +30,7 @@ class Entry:
     symbol: str
     csv: str | None = None
     options: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields that override the saved config
+    ticker: str | None = None  # the one ticker to read of a `csv` that holds several
 
 
 def read_watchlist(path: str | Path) -> list[Entry]:
@@ -38,6 +39,7 @@ def read_watchlist(path: str | Path) -> list[Entry]:
     AAPL
     ^GSPC epochs=50 layers=2
     SP500 csv=sample_data/sp500.csv window=30
+    MSFT csv=prices/long.csv ticker=MSFT
     """
     path = Path(path)
     if not path.is_file():
@@ -54,22 +56,28 @@ def read_watchlist(path: str | Path) -> list[Entry]:
             if not words:
                 continue
             symbol = check_symbol(words[0])
-            csv, options = None, {}
+            csv, ticker, options = None, None, {}
             for word in words[1:]:
                 key, sep, value = word.partition("=")
                 key = key.replace("-", "_")
-                if not sep or (key not in OPTIONS and key != "csv"):
-                    raise UsageError(f"{word!r} is not an option; use key=value with one of: csv, {', '.join(OPTIONS)}")
+                if not sep or (key not in OPTIONS and key not in ("csv", "ticker")):
+                    raise UsageError(
+                        f"{word!r} is not an option; use key=value with one of: csv, ticker, {', '.join(OPTIONS)}"
+                    )
                 if key == "csv":
                     csv = str((path.parent / value).resolve()) if not Path(value).is_absolute() else value
+                elif key == "ticker":
+                    ticker = value
                 else:
                     options[key] = _parse(key, value)
             TrainConfig(**options)  # validates the values now, not half-way through the night
+            if ticker is not None and csv is None:
+                raise UsageError("ticker= picks one ticker's prices out of a csv= file; add csv=FILE")
         except ValueError as exc:  # shlex: an unclosed quote
             raise UsageError(f"{path}, line {number}: {exc} (an unclosed quote?)") from None
         except UsageError as exc:
             raise UsageError(f"{path}, line {number}: {exc}") from None
-        entries.append(Entry(symbol=symbol, csv=csv, options=options))
+        entries.append(Entry(symbol=symbol, csv=csv, options=options, ticker=ticker))
     if not entries:
         raise UsageError(f"{path}: the watchlist names no symbol")
     return entries
@@ -87,7 +95,7 @@ def plan(
     entries += [Entry(s) for s in (trained if every else []) if s not in {e.symbol for e in entries}]
     if not entries:
         raise MissingInputError("no symbol to retrain: no model is trained yet")
-    entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}) for e in entries]
+    entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}, e.ticker) for e in entries]
     for entry in entries:
         TrainConfig(**entry.options)  # bad overrides fail now, not half-way through the night
     return entries

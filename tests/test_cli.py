@@ -364,9 +364,42 @@ def test_a_date_format_is_remembered_with_the_model(write_csv):
         (["backtest", "--synthetic", "--jobs", "-1"], "--jobs must be at least 1, not -1"),
         (["retrain", "AAA", "--jobs", "-2"], "--jobs must be 0 (one a core) or more, not -2"),
         (["retrain", "--all", "AAA"], "--all retrains every symbol with a model; name SYMBOLs (AAA) or --all"),
+        (["train", "AAA", "--ticker", "AAA"], "--ticker picks one ticker's prices out of a --csv file"),
+        (["predict", "AAA", "--ticker", "AAA"], "--ticker picks one ticker's prices out of a --csv file"),
     ],
 )
 def test_options_that_contradict_each_other_are_refused(args, words):
     """Nothing a user asked for is silently ignored: two sources, a setting their source lacks, impossible jobs."""
     result = run(*args)
     assert result.exit_code == 2 and words in " ".join(result.stderr.split()), result.output
+
+
+def test_a_file_of_several_tickers_trains_the_one_picked(write_csv, home):
+    """A long file (a Symbol column) is refused with its tickers named, nothing written; --ticker picks one, the
+    model is named after it, and predict and track read the same ticker again from the recorded source."""
+    frames = [price_frame(sine_prices(120) * k).assign(Symbol=name) for k, name in ((1, "AAA"), (2, "BBB"))]
+    csv = write_csv("long.csv", pd.concat(frames))
+    refused = run("train", "--csv", str(csv), *TINY)
+    assert refused.exit_code == 2, refused.output
+    assert "2 tickers in column 'Symbol' (AAA, BBB); pick one with --ticker, e.g. --ticker AAA" in refused.stderr
+    assert "Traceback" not in refused.output and not (home / "models").exists()
+    result = run("train", "--csv", str(csv), "--ticker", "bbb", *TINY, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)["data"]
+    assert data["ticker"] == "BBB" and data["price_source"]["ticker"] == "bbb"
+    assert (home / "models" / "BBB").is_dir() and not (home / "models" / "LONG").exists()
+    recorded = json.loads(run("predict", "BBB", "--days", "2", "--json").stdout)  # the file, BBB's rows again
+    named = json.loads(run("predict", "--csv", str(csv), "--ticker", "BBB", "--days", "2", "--json").stdout)
+    assert recorded["rows"] == named["rows"] and recorded["symbol"] == named["symbol"] == "BBB"
+    tracked = run("track", "BBB", "--offline", "--json")
+    assert tracked.exit_code == 0, tracked.output
+
+
+def test_a_quantmod_file_trains_under_its_ticker(write_csv, home):
+    """quantmod's layout (Index, SYM.Open, ..., SYM.Adjusted) whatever the file is called: the model is SYM's."""
+    frame = price_frame(sine_prices(120)).drop(columns="Adj Close")
+    frame.columns = ["Index", *(f"XYZ.{c}" for c in frame.columns[1:])]
+    frame["XYZ.Adjusted"] = frame["XYZ.Close"]
+    result = run("train", "--csv", str(write_csv("download.csv", frame)), "--column", "adj_close", *TINY)
+    assert result.exit_code == 0, result.output
+    assert (home / "models" / "XYZ").is_dir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sqlite3
@@ -228,3 +229,20 @@ def test_retrain_records_the_kept_champion_only_from_its_own_file(home, tmp_path
     assert outcome.status == "kept champion"
     [recorded] = ledger.read()
     assert (recorded.version, recorded.made_by, recorded.data_source) == ("v1", "retrain", str(own.resolve()))
+
+
+def test_a_ledger_written_before_the_ticker_column_is_read_and_written(home):
+    """A ledger from before `ticker` was recorded gains the column when opened: its rows read with no ticker."""
+    old = ledger.SCHEMA.replace(
+        "    ticker TEXT,                        -- the one ticker", "    -- was: the one ticker"
+    )
+    assert old != ledger.SCHEMA
+    home.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(home / ledger.FILE) as db:
+        db.executescript(old)
+        values = [getattr(an_entry(), name) for name in ledger.HEADER if name != "ticker"]
+        db.execute(f"INSERT INTO forecasts ({', '.join(ledger.HEADER[:-1])}) VALUES ({', '.join('?' * 14)})", values)
+    assert ledger.read()[0].ticker is None
+    picked = dataclasses.replace(an_entry(origin="2020-02-28"), ticker="BBB")
+    assert ledger.record(picked) is True
+    assert [e.ticker for e in ledger.read()] == [None, "BBB"]

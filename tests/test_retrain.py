@@ -73,13 +73,19 @@ def test_exit_codes_say_all_some_or_none():
 
 def test_watchlist_parsing(tmp_path):
     path = tmp_path / "list.txt"
-    path.write_text("# nightly\nAAPL\n^gspc epochs=5 layers=2   # small\n\nSP csv=data/sp.csv cell=gru\n")
+    path.write_text(
+        "# nightly\nAAPL\n^gspc epochs=5 layers=2   # small\n\nSP csv=data/sp.csv cell=gru\nBBB csv=l.csv ticker=BBB\n"
+    )
     entries = read_watchlist(path)
     assert entries == [
         Entry("AAPL"),
         Entry("^GSPC", None, {"epochs": 5, "layers": 2}),
         Entry("SP", str((tmp_path / "data" / "sp.csv").resolve()), {"cell": "gru"}),
+        Entry("BBB", str((tmp_path / "l.csv").resolve()), ticker="BBB"),  # one ticker of a file of several
     ]
+    path.write_text("BBB ticker=BBB\n")
+    with pytest.raises(UsageError, match="line 1: ticker= picks one ticker's prices out of a csv= file"):
+        read_watchlist(path)
     path.write_text("AAPL\nMSFT epochs=many\n")
     with pytest.raises(UsageError, match="line 2: epochs='many' is not a valid value"):
         read_watchlist(path)

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from stockrnn.errors import DataError, MissingInputError
-from stockrnn.sources import read_csv
+from stockrnn.sources import column_names, read_csv
 
 # Loading prints only our own messages: any warning a library raises on these paths fails the test.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -40,14 +40,35 @@ def test_yfinance_multirow_header(write_csv):
         "2024-01-03,184.2,185.8,183.4,184.2,58414500\n"
     )
     raw = read_csv(write_csv("aapl.csv", text))
-    assert list(raw.frame.columns) == ["Date", "Close", "High", "Low", "Open", "Volume"]
+    # Named as quantmod names them: validate strips the one ticker (and offers it as the model's name).
+    assert list(raw.frame.columns) == ["Date", "AAPL.Close", "AAPL.High", "AAPL.Low", "AAPL.Open", "AAPL.Volume"]
     assert list(raw.frame.index) == [4, 5]
 
 
-def test_yfinance_several_tickers_is_refused(write_csv):
-    text = "Price,Close,Close\nTicker,AAPL,MSFT\nDate,,\n2024-01-02,1,2\n"
-    with pytest.raises(DataError, match="several tickers \\(AAPL, MSFT\\)"):
-        read_csv(write_csv("two.csv", text))
+def test_yfinance_several_tickers_keep_each_ticker_in_its_column_names(write_csv):
+    text = "Price,Close,Close,Adj Close\nTicker,AAPL,MSFT,^GSPC\nDate,,,\n2024-01-02,1,2,3\n"
+    raw = read_csv(write_csv("two.csv", text))  # validate picks one with --ticker
+    assert list(raw.frame.columns) == ["Date", "AAPL.Close", "MSFT.Close", "^GSPC.Adj Close"]
+    assert raw.frame.loc[4].tolist() == ["2024-01-02", "1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "names"),
+    [
+        (
+            "q.csv.gz",
+            gzip.compress(b'"Index","AAPL.Open","AAPL.Close"\n"2003-10-30",0.4,0.41\n', mtime=0),
+            ["Index", "AAPL.Open", "AAPL.Close"],
+        ),
+        ("yf.csv", b"Price,Close\nTicker,AAPL\nDate,\n2024-01-02,1\n", ["Date", "AAPL.Close"]),
+        ("eu.csv", b"\xef\xbb\xbfDate;Close\r\n02.01.2020;1,5\r\n", ["Date", "Close"]),
+        ("bad.csv", b"\x89PNG\r\n\x1a\n\x00\x00", []),  # read_csv says why
+    ],
+    ids=["quantmod-gzip", "yfinance", "semicolons-bom", "binary"],
+)
+def test_column_names_read_the_header_alone(write_csv, tmp_path, name, content, names):
+    assert column_names(write_csv(name, content)) == names
+    assert column_names(tmp_path / "absent.csv") == []
 
 
 @pytest.mark.parametrize(

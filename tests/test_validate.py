@@ -1,15 +1,20 @@
 """Validate stage: every accepted layout becomes the canonical frame; every refusal names what is wrong."""
 
+import gzip
 import logging
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from stockrnn.errors import DataError
-from stockrnn.validate import load_csv
+from stockrnn.checks import checked
+from stockrnn.errors import DataError, UsageError
+from stockrnn.price_source import PriceSource
+from stockrnn.sources import read_csv
+from stockrnn.validate import file_symbol, load_csv, validate
 
-from .conftest import SP500
+from .conftest import ROOT, SP500
 
 # Loading prints only our own messages: any warning a library raises on these paths fails the test.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -125,7 +130,7 @@ def test_repairs_are_made_and_counted(write_csv, caplog):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Day,Price\n2020-01-02,1\n", "no 'close' column; found: 'Day', 'Price'"),
+        ("Day,Value\n2020-01-02,1\n", "no 'close' column; found: 'Day', 'Value'"),
         ("Close,Open\n1,2\n", "no 'date' column; found: 'Close', 'Open'"),
         (
             "Date,Close\n2020-01-02,1\n2020-01-03,abc\n",
@@ -133,11 +138,10 @@ def test_repairs_are_made_and_counted(write_csv, caplog):
         ),
         ("Date,Close\n2020-01-02,1\n2020-01-03,-5\n", "line 3 \\(2020-01-03\\), column 'Close': -5 is not a positive"),
         ("Date,Close\n2020-01-02,1\n2020-01-03,0\n", "line 3 \\(2020-01-03\\), column 'Close': 0 is not a positive"),
-        ("Date,Open,Close\n2020-01-02,1,1\n2020-01-03,,2\n", "line 3 \\(2020-01-03\\), column 'Open' is empty"),
+        ("Date,Open,Close\n2020-01-02,1,1\n2020-01-03,2,\n", "line 3 \\(2020-01-03\\), column 'Close' is empty"),
         ("Date,Close\n2020-01-02,1\n2020-13-45,2\n", "line 3, column 'Date': '2020-13-45' is not a date"),
         ("Date,Close\n2020-01-02,1\nyesterday,2\n", "line 3, column 'Date': 'yesterday' is not a date"),
         ("Date,Close\n2020-01-02,1\n2020-01-03,2\n2020-01-03,2.5\n", "2020-01-03 appears on lines 3, 4"),
-        ("Date,Close,Volume\n2020-01-02,1,-3\n", "column 'Volume': -3 is a negative volume"),
         ("Date,Close,close\n2020-01-02,1,1\n", "'Close' and 'close' both look like 'close'"),
         ("Date,Close\n2020-01-02,inf\n", "'inf' is not a number"),
     ],
@@ -176,3 +180,269 @@ def test_day_first_only_when_the_file_proves_it(write_csv):
         load_csv(write_csv("mixed.csv", "Date,Close\n13/1/2020,10\n1/13/2020,11\n"))
     with pytest.raises(DataError, match="line 3, column 'Date': '2020-01-03' is not a date \\(--date-format %d/%m/%Y"):
         load_csv(write_csv("iso.csv", "Date,Close\n01/02/2020,10\n2020-01-03,11\n"), date_format="%d/%m/%Y")
+
+
+# --- Layouts people export (issue 29, kind 7), generated shaped exactly as the exports write them ---
+
+
+def investing_com(days: pd.DatetimeIndex, close: np.ndarray, volumes: list[str]) -> str:
+    """investing.com's "Historical Data" download: every cell quoted, newest first, `May 08, 2018`, thousands
+    separators, volumes with K/M/B, a Change % column; the close is the `Price` column."""
+    rows = ['"Date","Price","Open","High","Low","Vol.","Change %"']
+    for day, price, volume, change in reversed(list(zip(days, close, volumes, np.r_[0, np.diff(close)], strict=True))):
+        cells = [f"{day:%b %d, %Y}", *(f"{v:,.2f}" for v in (price, price * 0.99, price * 1.01, price * 0.98))]
+        rows.append(",".join(f'"{c}"' for c in [*cells, volume, f"{change:.2f}%"]))
+    return "\n".join(rows) + "\n"
+
+
+def quantmod(days: pd.DatetimeIndex, columns: dict[str, np.ndarray]) -> bytes:
+    """R's quantmod `getSymbols` then `write.zoo(x, sep=",")`, gzipped as ../shared/data/panel keeps it: a quoted
+    header `"Index","AAPL.Open",...`, quoted dates, numbers to 15 digits, NA for a missing value."""
+    header = ",".join(f'"{name}"' for name in ["Index", *columns])
+    rows = [
+        ",".join([f'"{day:%Y-%m-%d}"', *("NA" if np.isnan(v[i]) else f"{v[i]:.15g}" for v in columns.values())])
+        for i, day in enumerate(days)
+    ]
+    return gzip.compress(("\n".join([header, *rows]) + "\n").encode(), mtime=0)
+
+
+def quantmod_columns(symbol: str, close: np.ndarray) -> dict[str, np.ndarray]:
+    fields = {"Open": close * 0.99, "High": close * 1.01, "Low": close * 0.98, "Close": close,
+              "Volume": np.full(len(close), 260556800.0), "Adjusted": close * 0.85}  # fmt: skip
+    return {f"{symbol}.{name}": values for name, values in fields.items()}
+
+
+DAYS = pd.bdate_range("2018-05-01", periods=6)
+CLOSE = np.array([1012.5, 1020.25, 998.0, 1001.75, 1010.0, 1015.5])
+
+
+def test_alpha_vantage_numbered_fields(write_csv):
+    text = "timestamp,1. open,2. high,3. low,4. close,5. adjusted close,6. volume\n2020-01-02,1,2,0.5,1.5,1.4,100\n"
+    frame = load_csv(write_csv("av.csv", text)).frame
+    assert frame.iloc[0].tolist() == [1.0, 2.0, 0.5, 1.5, 100.0, 1.4]
+
+
+def test_investing_com_export(write_csv, caplog):
+    volumes = ["194.67K", "1.20M", "3.4B", "-", "850", "12.5k"]
+    prices = load_csv(write_csv("investing.csv", investing_com(DAYS, CLOSE, volumes)))
+    assert_canonical(prices.frame)
+    assert prices.frame.index[0] == pd.Timestamp("2018-05-01") and prices.frame.index[-1] == pd.Timestamp("2018-05-08")
+    assert prices.frame["close"].tolist() == CLOSE.tolist()  # Price: the close, as there is no Close
+    assert prices.frame["volume"].tolist()[:3] == [194_670.0, 1_200_000.0, 3_400_000_000.0]
+    assert np.isnan(prices.frame["volume"].iloc[3]) and prices.frame["volume"].iloc[4:].tolist() == [850.0, 12_500.0]
+    assert prices.warnings == [] and "WARNING" not in caplog.text
+    assert "sorted 6 rows into date order" in prices.repairs  # newest first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Date,Close\n"May 08, 2018",10\n"Sep 4, 2018",11\n',
+        'Date,Close\nMay 8 2018,10\n"Sept. 04, 2018",11\n',
+        'Date,Close\n"MAY 08, 2018",10\n"September 04, 2018",11\n',
+    ],
+)
+def test_month_names(write_csv, text):
+    frame = load_csv(write_csv("m.csv", text)).frame
+    assert frame.index.tolist() == [pd.Timestamp("2018-05-08"), pd.Timestamp("2018-09-04")]
+
+
+def test_a_month_that_is_no_month_is_not_a_date(write_csv):
+    with pytest.raises(
+        DataError, match="line 3, column 'Date': 'Foo 04, 2018' is not a date \\(expected .*Mon DD, YYYY"
+    ):
+        load_csv(write_csv("m.csv", 'Date,Close\n"May 08, 2018",10\n"Foo 04, 2018",11\n'))
+
+
+@pytest.mark.parametrize(
+    ("volumes", "header", "line", "cell"),
+    [
+        (["194.67K", "1.2X", "3", "4", "5", "6"], "Vol.", 6, "1.2X"),  # newest first: 2018-05-02 is line 6
+        (["1", "2", "3", "4", "5", "-7"], "Vol.", 2, "-7"),
+    ],
+)
+def test_a_column_the_model_does_not_read_never_refuses_the_file(write_csv, caplog, volumes, header, line, cell):
+    """The volume (or open, high, low for a close model) is warned about, named with its first bad cell, and left
+    empty; the model's column is read."""
+    prices = load_csv(write_csv("investing.csv", investing_com(DAYS, CLOSE, volumes)))
+    assert prices.frame["close"].tolist() == CLOSE.tolist()
+    assert prices.frame["volume"].isna().all()
+    (warning,) = prices.warnings
+    assert f"investing.csv, line {line} (" in warning and f"column {header!r}" in warning and cell in warning
+    assert warning.endswith("the model does not read it: left empty") and warning in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Date,Open,Close\n2020-01-02,1,1\n2020-01-03,,2\n", "line 3 (2020-01-03), column 'Open' is empty"),
+        ("Date,Open,Close\n2020-01-02,1,1\n2020-01-03,abc,2\n", "column 'Open': 'abc' is not a number"),
+        ("Date,Open,Close\n2020-01-02,1,1\n2020-01-03,-1,2\n", "column 'Open': -1 is not a positive price"),
+        ("Date,Close,Volume\n2020-01-02,1,-3\n", "column 'Volume': -3 is a negative volume"),
+    ],
+)
+def test_unread_columns_warn_and_read_columns_refuse(write_csv, text, words):
+    path = write_csv("p.csv", text)
+    prices = load_csv(path)
+    assert any(words in w for w in prices.warnings), prices.warnings
+    name = "open" if "Open" in words else "volume"
+    assert prices.frame[name].isna().all() and prices.frame["close"].notna().all()
+    with pytest.raises(DataError, match=re.escape(words)):  # a download for the store, which every model reads
+        validate(read_csv(path), every_column=True)
+    if name == "open":  # the same cell refuses the file when the model reads that column
+        with pytest.raises(DataError, match=re.escape(words)) as caught:
+            load_csv(path, required=("open",))
+        assert caught.value.exit_code == 65
+
+
+def test_strict_refuses_what_validation_warned_about(write_csv):
+    prices = load_csv(write_csv("p.csv", "Date,Open,Close\n2020-01-02,1,1\n2020-01-03,abc,1.01\n"))
+    assert checked(prices, "close").warnings == prices.warnings  # kept, the checks finding nothing more
+    with pytest.raises(DataError, match="'abc' is not a number.*--strict refuses data that looks wrong"):
+        checked(prices, "close", strict=True)
+
+
+def test_quantmod_export(write_csv):
+    close = CLOSE.copy()
+    close[2] = np.nan  # quantmod writes NA
+    columns = quantmod_columns("BRK-B", close)
+    columns["BRK-B.Open"][2] = columns["BRK-B.High"][2] = columns["BRK-B.Low"][2] = np.nan
+    columns["BRK-B.Volume"][2] = columns["BRK-B.Adjusted"][2] = np.nan
+    path = write_csv("download.csv.gz", quantmod(DAYS, columns))
+    prices = load_csv(path)
+    assert_canonical(prices.frame)
+    assert list(prices.frame.columns) == [*CANONICAL, "adj_close"]  # Index: the date; Adjusted: adj_close
+    assert prices.frame["close"].tolist() == [c for c in CLOSE.tolist() if c != CLOSE[2]]
+    assert prices.frame["adj_close"].tolist() == pytest.approx(prices.frame["close"] * 0.85)
+    assert prices.repairs == ["dropped 1 rows without prices (first: line 4, 2018-05-03)"]
+    assert prices.ticker is None  # one ticker's columns: nothing to pick
+    assert file_symbol(path) == "BRK-B"  # the model's default name, whatever the file is called
+    assert PriceSource(csv=path).name == "BRK-B" and PriceSource(csv=path, symbol="X").name == "X"
+    assert load_csv(path, required=("adj_close",), ticker="brk-b").ticker == "BRK-B"
+
+
+@pytest.mark.parametrize(
+    ("headers", "symbol"),
+    [
+        (["Index", "VOD.L.Open", "VOD.L.Close"], "VOD.L"),  # a ticker with a dot: the last dot splits
+        (["Date", "Adj. Close", "Close"], None),  # a name with a dot is no prefix
+        (["Date", "AAPL.Close", "MSFT.Close"], None),  # several: no default
+        (["Date", "Close.1", "Close"], None),
+        (["timestamp", "1. open", "4. close", "5. volume"], None),  # Alpha Vantage numbers its fields
+    ],
+)
+def test_file_symbol(write_csv, headers, symbol):
+    path = write_csv("f.csv", ",".join(headers) + "\n2020-01-02" + ",1" * (len(headers) - 1) + "\n")
+    assert file_symbol(path) == symbol
+    assert PriceSource(csv=path).name == (symbol or "F")
+
+
+WIDE = "Index,AAPL.Close,AAPL.Volume,MSFT.Close,MSFT.Volume\n2020-01-02,10,100,20,200\n2020-01-03,11,110,21,210\n"
+
+
+def test_several_tickers_in_the_column_names(write_csv):
+    path = write_csv("wide.csv", WIDE)
+    with pytest.raises(UsageError) as caught:
+        load_csv(path)
+    assert str(caught.value) == (
+        f"{path}: 2 tickers in the column names (AAPL, MSFT); pick one with --ticker, e.g. --ticker AAPL"
+    )
+    assert caught.value.exit_code == 2
+    msft = load_csv(path, ticker="msft")
+    assert msft.frame["close"].tolist() == [20.0, 21.0] and msft.frame["volume"].tolist() == [200.0, 210.0]
+    assert msft.ticker == "MSFT" and PriceSource(csv=path, ticker="msft").name == "MSFT"
+    with pytest.raises(UsageError, match=re.escape(f"{path}: no ticker 'IBM' in the column names (AAPL, MSFT)")):
+        load_csv(path, ticker="IBM")
+
+
+def test_yfinance_download_of_several_tickers(write_csv):
+    text = "Price,Close,Close,Volume,Volume\nTicker,AAPL,MSFT,AAPL,MSFT\nDate,,,,\n2024-01-02,185.6,370.9,8,9\n"
+    path = write_csv("yf.csv", text)
+    with pytest.raises(UsageError, match="2 tickers in the column names \\(AAPL, MSFT\\); pick one with --ticker"):
+        load_csv(path)
+    assert load_csv(path, ticker="MSFT").frame["close"].tolist() == [370.9]
+
+
+def long_file(header: str, tickers: list[str], days: pd.DatetimeIndex = DAYS) -> str:
+    """One row per ticker and day, the ticker in its own column, as a database export or Kaggle's
+    all_stocks_5yr.csv (`date,open,high,low,close,volume,Name`) writes them."""
+    columns = header.split(",")
+    rows = [header]
+    for k, ticker in enumerate(tickers, start=1):
+        for day, close in zip(days, CLOSE[: len(days)] * k, strict=True):
+            cells = {"date": f"{day:%Y-%m-%d}", "close": f"{close}", "open": f"{close}", "high": f"{close * 1.01}",
+                     "low": f"{close * 0.99}", "volume": "1000"}  # fmt: skip
+            rows.append(",".join(cells.get(c.lower(), ticker) for c in columns))
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    "header", ["Date,Symbol,Open,High,Low,Close,Volume", "date,open,high,low,close,volume,Name", "Ticker,Date,Close"]
+)
+def test_a_long_file_of_several_tickers(write_csv, header):
+    path = write_csv("long.csv", long_file(header, ["AAA", "BBB", "CCC"]))
+    column = next(c for c in header.split(",") if c.lower() in ("symbol", "name", "ticker"))
+    with pytest.raises(UsageError) as caught:
+        load_csv(path)
+    assert str(caught.value) == (
+        f"{path}: 3 tickers in column {column!r} (AAA, BBB, CCC); pick one with --ticker, e.g. --ticker AAA"
+    )
+    assert caught.value.exit_code == 2
+    bbb = load_csv(path, ticker="bbb")
+    assert_canonical(bbb.frame)
+    assert bbb.frame["close"].tolist() == (CLOSE * 2).tolist() and bbb.ticker == "BBB"
+    assert list(bbb.frame.index) == list(DAYS)
+    with pytest.raises(UsageError, match=re.escape(f"no ticker 'ZZZ' in column {column!r} (AAA, BBB, CCC)")):
+        load_csv(path, ticker="ZZZ")
+
+
+def test_a_long_file_of_one_ticker_needs_no_choice(write_csv):
+    prices = load_csv(write_csv("one.csv", long_file("Date,Symbol,Close", ["AAA"])))
+    assert prices.frame["close"].tolist() == CLOSE.tolist() and prices.ticker is None
+
+
+def test_many_tickers_are_counted_not_listed(write_csv):
+    tickers = [f"T{i:03d}" for i in range(505)]
+    path = write_csv("all.csv", long_file("date,close,Name", tickers, DAYS[:1]))
+    with pytest.raises(UsageError, match=re.escape("505 tickers in column 'Name' (T000, T001, T002, T003, T004, T005, "
+                                                   "T006, T007, T008, T009, ... (505 in all))")):  # fmt: skip
+        load_csv(path)
+
+
+def test_a_ticker_that_is_no_symbol_asks_for_one(write_csv):
+    path = write_csv("names.csv", long_file("Date,Name,Close", ["Apple Inc", "Microsoft Corp"]))
+    assert load_csv(path, ticker="apple inc").frame["close"].tolist() == CLOSE.tolist()
+    with pytest.raises(UsageError, match="--ticker 'apple inc' names no model: .*; name it with --symbol NAME"):
+        _ = PriceSource(csv=path, ticker="apple inc").name
+    assert PriceSource(csv=path, ticker="apple inc", symbol="AAPL").name == "AAPL"
+
+
+def test_a_ticker_for_a_file_of_one_series_is_refused(write_csv):
+    path = write_csv("p.csv", "Date,Close\n2020-01-02,1\n")
+    with pytest.raises(UsageError, match="--ticker AAPL, but the file holds one series .*leave --ticker out") as caught:
+        load_csv(path, ticker="AAPL")
+    assert caught.value.exit_code == 2
+
+
+def test_one_date_twice_names_the_column_that_tells_the_rows_apart(write_csv):
+    path = write_csv("stocks.csv", long_file("Date,Stock,Close", ["AAA", "BBB"]))
+    with pytest.raises(DataError) as caught:
+        load_csv(path)
+    assert str(caught.value) == (
+        f"{path}: 2018-05-01 appears on lines 2, 8 with different values; column 'Stock' differs there ('AAA', "
+        "'BBB'): one series a file, or name that column Symbol and pick one with --ticker"
+    )
+
+
+PANEL = ROOT.parent / "shared" / "data" / "panel" / "AAPL.csv.gz"  # beside the clone in CI; absent elsewhere
+
+
+@pytest.mark.skipif(not PANEL.is_file(), reason=f"no {PANEL}")
+def test_a_real_quantmod_file():
+    prices = load_csv(PANEL)
+    assert_canonical(prices.frame)
+    assert list(prices.frame.columns) == [*CANONICAL, "adj_close"]
+    assert len(prices.frame) == 5033 and prices.frame.index[0] == pd.Timestamp("2003-10-30")
+    assert prices.frame.loc["2003-10-30", "close"] == pytest.approx(0.412321001291275)
+    assert prices.repairs == [] and prices.warnings == []
+    assert file_symbol(PANEL) == "AAPL"

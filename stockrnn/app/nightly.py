@@ -64,7 +64,8 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
         config = dataclasses.replace(base, **options)
     except TypeError as exc:
         raise UsageError(f"{symbol}: {exc}") from None
-    source = PriceSource(symbol, Path(entry.csv) if entry.csv else None, adjusted=config.adjusted, offline=offline)
+    csv = Path(entry.csv) if entry.csv else None
+    source = PriceSource(symbol, csv, ticker=entry.ticker, adjusted=config.adjusted, offline=offline)
     prices = (
         model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column, config.calendar)
     )

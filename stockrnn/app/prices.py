@@ -57,7 +57,7 @@ def fetch(symbol: str, start: str | None = None, end: str | None = None, adjuste
     last = parse_day(end, "--end")
     until = None if last is None else f"{last + pd.Timedelta(days=1):%Y-%m-%d}"  # Yahoo's end is exclusive
     frame = yahoo.download(symbol, start, until, adjusted, cache=str(folder / "cache" / "yfinance"))
-    prices = validate(from_frame(f"yfinance {symbol}", frame))
+    prices = validate(from_frame(f"yfinance {symbol}", frame), every_column=True)  # the store serves any column
     written = pricestore.write(folder, symbol, adjusted, prices.frame, "yfinance", (start, end))
     after = pricestore.read(folder, symbol, adjusted)
     assert after is not None  # just written
@@ -115,7 +115,7 @@ def load(source: PriceSource, column: str = "close", calendar: str = CALENDAR) -
     if source.synthetic is not None:
         prices = synthetic_prices(**source.synthetic)
     elif source.csv is not None:
-        prices = load_csv(source.csv, required=(column,), date_format=source.date_format)
+        prices = load_csv(source.csv, required=(column,), date_format=source.date_format, ticker=source.ticker)
     elif source.symbol is None:
         raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
     else:
@@ -125,16 +125,18 @@ def load(source: PriceSource, column: str = "close", calendar: str = CALENDAR) -
 
 def model_prices(symbol: str, manifest: Manifest, source: PriceSource | None = None) -> Prices:
     """The prices a stored model predicts from: `source`'s file if it names one, else the source it was trained on
-    (read with the date format it was trained with; `source.offline` still holds)."""
+    (read with the date format and ticker it was trained with; `source.offline` still holds)."""
     column = manifest.config.column
     offline = source.offline if source is not None else False
     if source is not None and source.csv is not None:
-        return load_csv(source.csv, required=(column,), date_format=source.date_format)
+        return load_csv(source.csv, required=(column,), date_format=source.date_format, ticker=source.ticker)
     if manifest.data.kind == "synthetic":
         return synthetic_prices(**(manifest.data.synthetic or {}))
     d = manifest.data
     where = f"{symbol} was trained on {d.source}, which no longer exists; pass --csv FILE"
-    recorded = PriceSource.recorded(symbol, d.kind, d.source, manifest.config.adjusted, d.date_format, offline=offline)
+    recorded = PriceSource.recorded(
+        symbol, d.kind, d.source, manifest.config.adjusted, d.date_format, offline=offline, ticker=d.ticker
+    )
     return read_recorded(recorded, column, where)
 
 
@@ -148,7 +150,7 @@ def read_recorded(source: PriceSource, column: str, missing: str | None = None) 
     assert source.csv is not None
     if not source.csv.is_file():
         raise MissingInputError(missing or f"{source.symbol}: its price file {source.csv} no longer exists")
-    return load_csv(source.csv, required=(column,), date_format=source.date_format)
+    return load_csv(source.csv, required=(column,), date_format=source.date_format, ticker=source.ticker)
 
 
 def _age(seconds: float) -> str:

@@ -64,7 +64,7 @@ def records(
     result = []
     for key, group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != ALL)):
         e = group[0]
-        source = (e.symbol, e.data_kind, e.data_source, e.adjusted, e.column_name, e.date_format)
+        source = (e.symbol, e.data_kind, e.data_source, e.adjusted, e.column_name, e.date_format, e.ticker)
         if source not in cache:
             cache[source] = load(e)
         scored = score(group, cache[source], horizon)
@@ -73,7 +73,9 @@ def records(
 
 
 def _actual(e: RecordedForecast, offline: bool) -> pd.Series:
-    source = PriceSource.recorded(e.symbol, e.data_kind, e.data_source, e.adjusted, e.date_format, offline=offline)
+    source = PriceSource.recorded(
+        e.symbol, e.data_kind, e.data_source, e.adjusted, e.date_format, offline=offline, ticker=e.ticker
+    )
     prices = read_recorded(source, e.column_name)
     return price_column(prices.frame, e.column_name, prices.source).dropna()
 

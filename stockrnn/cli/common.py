@@ -127,6 +127,14 @@ DateFormatOpt = Annotated[
         rich_help_panel=SOURCE,
     ),
 ]
+TickerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="The ticker to read of a --csv file that holds several (a Symbol or Ticker column, or quantmod's "
+        "AAPL.Close beside MSFT.Close); the symbol defaults to it.",
+        rich_help_panel=SOURCE,
+    ),
+]
 
 
 @contextmanager

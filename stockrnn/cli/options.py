@@ -33,6 +33,7 @@ from .common import (
     SymbolArg,
     SymbolOpt,
     SyntheticOpt,
+    TickerOpt,
     fail,
     one_symbol,
 )
@@ -99,10 +100,11 @@ def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.
     )
 
 
-# The price source's options: (name, annotation, default); a model's source (predict, plot) takes the first five.
+# The price source's options: (name, annotation, default); a model's source (predict, plot) takes the first six.
 SOURCE = [
     ("symbol_arg", SymbolArg, None), ("csv", CsvOpt, None), ("symbol", SymbolOpt, None),
-    ("date_format", DateFormatOpt, None), ("offline", OfflineOpt, False), ("strict", StrictOpt, False),
+    ("date_format", DateFormatOpt, None), ("ticker", TickerOpt, None), ("offline", OfflineOpt, False),
+    ("strict", StrictOpt, False),
     ("raw", RawOpt, False), ("synthetic", SyntheticOpt, False), ("noise", NoiseOpt, 0.0),
 ]  # fmt: skip
 
@@ -110,8 +112,8 @@ SOURCE = [
 def source_options(model: bool = False) -> Callable:
     """Give a command the price source's options, first; it declares `source: PriceSource` and gets it built from
     them (the symbol checked: argument and --symbol must agree). With `model`, only what reads a stored model's
-    prices: the symbol, another --csv file and its --date-format, --offline."""
-    options = SOURCE[:5] if model else SOURCE
+    prices: the symbol, another --csv file, its --date-format and --ticker, --offline."""
+    options = SOURCE[:6] if model else SOURCE
 
     def decorate(command: Callable) -> Callable:
         added = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d, annotation=a)
@@ -122,10 +124,12 @@ def source_options(model: bool = False) -> Callable:
             given = {name: kwargs.pop(name) for name, _, _ in options}
             csv: Path | None = given["csv"]
             _one_source(csv, given.get("synthetic", False), given.get("noise", 0.0), given.get("raw", False))
+            if given["ticker"] is not None and csv is None:
+                fail("--ticker picks one ticker's prices out of a --csv file; add --csv FILE, or leave --ticker out")
             name = one_symbol(given.pop("symbol_arg"), given.pop("symbol"))  # checked before any I/O
             synthetic = {"noise": given.pop("noise")} if given.pop("synthetic", False) else None
             source = app.PriceSource(
-                name, csv, given["date_format"], synthetic, adjusted=not given.get("raw", False),
+                name, csv, given["date_format"], given["ticker"], synthetic, adjusted=not given.get("raw", False),
                 offline=given["offline"], strict=given.get("strict", False),
             )  # fmt: skip
             return command(**kwargs, source=source)
