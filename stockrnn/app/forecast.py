@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import ledger, registry
-from ..config import HORIZON, LEVEL
-from ..errors import UsageError
+from ..config import HORIZON, LEVEL, check_range
 from ..forecast import forecast_model, load_model
 from ..paths import check_output, check_symbol, home
 from ..plot import draw
@@ -31,8 +30,8 @@ def predict(
     symbol's prices (the days the store lacks are fetched first, unless `source.offline`). A forecast after the last
     day is recorded in the ledger. Raises `UsageError` for bad options, `MissingInputError` without a model,
     `DataError` for data the model cannot forecast from."""
-    if days < 1:
-        raise UsageError(f"--days must be at least 1, not {days}")
+    check_range("--days", days)  # before any model or price is read
+    check_range("--level", level)
     symbol = check_symbol(symbol)
     stored = registry.load_current(symbol)
     prices = model_prices(symbol, stored.manifest, source)
