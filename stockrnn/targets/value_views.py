@@ -29,7 +29,9 @@ def scores_view(title: str, metrics: Mapping[str, Scores]) -> list[Any]:
 
     table = Table()
     for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill", "DM p", "in band"):
-        table.add_column(name, justify="left" if name == "method" else "right")
+        # Numbers are never cut: where 80 columns are too few (a coin's 1.23e-08), the words give way, not the digits.
+        words = name in ("method", "direction")
+        table.add_column(name, justify="left" if name == "method" else "right", no_wrap=not words)
     for name, m in metrics.items():
         table.add_row(
             name,
@@ -50,12 +52,13 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores]) -> list[A
     from rich.table import Table
 
     table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
-    table.add_column("date")
+    # Where 80 columns are too few, the long headers wrap; the prices, never cut, keep their digits.
+    table.add_column("date", no_wrap=True)
     table.add_column("forecast\n(real, recursive)", justify="right")
     if data["interval"]:
-        table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right")
+        table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right", no_wrap=True)
     table.add_column("one step\n(used actual prices)", justify="right")
-    table.add_column("actual", justify="right")
+    table.add_column("actual", justify="right", no_wrap=True)
     for row in data["rows"]:
         cells = [row["date"], price(row["forecast"])]
         if data["interval"]:
@@ -118,6 +121,8 @@ def backtest_view(report: dict[str, Any]) -> list[Any]:
 
     items: list[Any] = ["RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)"]
     table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
+    for column in table.columns[2:4] + table.columns[5:7]:
+        column.no_wrap = True  # errors in price units: never cut (see forecast_view)
     for f in report["folds"]:
         m = f["metrics"]
         table.add_row(
