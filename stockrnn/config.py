@@ -24,7 +24,7 @@ LEVEL = 0.8  # the coverage of the forecast's prediction interval
 MARGIN = 0.01  # retrain promotes a challenger whose holdout score beats the champion's by more than this fraction
 KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
-YEARS = 252  # trading days in a year
+TRADING_YEAR = 252  # trading days in a year
 
 
 @dataclass(frozen=True)
@@ -60,23 +60,24 @@ class Range:
 # years.
 RANGES = {
     # TrainConfig's fields
-    "horizon_days": Range(1, YEARS, "a year of trading days"),
-    "window": Range(2, 5 * YEARS, "five years of trading days"),
+    "horizon_days": Range(1, TRADING_YEAR, "a year of trading days"),
+    "window": Range(2, 5 * TRADING_YEAR, "five years of trading days"),
     "layers": Range(1, 8),
     "units": Range(1, 1024),
     "epochs": Range(1, 10_000),
     "batch_size": Range(1, 8192),
     "patience": Range(0, 1000),
     # the commands' options
-    "days": Range(1, 10 * YEARS, "ten years of trading days"),
-    "horizon": Range(1, 10 * YEARS, "ten years of trading days"),
-    "step": Range(1, 10 * YEARS, "ten years of trading days"),
-    "holdout": Range(1, 10 * YEARS, "ten years of trading days"),
+    "days": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
+    "horizon": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
+    "step": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
+    "holdout": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
     "folds": Range(1, 1000, "each fold trains a model"),
     "level": Range(0, 1, open_low=True, open_high=True),
     "margin": Range(0, 1, open_high=True),
     "keep": Range(1, 1000),
     "jobs": Range(1, 256, "processes on this machine"),
+    "retrain_jobs": Range(0, 256, "processes on this machine; 0: one a core"),  # retrain's --jobs
     "timeout": Range(0, 7 * 24 * 3600, "a week", open_low=True),
     "noise": Range(0, 10, "half the series' swing"),
 }

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import ledger, parallel, registry
-from ..config import KEEP, MARGIN, RANGES, Range, TrainConfig, check_range
+from ..config import KEEP, MARGIN, RANGES, TrainConfig, check_range
 from ..contest import (
     CHALLENGER,
     CHAMPION,
@@ -194,7 +194,7 @@ def retrain_all(
     """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time (0: one a core)
     here or as tasks on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in
     the entries' order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
-    check_range("--jobs", jobs, Range(0, RANGES["jobs"].high, RANGES["jobs"].why))  # 0: one a core
+    check_range("--jobs", jobs, RANGES["retrain_jobs"])
     check_options(keep, holdout, margin)  # before any symbol is locked or read
     jobs = jobs or os.cpu_count() or 1
     outcomes: list[Outcome | None] = [None] * len(entries)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from .. import app
-from ..config import HORIZON, KEEP, MARGIN, RANGES, Range
+from ..config import HORIZON, KEEP, MARGIN
 from .common import BackendOpt, DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, out, print_json, ranged
 from .options import training_options
 
@@ -30,9 +30,8 @@ def retrain(
     jobs: Annotated[
         int,
         ranged(
-            "jobs",
+            "retrain_jobs",
             "Symbols trained at once on this machine, each in its own process; default 0: one a core.",
-            Range(0, RANGES["jobs"].high, RANGES["jobs"].why),
             show_default=False,
         ),
     ] = 0,
