@@ -10,8 +10,8 @@ early stopping on a chronological validation tail. The lecture recipe exactly is
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 from .errors import UsageError
@@ -25,6 +25,79 @@ MARGIN = 0.01  # retrain promotes a challenger whose holdout score beats the cha
 KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
 CALENDAR = "XNYS"  # the exchange calendar that dates forecasts, and that the data's dates are checked against
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+TRADING_YEAR = 252  # trading days in a year
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric option takes: from `low` to `high`, each end included unless `open_low` / `open_high`.
+    `why` says what the upper end means, in --help and in the message that refuses a value beyond it."""
+
+    low: float
+    high: float
+    why: str = ""
+    open_low: bool = False
+    open_high: bool = False
+
+    def holds(self, value: float) -> bool:
+        """Whether `value` is inside (NaN never is: it fails every comparison)."""
+        above = self.low < value if self.open_low else self.low <= value
+        return above and (value < self.high if self.open_high else value <= self.high)
+
+    def __str__(self) -> str:
+        """`1 to 2520` for whole numbers with both ends included, else an interval: `(0, 1)`, `[0, 10]`."""
+        if not (self.open_low or self.open_high) and float(self.low).is_integer() and float(self.high).is_integer():
+            return f"{self.low:g} to {self.high:g}"
+        return f"{'(' if self.open_low else '['}{self.low:g}, {self.high:g}{')' if self.open_high else ']'}"
+
+    def help(self) -> str:
+        """The range as --help shows it, after an option's own help."""
+        return f"Range: {self}{f' ({self.why})' if self.why else ''}."
+
+
+# The range of every numeric option, checked before any work (a value outside is a usage error, exit 2, naming the
+# option and its range): wide enough for a demanding user, narrow enough that no value runs for days, exhausts
+# memory or overflows. Each count of trading days (a forecast, a backtest's horizon and step, a holdout) stops at ten
+# years.
+RANGES = {
+    # TrainConfig's fields
+    "horizon_days": Range(1, TRADING_YEAR, "a year of trading days"),
+    "window": Range(2, 5 * TRADING_YEAR, "five years of trading days"),
+    "layers": Range(1, 8),
+    "units": Range(1, 1024),
+    "epochs": Range(1, 10_000),
+    "batch_size": Range(1, 8192),
+    "patience": Range(0, 1000),
+    # the commands' options
+    "days": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
+    "horizon": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
+    "step": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
+    "holdout": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
+    "folds": Range(1, 1000, "each fold trains a model"),
+    "level": Range(0, 1, open_low=True, open_high=True),
+    "margin": Range(0, 1, open_high=True),
+    "keep": Range(1, 1000),
+    "jobs": Range(1, 256, "processes on this machine"),
+    "retrain_jobs": Range(0, 256, "processes on this machine; 0: one a core"),  # retrain's --jobs
+    "timeout": Range(0, 7 * 24 * 3600, "a week", open_low=True),
+    "noise": Range(0, 10, "half the series' swing"),
+}
+
+
+def out_of_range(flag: str, value: float | None, allowed: Range | None = None) -> str | None:
+    """Why `value` of the option `flag` (--days) is refused, or None when it is inside its range (RANGES, by the
+    flag's name, unless `allowed` is given) or not given (None)."""
+    allowed = allowed or RANGES[flag.removeprefix("--").replace("-", "_")]
+    if value is None or (isinstance(value, Real) and allowed.holds(value)):
+        return None
+    return f"{flag} must be in the range {allowed}{f' ({allowed.why})' if allowed.why else ''}, not {value}"
+
+
+def check_range(flag: str, value: float | None, allowed: Range | None = None) -> None:
+    """A `UsageError` (exit 2) when `value` of the option `flag` is outside its range (see `out_of_range`)."""
+    problem = out_of_range(flag, value, allowed)
+    if problem:
+        raise UsageError(problem)
 
 
 def option(default: Any, help: str, cli: bool = True) -> Any:
@@ -71,34 +144,12 @@ class TrainConfig:
         from .targets import TARGETS  # here, not at the top: targets needs numpy, which `stockrnn --help` does not
 
         problems = []
-        if self.column not in PRICE_COLUMNS:
-            problems.append(f"--column must be one of {', '.join(PRICE_COLUMNS)}, not {self.column!r}")
-        if self.target not in TARGETS:
-            problems.append(f"--target must be one of {', '.join(TARGETS)}, not {self.target!r}")
         if self.target in TARGETS and TARGETS[self.target].asks_horizon:
             if self.horizon_days is None:
                 object.__setattr__(self, "horizon_days", DIRECTION_HORIZON)  # frozen: set once, while being built
-            elif self.horizon_days < 1:
-                problems.append(f"--horizon-days must be at least 1, not {self.horizon_days}")
         elif self.horizon_days is not None:
             problems.append(f"--horizon-days is for --target direction, not {self.target}")
-        if self.cell not in CELLS:
-            problems.append(f"--cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
-        for name in ("window", "layers", "units", "epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                problems.append(f"--{name.replace('_', '-')} must be at least 1, not {getattr(self, name)}")
-        if self.window < 2:
-            problems.append(f"--window must be at least 2, not {self.window}")
-        if not 0 <= self.dropout < 1:
-            problems.append(f"--dropout must be in [0, 1), not {self.dropout}")
-        if not 0 < self.val_fraction < 0.5:
-            problems.append(f"the validation fraction must be in (0, 0.5), not {self.val_fraction}")
-        if self.patience < 0:
-            problems.append(f"--patience must be 0 (off) or more, not {self.patience}")
-        if not 0 < self.learning_rate < math.inf:  # NaN fails every comparison, so it lands here too
-            problems.append(f"--learning-rate must be a positive number, not {self.learning_rate}")
-        if not 0 <= self.seed < 2**32:
-            problems.append(f"--seed must be in [0, 2**32), not {self.seed}")
+        problems += option_problems(self.to_dict())
         if problems:
             raise UsageError("; ".join(problems))
 
@@ -127,6 +178,34 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         # Models saved before the return target existed learned prices, whatever today's default is.
         return cls(**{"target": "price", **{k: v for k, v in data.items() if k in known}})
+
+
+def option_problems(values: dict[str, Any]) -> list[str]:
+    """What is wrong with each of `values` (TrainConfig fields; the ones left out or None are not checked) taken on
+    its own; TrainConfig adds what is wrong with them together. For options that override a saved config, too."""
+    from .targets import TARGETS  # here, not at the top: targets needs numpy, which `stockrnn --help` does not
+
+    def given(name: str) -> bool:
+        return values.get(name) is not None
+
+    problems = []
+    if given("column") and values["column"] not in PRICE_COLUMNS:
+        problems.append(f"--column must be one of {', '.join(PRICE_COLUMNS)}, not {values['column']!r}")
+    if given("target") and values["target"] not in TARGETS:
+        problems.append(f"--target must be one of {', '.join(TARGETS)}, not {values['target']!r}")
+    if given("cell") and values["cell"] not in CELLS:
+        problems.append(f"--cell must be one of {', '.join(CELLS)}, not {values['cell']!r}")
+    for name in ("horizon_days", "window", "layers", "units", "epochs", "batch_size", "patience"):
+        problems.append(out_of_range(f"--{name.replace('_', '-')}", values.get(name)) or "")
+    if given("dropout") and not 0 <= values["dropout"] < 1:
+        problems.append(f"--dropout must be in [0, 1), not {values['dropout']}")
+    if given("val_fraction") and not 0 < values["val_fraction"] < 0.5:
+        problems.append(f"the validation fraction must be in (0, 0.5), not {values['val_fraction']}")
+    if given("learning_rate") and not 0 < values["learning_rate"] <= 1:  # NaN fails every comparison: lands here
+        problems.append(f"--learning-rate must be a positive number up to 1, not {values['learning_rate']}")
+    if given("seed") and not 0 <= values["seed"] < 2**32:
+        problems.append(f"--seed must be in [0, 2**32), not {values['seed']}")
+    return [p for p in problems if p]
 
 
 # With fewer targets than this, the validation tail holds one or two days and early stopping is noise.

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import backend, targets
-from .config import HORIZON, MARGIN, TrainConfig
-from .errors import DataError, StockRNNError, UsageError
+from .config import HORIZON, MARGIN, TrainConfig, check_range
+from .errors import DataError, StockRNNError
 from .forecast import forecast_model, load_model
 from .manifest import Manifest
 from .significance import Comparison
@@ -107,9 +107,9 @@ class Computed:
 
 
 def check_options(keep: int, holdout: int, margin: float) -> None:
-    """A `UsageError` for options no retrain can run with."""
-    if holdout < 1 or keep < 1 or not 0 <= margin < 1:
-        raise UsageError(f"--holdout ({holdout}) and --keep ({keep}) must be at least 1, --margin ({margin}) in [0, 1)")
+    """A `UsageError` for options no retrain can run with (outside their config.RANGES)."""
+    for flag, value in (("--keep", keep), ("--holdout", holdout), ("--margin", margin)):
+        check_range(flag, value)
 
 
 def compute(contest: Contest) -> Computed:

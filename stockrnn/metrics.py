@@ -9,6 +9,7 @@ test and the interval's coverage. A report is one `Scores` per method (PRICE_MET
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .significance import DMTest
 
+SIGNIFICANT = 6  # digits a number in a JSON document keeps at least, at every price level (`rounded`)
 # One vocabulary for what is scored, in every table, JSON document, manifest and retrain record.
 ONE_STEP, PERSISTENCE = "one_step", "persistence"
 FORECAST, NAIVE, DRIFT, ALWAYS_UP = "forecast", "naive", "drift", "always_up"
@@ -99,8 +101,14 @@ def scores(
 
 
 def rounded(value: float | None, digits: int = 4) -> float | None:
-    """A number for a JSON document: rounded, or None where it is missing (None or NaN)."""
-    return None if value is None or value != value else round(float(value), digits)
+    """A number for a JSON document: rounded to `digits` decimals, or to SIGNIFICANT significant digits where that
+    keeps more (a coin's price near 0.00001 stays 1.23457e-05, not 0.0); None where it is missing (None or NaN)."""
+    if value is None or value != value:
+        return None
+    value = float(value)
+    if not value or not math.isfinite(value):
+        return value
+    return round(value, max(digits, SIGNIFICANT - 1 - math.floor(math.log10(abs(value)))))
 
 
 def skill(model_rmse: float | None, baseline_rmse: float | None) -> float | None:

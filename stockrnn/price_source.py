@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
+
 SYNTHETIC = "SYNTHETIC"  # the symbol synthetic models are stored under
+# --date-format's names for Unix time, as exchange APIs write dates: seconds or milliseconds since 1970-01-01 UTC.
+EPOCH_UNITS = {"epoch": "s", "epoch-ms": "ms"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class PriceSource:
     def __post_init__(self) -> None:
         if self.csv is not None:
             object.__setattr__(self, "csv", Path(self.csv))  # frozen: set once, while being built
+        check_date_format(self.date_format)  # before any file is read
 
     @property
     def kind(self) -> str:
@@ -89,3 +95,19 @@ class PriceSource:
         if kind == "store":
             return cls(symbol, adjusted=adjusted, offline=offline)
         return cls(symbol, csv=Path(source), date_format=date_format, ticker=ticker, adjusted=adjusted, offline=offline)
+
+
+def check_date_format(text: str | None) -> None:
+    """A `UsageError` (exit 2) unless `text` is None, a name of EPOCH_UNITS, or strftime codes that read a day: a
+    sample day written with them must read back as the same day (so %s, %Q or a stray % is refused, and so is a
+    format without a year, a month or a day)."""
+    if text is None or text in EPOCH_UNITS:
+        return
+    sample = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)  # aware, so that %z and %Z write something to read back
+    hint = "strftime codes such as %Y-%m-%d or %d/%m/%Y, or epoch (Unix seconds) or epoch-ms (milliseconds)"
+    try:
+        back = datetime.strptime(sample.strftime(text), text)
+    except ValueError as exc:  # "'s' is a bad directive in format '%s'", "stray % in format '%Y%'"
+        raise UsageError(f"--date-format {text!r} is not a date format ({exc}); use {hint}") from None
+    if back.date() != sample.date():
+        raise UsageError(f"--date-format {text!r} does not say the day: it needs a year, a month and a day; use {hint}")

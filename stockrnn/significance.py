@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .metrics import rounded
+
 if TYPE_CHECKING:
     from .metrics import Scores
 
@@ -170,8 +172,8 @@ class Comparison:
             "baseline": self.baseline,
             "window": self.window,
             "score": self.score,
-            "model_rmse": round(self.model_rmse, 6),
-            "baseline_rmse": round(self.baseline_rmse, 6),
+            "model_rmse": rounded(self.model_rmse, 6),
+            "baseline_rmse": rounded(self.baseline_rmse, 6),
             "change": None if self.change is None else round(self.change, 4),
             "outcome": self.outcome,
             "significant": self.significant,

@@ -23,6 +23,7 @@ import pandas as pd
 from .config import PRICE_COLUMNS
 from .errors import DataError, UsageError
 from .paths import check_symbol
+from .price_source import EPOCH_UNITS, check_date_format
 from .sources import RawTable, column_names, read_csv
 
 log = logging.getLogger("stockrnn")
@@ -49,6 +50,9 @@ SLASH_DATE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})[/.](\d{4})")
 NAMED_DATE = re.compile(r"^([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$")  # May 08, 2018 (investing.com)
 MONTHS = {m: n for n, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
 UNUSED = "the model does not read it: left empty"
+# Unix time as exchange APIs write it, read without --date-format when every date is one: whole seconds (9 or 10
+# digits) or milliseconds (12 or 13), from 1973-03-03 (1e8 s) to 2286 (1e10 s); 8 digits would be YYYYMMDD.
+EPOCH_DIGITS = {"s": re.compile(r"^\d{9,10}$"), "ms": re.compile(r"^\d{12,13}$")}
 
 
 @dataclass
@@ -267,8 +271,22 @@ def _parse_dates(
     where: str, unit: str, cells: pd.Series, date_format: str | None = None, notes: list[str] | None = None
 ) -> pd.Series:
     text = cells.astype(str).str.strip()
-    if date_format is not None:
-        dates = pd.to_datetime(text, format=date_format, errors="coerce")
+    epoch = EPOCH_UNITS.get(date_format) if date_format else _epoch_unit(text)
+    if epoch is not None:
+        numbers = pd.to_numeric(text if date_format else text.where(text.str.match(EPOCH_DIGITS[epoch])), "coerce")
+        # the day in UTC, as the ISO dates below keep their own day and drop the time
+        dates = pd.to_datetime(numbers, unit=epoch, errors="coerce").dt.normalize()
+        what, first = f"Unix time in {'seconds' if epoch == 's' else 'milliseconds'}", f"{unit} {cells.index[0]}"
+        expected = f"--date-format {date_format}: {what}" if date_format else f"expected {what}, as {first} has"
+        if date_format is None and notes is not None:
+            notes.append(f"read dates as {what} (UTC days): {first} has {cells.iloc[0]!r}")
+    elif date_format is not None:
+        check_date_format(date_format)  # a UsageError for a format that cannot read a day, not pandas' ValueError
+        try:
+            dates = pd.to_datetime(text, format=date_format, errors="coerce")
+        except ValueError as exc:  # dates that do match, with UTC offsets that differ
+            raise DataError(f"{where}, column {cells.name!r}: the dates do not read with --date-format {date_format}: "
+                            f"{exc}") from None  # fmt: skip
         expected = f"--date-format {date_format}"
     elif (quick := pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")).notna().all():
         dates = quick  # every date plain YYYY-MM-DD: what the slower reading below gives them, a tenth of its time
@@ -296,12 +314,18 @@ def _parse_dates(
         dates = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
         if complete.any():
             dates[complete] = pd.to_datetime(parts[complete], errors="coerce")
-        expected = "expected YYYY-MM-DD, M/D/YYYY, D/M/YYYY or Mon DD, YYYY; or say which with --date-format"
+        expected = "expected YYYY-MM-DD, M/D/YYYY, D/M/YYYY, Mon DD, YYYY or Unix time; or say which with --date-format"
     bad = dates.isna()
     if bad.any():
         line = bad.idxmax()
-        raise DataError(f"{where}, {unit} {line}, column 'Date': {cells[line]!r} is not a date ({expected})")
+        raise DataError(f"{where}, {unit} {line}, column {cells.name!r}: {cells[line]!r} is not a date ({expected})")
     return pd.Series(dates.to_numpy(dtype="datetime64[ns]"), index=cells.index)
+
+
+def _epoch_unit(text: pd.Series) -> str | None:
+    """The unit, s or ms, when the first date is Unix time in it (EPOCH_DIGITS), as the file's dates then are;
+    else None."""
+    return next((unit for unit, digits in EPOCH_DIGITS.items() if len(text) and digits.match(text.iloc[0])), None)
 
 
 def _parse_numbers(

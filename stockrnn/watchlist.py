@@ -1,6 +1,7 @@
 """Watchlist: which symbols a retrain run covers, and with which training options.
 
-Input: a watchlist file (one symbol a line, optional key=value training options and a CSV file), symbols named on
+Input: a watchlist file (one symbol a line, optional key=value training options, a CSV file and how its dates are
+written), symbols named on
 the command line, `--all`, and the command line's overrides. Output: `Entry`s, every option checked before any
 training starts (a bad line fails now, naming the file and line, not half-way through the night).
 """
@@ -18,6 +19,7 @@ from typing import Any
 from .config import TrainConfig
 from .errors import MissingInputError, UsageError
 from .paths import check_symbol
+from .price_source import check_date_format
 
 log = logging.getLogger("stockrnn")
 # Options a watchlist line may set: every TrainConfig field but train_end, which retrain chooses (the day before
@@ -31,6 +33,7 @@ class Entry:
     csv: str | None = None
     options: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields that override the saved config
     ticker: str | None = None  # the one ticker to read of a `csv` that holds several
+    date_format: str | None = None  # how the csv file writes its dates (--date-format), when it cannot show it
 
 
 def read_watchlist(path: str | Path) -> list[Entry]:
@@ -40,6 +43,7 @@ def read_watchlist(path: str | Path) -> list[Entry]:
     ^GSPC epochs=50 layers=2
     SP500 csv=sample_data/sp500.csv window=30
     MSFT csv=prices/long.csv ticker=MSFT
+    BTC csv=btc.csv date_format=epoch-ms
     """
     path = Path(path)
     if not path.is_file():
@@ -56,20 +60,26 @@ def read_watchlist(path: str | Path) -> list[Entry]:
             if not words:
                 continue
             symbol = check_symbol(words[0])
-            csv, ticker, options = None, None, {}
+            csv, ticker, date_format, options = None, None, None, {}
             for word in words[1:]:
                 key, sep, value = word.partition("=")
                 key = key.replace("-", "_")
-                if not sep or (key not in OPTIONS and key not in ("csv", "ticker")):
+                if not sep or (key not in OPTIONS and key not in ("csv", "ticker", "date_format")):
                     raise UsageError(
-                        f"{word!r} is not an option; use key=value with one of: csv, ticker, {', '.join(OPTIONS)}"
+                        f"{word!r} is not an option; use key=value with one of: csv, ticker, date_format, "
+                        f"{', '.join(OPTIONS)}"
                     )
                 if key == "csv":
                     csv = str((path.parent / value).resolve()) if not Path(value).is_absolute() else value
                 elif key == "ticker":
                     ticker = value
+                elif key == "date_format":
+                    check_date_format(value)
+                    date_format = value
                 else:
                     options[key] = _parse(key, value)
+            if date_format is not None and csv is None:
+                raise UsageError("date_format= says how a csv= file writes its dates; add csv=FILE or leave it out")
             TrainConfig(**options)  # validates the values now, not half-way through the night
             if ticker is not None and csv is None:
                 raise UsageError("ticker= picks one ticker's prices out of a csv= file; add csv=FILE")
@@ -77,7 +87,7 @@ def read_watchlist(path: str | Path) -> list[Entry]:
             raise UsageError(f"{path}, line {number}: {exc} (an unclosed quote?)") from None
         except UsageError as exc:
             raise UsageError(f"{path}, line {number}: {exc}") from None
-        entries.append(Entry(symbol=symbol, csv=csv, options=options, ticker=ticker))
+        entries.append(Entry(symbol=symbol, csv=csv, options=options, ticker=ticker, date_format=date_format))
     if not entries:
         raise UsageError(f"{path}: the watchlist names no symbol")
     return entries
@@ -95,7 +105,7 @@ def plan(
     entries += [Entry(s) for s in (trained if every else []) if s not in {e.symbol for e in entries}]
     if not entries:
         raise MissingInputError("no symbol to retrain: no model is trained yet")
-    entries = [Entry(e.symbol, e.csv, {**e.options, **overrides}, e.ticker) for e in entries]
+    entries = [dataclasses.replace(e, options={**e.options, **overrides}) for e in entries]
     for entry in entries:
         TrainConfig(**entry.options)  # bad overrides fail now, not half-way through the night
     return entries

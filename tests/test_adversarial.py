@@ -154,11 +154,11 @@ def test_listings_skip_what_is_not_a_model(sine_model, home):
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
-        (["--learning-rate", "nan"], 2, "--learning-rate must be a positive number, not nan"),
-        (["--learning-rate", "inf"], 2, "--learning-rate must be a positive number, not inf"),
+        (["--learning-rate", "nan"], 2, "--learning-rate must be a positive number up to 1, not nan"),
+        (["--learning-rate", "inf"], 2, "--learning-rate must be a positive number up to 1, not inf"),
         (["--seed", "-1"], 2, "--seed must be in [0, 2**32), not -1"),
         (["--dropout", "nan"], 2, "--dropout must be in [0, 1), not nan"),
-        (["--window", "0"], 2, "--window must be at least"),
+        (["--window", "0"], 2, "--window must be in the range 2 to 1260"),
     ],
 )
 def test_bad_training_options_fail_before_training(sine_model, args, code, words):
@@ -193,7 +193,7 @@ def test_a_symbol_named_twice_runs_once(sine_model, tmp_path):
 
 def test_outputs_are_checked_before_the_work(sine_model, tmp_path):
     backtest = ["backtest", "--csv", str(sine_model), "--folds", "1", *tiny_args(epochs=1)]
-    refused(cli(*backtest, "--level", "1"), 2, "--level must be between 0 and 1, not 1.0")
+    refused(cli(*backtest, "--level", "1"), 2, "--level must be in the range (0, 1), not 1.0")
     refused(cli(*backtest, "--plot", str(tmp_path)), 73, "is a folder; name a file")
     refused(cli("plot", "SINE", "--out", str(tmp_path / "no" / "such" / "x.png")), 73, "no folder")
     refused(cli("retrain", "SINE", "--log-file", "/proc/version/retrain.log"), 73, "cannot write the log file")

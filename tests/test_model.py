@@ -125,7 +125,7 @@ def test_cudnn_check_can_fail():
     ("options", "message"),
     [
         ({"cell": "transformer"}, "--cell must be one of"),
-        ({"window": 1}, "--window must be at least 2"),
+        ({"window": 1}, "--window must be in the range 2 to 1260"),
         ({"dropout": 1.0}, "--dropout must be in"),
         ({"column": "price"}, "--column must be one of"),
     ],

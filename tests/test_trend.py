@@ -62,7 +62,7 @@ def test_horizon_days_only_with_the_direction_target():
     assert TrainConfig(target="return").horizon_days is None and TrainConfig().horizon == 1
     with pytest.raises(UsageError, match="--horizon-days is for --target direction, not return"):
         TrainConfig(target="return", horizon_days=5)
-    with pytest.raises(UsageError, match="--horizon-days must be at least 1, not 0"):
+    with pytest.raises(UsageError, match="--horizon-days must be in the range 1 to 252 .* not 0"):
         TrainConfig(target="direction", horizon_days=0)
     assert TrainConfig.from_dict(TrainConfig(target="direction", horizon_days=21).to_dict()).horizon == 21
 

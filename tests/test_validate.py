@@ -446,3 +446,51 @@ def test_a_real_quantmod_file():
     assert prices.frame.loc["2003-10-30", "close"] == pytest.approx(0.412321001291275)
     assert prices.repairs == [] and prices.warnings == []
     assert file_symbol(PANEL) == "AAPL"
+
+
+@pytest.mark.parametrize("header", ["Date", "Datetime", "timestamp", "DAY", "Trade Date"])
+def test_a_bad_date_names_the_files_own_date_column(write_csv, header):
+    if header == "Trade Date":  # not a date header stockrnn knows: refused for that, naming what it found
+        with pytest.raises(DataError, match="no 'date' column; found: 'Trade Date', 'Close'"):
+            load_csv(write_csv("d.csv", f"{header},Close\n2020-01-02,1\n"))
+        return
+    with pytest.raises(DataError, match=f"line 3, column '{header}': 'yesterday' is not a date"):
+        load_csv(write_csv("d.csv", f"{header},Close\n2020-01-02,1\nyesterday,2\n"))
+    with pytest.raises(DataError, match=f"column '{header}': '2020-01-03' is not a date \\(--date-format %d/%m/%Y"):
+        load_csv(write_csv("f.csv", f"{header},Close\n01/02/2020,10\n2020-01-03,11\n"), date_format="%d/%m/%Y")
+
+
+EPOCH_DAYS = pd.bdate_range("1998-12-30", periods=4).append(pd.bdate_range("2024-02-27", periods=4))  # 9 and 10 digits
+
+
+@pytest.mark.parametrize("unit", ["s", "ms"])
+@pytest.mark.parametrize("hour", [0, 9.5, 14.5, 23])  # the bar's time in UTC: Tokyo's open, New York's, a late close
+@pytest.mark.parametrize("named", [False, True])
+def test_unix_time_dates_are_read_as_their_utc_day(write_csv, unit, hour, named):
+    stamps = ((EPOCH_DAYS + pd.Timedelta(hours=hour) - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")).to_numpy()
+    stamps = stamps * (1000 if unit == "ms" else 1)
+    text = "Date,Close\n" + "".join(f"{t},{10 + i}\n" for i, t in enumerate(stamps))
+    date_format = {"s": "epoch", "ms": "epoch-ms"}[unit] if named else None
+    prices = load_csv(write_csv("unix.csv", text), date_format=date_format)
+    assert_canonical(prices.frame)
+    assert prices.frame.index.tolist() == EPOCH_DAYS.tolist()
+    what = f"Unix time in {'seconds' if unit == 's' else 'milliseconds'}"
+    assert (f"read dates as {what} (UTC days): line 2 has '{stamps[0]}'" in prices.repairs) != named
+
+
+@pytest.mark.parametrize(
+    ("cells", "date_format", "message"),
+    [
+        (["1483401600", "1483488000", "20170105"], None, "line 4, column 'Date': '20170105' is not a date \\(expected "
+         "Unix time in seconds, as line 2 has"),
+        (["1483401600000", "1483488000"], None, "line 3, column 'Date': '1483488000' is not a date"),
+        (["1483401600", "x"], "epoch", "line 3, column 'Date': 'x' is not a date \\(--date-format epoch: Unix time"),
+        (["99999999999999999999"], "epoch-ms", "line 2, column 'Date': '99999999999999999999' is not a date"),
+        (["20170103", "20170104"], None, "'20170103' is not a date \\(expected YYYY-MM-DD, M/D/YYYY, D/M/YYYY, Mon DD, "
+         "YYYY or Unix time; or say which with --date-format"),
+    ],
+)  # fmt: skip
+def test_what_is_not_unix_time_is_refused_with_its_line(write_csv, cells, date_format, message):
+    text = "Date,Close\n" + "".join(f"{c},{10 + i}\n" for i, c in enumerate(cells))
+    with pytest.raises(DataError, match=message):
+        load_csv(write_csv("bad.csv", text), date_format=date_format)

@@ -28,6 +28,18 @@ def test_pyproject_reads_the_version_from_the_package():
     assert not [node for node in module.body if isinstance(node, ast.Import | ast.ImportFrom)]
 
 
+def test_the_build_asks_for_a_setuptools_that_reads_the_license():
+    """`license = "MIT"` is a PEP 639 license expression; setuptools reads one from 77.0.3 on (77.0.0 added it and
+    is gone from PyPI), while 65.5 and 76.1, measured with --no-build-isolation, refuse the whole file."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"  # a string: the expression, not a {text = ...} table
+    (setuptools,) = [Requirement(r) for r in project["build-system"]["requires"] if r.startswith("setuptools")]
+    assert not list(setuptools.specifier.filter(["65.5.0", "68.0.0", "76.1.0"]))  # each refuses the license
+    assert setuptools.specifier.contains("77.0.3") and setuptools.specifier.contains("84.2.1")
+
+
 def test_installed_metadata_and_the_command_agree():
     installed = importlib.metadata.version("stockrnn")
     assert installed == stockrnn.__version__, "the installed metadata is stale: pip install -e . again (make does)"

@@ -12,8 +12,7 @@ from pathlib import Path
 from .. import backend, parallel
 from ..backtest import BacktestReport, FoldProgress
 from ..backtest import backtest as walk_forward
-from ..config import HORIZON, LEVEL, TrainConfig
-from ..errors import UsageError
+from ..config import HORIZON, LEVEL, TrainConfig, check_range
 from ..paths import check_output
 from ..plot import draw_backtest
 from ..price_source import PriceSource
@@ -38,8 +37,9 @@ def backtest(
     """Walk forward over `source`'s prices (backtest.backtest: the options there), here or on the Dask `cluster`
     (checked before any fold trains: exit 69 when it cannot be reached); with `plot`, a PNG of the folds' scores
     (its folder checked before the work). Raises `StockRNNError`s as the stages do."""
-    if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    options = {"--folds": folds, "--horizon": horizon, "--step": step, "--level": level, "--jobs": jobs}
+    for flag, value in {**options, "--timeout": timeout}.items():
+        check_range(flag, value)  # before any price is read (a timeout of None: none)
     if plot is not None:
         check_output(plot)
     if config.mixed_precision:  # refused before the data is read, where this backend cannot train it

@@ -12,8 +12,7 @@ import logging
 from pathlib import Path
 
 from .. import ledger, registry
-from ..config import HORIZON, LEVEL
-from ..errors import UsageError
+from ..config import HORIZON, LEVEL, check_range
 from ..forecast import forecast_model, load_model
 from ..paths import check_output, check_symbol, home
 from ..plot import draw
@@ -37,8 +36,8 @@ def predict(
     day is recorded in the ledger when it is made from the model's own source: a forecast from other data is said
     (a warning) and printed, never recorded in the model's place. Raises `UsageError` for bad options,
     `MissingInputError` without a model, `DataError` for data the model cannot forecast from."""
-    if days < 1:
-        raise UsageError(f"--days must be at least 1, not {days}")
+    check_range("--days", days)  # before any model or price is read
+    check_range("--level", level)
     symbol = check_symbol(symbol)
     stored = registry.load_current(symbol)
     prices = model_prices(symbol, stored.manifest, source)

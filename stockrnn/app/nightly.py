@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import ledger, parallel, registry
-from ..config import KEEP, MARGIN, TrainConfig
+from ..config import KEEP, MARGIN, RANGES, TrainConfig, check_range
 from ..contest import (
     CHALLENGER,
     CHAMPION,
@@ -65,7 +65,7 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
     except TypeError as exc:
         raise UsageError(f"{symbol}: {exc}") from None
     csv = Path(entry.csv) if entry.csv else None
-    source = PriceSource(symbol, csv, ticker=entry.ticker, adjusted=config.adjusted, offline=offline)
+    source = PriceSource(symbol, csv, entry.date_format, ticker=entry.ticker, adjusted=config.adjusted, offline=offline)
     prices = (
         model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column, config.calendar)
     )
@@ -203,8 +203,8 @@ def retrain_all(
     """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time (0: one a core)
     here or as tasks on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in
     the entries' order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
-    if jobs < 0:
-        raise UsageError(f"--jobs must be 0 (one a core) or more, not {jobs}")
+    check_range("--jobs", jobs, RANGES["retrain_jobs"])
+    check_options(keep, holdout, margin)  # before any symbol is locked or read
     jobs = jobs or os.cpu_count() or 1
     outcomes: list[Outcome | None] = [None] * len(entries)
     contests: list[tuple[int, Contest, ExitStack]] = []
@@ -218,7 +218,6 @@ def retrain_all(
         for number, entry in enumerate(entries):
             held = ExitStack()
             try:
-                check_options(keep, holdout, margin)
                 held.enter_context(registry.lock(check_symbol(entry.symbol)))
                 prepared = prepare(entry, force, holdout, offline)
             except Exception as exc:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import ledger
-from ..errors import MissingInputError, UsageError
+from ..config import check_range
+from ..errors import MissingInputError
 from ..paths import check_output
 from ..plot import plot_track
 from ..price_source import PriceSource
@@ -38,8 +39,7 @@ def records(
     recorded from each origin, whichever version made it) when more than one version made it; [] when nothing is
     recorded. A symbol the ledger does not know is a
     `MissingInputError`."""
-    if horizon is not None and horizon < 1:
-        raise UsageError(f"--horizon must be at least 1, not {horizon}")
+    check_range("--horizon", horizon)  # None: every step
     day = parse_day(since, "--since")
     known = ledger.symbols()
     unknown = [s for s in symbols or [] if s not in known]

@@ -12,7 +12,7 @@ import typer
 from .. import app
 from ..config import HORIZON, LEVEL, TrainConfig
 from ..price_source import PriceSource
-from .common import BackendOpt, DaskOpt, JsonOpt, LevelOpt, TimeoutOpt, completion, print_json, say, show
+from .common import BackendOpt, DaskOpt, JsonOpt, LevelOpt, TimeoutOpt, completion, print_json, ranged, say, show
 from .options import source_options, training_options
 
 log = logging.getLogger("stockrnn")
@@ -25,14 +25,14 @@ def _progress(fold: int, folds: int, cutoff: str) -> None:
 @training_options(skip=("train_end",))
 @source_options()
 def backtest(
-    folds: Annotated[int, typer.Option(help="Cut-off dates (each fold re-fits scaler and model).")] = 10,
-    horizon: Annotated[int, typer.Option(help="Trading days scored after each cut-off.")] = HORIZON,
-    step: Annotated[int, typer.Option(help="Trading days between cut-offs.")] = HORIZON,
+    folds: Annotated[int, ranged("folds", "Cut-off dates (each fold re-fits scaler and model).")] = 10,
+    horizon: Annotated[int, ranged("horizon", "Trading days scored after each cut-off.")] = HORIZON,
+    step: Annotated[int, ranged("step", "Trading days between cut-offs.")] = HORIZON,
     end: Annotated[
         str | None, typer.Option(help="Last day scored (YYYY-MM-DD), e.g. 2009-03-31; default: the data's last day.")
     ] = None,
     level: LevelOpt = LEVEL,
-    jobs: Annotated[int, typer.Option(help="Folds trained at once on this machine, each in its own process.")] = 1,
+    jobs: Annotated[int, ranged("jobs", "Folds trained at once on this machine, each in its own process.")] = 1,
     dask: DaskOpt = None,
     timeout: TimeoutOpt = 3600.0,
     plot_file: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the folds' scores.")] = None,

@@ -18,8 +18,9 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from ..config import RANGES, Range, check_range
 from ..errors import StockRNNError
-from ..formatting import fmt
+from ..formatting import fmt, price
 
 if TYPE_CHECKING:
     # The Context that TyperGroup's methods take: Typer vendors Click since 0.26 and exports only its subclass
@@ -31,7 +32,21 @@ BACKEND_ENV = "STOCKRNN_BACKEND"  # the backend --backend defaults to (backend's
 SOURCE, TRAINING, RUN = "Price source", "Training", "Where it runs"  # the help's panels
 out = Console()
 err = Console(stderr=True)
-__all__ = ["fmt"]  # re-exported: the commands format numbers as the targets' views do
+__all__ = ["fmt", "price"]  # re-exported: the commands format numbers as the targets' views do
+
+
+def ranged(name: str, help: str, allowed: Range | None = None, **settings: Any) -> Any:
+    """A `typer.Option` for the numeric option `name` whose range (config.RANGES[name], unless `allowed`) follows
+    its help and is checked as the command line is read, before any work: a value outside is a usage error (exit 2)
+    that names the option and its range."""
+    allowed = allowed or RANGES[name]
+
+    def check(param: typer.CallbackParam, value: Any) -> Any:
+        check_range(param.opts[0], value, allowed)  # a UsageError: one line and exit 2, from Commands.invoke
+        return value
+
+    return typer.Option(help=f"{help} {allowed.help()}", callback=check, **settings)
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts instead of tables.")]
 # One option, one meaning: every command that takes --csv takes --symbol (or a SYMBOL argument) the same way.
@@ -57,7 +72,7 @@ StartOpt = Annotated[
     str | None,
     typer.Option(help="A day inside the data (YYYY-MM-DD): forecast from the day before it, against actual prices."),
 ]
-DaysOpt = Annotated[int, typer.Option(help="Trading days to forecast (21 is about a month).")]
+DaysOpt = Annotated[int, ranged("days", "Trading days to forecast (21 is about a month).")]
 SyntheticOpt = Annotated[
     bool,
     typer.Option(
@@ -67,9 +82,9 @@ SyntheticOpt = Annotated[
     ),
 ]
 NoiseOpt = Annotated[
-    float, typer.Option(help="With --synthetic: standard deviation of seeded noise added.", rich_help_panel=SOURCE)
+    float, ranged("noise", "With --synthetic: standard deviation of seeded noise added.", rich_help_panel=SOURCE)
 ]
-LevelOpt = Annotated[float, typer.Option(help="Coverage of the forecast's prediction interval (0.8 = 80%).")]
+LevelOpt = Annotated[float, ranged("level", "Coverage of the forecast's prediction interval (0.8 = 80%).")]
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Never download: use the stored prices only.", rich_help_panel=SOURCE)
 ]
@@ -108,8 +123,10 @@ DaskOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     float,
-    typer.Option(
-        help="With --dask: seconds one task may run before it is cancelled and reported as lost.", rich_help_panel=RUN
+    ranged(
+        "timeout",
+        "With --dask: seconds one task may run before it is cancelled and reported as lost.",
+        rich_help_panel=RUN,
     ),
 ]
 StrictOpt = Annotated[

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import app
-from ..config import CELLS, PRICE_COLUMNS, TrainConfig
+from ..config import CELLS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
 from .common import (
     TRAINING,
     CsvOpt,
@@ -71,7 +71,11 @@ def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Cal
         def wrapper(**kwargs: Any) -> Any:
             given = {f.name: kwargs.pop(f.name) for f in fields}
             if overrides:
-                return command(**kwargs, overrides={k: v for k, v in given.items() if v is not None})
+                given = {k: v for k, v in given.items() if v is not None}
+                problems = option_problems(given)  # now: before the command writes a log line or reads a file
+                if problems:
+                    fail("; ".join(problems))
+                return command(**kwargs, overrides=given)
             return command(**kwargs, config=TrainConfig(**given))
 
         # inspect.signature, so Typer, reads a function's __signature__ first; typeshed declares no such attribute.
@@ -86,15 +90,16 @@ def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.
     flag = f"--{field.name.replace('_', '-')}"
     choices = CHOICES.get(field.name)
     metavar = f"[{'|'.join(choices)}]" if choices else None  # None: the metavar Typer derives
+    text = field.metadata["help"] + (f" {RANGES[field.name].help()}" if field.name in RANGES else "")
     if overrides:
-        option = typer.Option(help=f"Override the saved config: {field.metadata['help']}", rich_help_panel=TRAINING,
+        option = typer.Option(help=f"Override the saved config: {text}", rich_help_panel=TRAINING,
                               metavar=metavar)  # fmt: skip
         return inspect.Parameter(
             field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[kind | None, option]
         )
     # A boolean that is off by default is a plain flag (--mixed-precision), without a --no- twin.
     names = (flag,) if kind is bool else ()
-    option = typer.Option(*names, help=field.metadata["help"], rich_help_panel=TRAINING, metavar=metavar)
+    option = typer.Option(*names, help=text, rich_help_panel=TRAINING, metavar=metavar)
     return inspect.Parameter(
         field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=field.default, annotation=Annotated[kind, option]
     )

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .. import app
 from ..config import HORIZON, KEEP, MARGIN
-from .common import BackendOpt, DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, out, print_json
+from .common import BackendOpt, DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, out, print_json, ranged
 from .options import training_options
 
 log = logging.getLogger("stockrnn")
@@ -29,19 +29,20 @@ def retrain(
     every: Annotated[bool, typer.Option("--all", help="Retrain every symbol that has a model.")] = False,
     jobs: Annotated[
         int,
-        typer.Option(
-            help="Symbols trained at once on this machine, each in its own process; default 0: one a core.",
+        ranged(
+            "retrain_jobs",
+            "Symbols trained at once on this machine, each in its own process; default 0: one a core.",
             show_default=False,
         ),
     ] = 0,
     dask: DaskOpt = None,
     timeout: TimeoutOpt = 3600.0,
     force: Annotated[bool, typer.Option("--force", help="Train even when there is no new data.")] = False,
-    keep: Annotated[int, typer.Option(help="Versions kept per symbol (the champion is never deleted).")] = KEEP,
+    keep: Annotated[int, ranged("keep", "Versions kept per symbol (the champion is never deleted).")] = KEEP,
     holdout: Annotated[
-        int, typer.Option(help="Most recent trading days on which challenger and champion compete.")
+        int, ranged("holdout", "Most recent trading days on which challenger and champion compete.")
     ] = HORIZON,
-    margin: Annotated[float, typer.Option(help="How much lower the challenger's RMSE must be (0.01 = 1%).")] = MARGIN,
+    margin: Annotated[float, ranged("margin", "How much lower the challenger's RMSE must be (0.01 = 1%).")] = MARGIN,
     offline: OfflineOpt = False,
     log_file: Annotated[Path | None, typer.Option(help="Also append the log lines to this file.")] = None,
     backend: BackendOpt = "auto",

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from .. import app
-from .common import JsonOpt, OfflineOpt, out, print_json, say
+from .common import JsonOpt, OfflineOpt, out, print_json, ranged, say
 
 
 def track(
@@ -20,7 +20,7 @@ def track(
         str | None, typer.Option(help="Only forecasts made from this day on (their origin, YYYY-MM-DD).")
     ] = None,
     horizon: Annotated[
-        int | None, typer.Option(help="Score only the first H trading days of each forecast; default: all.")
+        int | None, ranged("horizon", "Score only the first H trading days of each forecast; default: all.")
     ] = None,
     plot_file: Annotated[
         Path | None, typer.Option("--plot", help="Also write a PNG of every recorded forecast against the prices.")

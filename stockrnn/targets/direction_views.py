@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import trend
-from ..formatting import fmt
+from ..formatting import fmt, price
 
 if TYPE_CHECKING:
     from .direction import DirectionForecast
@@ -44,7 +44,7 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, trend.Chances]) ->
     for row in data["rows"]:
         outcome = {None: "", 1.0: "up", 0.0: "down"}[row["outcome"]]
         table.add_row(row["date"], row["origin"], f"{row['p_up']:.1%}", f"{data['base_rate']:.1%}",
-                      "" if row["actual"] is None else f"{row['actual']:.2f}", outcome)  # fmt: skip
+                      "" if row["actual"] is None else price(row["actual"]), outcome)  # fmt: skip
     if not metrics:
         return [table, f"no outcomes known for these days yet: a pure forecast (a date's P(up) is made {h} trading "
                        f"days before it, so a forecast after the last day reaches {h} days)"]  # fmt: skip

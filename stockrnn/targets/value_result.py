@@ -120,4 +120,4 @@ def _number(row: dict, name: str) -> float | None:
 
 
 def _round(value: Any) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), 6)
+    return None if value is None or not np.isfinite(value) else rounded(value, 6)

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..formatting import fmt
+from ..formatting import band, fmt, price
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores
 
 if TYPE_CHECKING:
@@ -29,12 +29,14 @@ def scores_view(title: str, metrics: Mapping[str, Scores]) -> list[Any]:
 
     table = Table()
     for name in ("method", "RMSE", "MAE", "MAPE %", "direction", "skill", "DM p", "in band"):
-        table.add_column(name, justify="left" if name == "method" else "right")
+        # Numbers are never cut: where 80 columns are too few (a coin's 1.23e-08), the words give way, not the digits.
+        words = name in ("method", "direction")
+        table.add_column(name, justify="left" if name == "method" else "right", no_wrap=not words)
     for name, m in metrics.items():
         table.add_row(
             name,
-            fmt(m.rmse),
-            fmt(m.mae),
+            price(m.rmse),
+            price(m.mae),
             fmt(m.mape),
             fmt(m.direction_accuracy, ".0%"),
             fmt(m.skill, "+.3f"),
@@ -50,18 +52,18 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores]) -> list[A
     from rich.table import Table
 
     table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
-    table.add_column("date")
+    # Where 80 columns are too few, the long headers wrap; the prices, never cut, keep their digits.
+    table.add_column("date", no_wrap=True)
     table.add_column("forecast\n(real, recursive)", justify="right")
     if data["interval"]:
-        table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right")
+        table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right", no_wrap=True)
     table.add_column("one step\n(used actual prices)", justify="right")
-    table.add_column("actual", justify="right")
+    table.add_column("actual", justify="right", no_wrap=True)
     for row in data["rows"]:
-        cells = [row["date"], fmt(row["forecast"])]
+        cells = [row["date"], price(row["forecast"])]
         if data["interval"]:
-            digits = 0 if abs(row["upper"]) >= 100 else 1 if abs(row["upper"]) >= 10 else 2  # 2202..2288, 89.4..89.5
-            cells.append(f"{row['lower']:.{digits}f}..{row['upper']:.{digits}f}")
-        cells += ["" if row[k] is None else f"{row[k]:.2f}" for k in ("one_step", "actual")]
+            cells.append(band(row["lower"], row["upper"]))
+        cells += ["" if row[k] is None else price(row[k]) for k in ("one_step", "actual")]
         table.add_row(*cells)
     if not metrics:
         return [table, "no actual prices for these days yet: a pure forecast, nothing to score"]
@@ -103,8 +105,8 @@ def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
         # Headline metrics under the title, never over the data.
         m = forecast.metrics
         ax.set_title(
-            f"RMSE: forecast {fmt(m[FORECAST].rmse)} vs naive {fmt(m[NAIVE].rmse)};  one-step "
-            f"{fmt(m[ONE_STEP].rmse)} vs persistence {fmt(m[PERSISTENCE].rmse)} "
+            f"RMSE: forecast {price(m[FORECAST].rmse)} vs naive {price(m[NAIVE].rmse)};  one-step "
+            f"{price(m[ONE_STEP].rmse)} vs persistence {price(m[PERSISTENCE].rmse)} "
             f"(skill {fmt(m[ONE_STEP].skill, '+.2f')})",
             fontsize=9,
             family="monospace",
@@ -119,11 +121,13 @@ def backtest_view(report: dict[str, Any]) -> list[Any]:
 
     items: list[Any] = ["RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)"]
     table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
+    for column in table.columns[2:4] + table.columns[5:7]:
+        column.no_wrap = True  # errors in price units: never cut (see forecast_view)
     for f in report["folds"]:
         m = f["metrics"]
         table.add_row(
-            str(f["fold"]), f["cutoff"], fmt(m[ONE_STEP]["rmse"]), fmt(m[PERSISTENCE]["rmse"]),
-            fmt(m[ONE_STEP]["skill"], "+.2f"), fmt(m[FORECAST]["rmse"]), fmt(m[NAIVE]["rmse"]),
+            str(f["fold"]), f["cutoff"], price(m[ONE_STEP]["rmse"]), price(m[PERSISTENCE]["rmse"]),
+            fmt(m[ONE_STEP]["skill"], "+.2f"), price(m[FORECAST]["rmse"]), price(m[NAIVE]["rmse"]),
             fmt(f["closer_to_yesterday"], ".0%"),
         )  # fmt: skip
     items.append(table)
