@@ -84,9 +84,12 @@ def column_names(path: str | Path) -> list[str]:
         _, lines = _lines(Path(path).absolute())
     except (StockRNNError, OSError):
         return []
-    lines, _ = _one_header(lines)
-    first = next((line for line in lines if line.strip()), "")
-    return next(csv.reader([first], delimiter=_delimiter(lines)), [])
+    try:
+        lines, _ = _one_header(lines)
+        first = next((line for line in lines if line.strip()), "")
+        return next(csv.reader([first], delimiter=_delimiter(lines)), [])
+    except csv.Error:  # e.g. a field past the csv module's limit: no names to give; `read_csv` says what is wrong
+        return []
 
 
 def _lines(path: Path) -> tuple[bytes, list[str]]:
@@ -120,7 +123,10 @@ def _one_header(lines: list[str]) -> tuple[list[str], int]:
 
 def _too_many_fields(text: str, delimiter: str, header_lines: int) -> str:
     """Where a row has more fields than the header, as the file numbers its lines."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:  # a field past the csv module's limit, a stray quote
+        return str(exc)
     width = len(rows[0]) if rows else 0
     for number, row in enumerate(rows[1:], start=header_lines + 1):
         if len(row) > width:

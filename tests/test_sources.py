@@ -165,3 +165,16 @@ def test_semicolons_with_decimal_commas_and_tabs(write_csv):
     assert list(tabs.frame.columns) == ["Date", "Close"] and tabs.decimal == "."
     semicolon_points = read_csv(write_csv("p.csv", "Date;Close\n2020-01-02;1234.5\n"))
     assert semicolon_points.decimal == "."  # a semicolon alone does not make commas decimal
+
+
+def test_a_header_past_the_csv_modules_field_limit_is_a_clean_refusal(write_csv):
+    """Python's csv module refuses a field over 131072 characters with its own error: the names read from a header
+    give none, and the file is refused as a file, never with csv's error escaping (the fuzz test found it)."""
+    from stockrnn.errors import DataError
+    from stockrnn.sources import column_names
+    from stockrnn.validate import load_csv
+
+    path = write_csv("long.csv", "x" * 150_000 + "Date,Close\n2015-01-02,1.5\n")
+    assert column_names(path) == []
+    with pytest.raises(DataError):
+        load_csv(path)
