@@ -31,24 +31,29 @@ def test_winkler_by_hand():
     np.testing.assert_allclose(score, [2.0, 12.0, 7.0])
 
 
-def test_constant_band_of_older_models_widens_by_sqrt_step():
+def test_constant_band_of_older_models_widens_by_sqrt_step_in_log_space():
     calibration = {"method": "constant", "scores": [0.5, 0.1, 0.4, 0.2, 0.3, 0.9, 0.8, 0.7, 0.6]}
     lower, upper = intervals.band(calibration, np.full(4, 10.0), np.full(50, 10.0), 0.8)
-    np.testing.assert_allclose(upper - 10, [0.8, 0.8 * math.sqrt(2), 0.8 * math.sqrt(3), 1.6])
-    np.testing.assert_allclose(10 - lower, upper - 10)
+    np.testing.assert_allclose(upper - 10, [0.8, 0.8 * math.sqrt(2), 0.8 * math.sqrt(3), 1.6])  # as it always was
+    np.testing.assert_allclose(np.log(10 / lower), np.log(upper / 10))  # the lower end: its mirror in log space
+    # a stored price error far larger than the price (a model of a stock that fell 99%) keeps the band above zero
+    lower, upper = intervals.band(calibration, np.full(4, 0.03), np.full(50, 0.03), 0.8)
+    assert np.all(lower > 0) and np.all(upper > 0.8)
 
 
 def test_forecast_band_from_the_moves_before_the_origin_by_hand():
     rng = np.random.default_rng(3)
     history = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))
-    path = np.full(3, history[-1])
+    path = history[-1] * np.array([1.01, 1.02, 1.03])
     lower, upper = intervals.band({"method": "ewma-path", "lambda": 0.94}, path, history, 0.8)
     sigma = np.sqrt(intervals.ewma_variance(history))
     for h in (1, 2, 3):  # every h-day move that ends inside the history, over the volatility on its first day
         moves = [abs(math.log(history[t + h] / history[t])) / sigma[t] for t in range(len(history) - h)]
         q = sorted(moves)[math.ceil((len(moves) + 1) * 0.8) - 1]
-        assert upper[h - 1] - path[h - 1] == pytest.approx(history[-1] * (math.exp(q * sigma[-1]) - 1))
-    assert np.all(np.diff(upper - lower) > 0)  # three days ahead is less certain than one
+        assert upper[h - 1] == pytest.approx(path[h - 1] * math.exp(q * sigma[-1]))  # exp(log(path) + q sigma)
+        assert lower[h - 1] == pytest.approx(path[h - 1] * math.exp(-q * sigma[-1]))
+    assert np.all(np.diff(np.log(upper / lower)) > 0)  # three days ahead is less certain than one
+    assert np.all(upper - path > path - lower)  # asymmetric in price: a price can rise further than it can fall
     assert intervals.band({"method": "ewma-path", "lambda": 0.94}, path, history[:4], 0.8) is None  # too few moves
 
 
@@ -56,8 +61,10 @@ def test_calibration_is_plain_json_of_the_validation_errors():
     history = np.array([100.0, 101, 99, 102, 103, 101, 104])
     calibration = intervals.calibrate(history, np.array([1.0, -2.0]), np.array([5, 6]))
     sigma = np.sqrt(intervals.ewma_variance(history))
-    expected = sorted([1.0 / (history[4] * sigma[4]), 2.0 / (history[5] * sigma[5])])
+    # log errors: predicted 102 against 101 on day 5, 102 against 104 on day 6, over the day before's volatility
+    expected = sorted([math.log(102 / 101) / sigma[4], math.log(104 / 102) / sigma[5]])
     assert calibration["method"] == "ewma-path" and calibration["one_step"]["gamma"] == intervals.GAMMA
+    assert calibration["one_step"]["space"] == "log"
     np.testing.assert_allclose(calibration["one_step"]["scores"], expected, rtol=1e-5)
 
 
