@@ -94,3 +94,89 @@ def test_the_one_step_band_follows_a_market_whose_volatility_jumps():
     q = intervals.conformal_quantile(np.abs(errors), 0.8)  # the old band: the calm days' errors, whatever comes
     fixed = np.mean(np.abs(turbulent - prices[999:-1]) <= q)
     assert follows > 0.7 and fixed < 0.45
+
+
+def wild_walk(last: float, n: int = 400, seed: int = 0, ticks: bool = False) -> np.ndarray:
+    """A log-normal walk with 10% daily moves that ends at `last`; with `ticks`, a few bad ticks (a day at ten
+    times or a tenth of the price, back the next day)."""
+    rng = np.random.default_rng(seed)
+    prices = np.exp(np.cumsum(rng.normal(0, 0.1, n)))
+    prices *= last / prices[-1]
+    if ticks:
+        for day, factor in ((150, 10.0), (260, 0.1), (340, 10.0), (n - 30, 0.1)):
+            prices[day] *= factor
+    return prices
+
+
+@pytest.mark.parametrize("last", [1e-4, 0.03, 1.0, 100.0, 2e4])
+@pytest.mark.parametrize("ticks", [False, True])
+def test_no_band_goes_below_zero_at_any_price_level(last, ticks):
+    prices = wild_walk(last, ticks=ticks)
+    history, after = prices[:340], prices[340:]
+    errors = history[281:340] * np.random.default_rng(1).normal(0, 0.3, 59)  # a model 30% off, either way
+    calibration = intervals.calibrate(history, errors, np.arange(281, 340))
+    for path in (np.full(60, history[-1]), history[-1] * np.linspace(1, -2, 60)):  # the second: a path below zero
+        lower, upper = intervals.band(calibration, path, history, 0.8)
+        assert np.all(lower > 0) and np.all(upper > lower)
+        constant = intervals.band({"method": "constant", "scores": list(np.abs(errors))}, path, history, 0.8)
+        assert np.all(constant[0] > 0) and np.all(constant[1] > constant[0])
+    for predicted in (np.r_[history[-1], after[:-1]], -after):
+        lower, upper = intervals.one_step_band(calibration, predicted, prices[:-1], 0.8, after)
+        assert np.all(lower > 0) and np.all(upper > lower)
+
+
+def test_a_calibration_from_before_log_space_gives_the_band_it_gave():
+    """One-step scores stored before the bands moved to log space were price errors over the price and volatility
+    of the day before; read as log moves, the band keeps its width and stays above zero."""
+    rng = np.random.default_rng(5)
+    prices = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))
+    scores = list(np.abs(rng.normal(0, 1, 80)))
+    old = {"method": "ewma-path", "lambda": 0.94, "one_step": {"lambda": 0.94, "gamma": 0.05, "scores": scores}}
+    predicted = prices[-21:-1]  # persistence: the price the old half-width was scaled by
+    lower, upper = intervals.one_step_band(old, predicted, prices[:-1], 0.8)
+    q = intervals.conformal_quantile(scores, 0.8)
+    before = q * prices[-21:-1] * np.sqrt(intervals.ewma_variance(prices[:-1]))[-20:]  # the old half-width
+    np.testing.assert_allclose(upper - predicted, before, rtol=0.02)
+    np.testing.assert_allclose(predicted - lower, before, rtol=0.02)
+    assert np.all(lower > 0)
+
+
+@pytest.mark.parametrize(("last", "ticks"), [(0.03, False), (2000.0, True)])
+def test_no_command_shows_or_records_a_band_below_zero(last, ticks, write_csv, home):
+    """predict (both bands, and the forecast it records), backtest (every fold's days) and track (the recorded
+    bands) on a 10%-a-day walk ending near 0.03, and on one at 2000 with bad ticks."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from stockrnn import ledger
+    from stockrnn.cli import app
+
+    from .conftest import price_frame, tiny_args
+
+    runner = CliRunner()
+    frame = price_frame(wild_walk(last, ticks=ticks))
+    early = write_csv("early.csv", frame.iloc[:-60])
+    train = runner.invoke(app, ["train", "--csv", str(early), "--symbol", "WILD", *tiny_args(epochs=2)])
+    assert train.exit_code == 0, train.output
+    recorded = runner.invoke(app, ["predict", "WILD", "--days", "60", "--json"])  # recorded in the ledger
+    assert recorded.exit_code == 0, recorded.output
+    full = write_csv("full.csv", frame)
+    done = runner.invoke(app, ["predict", "WILD", "--csv", str(full), "--start", frame["Date"].iloc[-60], "--days",
+                               "60", "--json"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    rows = json.loads(done.stdout)["rows"] + json.loads(recorded.stdout)["rows"]
+    for name in ("lower", "one_step_lower"):
+        bounds = [r[name] for r in rows if r.get(name) is not None]
+        assert bounds and min(bounds) > 0, name
+    folds = runner.invoke(app, ["backtest", "--csv", str(full), "--folds", "2", "--horizon", "20", "--step", "20",
+                                "--json", *tiny_args(epochs=1)])  # fmt: skip
+    assert folds.exit_code == 0, folds.output
+    days = [day for fold in json.loads(folds.stdout)["folds"] for day in fold["days"]]
+    for name in ("lower", "one_step_lower"):
+        bounds = [day[name] for day in days if day.get(name) is not None]
+        assert bounds and min(bounds) > 0, name
+    steps = [s for e in ledger.read() for s in e.steps]
+    assert steps and all(s.lower is not None and s.lower > 0 for s in steps)
+    track = runner.invoke(app, ["track", "--json", "--offline"])
+    assert track.exit_code == 0, track.output
