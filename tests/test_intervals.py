@@ -180,3 +180,32 @@ def test_no_command_shows_or_records_a_band_below_zero(last, ticks, write_csv, h
     assert steps and all(s.lower is not None and s.lower > 0 for s in steps)
     track = runner.invoke(app, ["track", "--json", "--offline"])
     assert track.exit_code == 0, track.output
+
+
+def test_the_lecture_cases_coverage_stays_close_in_log_space():
+    """The bundled S&P 500 from 2012, a naive path (flat at the origin's price) every 21 days of 2017-2018: the
+    log band covers what the price band it replaced covered, within two points, near the stated 80%; and the
+    one-step band around persistence, calibrated on 2016's second half, holds about 80% of 2017-2018."""
+    import pandas as pd
+
+    from .conftest import SP500
+
+    close = pd.read_csv(SP500, index_col="Date", parse_dates=True)["Close"].loc["2012-01-03":"2018-12-31"]
+    prices = close.to_numpy()
+    first = int(close.index.searchsorted(pd.Timestamp("2017-01-03")))
+    inside = {"log": [], "price": []}
+    for origin in range(first - 1, len(prices) - 21, 21):
+        history, actual = prices[: origin + 1], prices[origin + 1 : origin + 22]
+        path = np.full(21, history[-1])
+        lower, upper = intervals.band({"method": "ewma-path", "lambda": 0.94}, path, history, 0.8)
+        half = history[-1] * (upper / path - 1)  # exp(q sigma) - 1: the price band's half-width it replaced
+        inside["log"] += list((lower <= actual) & (actual <= upper))
+        inside["price"] += list((path - half <= actual) & (actual <= path + half))
+    log_coverage, price_coverage = np.mean(inside["log"]), np.mean(inside["price"])
+    assert abs(log_coverage - price_coverage) <= 0.02 and 0.7 <= log_coverage <= 0.9
+
+    tail = np.arange(first - 120, first)  # persistence's one-step errors on the validation tail
+    calibration = intervals.calibrate(prices[:first], prices[tail - 1] - prices[tail], tail)
+    actual = prices[first:]
+    lower, upper = intervals.one_step_band(calibration, prices[first - 1 : -1], prices[:-1], 0.8, actual)
+    assert 0.75 <= np.mean((lower <= actual) & (actual <= upper)) <= 0.85
