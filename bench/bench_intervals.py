@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import pickle
 import sys
 from pathlib import Path
@@ -122,7 +123,8 @@ PATH_METHODS = {
     "constant": "(before) validation tail's absolute one-step errors, widened by sqrt(step)",
     "ewma": "validation tail's one-step errors over the EWMA volatility of their day, times the origin's, sqrt(step)",
     "garch": "the same over GARCH(1,1) volatility (arch), widened by GARCH's variance forecast over the steps",
-    "ewma-path": "(chosen) h-day moves since the training start over the EWMA volatility of their first day",
+    "ewma-path": "(chosen) h-day log moves since the training start over the EWMA volatility of their first day; the "
+    "band exp(log(path) -/+ quantile * the origin's volatility)",
 }
 
 
@@ -199,7 +201,11 @@ def score(folds: dict[str, list[dict]]) -> None:
     print("median fold / the worst fold / all days pooled, then the mean interval (Winkler) score over the baseline's")
     print("RMSE (lower is better; a band cannot win by being wide).\n")
     print("Bands of the recursive forecast, fixed at the origin (what is known in advance), score over naive's RMSE:\n")
-    table(folds, {name: path_bands(name) for name in PATH_METHODS}, "naive")
+    methods = dict(PATH_METHODS)
+    if importlib.util.find_spec("arch") is None:  # the `bench` extra; garch's column is stockrnn-independent
+        print("(garch left out: the `arch` package, the `bench` extra, is not installed)\n")
+        methods.pop("garch")
+    table(folds, {name: path_bands(name) for name in methods}, "naive")
     print("\nBands of each day's one-step-ahead prediction, made the evening before (a forecast updated as actuals")
     print("arrive), score over persistence's RMSE:\n")
     one_step = {

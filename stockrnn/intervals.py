@@ -1,13 +1,16 @@
 """Prediction intervals that follow the market: split conformal, with scores scaled by an EWMA volatility forecast.
 
-Two bands, chosen by measurement on calm and turbulent periods of both bundled indices (docs/intervals.md):
+Both bands live where prices do, in log space: a score is a log move (or a log error) over the EWMA volatility, and
+a band is exp(log(center) -/+ q * sigma), so its lower end is above zero at every price level and volatility, and
+the band is wider above the center than below it, in price. Two bands, chosen by measurement on calm and turbulent
+periods of both bundled indices (docs/intervals.md):
 - the **forecast band**, around the recursive path fixed at the origin (what is known in advance): for step h, the
-  conformal quantile of the price's h-day moves over the history (from the training start to the origin), each
+  conformal quantile of the price's h-day log moves over the history (from the training start to the origin), each
   divided by the EWMA volatility on the day it started, times the volatility at the origin;
 - the **one-step band**, around each day's one-step-ahead prediction made the evening before (a forecast updated as
-  actuals arrive): the conformal quantile of the model's validation-tail one-step errors, each divided by the
-  price and EWMA volatility of the day before, times today's; adaptive conformal inference (Gibbs & Candes 2021)
-  moves the level after every miss or hit.
+  actuals arrive): the conformal quantile of the model's validation-tail one-step log errors, each divided by the
+  EWMA volatility of the day before, times yesterday's; adaptive conformal inference (Gibbs & Candes 2021) moves the
+  level after every miss or hit.
 
 Input at training: the training prices and the validation tail's out-of-sample one-step errors. Output: a
 calibration, plain JSON stored in the manifest. At forecast time: the calibration, the predictions and the prices
@@ -24,15 +27,17 @@ import numpy as np
 LAMBDA = 0.94  # RiskMetrics' daily decay for the EWMA variance
 GAMMA = 0.05  # adaptive conformal inference's step (bench/bench_intervals.py: 0.01 and 0.05 tried)
 PATH = "ewma-path"
+LOG = "log"  # the one-step scores' `space` since the bands moved to log space; before it they were price errors
 BAND_METHODS = {
-    PATH: "conformal quantile of the price's h-day moves since the training start, each divided by the EWMA "
-    "volatility (lambda 0.94) on its first day, times the volatility at the origin",
-    "constant": "the validation tail's absolute one-step errors, widened by sqrt(step): the same band in calm and "
-    "turbulent markets (models trained before stockrnn 0.2)",
+    PATH: "conformal quantile of the price's h-day log moves since the training start, each divided by the EWMA "
+    "volatility (lambda 0.94) on its first day; the band exp(log(forecast) -/+ quantile * the origin's volatility)",
+    "constant": "the validation tail's absolute one-step errors, widened by sqrt(step), read as a log move at the "
+    "forecast: the same band in calm and turbulent markets (models trained before stockrnn 0.2)",
 }
 ONE_STEP_METHOD = (
-    "conformal quantile of the validation tail's one-step errors, each divided by the price and EWMA volatility of "
-    "the day before, times yesterday's; adaptive conformal inference (step 0.05) after each actual"
+    "conformal quantile of the validation tail's one-step log errors, each divided by the EWMA volatility of the "
+    "day before; the band exp(log(prediction) -/+ quantile * yesterday's volatility); adaptive conformal inference "
+    "(step 0.05) after each actual"
 )
 
 
@@ -55,15 +60,30 @@ def conformal_quantile(scores: np.ndarray | list[float], level: float) -> float 
     return float(ordered[rank - 1]) if 1 <= rank <= len(ordered) else None
 
 
+def positive(center: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """`center` (n,) with every value at or below zero (a price-level model can predict one) raised to the lowest
+    price in `prices`: a log band needs a price to stand on, and the lowest one seen is the nearest the market
+    has shown."""
+    floor = float(np.nanmin(np.where(prices > 0, prices, np.nan))) if np.any(prices > 0) else 1e-12
+    return np.where(center > 0, center, floor)
+
+
+def log_band(center: np.ndarray, half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """exp(log(center) -/+ half): `half` (n,) a half-width in log units, `center` (n,) positive prices."""
+    return center * np.exp(-half), center * np.exp(half)
+
+
 def calibrate(history: np.ndarray, val_errors: np.ndarray, val_positions: np.ndarray) -> dict[str, Any]:
     """The calibration stored with a model: `history` = the training prices, `val_errors[i]` the one-step error
-    (predicted - actual) on day `val_positions[i]` of `history`. The forecast band needs no stored scores: the
-    moves before the origin are in the prices it is given."""
+    (predicted - actual, in price) on day `val_positions[i]` of `history`; the scores are the log errors
+    |log(predicted / actual)| over the EWMA volatility of the day before. The forecast band needs no stored scores:
+    the moves before the origin are in the prices it is given."""
     history = np.asarray(history, dtype="float64")
     positions = np.asarray(val_positions)
-    scale = history[positions - 1] * np.sqrt(ewma_variance(history)[positions - 1])
-    scores = np.abs(np.asarray(val_errors, dtype="float64")) / scale
-    one_step = {"lambda": LAMBDA, "gamma": GAMMA, "scores": sorted(round(float(v), 6) for v in scores)}
+    actual = history[positions]
+    predicted = positive(actual + np.asarray(val_errors, dtype="float64"), history)
+    scores = np.abs(np.log(predicted / actual)) / np.sqrt(ewma_variance(history)[positions - 1])
+    one_step = {"lambda": LAMBDA, "gamma": GAMMA, "space": LOG, "scores": sorted(round(float(v), 6) for v in scores)}
     return {"method": PATH, "lambda": LAMBDA, "one_step": one_step}
 
 
@@ -80,18 +100,19 @@ def band(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(lower, upper) around the forecast `path` (n,) made at the last day of `history` (the prices from the
     training start to the origin); None when there are too few scores for `level`."""
-    path = np.asarray(path, dtype="float64")
     history = np.asarray(history, dtype="float64")
+    path = positive(np.asarray(path, dtype="float64"), history)
     steps = np.arange(1, len(path) + 1)
     if calibration["method"] == "constant":
+        # Stored price errors with no price beside them: read at the forecast, as the log move from the path to the
+        # old band's upper end; the upper end is the old one, the lower end its mirror in log space.
         q = conformal_quantile(calibration["scores"], level)
-        return None if q is None else (path - q * np.sqrt(steps), path + q * np.sqrt(steps))
+        return None if q is None else log_band(path, np.log1p(q * np.sqrt(steps) / path))
     sigma = np.sqrt(ewma_variance(history, calibration["lambda"]))
     quantiles = [conformal_quantile(path_scores(history, int(h), sigma), level) for h in steps]
     if any(q is None for q in quantiles):
         return None
-    half = history[-1] * (np.exp(np.asarray(quantiles) * sigma[-1]) - 1)
-    return path - half, path + half
+    return log_band(path, np.asarray(quantiles, dtype="float64") * sigma[-1])
 
 
 def one_step_band(
@@ -104,22 +125,26 @@ def one_step_band(
     """Bands around one-step-ahead predictions (n,), each from what was known the evening before: `prices` ends
     on the day before the last prediction (the history, then the actuals). With the `actual` prices, adaptive
     conformal inference aims each next band at a miss rate moved by gamma * (1 - level - missed). None for a
-    calibration without one-step scores (models trained before stockrnn 0.2) or with too few for `level`."""
+    calibration without one-step scores (models trained before stockrnn 0.2) or with too few for `level`.
+    Scores stored before the bands moved to log space (no `space`) are price errors over the price and volatility
+    of the day before, a relative error over volatility: each is converted to the log move log(1 + score * sigma)
+    at the day's volatility sigma."""
     settings = calibration.get("one_step")
     if not settings or conformal_quantile(settings["scores"], level) is None:
         return None
-    predicted = np.asarray(predicted, dtype="float64")
     prices = np.asarray(prices, dtype="float64")
+    predicted = positive(np.asarray(predicted, dtype="float64"), prices)
     n = len(predicted)
-    previous = prices[-n:]
     volatility = np.sqrt(ewma_variance(prices, settings["lambda"])[-n:])
     ordered = np.sort(np.asarray(settings["scores"], dtype="float64"))
+    relative = settings.get("space") != LOG
     aim, gamma = 1 - level, settings["gamma"]
     lower, upper = np.empty(n), np.empty(n)
     for t in range(n):
         rank = min(len(ordered), max(1, math.ceil((len(ordered) + 1) * (1 - aim))))
-        half = ordered[rank - 1] * previous[t] * volatility[t]
-        lower[t], upper[t] = predicted[t] - half, predicted[t] + half
+        half = ordered[rank - 1] * volatility[t]
+        half = math.log1p(half) if relative else half
+        lower[t], upper[t] = predicted[t] * math.exp(-half), predicted[t] * math.exp(half)
         if actual is not None and np.isfinite(actual[t]):
             missed = not lower[t] <= actual[t] <= upper[t]
             aim = min(max(aim + gamma * ((1 - level) - missed), 0.0), 1.0)
