@@ -227,10 +227,10 @@ def decide(
         return True, f"the champion is {age} trading days old, over {max_age} ({scores}); {said}"
     if margin is not None:
         if challenger < champion * (1 - margin):
-            return True, f"challenger {name} {challenger:.4g} < champion {champion:.4g} - {margin:.0%}{evidence}; {said}"
-        return False, (
-            f"challenger {name} {challenger:.4g} does not beat champion {champion:.4g} by {margin:.0%}{evidence}; {said}"
-        )
+            beats = f"challenger {name} {challenger:.4g} < champion {champion:.4g} - {margin:.0%}"
+            return True, f"{beats}{evidence}; {said}"
+        beaten = f"challenger {name} {challenger:.4g} does not beat champion {champion:.4g} by {margin:.0%}"
+        return False, f"{beaten}{evidence}; {said}"
     if comparison is not None and comparison.significant and comparison.outcome == "lost":
         return False, f"the champion is significantly better ({scores}); {said}"
     if comparison is not None and comparison.significant and comparison.outcome == "beat":
