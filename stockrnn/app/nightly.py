@@ -1,7 +1,7 @@
 """Application layer, the nightly retrain (for cron): per symbol, under its lock, read the champion and the data,
 run the contest (contest.py: here, in worker processes or on a Dask cluster), then store the challenger, promote it
-only if it won, prune old versions, record the champion's next forecast in the ledger and the attempt in
-models/<SYMBOL>/retrains.jsonl.
+unless the rule keeps the champion (contest.decide), prune old versions, record the champion's next forecast in the
+ledger and the attempt in models/<SYMBOL>/retrains.jsonl.
 
 Three steps, so that the training can run anywhere: `prepare` (here, under the symbol's lock: read the champion and
 the data) -> `contest.compute` (pure; any process may run it) -> `commit` (here again, still under the lock: save,
