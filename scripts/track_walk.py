@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/track_walk.py                  # S&P 500, 24 monthly origins 2016-12..2018-11 (~20 min)
     .venv/bin/python scripts/track_walk.py --months 3 -- --epochs 5   # a quick look; after --: train options
+    .venv/bin/python scripts/track_walk.py --retrain-options "--margin 0.01"   # the older promotion rule
 
 Whole commands, as a user's cron runs them, each in its own process with its own STOCKRNN_HOME (default: a new
 temporary folder): `stockrnn train` on the file up to the first month's last day, then for every later month the
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=24, help="monthly retrains after the first origin")
     parser.add_argument("--home", type=Path, help="STOCKRNN_HOME to use; default: a new temporary folder")
     parser.add_argument("--json", type=Path, help="also write the track report here")
+    parser.add_argument("--retrain-options", default="", help='options for every retrain, e.g. "--margin 0.01"')
     parser.add_argument("train_options", nargs="*", help="after --: options for train (e.g. --epochs 5)")
     args = parser.parse_args()
 
@@ -69,16 +72,22 @@ def main() -> None:
             command("train", "--csv", str(walk), "--symbol", args.symbol, "--train-start", args.train_start,
                     *args.train_options)  # fmt: skip
         else:
-            command("retrain", args.symbol)
+            command("retrain", args.symbol, *shlex.split(args.retrain_options))
         command("predict", args.symbol)
     report = subprocess.run([*STOCKRNN, "track", "--json", "--offline"], env=env, capture_output=True, text=True)
     data = json.loads(report.stdout)
     data["seconds"] = {k: round(sum(v) / len(v), 1) for k, v in seconds.items() if v}
+    short = subprocess.run(
+        [*STOCKRNN, "track", "--json", "--offline", "--horizon", "19"], env=env, capture_output=True, text=True
+    )  # every origin's first 19 steps: the last origin's 21st step falls after the sample
+    data["first_19_steps"] = json.loads(short.stdout)
     if args.json:
         args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     subprocess.run([*STOCKRNN, "track", "--offline", "--plot", str(home / "track.png")], env=env)
     print(f"home: {home}; mean seconds per command: {data['seconds']}")
     print(table(data))
+    print("first 19 steps:")
+    print(table(data["first_19_steps"]))
 
 
 def table(data: dict) -> str:

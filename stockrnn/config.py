@@ -21,7 +21,10 @@ CELLS = ("lstm", "gru", "rnn")
 DIRECTION_HORIZON = 5  # trading days the direction target asks about by default: chosen in docs/direction.md
 HORIZON = 21  # trading days forecast, scored after each backtest cut-off and held out by retrain: about a month
 LEVEL = 0.8  # the coverage of the forecast's prediction interval
-MARGIN = 0.01  # retrain promotes a challenger whose holdout score beats the champion's by more than this fraction
+# retrain promotes a newer challenger unless the champion is significantly better on the holdout (contest.decide);
+# --margin (None here) is the older rule, kept for crontab lines that pass it: beat the champion by this fraction
+MARGIN: float | None = None
+MAX_AGE = 126  # trading days (half a year) after which a champion gives way to a newer challenger, whatever it scores
 KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
 CALENDAR = "XNYS"  # the exchange calendar that dates forecasts, and that the data's dates are checked against
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
@@ -76,6 +79,7 @@ RANGES = {
     "folds": Range(1, 1000, "each fold trains a model"),
     "level": Range(0, 1, open_low=True, open_high=True),
     "margin": Range(0, 1, open_high=True),
+    "max_age": Range(0, 10 * TRADING_YEAR, "ten years of trading days; 0: no limit"),
     "keep": Range(1, 1000),
     "jobs": Range(1, 256, "processes on this machine"),
     "retrain_jobs": Range(0, 256, "processes on this machine; 0: one a core"),  # retrain's --jobs

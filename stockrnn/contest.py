@@ -3,10 +3,13 @@
 Input: a `Contest` (the data, the config, the holdout, the champion's model as bytes). Output: `Computed` (the
 challenger's model bytes, scaler and manifest, both contestants' holdout scores and their comparison, their next
 forecasts for the ledger) and, with `decide`, the promotion rule's answer in words: on the same holdout (the last
-`holdout` trading days of the data, which the challenger never trains on), the challenger's score (the target's
-promotion metric: RMSE, or Brier for probabilities) must be below the champion's by more than `margin` (a fraction:
-0.01 = 1%). A symbol with no usable champion takes the challenger. No file of the home folder is read or written
-here, so any process or cluster worker may run `compute`: the nightly run around it is app/nightly.py.
+`holdout` trading days of the data, which the challenger never trains on), the newer challenger is promoted unless
+the champion is significantly better (the Diebold-Mariano test of the two, at 5%, on the target's promotion metric:
+RMSE, or Brier for probabilities), and always once the champion's training ended more than `max_age` trading days
+before the data's last day. `margin` (a fraction: 0.01 = 1%) is the older rule, for command lines that still pass
+it: the challenger must beat the champion by more than that. A symbol with no usable champion takes the challenger.
+No file of the home folder is read or written here, so any process or cluster worker may run `compute`: the nightly
+run around it is app/nightly.py.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from . import backend, targets
-from .config import HORIZON, MARGIN, TrainConfig, check_range
+from .config import HORIZON, MARGIN, MAX_AGE, TrainConfig, check_range
 from .errors import DataError, StockRNNError
 from .forecast import forecast_model, load_model
 from .manifest import Manifest
-from .significance import Comparison
+from .significance import ALPHA, Comparison
 from .targets import Result
 from .train import fit
 from .validate import Prices
@@ -106,9 +111,9 @@ class Computed:
     forecasts: dict[str, Result] = field(default_factory=dict)
 
 
-def check_options(keep: int, holdout: int, margin: float) -> None:
+def check_options(keep: int, holdout: int, margin: float | None, max_age: int = MAX_AGE) -> None:
     """A `UsageError` for options no retrain can run with (outside their config.RANGES)."""
-    for flag, value in (("--keep", keep), ("--holdout", holdout), ("--margin", margin)):
+    for flag, value in (("--keep", keep), ("--holdout", holdout), ("--margin", margin), ("--max-age", max_age)):
         check_range(flag, value)
 
 
@@ -151,7 +156,9 @@ def _next(contest: Contest, model: Any, scaler: dict, manifest: Manifest, versio
     )
 
 
-def judge(contest: Contest, computed: Computed, margin: float = MARGIN) -> tuple[bool, str]:
+def judge(
+    contest: Contest, computed: Computed, margin: float | None = MARGIN, max_age: int = MAX_AGE
+) -> tuple[bool, str]:
     """The promotion rule (`decide`) on the contest's target's promotion metric: (promote?, the reason)."""
     target = targets.get(contest.config.target)
     metric, champion = target.promotion_metric, computed.metrics[CHAMPION]
@@ -162,32 +169,73 @@ def judge(contest: Contest, computed: Computed, margin: float = MARGIN) -> tuple
         computed.problem,
         metric,
         computed.comparison,
+        champion_age(contest),
+        max_age,
     )
+
+
+def champion_age(contest: Contest) -> int | None:
+    """Trading days of the data after the champion's last training day (None: no usable champion): how much newer
+    data the challenger may know that the champion does not."""
+    if contest.champion is None:
+        return None
+    days = contest.prices.frame.index
+    return int((days > pd.Timestamp(contest.champion.manifest.data.train_end)).sum())
+
+
+def rule(margin: float | None = MARGIN, max_age: int = MAX_AGE) -> str:
+    """The promotion rule in words, as retrain states it beside each decision."""
+    if margin is None:
+        words = f"a newer challenger is promoted unless the champion is significantly better (DM, {ALPHA:.0%})"
+    else:
+        words = f"--margin {margin:.0%}: the challenger must beat the champion by more than {margin:.0%}"
+    return f"{words}; a champion older than {max_age} trading days gives way" if max_age else words
 
 
 def decide(
     challenger: float,
     champion: float | None,
-    margin: float,
+    margin: float | None,
     problem: str | None,
     metric: str = "rmse",
     comparison: Comparison | None = None,
+    age: int | None = None,
+    max_age: int = MAX_AGE,
 ) -> tuple[bool, str]:
-    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words). `challenger`, `champion`:
-    their scores on the holdout (None: no usable champion); `comparison`: the two on the holdout with their
-    Diebold-Mariano test, whose evidence the reason states. The
-    rule itself needs no significance: the challenger has seen the newer days, and a month's holdout rarely
-    separates two models (docs/significance.md)."""
+    """The promotion rule on a lower-is-better `metric`: (promote?, the reason in words, the rule's included).
+    `challenger`, `champion`: their scores on the holdout (None: no usable champion); `comparison`: the two on the
+    holdout with their Diebold-Mariano test; `age`: trading days of the data after the champion's training ended.
+
+    A month's holdout rarely separates two models of one recipe (docs/significance.md, docs/track.md): with
+    `margin` None the challenger, which has seen the newer days, is promoted unless the champion is significantly
+    better; with a `margin` (the older rule) it must beat the champion by more than that fraction. Either way a
+    champion older than `max_age` trading days (0: no limit) gives way."""
     if champion is None:
         return True, f"no usable champion ({problem})" if problem else "first model"
-    best, name = champion, metric.upper()
+    name, said = metric.upper(), f"rule: {rule(margin, max_age)}"
+    scores = f"challenger {name} {challenger:.4g}, champion {champion:.4g}"
+    test = None if comparison is None else comparison.test
     evidence = ""
-    if comparison is not None and comparison.test.p_value is not None:
-        difference = "significant" if comparison.significant else "not significant"
-        evidence = f" ({difference}: DM p = {comparison.test.p_value:.2f}, {comparison.test.n} days)"
-    if challenger < best * (1 - margin):
-        return True, f"challenger {name} {challenger:.4g} < champion {best:.4g} - {margin:.0%}{evidence}"
-    return False, f"challenger {name} {challenger:.4g} does not beat champion {best:.4g} by {margin:.0%}{evidence}"
+    if test is not None and test.p_value is not None:
+        difference = "significant" if comparison is not None and comparison.significant else "not significant"
+        evidence = f" ({difference}: DM p = {test.p_value:.2f}, {test.count})"
+    if test is not None and test.p_value is not None:
+        scores += f"; {evidence.strip(' ()')}"
+    elif test is not None and test.reason:
+        scores += f"; {test.reason}"
+    if age is not None and max_age and age > max_age:
+        return True, f"the champion is {age} trading days old, over {max_age} ({scores}); {said}"
+    if margin is not None:
+        if challenger < champion * (1 - margin):
+            beats = f"challenger {name} {challenger:.4g} < champion {champion:.4g} - {margin:.0%}"
+            return True, f"{beats}{evidence}; {said}"
+        beaten = f"challenger {name} {challenger:.4g} does not beat champion {champion:.4g} by {margin:.0%}"
+        return False, f"{beaten}{evidence}; {said}"
+    if comparison is not None and comparison.significant and comparison.outcome == "lost":
+        return False, f"the champion is significantly better ({scores}); {said}"
+    if comparison is not None and comparison.significant and comparison.outcome == "beat":
+        return True, f"the challenger is significantly better ({scores}); {said}"
+    return True, f"no significant difference, the newer data decides ({scores}); {said}"
 
 
 def failure(symbol: str, exc: Exception) -> Outcome:

@@ -1,5 +1,6 @@
 """Cron-grade retraining: the promotion rule, watchlists, locks, pruning, and faults that must never lose a model."""
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -10,6 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -17,7 +19,7 @@ from stockrnn import registry
 from stockrnn.app.nightly import commit, prepare, retrain
 from stockrnn.app.training import train_prices as train
 from stockrnn.cli import app
-from stockrnn.contest import Outcome, compute, decide, exit_code
+from stockrnn.contest import Outcome, champion_age, compute, decide, exit_code
 from stockrnn.errors import DataError, TemporaryError, UsageError
 from stockrnn.schedule import crontab_line
 from stockrnn.significance import Comparison, DMTest
@@ -50,17 +52,70 @@ def fingerprint(symbol: str) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
+def duel(challenger: float, champion: float, p: float | None, reason: str | None = None) -> Comparison:
+    """The challenger against the champion on a 21-day holdout, with the DM test's p-value."""
+    return Comparison(
+        "the champion", "the holdout", challenger, champion, DMTest(None, p, 21, 0, reason), "the challenger"
+    )
+
+
+RULE = (
+    "rule: a newer challenger is promoted unless the champion is significantly better (DM, 5%); "
+    "a champion older than 126 trading days gives way"
+)
+
+
 def test_promotion_rule():
-    assert decide(9.0, 10.0, 0.05, None) == (True, "challenger RMSE 9 < champion 10 - 5%")
+    # the champion significantly better on the holdout: kept
+    assert decide(11.0, 10.0, None, None, "rmse", duel(11.0, 10.0, 0.012), age=42) == (
+        False, f"the champion is significantly better (challenger RMSE 11, champion 10; significant: DM p = 0.01, "
+        f"21 days); {RULE}"
+    )  # fmt: skip
+    # not significantly different, either way: the challenger has seen the newer days
+    assert decide(9.0, 10.0, None, None, "rmse", duel(9.0, 10.0, 0.412), age=42) == (
+        True, f"no significant difference, the newer data decides (challenger RMSE 9, champion 10; not significant: "
+        f"DM p = 0.41, 21 days); {RULE}"
+    )  # fmt: skip
+    assert decide(10.4, 10.0, None, None, "rmse", duel(10.4, 10.0, 0.3), age=42)[0] is True  # worse, not significantly
+    assert decide(10.0, 10.0, None, None, "rmse", duel(10.0, 10.0, 1.0), age=42)[0] is True  # a tie: the newer data
+    assert decide(10.4, 10.0, None, None)[0] is True  # untested: nothing says the champion is better
+    untestable = duel(10.4, 10.0, None, "1 day: too few to test")
+    assert decide(10.4, 10.0, None, None, "rmse", untestable)[1].startswith(
+        "no significant difference, the newer data decides (challenger RMSE 10.4, champion 10; 1 day: too few to test)"
+    )
+    # significantly better: promoted
+    assert decide(8.0, 10.0, None, None, "rmse", duel(8.0, 10.0, 0.003), age=42) == (
+        True, f"the challenger is significantly better (challenger RMSE 8, champion 10; significant: DM p = 0.00, "
+        f"21 days); {RULE}"
+    )  # fmt: skip
+    # no champion: the first model, or one whose files cannot be used
+    assert decide(50.0, None, None, None) == (True, "first model")
+    assert decide(50.0, None, None, "checksum") == (True, "no usable champion (checksum)")
+    # too old: promoted even against a significantly better champion; at the limit it still defends its place
+    assert decide(11.0, 10.0, None, None, "rmse", duel(11.0, 10.0, 0.012), age=127) == (
+        True, f"the champion is 127 trading days old, over 126 (challenger RMSE 11, champion 10; significant: "
+        f"DM p = 0.01, 21 days); {RULE}"
+    )  # fmt: skip
+    assert decide(11.0, 10.0, None, None, "rmse", duel(11.0, 10.0, 0.012), age=126)[0] is False
+    assert decide(11.0, 10.0, None, None, "rmse", duel(11.0, 10.0, 0.012), age=5000, max_age=0)[0] is False  # no limit
+    assert decide(11.0, 10.0, None, None, "rmse", duel(11.0, 10.0, 0.012), age=64, max_age=63)[0] is True
+    # Brier for probabilities: the same rule on the target's metric
+    assert decide(0.26, 0.2, None, None, "brier", duel(0.26, 0.2, 0.01), age=10)[1].startswith(
+        "the champion is significantly better (challenger BRIER 0.26, champion 0.2;"
+    )
+
+
+def test_margin_is_the_older_rule_still_obeyed():
+    """A crontab line that passes --margin keeps its meaning: beat the champion by more than that fraction."""
+    margin_rule = "rule: --margin 5%: the challenger must beat the champion by more than 5%; a champion older than"
+    promoted = decide(9.0, 10.0, 0.05, None, "rmse", duel(9.0, 10.0, 0.412))
+    assert promoted[0] is True and promoted[1].startswith(
+        f"challenger RMSE 9 < champion 10 - 5% (not significant: DM p = 0.41, 21 days); {margin_rule}"
+    )
     assert decide(9.6, 10.0, 0.05, None)[0] is False  # better, but not by the margin
     assert decide(10.0, 10.0, 0.0, None)[0] is False  # a tie keeps the champion
+    assert decide(9.6, 10.0, 0.05, None, age=127)[0] is True  # but no champion outlives --max-age
     assert decide(50.0, None, 0.05, None) == (True, "first model")
-    assert decide(50.0, None, 0.05, "checksum") == (True, "no usable champion (checksum)")
-    # the evidence is stated, the rule is the margin's
-    test = Comparison("the champion", "the holdout", 9.0, 10.0, DMTest(1.2, 0.412, 21, 0), "the challenger")
-    assert decide(9.0, 10.0, 0.05, None, "rmse", test) == (
-        True, "challenger RMSE 9 < champion 10 - 5% (not significant: DM p = 0.41, 21 days)"
-    )  # fmt: skip
 
 
 def test_exit_codes_say_all_some_or_none():
@@ -149,6 +204,43 @@ def test_compute_is_pure_and_only_commit_writes(champion, home, tmp_path, monkey
     outcome = commit(contest, computed, margin=0.99)
     assert (outcome.status, outcome.challenger, outcome.champion) == ("kept champion", "v2", "v1")
     assert registry.load_version("WAVE", "v2").model_path.read_bytes() == computed.model
+
+
+def test_commit_applies_the_rule_to_the_computed_contest(champion):
+    """The same computed contest under the rule: a significantly better champion keeps its place until it is older
+    than --max-age (its age: the data's trading days after its training ended)."""
+    with registry.lock("WAVE"):
+        contest = prepare(Entry("WAVE", options={"epochs": 1}), force=True)
+    computed = compute(contest)
+    age = champion_age(contest)
+    trained_to = registry.load_current("WAVE").manifest.data.train_end
+    assert age == sum(day > pd.Timestamp(trained_to) for day in contest.prices.frame.index) == 30  # the new rows
+    lost = dataclasses.replace(computed, comparison=duel(11.0, 10.0, 0.01))  # the champion significantly better
+    with registry.lock("WAVE"):
+        kept = commit(contest, lost, max_age=age)
+    assert (kept.status, kept.champion) == ("kept champion", "v1")
+    assert kept.message.startswith("the champion is significantly better")
+    assert "rule: a newer challenger" in kept.message
+    with registry.lock("WAVE"):
+        old = commit(contest, lost, max_age=age - 1)
+    assert (old.status, old.champion) == ("promoted", "v3")
+    assert old.message.startswith(f"the champion is {age} trading days old, over {age - 1}")
+
+
+def test_retrain_states_the_rule_and_obeys_an_old_margin(champion, caplog):
+    result = runner.invoke(app, ["retrain", "WAVE", "--force", "--epochs", "1", "--margin", "0.99"])
+    assert result.exit_code == 0, result.output
+    assert "WAVE: challenger RMSE" in result.output and "kept champion" in result.output
+    assert "rule: --margin 99%: the challenger must beat the champion by more than 99%" in result.output
+    said = result.output + caplog.text
+    assert "--margin 0.99: the older promotion rule (beat the champion by 99%), obeyed" in said
+    caplog.clear()
+    result = runner.invoke(app, ["retrain", "WAVE", "--force", "--epochs", "1", "--max-age", "0"])
+    assert result.exit_code == 0, result.output
+    assert "rule: a newer challenger is promoted unless the champion is significantly better (DM, 5%)" in result.output
+    assert "--margin" not in result.output + caplog.text and "older than" not in result.output  # 0: no age limit
+    result = runner.invoke(app, ["retrain", "WAVE", "--max-age", "-1"])
+    assert result.exit_code == 2 and "--max-age must be in the range" in result.output
 
 
 @pytest.mark.slow

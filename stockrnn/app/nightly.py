@@ -1,7 +1,7 @@
 """Application layer, the nightly retrain (for cron): per symbol, under its lock, read the champion and the data,
 run the contest (contest.py: here, in worker processes or on a Dask cluster), then store the challenger, promote it
-only if it won, prune old versions, record the champion's next forecast in the ledger and the attempt in
-models/<SYMBOL>/retrains.jsonl.
+unless the rule keeps the champion (contest.decide), prune old versions, record the champion's next forecast in the
+ledger and the attempt in models/<SYMBOL>/retrains.jsonl.
 
 Three steps, so that the training can run anywhere: `prepare` (here, under the symbol's lock: read the champion and
 the data) -> `contest.compute` (pure; any process may run it) -> `commit` (here again, still under the lock: save,
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import ledger, parallel, registry
-from ..config import KEEP, MARGIN, RANGES, TrainConfig, check_range
+from ..config import KEEP, MARGIN, MAX_AGE, RANGES, TrainConfig, check_range
 from ..contest import (
     CHALLENGER,
     CHAMPION,
@@ -95,14 +95,16 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
     )
 
 
-def commit(contest: Contest, computed: Computed, keep: int = KEEP, margin: float = MARGIN) -> Outcome:
-    """The caller's last step, under the symbol's lock: store the challenger, promote it if it won, prune."""
+def commit(
+    contest: Contest, computed: Computed, keep: int = KEEP, margin: float | None = MARGIN, max_age: int = MAX_AGE
+) -> Outcome:
+    """The caller's last step, under the symbol's lock: store the challenger, promote it if the rule says so, prune."""
     symbol = contest.symbol
     started = time.perf_counter()
     manifest = computed.manifest
     manifest = dataclasses.replace(manifest, data=dataclasses.replace(manifest.data, price_source=contest.source))
     folder = registry.save_version(symbol, computed.model, computed.scaler, manifest, promote=False)
-    promote, reason = judge(contest, computed, margin)
+    promote, reason = judge(contest, computed, margin, max_age)
     if promote:
         registry.promote_version(symbol, folder.name, reason)
     # The champion's next forecast goes into the ledger: a nightly cron job builds the track record by itself.
@@ -142,18 +144,31 @@ def retrain(
     force: bool = False,
     keep: int = KEEP,
     holdout: int = HOLDOUT_DAYS,
-    margin: float = MARGIN,
+    margin: float | None = MARGIN,
     offline: bool = False,
+    max_age: int = MAX_AGE,
 ) -> Outcome:
     """Retrain one symbol in this process, under its lock (see the module's docstring); raises `StockRNNError` on
     failure, `TemporaryError` at once when another run holds the lock."""
-    check_options(keep, holdout, margin)
+    check_options(keep, holdout, margin, max_age)
+    warn_margin(margin)
     symbol = check_symbol(entry.symbol)
     with registry.lock(symbol):
         contest = prepare(entry, force, holdout, offline)
         if isinstance(contest, Outcome):
             return contest
-        return commit(contest, compute(contest), keep, margin)
+        return commit(contest, compute(contest), keep, margin, max_age)
+
+
+def warn_margin(margin: float | None) -> None:
+    """A warning in the log for a command line that still passes --margin: it is obeyed, and it says what it costs."""
+    if margin is not None:
+        log.warning(
+            "--margin %s: the older promotion rule (beat the champion by %.0f%%), obeyed; a month's holdout rarely "
+            "tells two models apart, so it can keep one champion for a year (docs/track.md). Without --margin, a "
+            "newer challenger is promoted unless the champion is significantly better",
+            margin, margin * 100,
+        )  # fmt: skip
 
 
 def _champion(symbol: str) -> tuple[registry.StoredModel | None, Manifest | None, str | None]:
@@ -194,17 +209,19 @@ def retrain_all(
     force: bool = False,
     keep: int = KEEP,
     holdout: int = HOLDOUT_DAYS,
-    margin: float = MARGIN,
+    margin: float | None = MARGIN,
     offline: bool = False,
     cluster: str | None = None,
     done: parallel.Done | None = None,
     timeout: float | None = None,
+    max_age: int = MAX_AGE,
 ) -> list[Outcome]:
     """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time (0: one a core)
     here or as tasks on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in
     the entries' order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
     check_range("--jobs", jobs, RANGES["retrain_jobs"])
-    check_options(keep, holdout, margin)  # before any symbol is locked or read
+    check_options(keep, holdout, margin, max_age)  # before any symbol is locked or read
+    warn_margin(margin)
     jobs = jobs or os.cpu_count() or 1
     outcomes: list[Outcome | None] = [None] * len(entries)
     contests: list[tuple[int, Contest, ExitStack]] = []
@@ -246,7 +263,7 @@ def retrain_all(
                     result = Outcome(contest.symbol, "failed", result.reason, exit_code=LostTaskError.exit_code)
                 if isinstance(result, Computed):
                     try:
-                        result = commit(contest, result, keep, margin)
+                        result = commit(contest, result, keep, margin, max_age)
                     except Exception as exc:
                         result = failure(contest.symbol, exc)
                 finish(number, result)

@@ -1,4 +1,4 @@
-"""`stockrnn retrain`: the cron entry: update data, train challengers, promote only winners."""
+"""`stockrnn retrain`: the cron entry: update data, train challengers, promote unless the champion is better."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from .. import app
-from ..config import HORIZON, KEEP, MARGIN
+from ..config import HORIZON, KEEP, MARGIN, MAX_AGE
 from .common import BackendOpt, DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, out, print_json, ranged
 from .options import training_options
 
@@ -42,7 +42,18 @@ def retrain(
     holdout: Annotated[
         int, ranged("holdout", "Most recent trading days on which challenger and champion compete.")
     ] = HORIZON,
-    margin: Annotated[float, ranged("margin", "How much lower the challenger's RMSE must be (0.01 = 1%).")] = MARGIN,
+    max_age: Annotated[
+        int, ranged("max_age", "Trading days after its training ended past which a champion always gives way; 0: none.")
+    ] = MAX_AGE,
+    margin: Annotated[
+        float | None,
+        ranged(
+            "margin",
+            "The older rule, still obeyed: promote only a challenger whose score beats the champion's by more than "
+            "this (0.01 = 1%). Default: promote a newer challenger unless the champion is significantly better.",
+            show_default=False,
+        ),
+    ] = MARGIN,
     offline: OfflineOpt = False,
     log_file: Annotated[Path | None, typer.Option(help="Also append the log lines to this file.")] = None,
     backend: BackendOpt = "auto",
@@ -50,7 +61,11 @@ def retrain(
     *,
     overrides: dict[str, Any],
 ) -> None:
-    """The cron entry: update data, train a challenger, promote it only if it beats the champion on the holdout.
+    """The cron entry: update data, train a challenger, promote it unless the champion is significantly better.
+
+    On the holdout (the last --holdout trading days, unseen by the challenger) the two are compared by the
+    Diebold-Mariano test: the challenger, which has seen the newer days, is promoted unless the champion is
+    significantly better (5%); a champion whose training ended more than --max-age trading days ago always gives way.
 
     Exit codes: 0 every symbol succeeded (promoted, kept or up to date); 1 some failed; when all failed, their
     common code (e.g. 75: locked or rate-limited, try later), or 3 when the causes differ.
@@ -66,7 +81,7 @@ def retrain(
     with completion("retrain", enabled=not as_json) as done:
         outcomes = app.retrain_all(
             entries, jobs, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
-            offline=offline, cluster=dask, done=done, timeout=timeout if dask else None,
+            offline=offline, cluster=dask, done=done, timeout=timeout if dask else None, max_age=max_age,
         )  # fmt: skip
     for o in outcomes:
         log.log(logging.INFO if o.ok else logging.ERROR, "%s: %s (%s)", o.symbol, o.status, o.message)
