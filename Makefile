@@ -38,7 +38,7 @@ test: lint
 	bash scripts/smoke_wheel.sh
 
 # The lecture recipe vs the defaults, 3 seeds each, plus start-up costs: about 20 minutes on 2 cores; then whole
-# commands (train, predict, a 10-fold backtest) per Keras backend beside stockrnn before #14 (docs/backends.md):
+# commands (train, predict, a 10-fold backtest) per Keras backend beside stockrnn before the backend choice (docs/backends.md):
 # about 40 minutes (torch only when installed: pip install -e '.[torch]'); then the interval methods on calm and
 # turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute;
 # then each Keras shim on and off (docs/backends.md): about 2 minutes.
