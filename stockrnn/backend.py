@@ -118,8 +118,8 @@ def _import_tensorflow() -> None:
 
 def jit_compile(requested: bool) -> bool:
     """Keras' `jit_compile` for this backend: JAX always compiles (without it, Keras runs JAX op by op, 100x slower:
-    the 294-second training measured before the backend choice); TensorFlow compiles with XLA when asked (--jit-compile); PyTorch's
-    torch.compile costs more than it saves on a network this small."""
+    the 294-second training measured before the backend choice); TensorFlow compiles with XLA when asked
+    (--jit-compile); PyTorch's torch.compile costs more than it saves on a network this small."""
     return {"jax": True, "tensorflow": requested, "torch": False}[backend_choice.name()]
 
 
