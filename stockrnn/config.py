@@ -17,6 +17,7 @@ from typing import Any
 from .errors import UsageError
 
 CELLS = ("lstm", "gru", "rnn")
+CHOSEN = ("cell", "column", "target")  # fields whose value is one of a few lower-case names, accepted in any case
 # The defaults of the commands around training, in one place (the command line shows them in --help):
 DIRECTION_HORIZON = 5  # trading days the direction target asks about by default: chosen in docs/direction.md
 HORIZON = 21  # trading days forecast, scored after each backtest cut-off and held out by retrain: about a month
@@ -147,6 +148,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         from .targets import TARGETS  # here, not at the top: targets needs numpy, which `stockrnn --help` does not
 
+        for name in CHOSEN:  # a choice in any case (cell=LSTM in a watchlist, the Python API): its canonical name
+            value = getattr(self, name)
+            if isinstance(value, str) and value != value.lower():
+                object.__setattr__(self, name, value.lower())  # frozen: set once, while being built
         problems = []
         if self.target in TARGETS and TARGETS[self.target].asks_horizon:
             if self.horizon_days is None:

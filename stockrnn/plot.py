@@ -1,6 +1,7 @@
-"""Plot stage: results drawn into PNG files, written atomically; matplotlib's Agg backend, never a window.
+"""Plot stage: results drawn into image files, written atomically; matplotlib's Agg backend, never a window.
 
-Input: a forecast (a target's `Result`), a backtest report or a track record. Output: a PNG file. What a forecast
+Input: a forecast (a target's `Result`), a backtest report or a track record. Output: an image file in the format
+its name asks for (x.png, x.pdf, x.svg: whatever matplotlib writes; a name without a suffix: PNG). What a forecast
 or a backtest looks like is its target's (targets/*_views.py draw onto the figure made here).
 """
 
@@ -10,25 +11,50 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import CannotWriteError
-from .paths import atomic_write
+from .errors import CannotWriteError, UsageError
+from .paths import atomic_write, check_output
 
 if TYPE_CHECKING:
     from .targets import Result
 
 
 def draw(result: Result, out: Path) -> Path:
-    """Draw a forecast (any target's `Result`: it draws itself) into `out` (PNG) and return the path."""
+    """Draw a forecast (any target's `Result`: it draws itself) into `out` (`image_format`) and return the path."""
     figure = _figure(*result.figure_size)
     result.draw(figure)
     return _save(figure, out)
 
 
 def draw_backtest(report: Any, out: Path) -> Path:
-    """A backtest report (backtest.BacktestReport: its target draws it) into `out` (PNG)."""
+    """A backtest report (backtest.BacktestReport: its target draws it) into `out` (`image_format`)."""
     figure = _figure(11, 8)
     report.draw(figure)
     return _save(figure, out)
+
+
+def image_format(out: Path) -> str:
+    """The format `out`'s suffix asks for (x.pdf: "pdf"; no suffix: "png"); a `UsageError` (exit 2) naming the
+    formats matplotlib can write, for a suffix it cannot (x.docx)."""
+    suffix = Path(out).suffix.lower().removeprefix(".")
+    if not suffix:
+        return "png"
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    formats = FigureCanvasAgg(Figure()).get_supported_filetypes()
+    if suffix not in formats:
+        raise UsageError(
+            f"cannot write a plot as {Path(out).name}: .{suffix} is not an image format; "
+            f"use one of {', '.join('.' + f for f in sorted(formats))}"
+        )
+    return suffix
+
+
+def check_plot(out: Path) -> Path:
+    """A plot file the user asked for, checked before any work: its folder (`paths.check_output`) and its format
+    (`image_format`)."""
+    image_format(out)
+    return check_output(out)
 
 
 def _figure(width: float, height: float) -> Any:
@@ -42,10 +68,12 @@ def _figure(width: float, height: float) -> Any:
 
 
 def _save(figure: Any, out: Path) -> Path:
-    """Write `figure` as a PNG, atomically; `CannotWriteError` (exit 73) when that is impossible."""
+    """Write `figure` in the format `out`'s name asks for (`image_format`), atomically; `CannotWriteError` (exit
+    73) when that is impossible."""
     out = Path(out)
+    kind = image_format(out)
     try:
-        return atomic_write(out, lambda tmp: figure.savefig(tmp, format="png"))
+        return atomic_write(out, lambda tmp: figure.savefig(tmp, format=kind))
     except OSError as exc:
         raise CannotWriteError(f"cannot write the plot {out}: {exc.strerror or exc}") from None
 

@@ -13,8 +13,7 @@ from .. import backend, parallel
 from ..backtest import BacktestReport, FoldProgress
 from ..backtest import backtest as walk_forward
 from ..config import HORIZON, LEVEL, TrainConfig, check_range
-from ..paths import check_output
-from ..plot import draw_backtest
+from ..plot import check_plot, draw_backtest
 from ..price_source import PriceSource
 from .prices import load
 
@@ -41,7 +40,7 @@ def backtest(
     for flag, value in {**options, "--timeout": timeout}.items():
         check_range(flag, value)  # before any price is read (a timeout of None: none)
     if plot is not None:
-        check_output(plot)
+        check_plot(plot)
     if config.mixed_precision:  # refused before the data is read, where this backend cannot train it
         backend.check_mixed_precision(config.cell)
     prices = load(source.seeded(config.seed), config.column, config.calendar)

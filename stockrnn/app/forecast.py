@@ -14,8 +14,8 @@ from pathlib import Path
 from .. import ledger, registry
 from ..config import HORIZON, LEVEL, check_range
 from ..forecast import forecast_model, load_model
-from ..paths import check_output, check_symbol, home
-from ..plot import draw
+from ..paths import check_symbol, home
+from ..plot import check_plot, draw
 from ..price_source import PriceSource
 from ..provenance import provenance
 from ..targets import Result
@@ -71,6 +71,6 @@ def plot(
 ) -> tuple[Result, Path]:  # fmt: skip
     """`predict`, then draw it into `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
     if out is not None:
-        check_output(out)  # before the work, not after it
+        check_plot(out)  # before the work, not after it
     result = predict(symbol, source, start, days, level)
     return result, draw(result, out or home() / "plots" / f"{result.symbol}_{result.origin:%Y-%m-%d}.png")

@@ -15,8 +15,7 @@ import pandas as pd
 from .. import ledger
 from ..config import check_range
 from ..errors import MissingInputError
-from ..paths import check_output
-from ..plot import plot_track
+from ..plot import check_plot, plot_track
 from ..price_source import PriceSource
 from ..record import RecordedForecast
 from ..track import ALL, Track, TrackRecord, score
@@ -86,7 +85,7 @@ def track(
 ) -> TrackRecord:  # fmt: skip
     """The track record (`records`), with a PNG of it when `plot` names one (its folder checked first)."""
     if plot is not None:
-        check_output(plot)
+        check_plot(plot)
     found = records(symbols, since, horizon, offline)
     drawn = str(plot_track(found, plot).resolve()) if found and plot is not None else None
     return TrackRecord([t for t, _, _ in found], drawn)

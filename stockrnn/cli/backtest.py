@@ -35,7 +35,9 @@ def backtest(
     jobs: Annotated[int, ranged("jobs", "Folds trained at once on this machine, each in its own process.")] = 1,
     dask: DaskOpt = None,
     timeout: TimeoutOpt = 3600.0,
-    plot_file: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the folds' scores.")] = None,
+    plot_file: Annotated[
+        Path | None, typer.Option("--plot", help="Also write an image of the folds' scores (.png, .pdf, .svg, ...).")
+    ] = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,

@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from ..config import RANGES, Range, check_range
 from ..errors import StockRNNError
-from ..formatting import fmt, price
+from ..formatting import fmt, price, significant
 
 if TYPE_CHECKING:
     # The Context that TyperGroup's methods take: Typer vendors Click since 0.26 and exports only its subclass
@@ -32,7 +32,7 @@ BACKEND_ENV = "STOCKRNN_BACKEND"  # the backend --backend defaults to (backend's
 SOURCE, TRAINING, RUN = "Price source", "Training", "Where it runs"  # the help's panels
 out = Console()
 err = Console(stderr=True)
-__all__ = ["fmt", "price"]  # re-exported: the commands format numbers as the targets' views do
+__all__ = ["fmt", "price", "significant"]  # re-exported: the commands format numbers as the targets' views do
 
 
 def ranged(name: str, help: str, allowed: Range | None = None, **settings: Any) -> Any:
@@ -190,8 +190,21 @@ def one_symbol(argument: str | None, option: str | None, csv: Path | None = None
         fail(f"two names for one symbol: {argument} and --symbol {option}; give one")
     name = argument or option
     if name:
-        return app.check_symbol(name)
+        return checked_symbol(name)
     return app.symbol_from_path(csv) if csv is not None else None
+
+
+FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".gz", ".zip")  # what a price file's name ends in, never a symbol
+
+
+def checked_symbol(name: str) -> str:
+    """`name` as a symbol (upper case), or a usage error (exit 2): one that looks like a file (it ends in .csv,
+    holds a path separator, or is a file here) names the --csv option instead of going to Yahoo for AAPL.CSV."""
+    from .. import app
+
+    if name.lower().endswith(FILE_SUFFIXES) or "/" in name or "\\" in name or Path(name).is_file():
+        fail(f"{name!r} looks like a file, not a symbol: to read prices from a file use --csv {name}")
+    return app.check_symbol(name)
 
 
 class Commands(TyperGroup):

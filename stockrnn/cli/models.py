@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from .. import app
-from .common import Commands, JsonOpt, fmt, out, price, print_json
+from .common import Commands, JsonOpt, out, price, print_json, significant
 
 if TYPE_CHECKING:
     from typer._click import Context  # TyperGroup's own parameter type (see common.py)
@@ -51,7 +51,7 @@ def list_models(
             s = v["manifest"].summary()
             table.add_row(
                 name, f"{v['version']}{' *' if v['champion'] else ''}", s["created"][:10],
-                f"{s['train_start']}..{s['train_end']}", price(s["val_rmse"]), fmt(s["skill"], "+.2f"),
+                f"{s['train_start']}..{s['train_end']}", price(s["val_rmse"]), significant(s["skill"], sign=True),
             )  # fmt: skip
     table.caption = "* champion: the version predict and plot use"
     out.print(table if any(listing.values()) else "no models yet: train one with stockrnn train SYMBOL")

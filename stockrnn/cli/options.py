@@ -86,20 +86,26 @@ def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Cal
     return decorate
 
 
+def _canonical(value: Any) -> Any:
+    """A choice in any case (--cell LSTM, --cell Gru) as its canonical, lower-case name; None (not given) as is."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.Parameter:
     flag = f"--{field.name.replace('_', '-')}"
     choices = CHOICES.get(field.name)
     metavar = f"[{'|'.join(choices)}]" if choices else None  # None: the metavar Typer derives
+    callback = _canonical if choices else None
     text = field.metadata["help"] + (f" {RANGES[field.name].help()}" if field.name in RANGES else "")
     if overrides:
         option = typer.Option(help=f"Override the saved config: {text}", rich_help_panel=TRAINING,
-                              metavar=metavar)  # fmt: skip
+                              metavar=metavar, callback=callback)  # fmt: skip
         return inspect.Parameter(
             field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[kind | None, option]
         )
     # A boolean that is off by default is a plain flag (--mixed-precision), without a --no- twin.
     names = (flag,) if kind is bool else ()
-    option = typer.Option(*names, help=text, rich_help_panel=TRAINING, metavar=metavar)
+    option = typer.Option(*names, help=text, rich_help_panel=TRAINING, metavar=metavar, callback=callback)
     return inspect.Parameter(
         field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=field.default, annotation=Annotated[kind, option]
     )

@@ -20,7 +20,12 @@ def plot(
     start: StartOpt = None,
     days: DaysOpt = HORIZON,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="PNG to write; default: plots/<SYMBOL>_<day>.png in the home folder.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Image to write, in the format its name asks for (.png, .pdf, .svg, ...); default: "
+            "plots/<SYMBOL>_<day>.png in the home folder.",
+        ),
     ] = None,
     level: LevelOpt = LEVEL,
     backend: BackendOpt = "auto",
@@ -28,7 +33,8 @@ def plot(
     *,
     source: PriceSource,
 ) -> None:
-    """Write a PNG: recent history, the forecast, the one-step line and the actual prices where known.
+    """Write an image (PNG unless --out names another format): recent history, the forecast, the one-step line
+    and the actual prices where known.
 
     Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
     """

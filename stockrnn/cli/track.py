@@ -23,7 +23,10 @@ def track(
         int | None, ranged("horizon", "Score only the first H trading days of each forecast; default: all.")
     ] = None,
     plot_file: Annotated[
-        Path | None, typer.Option("--plot", help="Also write a PNG of every recorded forecast against the prices.")
+        Path | None,
+        typer.Option(
+            "--plot", help="Also write an image (.png, .pdf, .svg, ...) of every forecast against the prices."
+        ),
     ] = None,
     offline: OfflineOpt = False,
     as_json: JsonOpt = False,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import trend
-from ..formatting import fmt, price
+from ..formatting import fmt, price, significant
 
 if TYPE_CHECKING:
     from .direction import DirectionForecast
@@ -26,8 +26,8 @@ def scores_view(title: str, metrics: Mapping[str, trend.Chances]) -> list[Any]:
         table.add_column(name, justify="left" if name == "method" else "right")
     for name, m in metrics.items():
         table.add_row(
-            name, fmt(m.brier, ".4f"), fmt(m.brier_skill, "+.3f"), fmt(m.log_loss, ".4f"),
-            fmt(m.accuracy, ".0%"), fmt(m.test.p_value if m.test else None, ".2f"),  # against the base rate
+            name, fmt(m.brier, ".4f"), significant(m.brier_skill, sign=True), fmt(m.log_loss, ".4f"),
+            fmt(m.accuracy, ".0%"), fmt(m.test.p_value if m.test else None),  # against the base rate
         )  # fmt: skip
     return [title, table, *(Text(f"  {name}: {trend.PROBABILITY_METHODS[name]}") for name in metrics)]
 
@@ -93,15 +93,15 @@ def backtest_view(report: dict[str, Any]) -> list[Any]:
         m = f["metrics"]
         table.add_row(
             str(f["fold"]), f["cutoff"], fmt(m["p_up"]["brier"], ".4f"), fmt(m["base_rate"]["brier"], ".4f"),
-            fmt(m["p_up"]["brier_skill"], "+.3f"), fmt(m["p_up"]["accuracy"], ".0%"),
+            significant(m["p_up"]["brier_skill"], sign=True), fmt(m["p_up"]["accuracy"], ".0%"),
             fmt(m["always_up"]["accuracy"], ".0%"), fmt(m["p_up"]["ups"], ".0%"),
         )  # fmt: skip
     items.append(table)
     s, pooled = report["summary"]["p_up"], report["pooled"]
-    skill = s["brier_skill"]
+    median, q25, q75 = (significant(s["brier_skill"][k], sign=True) for k in ("median", "q25", "q75"))
     items.append(
-        f"median (quartiles) across folds: Brier skill {fmt(skill['median'], '+.3f')} ({fmt(skill['q25'], '+.3f')} "
-        f"to {fmt(skill['q75'], '+.3f')}); accuracy {fmt(s['accuracy']['median'], '.0%')}, always up "
+        f"median (quartiles) across folds: Brier skill {median} ({q25} to {q75}); accuracy "
+        f"{fmt(s['accuracy']['median'], '.0%')}, always up "
         f"{fmt(report['summary']['always_up']['accuracy']['median'], '.0%')}"
     )
     bins = ", ".join(f"{b['predicted']:.2f} -> {b['observed']:.2f} ({b['count']})" for b in pooled["reliability"])

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..formatting import band, fmt, price
+from ..formatting import band, fmt, price, significant
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores
 
 if TYPE_CHECKING:
@@ -39,8 +39,8 @@ def scores_view(title: str, metrics: Mapping[str, Scores]) -> list[Any]:
             price(m.mae),
             fmt(m.mape),
             fmt(m.direction_accuracy, ".0%"),
-            fmt(m.skill, "+.3f"),
-            fmt(m.test.p_value if m.test else None, ".2f"),  # against the method's baseline (significance.py)
+            significant(m.skill, sign=True),
+            fmt(m.test.p_value if m.test else None),  # against the method's baseline (significance.py)
             fmt(m.interval_coverage, ".0%"),  # share of actual prices inside the method's band
         )
     return [title, table, *(Text(f"  {name}: {PRICE_METHODS[name]}") for name in metrics)]
@@ -107,7 +107,7 @@ def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
         ax.set_title(
             f"RMSE: forecast {price(m[FORECAST].rmse)} vs naive {price(m[NAIVE].rmse)};  one-step "
             f"{price(m[ONE_STEP].rmse)} vs persistence {price(m[PERSISTENCE].rmse)} "
-            f"(skill {fmt(m[ONE_STEP].skill, '+.2f')})",
+            f"(skill {significant(m[ONE_STEP].skill, sign=True)})",
             fontsize=9,
             family="monospace",
         )
@@ -127,15 +127,15 @@ def backtest_view(report: dict[str, Any]) -> list[Any]:
         m = f["metrics"]
         table.add_row(
             str(f["fold"]), f["cutoff"], price(m[ONE_STEP]["rmse"]), price(m[PERSISTENCE]["rmse"]),
-            fmt(m[ONE_STEP]["skill"], "+.2f"), price(m[FORECAST]["rmse"]), price(m[NAIVE]["rmse"]),
+            significant(m[ONE_STEP]["skill"], sign=True), price(m[FORECAST]["rmse"]), price(m[NAIVE]["rmse"]),
             fmt(f["closer_to_yesterday"], ".0%"),
         )  # fmt: skip
     items.append(table)
     s = report["summary"]
     skill = s[ONE_STEP]["skill"]
     items.append(
-        f"median (quartiles) across folds: one-step skill {fmt(skill['median'], '+.2f')} "
-        f"({fmt(skill['q25'], '+.2f')} to {fmt(skill['q75'], '+.2f')}); "
+        f"median (quartiles) across folds: one-step skill {significant(skill['median'], sign=True)} "
+        f"({significant(skill['q25'], sign=True)} to {significant(skill['q75'], sign=True)}); "
         f"direction: model {fmt(s[ONE_STEP]['direction_accuracy']['median'], '.0%')}, always-up "
         f"{fmt(s[ALWAYS_UP]['direction_accuracy']['median'], '.0%')}; echo (closer to yesterday's price than to "
         f"today's) {fmt(s['closer_to_yesterday']['median'], '.0%')}"
@@ -202,5 +202,5 @@ def track_row(metrics: Mapping[str, Scores | None], level: float | None, compari
         f"{fmt(first.rmse, '.4g')}\n{fmt(persist.rmse, '.4g')}",
         fmt(path.interval_coverage, ".0%") + (f"\nof {level:.0%}" if level else ""),
         f"{fmt(path.direction_accuracy, '.0%')}\n{fmt(up.direction_accuracy, '.0%')}",
-        fmt(comparisons[0].test.p_value, ".2f"),
+        fmt(comparisons[0].test.p_value),
     ]
