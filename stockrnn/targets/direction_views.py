@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import trend
 from ..formatting import fmt, price, significant
+from .panels import backtest_title, draw_skill
 
 if TYPE_CHECKING:
     from .direction import DirectionForecast
@@ -131,13 +132,13 @@ def draw_reliability(figure: Any, report: dict[str, Any]) -> None:
     top.legend(loc="upper left", fontsize=9)
     folds = report["folds"]
     labels = [f["cutoff"] for f in folds]
-    skills = [f["metrics"]["p_up"]["brier_skill"] or 0.0 for f in folds]
-    bottom.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
-    bottom.axhline(0, color="black", lw=0.8)
+    p_up = [f["metrics"]["p_up"] for f in folds]
+    draw_skill(bottom, labels, [m["brier_skill"] for m in p_up], [(m.get("test") or {}).get("p_value") for m in p_up],
+               "the base rate")  # fmt: skip
     bottom.set_ylabel("Brier skill\nvs base rate")
     bottom.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
     bottom.set_xlabel("cut-off (last training day)")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     lines = [textwrap.fill(line.removeprefix("verdict: "), 150) for line in report["verdict"]]
-    figure.suptitle("\n".join(lines), fontsize=8)
+    figure.suptitle("\n".join([backtest_title(report, "P(up)"), *lines]), fontsize=8)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..formatting import band, fmt, price, significant
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores
+from .panels import backtest_title, draw_skill
 
 if TYPE_CHECKING:
     from ..significance import Comparison
@@ -159,9 +160,9 @@ def draw_backtest(figure: Any, report: dict[str, Any]) -> None:
     folds = report["folds"]
     labels = [f["cutoff"] for f in folds]
     top, middle, bottom = figure.subplots(3, 1, sharex=True)
-    skills = [f["metrics"][ONE_STEP]["skill"] or 0.0 for f in folds]
-    top.bar(labels, skills, color=["tab:green" if s > 0 else "tab:red" for s in skills])
-    top.axhline(0, color="black", lw=0.8)
+    one_step = [f["metrics"][ONE_STEP] for f in folds]
+    draw_skill(top, labels, [m["skill"] for m in one_step], [(m.get("test") or {}).get("p_value") for m in one_step],
+               "persistence")  # fmt: skip
     top.set_ylabel("one-step skill\nvs persistence")
     top.set_title("above 0: the model beat tomorrow = today on the days after that cut-off", fontsize=9)
     x = range(len(folds))
@@ -189,7 +190,7 @@ def draw_backtest(figure: Any, report: dict[str, Any]) -> None:
     for ax in (top, middle, bottom):
         ax.grid(alpha=0.3)
     lines = [textwrap.fill(line.removeprefix("verdict: "), 150) for line in report["verdict"]]
-    figure.suptitle("\n".join(lines), fontsize=8)
+    figure.suptitle("\n".join([backtest_title(report, "the forecasts"), *lines]), fontsize=8)
 
 
 def track_row(metrics: Mapping[str, Scores | None], level: float | None, comparisons: list[Comparison]) -> list[str]:
