@@ -51,6 +51,10 @@ def ranged(name: str, help: str, allowed: Range | None = None, **settings: Any) 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document for scripts instead of tables.")]
 # One option, one meaning: every command that takes --csv takes --symbol (or a SYMBOL argument) the same way.
 SymbolArg = Annotated[str | None, typer.Argument(metavar="SYMBOL", help="A symbol, e.g. ^GSPC or AAPL.")]
+SymbolsArg = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="[SYMBOL]...", help="One or more symbols, e.g. ^GSPC AAPL, each forecast by its model."),
+]
 SymbolOpt = Annotated[
     str | None,
     typer.Option(

@@ -32,6 +32,7 @@ from .common import (
     StrictOpt,
     SymbolArg,
     SymbolOpt,
+    SymbolsArg,
     SyntheticOpt,
     TickerOpt,
     fail,
@@ -120,11 +121,17 @@ SOURCE = [
 ]  # fmt: skip
 
 
-def source_options(model: bool = False) -> Callable:
+def source_options(model: bool = False, many: bool = False) -> Callable:
     """Give a command the price source's options, first; it declares `source: PriceSource` and gets it built from
     them (the symbol checked: argument and --symbol must agree). With `model`, only what reads a stored model's
-    prices: the symbol, another --csv file, its --date-format and --ticker, --offline."""
+    prices: the symbol, another --csv file, its --date-format and --ticker, --offline. With `many` (and `model`),
+    the SYMBOL argument takes several: the command declares `sources: list[PriceSource]` instead, one per symbol
+    (without one: the one source the options give, whose `name` is None when they name no file); a file's options
+    (--csv, --symbol, ...) name one model's data, so they are refused beside more than one SYMBOL."""
     options = SOURCE[:6] if model else SOURCE
+    if many:
+        options = [("symbol_arg", SymbolsArg, None), *options[1:]]
+    receives = "sources" if many else "source"
 
     def decorate(command: Callable) -> Callable:
         added = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d, annotation=a)
@@ -137,16 +144,26 @@ def source_options(model: bool = False) -> Callable:
             _one_source(csv, given.get("synthetic", False), given.get("noise", 0.0), given.get("raw", False))
             if given["ticker"] is not None and csv is None:
                 fail("--ticker picks one ticker's prices out of a --csv file; add --csv FILE, or leave --ticker out")
-            name = one_symbol(given.pop("symbol_arg"), given.pop("symbol"))  # checked before any I/O
             synthetic = {"noise": given.pop("noise")} if given.pop("synthetic", False) else None
-            source = app.PriceSource(
-                name, csv, given["date_format"], given["ticker"], synthetic, adjusted=not given.get("raw", False),
-                offline=given["offline"], strict=given.get("strict", False),
-            )  # fmt: skip
-            return command(**kwargs, source=source)
+
+            def source(name: str | None) -> Any:
+                return app.PriceSource(
+                    name, csv, given["date_format"], given["ticker"], synthetic, adjusted=not given.get("raw", False),
+                    offline=given["offline"], strict=given.get("strict", False),
+                )  # fmt: skip
+
+            if not many:
+                name = one_symbol(given.pop("symbol_arg"), given.pop("symbol"))  # checked before any I/O
+                return command(**kwargs, source=source(name))
+            names: list[str] = given.pop("symbol_arg") or []
+            option = given.pop("symbol")
+            if len(names) > 1 and (csv is not None or option is not None):
+                fail("--csv and --symbol name one model's data; with several SYMBOLs leave them out")
+            named = [one_symbol(n, option) for n in names] or [one_symbol(None, option)]
+            return command(**kwargs, sources=[source(n) for n in named])
 
         # The signature Typer reads, as in training_options; typeshed declares no __signature__ on functions.
-        wrapper.__signature__ = _insert(command, added, None, ("source",))  # type: ignore[attr-defined]
+        wrapper.__signature__ = _insert(command, added, None, (receives,))  # type: ignore[attr-defined]
         wrapper.__annotations__ = {}
         return wrapper
 

@@ -1,34 +1,75 @@
-"""`stockrnn predict`: a stored model's forecast as a table or JSON."""
+"""`stockrnn predict`: stored models' forecasts, one symbol or several, as tables, JSON or a CSV file."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
 
 from .. import app
 from ..config import HORIZON, LEVEL
 from ..price_source import PriceSource
-from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, fail, print_json, show
+from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, fail, print_json, say, say_error, show
 from .options import source_options
 
 
-@source_options(model=True)
+@source_options(model=True, many=True)
 def predict(
     start: StartOpt = None,
     days: DaysOpt = HORIZON,
     level: LevelOpt = LEVEL,
+    watchlist: Annotated[
+        Path | None,
+        typer.Option(help="Also forecast every symbol of this watchlist file (as retrain reads it), in turn."),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also write the forecasts' rows to this CSV file (symbol, model_version, date, ...)."
+        ),
+    ] = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,
-    source: PriceSource,
+    sources: list[PriceSource],
 ) -> None:
     """Forecast the next trading days from the last known day, or from --start against the actual prices.
 
+    Several symbols (or a --watchlist) are forecast in turn in one run; a symbol without a model is an error line
+    and the others go on (the exit code is then the first error's). --json prints one object for one SYMBOL, and a
+    list of them, in order, for several symbols or a watchlist.
+
     Example: stockrnn predict ^GSPC --start 2017-01-03 --days 20
     """
+    planned = app.plan_forecasts(sources, watchlist)
+    if out_file is not None:
+        app.check_output(out_file)  # before the work, not after it
     app.use_backend(backend)
-    result = app.predict(model_name(source), source, start, days, level)
+    one = len(planned) == 1 and watchlist is None
+    documents: list[dict[str, Any]] = []
+    results, failed = [], 0
+    for outcome in app.predict_each(planned, start, days, level):
+        if outcome.error is not None:
+            failed = failed or outcome.error.exit_code
+            if one:
+                raise outcome.error  # one symbol: its error as before (Commands prints it)
+            say_error(f"{outcome.symbol}: {outcome.error}")
+            documents.append({"symbol": outcome.symbol, "error": str(outcome.error)})
+            continue
+        assert outcome.result is not None
+        results.append(outcome.result)
+        documents.append(outcome.result.to_json())
+        if not as_json:
+            show(outcome.result.render())
+    if out_file is not None and results:
+        path = app.export_forecasts(results, out_file)
+        if not as_json:
+            say(f"forecast rows written to {path.resolve()}")
     if as_json:
-        print_json(result.to_json())
-    else:
-        show(result.render())
+        print_json(documents[0] if one else documents)
+    if failed:
+        raise typer.Exit(failed)
 
 
 def model_name(source: PriceSource) -> str:
