@@ -39,7 +39,8 @@ COMMANDS = command_paths()
 
 def test_the_app_has_the_documented_commands():
     top = {path[0] for path in COMMANDS}
-    assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule", "track"}
+    assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule", "track",
+                   "latest"}  # fmt: skip
     assert {("models", "list"), ("models", "promote"), ("models", "rollback")} <= set(COMMANDS)
 
 
@@ -62,7 +63,9 @@ def parameters(path: tuple[str, ...]) -> dict:
 # --jobs: processes on this machine for both retrain (default: one per core, a night of symbols) and backtest
 # (default 1: its folds' log lines in order, as before --jobs existed). --horizon: the trading days scored, after each
 # cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
-OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file")}
+# --out: the file the command writes, plot's image and predict's CSV of the forecast rows.
+OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file"),
+               ("predict", "out_file")}  # fmt: skip
 
 
 def test_one_option_one_meaning_on_every_command():
@@ -223,7 +226,8 @@ def test_info_json(sine_model, home, monkeypatch):
         (["train", "--csv", "{bad}", "--cell", "cnn"], 2, "--cell must be one of lstm, gru, rnn"),
         (["train", "--csv", "{bad}", "--symbol", "../x"], 2, "'../x' is not a valid symbol"),
         (["predict", "NOMODEL"], 66, "no model for NOMODEL"),
-        (["predict", "a/b"], 2, "not a valid symbol"),
+        (["predict", "a/b"], 2, "'a/b' looks like a file, not a symbol: to read prices from a file use --csv a/b"),
+        (["train", "aapl.csv"], 2, "'aapl.csv' looks like a file, not a symbol: to read prices from a file use --csv"),
         (["plot", "NOMODEL"], 66, "no model for NOMODEL"),
         (["track", "NOMODEL"], 66, "no forecast of NOMODEL is recorded"),
         (["track", "--horizon", "0"], 2, "--horizon must be in the range 1 to 2520"),

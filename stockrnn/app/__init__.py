@@ -31,6 +31,7 @@ _API = {
     "predict_each": ("batch", "predict_each"),
     "export_forecasts": ("batch", "export"),
     "latest": ("latest", "latest"),
+    "latest_json": ("latest", "to_json"),
     "backtest": ("backtesting", "backtest"),
     "retrain": ("nightly", "retrain"),
     "retrain_all": ("nightly", "retrain_all"),

@@ -42,8 +42,8 @@ def plan(sources: Sequence[PriceSource], watchlist: Path | None) -> list[PriceSo
         named = {s.name for s in planned}
         planned += [PriceSource(e.symbol, offline=offline) for e in read_watchlist(watchlist) if e.symbol not in named]
     if not planned:
-        raise UsageError("name the SYMBOLs whose models to use (e.g. stockrnn predict ^GSPC AAPL), a --watchlist FILE, "
-                         "or a price file with --csv FILE")  # fmt: skip
+        raise UsageError("name the SYMBOL whose model to use (e.g. stockrnn predict ^GSPC, or several: ^GSPC AAPL), "
+                         "a --watchlist FILE, or a price file with --csv FILE")  # fmt: skip
     return planned
 
 

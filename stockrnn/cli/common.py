@@ -192,9 +192,10 @@ def one_symbol(argument: str | None, option: str | None, csv: Path | None = None
 
     if argument and option and argument.upper() != option.upper():
         fail(f"two names for one symbol: {argument} and --symbol {option}; give one")
-    name = argument or option
-    if name:
-        return checked_symbol(name)
+    if argument:
+        return checked_symbol(argument)
+    if option:
+        return app.check_symbol(option)
     return app.symbol_from_path(csv) if csv is not None else None
 
 

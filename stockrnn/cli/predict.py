@@ -10,8 +10,20 @@ import typer
 from .. import app
 from ..config import HORIZON, LEVEL
 from ..price_source import PriceSource
-from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, fail, print_json, say, say_error, show
+from .common import (
+    BackendOpt,
+    DaysOpt,
+    JsonOpt,
+    LevelOpt,
+    StartOpt,
+    fail,
+    print_json,
+    say,
+    say_error,
+    show,
+)
 from .options import source_options
+from .retrain import WatchlistOpt
 
 
 @source_options(model=True, many=True)
@@ -19,10 +31,7 @@ def predict(
     start: StartOpt = None,
     days: DaysOpt = HORIZON,
     level: LevelOpt = LEVEL,
-    watchlist: Annotated[
-        Path | None,
-        typer.Option(help="Also forecast every symbol of this watchlist file (as retrain reads it), in turn."),
-    ] = None,
+    watchlist: WatchlistOpt = None,
     out_file: Annotated[
         Path | None,
         typer.Option(
