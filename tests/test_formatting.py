@@ -156,3 +156,16 @@ def test_a_backtest_table_keeps_its_digits(model, level):
     assert float(path) == pytest.approx(m[FORECAST].rmse, rel=5e-3) and float(naive) == pytest.approx(
         m[NAIVE].rmse, rel=5e-3
     )
+
+
+def test_scores_keep_significant_digits_never_0_00():
+    from stockrnn.formatting import fmt, significant
+
+    assert fmt(0.0012) == "0.0012" and significant(0.0012) == "0.0012"  # an index near 0.0012, not 0.00
+    assert significant(0.00746, sign=True) == "+0.0075" and significant(-0.0137, sign=True) == "-0.014"
+    assert significant(4.3818) == "4.38" and significant(12.345) == "12.35"  # at least two decimals
+    assert significant(2345.67) == "2345.67"  # a price's cents stay
+    assert significant(0.35, sign=True) == "+0.35" and significant(0.0, sign=True) == "+0.00"
+    assert significant(1.2e-5) == "1.2e-05"
+    assert fmt(None) == "n/a" and significant(float("nan")) == "n/a"
+    assert fmt(0.1234, ".0%") == "12%"  # an explicit spec is obeyed
