@@ -407,3 +407,56 @@ def test_a_quantmod_file_trains_under_its_ticker(write_csv, home):
     result = run("train", "--csv", str(write_csv("download.csv", frame)), "--column", "adj_close", *TINY)
     assert result.exit_code == 0, result.output
     assert (home / "models" / "XYZ").is_dir()
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_takes_h_for_help(path):
+    short, long = run(*path, "-h"), run(*path, "--help")
+    assert short.exit_code == 0 and short.stdout == long.stdout
+
+
+def test_cell_column_and_target_in_any_case(write_csv):
+    bad = write_csv("bad.csv", "Date,Close\n2020-01-02,1\n2020-01-03,oops\n")
+    result = run("train", "--csv", str(bad), "--cell", "LSTM", "--column", "Close", "--target", "Price")
+    assert result.exit_code == 65, result.output  # past the options: the data is what is refused
+    assert "--cell" not in result.stderr and "oops" in result.stderr
+
+
+def test_predict_several_symbols_in_one_run(sine_model, tmp_path):
+    result = run("predict", "SINE", "NOMODEL", "--days", "3", "--out", str(tmp_path / "f.csv"))
+    assert result.exit_code == 66, result.output  # a symbol without a model: the others go on, non-zero at the end
+    assert "NOMODEL: no model for NOMODEL" in " ".join(result.stderr.split())
+    assert "SINE close: from" in result.stdout
+    rows = pd.read_csv(tmp_path / "f.csv")
+    assert list(rows.columns[:4]) == ["symbol", "model_version", "date", "forecast"]
+    assert len(rows) == 3 and set(rows["symbol"]) == {"SINE"} and rows["forecast"].notna().all()
+
+    data = json.loads(run("predict", "SINE", "NOMODEL", "--days", "2", "--json").stdout)
+    assert [d["symbol"] for d in data] == ["SINE", "NOMODEL"]  # several: a list, in order
+    assert len(data[0]["rows"]) == 2 and "no model for NOMODEL" in data[1]["error"]
+    assert isinstance(json.loads(run("predict", "SINE", "--days", "2", "--json").stdout), dict)  # one: an object
+
+    watchlist = tmp_path / "watch.txt"
+    watchlist.write_text("SINE epochs=3\n", encoding="utf-8")
+    listed = run("predict", "--watchlist", str(watchlist), "--days", "2", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [d["symbol"] for d in json.loads(listed.stdout)] == ["SINE"]
+    both = run("predict", "SINE", "OTHER", "--csv", str(sine_model))
+    assert both.exit_code == 2 and "with several SYMBOLs leave them out" in both.stderr
+
+
+def test_latest_prints_the_recorded_forecast_without_keras(sine_model, home):
+    assert run("predict", "SINE", "--days", "4").exit_code == 0  # a real forecast: recorded
+    data = json.loads(run("latest", "SINE", "--json").stdout)
+    assert data["symbol"] == "SINE" and data["model_version"] == "v1" and data["made_by"] == "predict"
+    assert [row["step"] for row in data["rows"]] == [1, 2, 3, 4] and data["rows"][0]["forecast"] > 0
+    code = (
+        "import sys; from typer.testing import CliRunner; from stockrnn.cli import app; "
+        "r = CliRunner().invoke(app, ['latest']); assert r.exit_code == 0, r.output; "
+        "assert not {'keras', 'jax', 'tensorflow'} & set(sys.modules), 'a model library was loaded'; print(r.stdout)"
+    )  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "SINE (model v1, " in done.stdout and "made by predict" in done.stdout
+    missing = run("latest", "NOMODEL")
+    assert missing.exit_code == 66 and "no forecast of NOMODEL is recorded: the ledger has SINE" in missing.stderr

@@ -127,3 +127,10 @@ def test_retrain_refuses_a_bad_override_before_its_log_file_is_written(tmp_path)
     result = runner.invoke(app, ["retrain", "AAA", "--units", "100000", "--log-file", str(log)])
     assert result.exit_code == 2 and "--units must be in the range 1 to 1024" in result.stderr
     assert not log.exists()
+
+
+def test_a_choice_in_any_case_becomes_its_canonical_name():
+    config = TrainConfig(cell="GRU", column="Close", target="Price")
+    assert (config.cell, config.column, config.target) == ("gru", "close", "price")
+    with pytest.raises(UsageError, match="--cell must be one of lstm, gru, rnn, not 'cnn'"):
+        TrainConfig(cell="CNN")
