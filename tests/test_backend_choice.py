@@ -144,9 +144,10 @@ def test_info_lists_what_each_backend_sees_where_a_gpu_is_visible(monkeypatch):
     result = CliRunner().invoke(app, ["info", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert data["backend"] == running
     assert (
-        data["backend"]
-        == f"{running} (auto: an NVIDIA GPU is visible and {running} sees it (GPU:0); {other}: sees no GPU (CPU:0))"
+        data["backend_reason"]
+        == f"auto: an NVIDIA GPU is visible and {running} sees it (GPU:0); {other}: sees no GPU (CPU:0)"
     )
     assert data["backends"] == {running: backend.devices(), other: ["CPU:0"], "torch": "not installed"}
     assert asked == [["jax", "tensorflow"], [other]]  # auto asked both; info asked again all but the running one
@@ -267,7 +268,8 @@ def test_a_gpu_machine_without_tensorflow_trains_on_jax(tmp_path):
         assert "Traceback" not in result.stderr, result.stderr[-3000:]
         runs[command[0]] = result
     info = json.loads("\n".join(runs["info"].stdout.splitlines()[:-1]))  # the last line is the process's own
-    assert info["backend"].startswith("jax (auto: an NVIDIA GPU is visible and jax sees it (GPU:0); tensorflow: not")
+    assert info["backend"] == "jax"
+    assert info["backend_reason"].startswith("auto: an NVIDIA GPU is visible and jax sees it (GPU:0); tensorflow: not")
     assert info["backends"]["tensorflow"] == "not installed" and info["backends"]["torch"] == ["CPU:0", "GPU:0"]
     for result in runs.values():
         assert json.loads(result.stdout.splitlines()[-1]) == {"exit": 0, "tensorflow_imported": False}

@@ -134,7 +134,8 @@ def test_train_table_and_json(sine_csv, home):
     assert data["symbol"] == "WAVE" and data["version"] == "v1"
     assert set(data["metrics"]["one_step"]) == {"rmse", "mae", "mape", "direction_accuracy", "skill", "test"}
     assert data["training"]["epochs_run"] == 2
-    comparison = data["comparison"]  # the verdict's evidence, as numbers
+    assert "comparison" not in data  # one name: the list, as predict's JSON has it
+    comparison = data["comparisons"][0]  # the verdict's evidence, as numbers
     assert comparison["test"] == "Diebold-Mariano (HLN)" and comparison["n"] == data["training"]["val_windows"]
     assert 0 <= comparison["p_value"] <= 1 and comparison["verdict"] == data["verdict"]
     assert comparison["outcome"] in {"beat", "lost", "no significant difference"}
@@ -203,10 +204,10 @@ def test_info_json(sine_model, home, monkeypatch):
     assert data["dask_scheduler"] == "tcp://scheduler:8786"
     assert data["dask"] == parallel.dask_versions()["distributed"]  # None where Dask is not installed
     assert data["symbols"] == ["SINE"]
-    assert data["ledger"] == f"0 recorded forecasts in {home.resolve() / 'ledger.sqlite'}"
+    assert data["ledger"] == {"path": str(home.resolve() / "ledger.sqlite"), "forecasts": 0}  # fields, not prose
     assert data["devices"] and data["keras"].startswith("3.")  # JAX on a GPU lists only GPU:0: no CPU entry
-    chosen = data["backend"].split()[0]  # e.g. "jax (auto: no GPU visible)"
-    assert data["backend"].startswith(f"{chosen} (auto: ") and chosen in backend_choice.BACKENDS
+    chosen = data["backend"]  # e.g. "jax", and why in its own field: "auto: no GPU visible"
+    assert data["backend_reason"].startswith("auto: ") and chosen in backend_choice.BACKENDS
     assert data["gpu"] == any(d.startswith("GPU") for d in data["devices"])
     # what every backend sees: the running one as it said; the others asked where a GPU is visible, or not installed
     assert set(data["backends"]) == set(backend_choice.BACKENDS) and data["backends"][chosen] == data["devices"]

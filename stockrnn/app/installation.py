@@ -16,11 +16,12 @@ def info() -> dict:
     return {
         "stockrnn": __version__,
         "python": platform.python_version(),
-        "backend": f"{running} ({backend_choice.why()})",
+        "backend": running,
+        "backend_reason": backend_choice.why(),  # why this backend: "auto: no GPU visible", "--backend", ...
         **backend_choice.library_versions(),
         "home": str(home()),
         "symbols": registry.symbols(),
-        "ledger": f"{ledger.count()} recorded forecasts in {ledger.path()}",  # stockrnn track scores them
+        "ledger": {"path": str(ledger.path()), "forecasts": ledger.count()},  # stockrnn track scores them
         "devices": found,
         "gpu": any(d.startswith("GPU") for d in found),
         # e.g. {"jax": ["GPU:0"], "tensorflow": "not installed", "torch": ["CPU:0", "GPU:0"]}: what auto chose from

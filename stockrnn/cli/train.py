@@ -28,7 +28,6 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
         result = app.train(source, config, progress)
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
-                    "comparison": result.comparison.to_dict(),
                     "comparisons": [c.to_dict() for c in result.comparisons], **result.manifest.to_dict()})  # fmt: skip
         return
     m = result.manifest
