@@ -31,6 +31,13 @@ def draw_backtest(report: Any, out: Path) -> Path:
     return _save(figure, out)
 
 
+def draw_strategy(report: Any, out: Path) -> Path:
+    """A strategy report (strategy_report.StrategyReport: it draws itself) into `out` (PNG)."""
+    figure = _figure(11, 8)
+    report.draw(figure)
+    return _save(figure, out)
+
+
 def _figure(width: float, height: float) -> Any:
     """A matplotlib Figure on the Agg backend: drawn to a file, never to a window."""
     import matplotlib

@@ -405,7 +405,7 @@ def trade(
     trials = []
     for rule in rules:
         day = daily(positions(signals, target, rule), prices, rule.cost, last)
-        test = SharpeTest.run(day["ret"], benchmark["ret"])
+        test = SharpeTest.run(day["ret"], benchmark["ret"], model=rule.name)
         trials.append(Trial(rule, day, Performance.of(day), test, _split(day, periods)))
     spa = None
     if len(trials) > 1:

@@ -85,6 +85,27 @@ NoiseOpt = Annotated[
     float, ranged("noise", "With --synthetic: standard deviation of seeded noise added.", rich_help_panel=SOURCE)
 ]
 LevelOpt = Annotated[float, ranged("level", "Coverage of the forecast's prediction interval (0.8 = 80%).")]
+# The trading rule (strategy.py), one meaning wherever a command trades: backtest --strategy, signal.
+STRATEGY = "Strategy"
+ThresholdOpt = Annotated[
+    list[float] | None,
+    typer.Option(
+        "--threshold", metavar="X", rich_help_panel=STRATEGY,
+        help="Go long when the model's expected return (a fraction: 0.002 = 0.2%) or P(up) is above X; several "
+        "--threshold: each is a rule tried, and the verdict allows for the tries. Default: a value model's round-trip "
+        "cost, a direction model's 0.5.",
+    ),
+]  # fmt: skip
+CostOpt = Annotated[
+    float,
+    typer.Option("--cost-bps", metavar="B", rich_help_panel=STRATEGY,
+                 help="Cost of trading, basis points of the amount traded per side (spread, fees, slippage)."),
+]  # fmt: skip
+FillOpt = Annotated[
+    str,
+    typer.Option("--fill", metavar="close|open", rich_help_panel=STRATEGY,
+                 help="Fill each signal at the next trading day's close or open (open needs an Open column)."),
+]  # fmt: skip
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Never download: use the stored prices only.", rich_help_panel=SOURCE)
 ]
