@@ -97,7 +97,7 @@ def bars(frame: pd.DataFrame, column: str, fill: str, where: str) -> pd.DataFram
     close = frame[column].astype("float64")
     if fill == "close":
         return pd.DataFrame({"close": close})
-    if "open" not in frame.columns:
+    if "open" not in frame.columns or frame["open"].isna().all():
         raise DataError(f"{where}: --fill open needs an Open column; the data have none (use --fill close)")
     opens = frame["open"].astype("float64")
     if column != "close" and "close" in frame.columns:
@@ -161,20 +161,18 @@ class Drawdown:
     end: pd.Timestamp | None  # the first day equity is back at the peak
 
     @classmethod
-    def of(cls, returns: pd.Series) -> Drawdown:
-        """From daily returns (n,) indexed by day; equity starts at 1 on the day before the first."""
-        wealth = (1 + returns).cumprod()
-        peak = np.maximum.accumulate(np.concatenate([[1.0], wealth.to_numpy()]))[1:]
-        fall = wealth.to_numpy() / peak - 1
+    def of(cls, returns: pd.Series, start: pd.Timestamp) -> Drawdown:
+        """From daily returns (n,) indexed by day; equity is 1 at the close of `start`, the day before the first."""
+        wealth = np.concatenate([[1.0], (1 + returns).cumprod().to_numpy()])  # (n + 1,) from `start`
+        days = pd.DatetimeIndex([start]).append(returns.index)
+        peak = np.maximum.accumulate(wealth)
+        fall = wealth / peak - 1
         trough = int(np.argmin(fall))
         if fall[trough] >= 0:
-            return cls(0.0, returns.index[0], returns.index[0], returns.index[0])
-        high = peak[trough]
-        peaks = np.flatnonzero(wealth.to_numpy()[: trough + 1] >= high)
-        start = returns.index[peaks[-1]] if len(peaks) else returns.index[0] - pd.Timedelta(days=1)
-        back = np.flatnonzero(wealth.to_numpy()[trough:] >= high)
-        end = returns.index[trough + back[0]] if len(back) else None
-        return cls(float(fall[trough]), start, returns.index[trough], end)
+            return cls(0.0, days[0], days[0], days[0])
+        top = int(np.flatnonzero(wealth[:trough] >= peak[trough])[-1])
+        back = np.flatnonzero(wealth[trough:] >= peak[trough])
+        return cls(float(fall[trough]), days[top], days[trough], days[trough + back[0]] if len(back) else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,14 +206,14 @@ class Performance:
     costs: float  # paid in all, a fraction of equity (summed)
 
     @classmethod
-    def of(cls, day: pd.DataFrame) -> Performance:
-        """From `daily`'s frame (n >= 1 rows)."""
+    def of(cls, day: pd.DataFrame, start: pd.Timestamp) -> Performance:
+        """From `daily`'s frame (n >= 1 rows); `start`: the day before its first, whose close equity starts at."""
         import empyrical  # lazy: its import (about 1 s) is paid only where a strategy is scored
 
         returns = day["ret"]
         changes = np.abs(day["held"].to_numpy() - day["before"].to_numpy())
         exposed = day["exposed"].to_numpy(dtype=bool)
-        drawdown = Drawdown.of(returns)
+        drawdown = Drawdown.of(returns, start)
         return cls(
             days=len(day),
             start=f"{day.index[0]:%Y-%m-%d}",
@@ -400,18 +398,25 @@ def trade(
     score apart (a backtest's folds); `last`: the last day scored. Returns the trials, buy-and-hold's pooled and
     per-period performance, buy-and-hold's daily frame, and Hansen's SPA when more than one rule was tried."""
     benchmark = daily(pd.Series(1.0, index=signals.index), prices, rules[0].cost, last)
-    per_period = _split(benchmark, periods)
-    held = Performance.of(benchmark)
+    start = signals.index[0]  # the first origin: equity is 1 at its close
+    held = Performance.of(benchmark, start)
     trials = []
     for rule in rules:
         day = daily(positions(signals, target, rule), prices, rule.cost, last)
         test = SharpeTest.run(day["ret"], benchmark["ret"], model=rule.name)
-        trials.append(Trial(rule, day, Performance.of(day), test, _split(day, periods)))
+        trials.append(Trial(rule, day, Performance.of(day, start), test, _split(day, periods, start)))
     spa = None
     if len(trials) > 1:
         spa = SPATest.run({t.rule.name: t.day["ret"] for t in trials}, benchmark["ret"])
-    return trials, held, per_period, benchmark, spa
+    return trials, held, _split(benchmark, periods, start), benchmark, spa
 
 
-def _split(day: pd.DataFrame, periods: list[tuple[str, str]] | None) -> list[Performance]:
-    return [Performance.of(day.loc[a:b]) for a, b in periods or [] if len(day.loc[a:b])]
+def _split(day: pd.DataFrame, periods: list[tuple[str, str]] | None, start: pd.Timestamp) -> list[Performance]:
+    """Performance over each period's days of `day` (its first row's day before is `start`)."""
+    found = []
+    for first, last in periods or []:
+        part = day.loc[first:last]
+        if len(part):
+            at = day.index.get_loc(part.index[0])
+            found.append(Performance.of(part, day.index[at - 1] if at else start))
+    return found

@@ -248,7 +248,7 @@ class ValueTarget(Target):
 
     def threshold_problem(self, threshold: float, cost: float) -> str | None:
         if not 0 <= threshold < 0.5:
-            return f"an expected return between 0 and 0.5 (a fraction: 0.002 = 0.2%), not {threshold:g}"
+            return f"between 0 and 0.5 (a fraction: 0.002 = 0.2%), not {threshold:g}"
         if threshold < 2 * cost:
             return f"at least the round-trip cost {2 * cost:g} (two sides of the cost), not {threshold:g}"
         return None
