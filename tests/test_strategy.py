@@ -199,7 +199,7 @@ def test_bad_rules_are_one_line_errors():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--strategy", "long-flat", "--cost-bps", "-5"], "--cost-bps must be from 0 to 1000"),
+        (["--strategy", "long-flat", "--cost-bps", "-5"], "--cost-bps must be in the range 0 to 1000"),
         (["--strategy", "sideways"], "--strategy must be one of long-flat, long-short, not 'sideways'"),
         (["--threshold", "0.7"], "--threshold for a price model's expected return must be between 0 and 0.5"),
         (["--strategy", "long-flat", "--fill", "open"], "--fill open needs an Open column"),

@@ -16,7 +16,8 @@ from ..config import HORIZON, LEVEL, TrainConfig, check_range
 from ..paths import check_output
 from ..plot import draw_backtest, draw_strategy
 from ..price_source import PriceSource
-from ..strategy import Rule, bars
+from ..rules import Rule
+from ..strategy import bars
 from .prices import load
 
 

@@ -12,7 +12,7 @@ import typer
 from .. import app
 from ..config import HORIZON, LEVEL, TrainConfig
 from ..price_source import PriceSource
-from ..strategy import COST_BPS, Rule
+from ..rules import COST_BPS, Rule
 from .common import (
     STRATEGY,
     BackendOpt,
