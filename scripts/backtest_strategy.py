@@ -7,8 +7,9 @@ after each) with `--strategy long-flat --strategy long-short` at the default cos
 
     stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --strategy long-flat --strategy long-short
 
-The same folds' signals are then traded again at 0 bps (strategy_report.from_backtest: no model is retrained), so
-the two cost rows differ by the costs alone. Prints markdown tables; `--json FILE` keeps every case's numbers.
+The same folds' signals are traded at 5 and at 0 bps (strategy_report.from_backtest: no model is retrained), so the
+two cost rows differ by the costs alone. Prints a markdown table; `--json FILE` keeps every case's numbers and its
+folds' signals, which `--from-json FILE` trades again without training.
 """
 
 from __future__ import annotations
@@ -46,13 +47,23 @@ def run(name: str) -> dict:
     report = app.backtest(source, config, end=end, rules=[Rule(r) for r in RULES])
     minutes = (time.perf_counter() - started) / 60
     assert report.strategy is not None
+    folds = [{k: f[k] for k in ("fold", "cutoff", "start", "end", "signals")} for f in report.folds]
+    return {"costs": trade(name, folds), "minutes": round(minutes, 1), "forecast_verdict": report.verdict,
+            "folds": folds}  # fmt: skip
+
+
+def trade(name: str, folds: list[dict]) -> dict:
+    """The folds' signals traded by each rule at 5 and at 0 bps a side (no model is retrained)."""
+    source, _, _, target = CASES[name]
+    config = TrainConfig(target=target)
     prices = app.load(source.seeded(config.seed), config.column, config.calendar)
-    free = strategy_report.from_backtest(
-        report.folds, bars(prices.frame, config.column, "close", name), targets.get(target),
-        [Rule(r, cost_bps=0).resolved(targets.get(target)) for r in RULES],
-    )  # fmt: skip
-    return {"costs": {"5": report.strategy.to_json(), "0": free.to_json()}, "minutes": round(minutes, 1),
-            "forecast_verdict": report.verdict}  # fmt: skip
+    found = {}
+    for cost in (5, 0):
+        rules = [Rule(r, cost_bps=cost).resolved(targets.get(target)) for r in RULES]
+        traded = strategy_report.from_backtest(folds, bars(prices.frame, config.column, "close", name),
+                                               targets.get(target), rules)  # fmt: skip
+        found[str(cost)] = traded.to_json()
+    return found
 
 
 def table(cases: dict[str, dict]) -> str:
@@ -87,10 +98,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--json", type=Path, help="also write every case's numbers here")
-    parser.add_argument("--from-json", type=Path, help="print the tables of a file --json wrote; run nothing")
+    parser.add_argument(
+        "--from-json", type=Path, help="trade again the folds' signals a --json file kept; train nothing"
+    )
     args = parser.parse_args()
     if args.from_json:
-        print(table(json.loads(args.from_json.read_text(encoding="utf-8"))))
+        cases = json.loads(args.from_json.read_text(encoding="utf-8"))
+        print(table({name: {**case, "costs": trade(name, case["folds"])} for name, case in cases.items()}))
         return
     cases = {}
     for name in args.cases:
