@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from docblock import replace_block, stamp  # noqa: E402  (scripts/: the folder of this script)
+
 from stockrnn import app, strategy_report, targets  # noqa: E402
 from stockrnn.config import TrainConfig  # noqa: E402
 from stockrnn.price_source import PriceSource  # noqa: E402
@@ -97,6 +99,7 @@ def _f(value: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
+    parser.add_argument("--docs", action="store_true", help="also write the table into docs/strategy.md")
     parser.add_argument("--json", type=Path, help="also write every case's numbers here")
     parser.add_argument(
         "--from-json", type=Path, help="trade again the folds' signals a --json file kept; train nothing"
@@ -104,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.from_json:
         cases = json.loads(args.from_json.read_text(encoding="utf-8"))
-        print(table({name: {**case, "costs": trade(name, case["folds"])} for name, case in cases.items()}))
+        publish({name: {**case, "costs": trade(name, case["folds"])} for name, case in cases.items()}, args.docs)
         return
     cases = {}
     for name in args.cases:
@@ -112,7 +115,14 @@ def main() -> None:
         print(f"{name}: {cases[name]['minutes']} min", file=sys.stderr, flush=True)
         if args.json:  # after each case: a long run keeps what it finished
             args.json.write_text(json.dumps(cases, indent=2, default=str) + "\n", encoding="utf-8")
-    print(table(cases))
+    publish(cases, args.docs)
+
+
+def publish(cases: dict[str, dict], docs: bool) -> None:
+    text = stamp(" ".join(["python", "scripts/backtest_strategy.py", *sys.argv[1:]])) + "\n" + table(cases)
+    print(text)
+    if docs:
+        replace_block(ROOT / "docs" / "strategy.md", "strategy-table", text)
 
 
 if __name__ == "__main__":

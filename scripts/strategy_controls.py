@@ -23,6 +23,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from docblock import replace_block, stamp  # noqa: E402  (scripts/: the folder of this script)
+
 from stockrnn import app  # noqa: E402
 from stockrnn.config import TrainConfig  # noqa: E402
 from stockrnn.price_source import PriceSource  # noqa: E402
@@ -43,8 +45,13 @@ def walk(seed: int, folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--walks", type=int, default=20)
+    parser.add_argument("--docs", action="store_true", help="also write the table into docs/strategy.md")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--from-json", type=Path, help="print the table of a --json file; run nothing")
     args = parser.parse_args()
+    if args.from_json:
+        publish(json.loads(args.from_json.read_text(encoding="utf-8")), args.docs)
+        return
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for seed in range(args.walks):
@@ -57,12 +64,32 @@ def main() -> None:
             print(rows[-1], file=sys.stderr, flush=True)
             if args.json:
                 args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    publish(rows, args.docs)
+
+
+def publish(rows: list[dict], docs: bool) -> None:
+    text = table(rows)
+    print(text)
+    if docs:
+        replace_block(ROOT / "docs" / "strategy.md", "controls-table", text)
+
+
+def table(rows: list[dict]) -> str:
     called = sum(r["outcome"] in ("beat", "lost") for r in rows)
-    print("| walk (seed) | strategy Sharpe | buy-and-hold Sharpe | bootstrap p | verdict |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['seed']} | {_f(r['sharpe'])} | {_f(r['buy_and_hold'])} | {_f(r['p'])} | {r['outcome']} |")
-    print(f"\nsignificant (BEAT or LOST at 5%): {called} of {len(rows)}")
+    untested = sum(r["outcome"] == "untested" for r in rows)
+    lines = [
+        stamp(" ".join(["python", "scripts/strategy_controls.py", *sys.argv[1:]])),
+        "| walk (seed) | strategy Sharpe | buy-and-hold Sharpe | bootstrap p | verdict |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {r['seed']} | {_f(r['sharpe'])} | {_f(r['buy_and_hold'])} | {_f(r['p'])} | {r['outcome']} |"
+            for r in rows
+        ),
+        "",
+        f"Significant (BEAT or LOST at 5%): **{called} of {len(rows)}** random walks; not tested (the model's expected "
+        f"return never passed the round-trip cost, so no position was held): {untested}.",
+    ]
+    return "\n".join(lines)
 
 
 def _f(value: float | None) -> str:
