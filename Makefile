@@ -43,7 +43,7 @@ test: lint
 # turbulent periods (docs/intervals.md): about 10 minutes; then what the forecast ledger adds to predict: a minute;
 # then each Keras shim on and off (docs/backends.md): about 2 minutes.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,dask]'
 	mkdir -p $(DEMO_OUT)
 	$(BIN)/python bench/bench_training.py --json $(DEMO_OUT)/bench_training.json
 	$(BIN)/python bench/bench_backends.py --lecture $(DEMO_OUT)/bench_training.json --json $(DEMO_OUT)/bench_backends.json

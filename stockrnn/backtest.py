@@ -21,6 +21,7 @@ from . import parallel, targets
 from .config import HORIZON, LEVEL, TrainConfig
 from .errors import DataError, LostTaskError, UsageError
 from .forecast import forecast_model
+from .strategy_report import StrategyReport, signal_records
 from .targets import Target
 from .train import fit
 from .validate import Prices
@@ -49,16 +50,20 @@ class BacktestReport:
     verdict: list[str]  # the pooled comparisons in words
     symbol: str | None = None  # what the report names
     plot: str | None = None  # the PNG drawn of it, if any
+    strategy: StrategyReport | None = None  # the folds' signals traded (backtest --strategy)
+    strategy_plot: str | None = None  # the PNG of its equity curves, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
             "symbol": self.symbol, "folds": self.folds, "summary": self.summary,
             "pooled": self.pooled, "verdict": self.verdict, **({"plot": self.plot} if self.plot else {}),
+            **({"strategy": self.strategy.to_json()} if self.strategy else {}),
+            **({"strategy_plot": self.strategy_plot} if self.strategy_plot else {}),
         }  # fmt: skip
 
     def render(self) -> list[Any]:
         """Printable items (a str: a line; otherwise a rich renderable)."""
-        return self.target.backtest_view(self.to_json())
+        return self.target.backtest_view(self.to_json()) + (self.strategy.render() if self.strategy else [])
 
     def draw(self, figure: Any) -> None:
         self.target.draw_backtest(figure, self.to_json())
@@ -165,6 +170,7 @@ def run_fold(fold: Fold) -> dict[str, Any]:
         "epochs": manifest.training.epochs_run,
         "scaler": scaler,
         **result.fold(),
+        "signals": signal_records(result.signals()),  # what a trading rule reads (strategy_report.py)
     }
 
 

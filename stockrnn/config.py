@@ -86,6 +86,8 @@ RANGES = {
     "retrain_jobs": Range(0, 256, "processes on this machine; 0: one a core"),  # retrain's --jobs
     "timeout": Range(0, 7 * 24 * 3600, "a week", open_low=True),
     "noise": Range(0, 10, "half the series' swing"),
+    "cost_bps": Range(0, 1000, "basis points per side"),
+    "threshold": Range(0, 1, "the target's own range is checked with the model", open_high=True),
 }
 
 

@@ -57,6 +57,13 @@ def check_plot(out: Path) -> Path:
     return check_output(out)
 
 
+def draw_strategy(report: Any, out: Path) -> Path:
+    """A strategy report (strategy_report.StrategyReport: it draws itself) into `out` (its suffix's format)."""
+    figure = _figure(11, 8)
+    report.draw(figure)
+    return _save(figure, out)
+
+
 def _figure(width: float, height: float) -> Any:
     """A matplotlib Figure on the Agg backend: drawn to a file, never to a window."""
     import matplotlib

@@ -12,7 +12,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "stockrnn"
 STORES = {"registry", "ledger", "pricestore"}  # the state under the home folder
 # What the command line may import of stockrnn: the application layer (which it calls), and the values and words
 # it declares its options and messages with.
-CLI_MAY_IMPORT = {"app", "config", "errors", "formatting", "price_source", ""}  # "": the package, for __version__
+CLI_MAY_IMPORT = {
+    "app",
+    "config",
+    "errors",
+    "formatting",
+    "price_source",
+    "rules",
+    "",
+}  # "": the package, for __version__
 
 
 def stockrnn_imports(path: Path) -> set[str]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .. import backend, parallel
+from .. import backend, parallel, strategy_report, targets
 from ..backtest import BacktestReport, FoldProgress
 from ..backtest import backtest as walk_forward
 from ..config import HORIZON, LEVEL, TrainConfig, check_range
-from ..plot import check_plot, draw_backtest
+from ..plot import check_plot, draw_backtest, draw_strategy
 from ..price_source import PriceSource
+from ..rules import Rule
+from ..strategy import bars
 from .prices import load
 
 
@@ -32,10 +34,15 @@ def backtest(
     done: parallel.Done | None = None,
     timeout: float | None = None,
     plot: Path | None = None,
+    rules: list[Rule] | None = None,
 ) -> BacktestReport:
     """Walk forward over `source`'s prices (backtest.backtest: the options there), here or on the Dask `cluster`
     (checked before any fold trains: exit 69 when it cannot be reached); with `plot`, a PNG of the folds' scores
-    (its folder checked before the work). Raises `StockRNNError`s as the stages do."""
+    (its folder checked before the work). With `rules`, the folds' signals are traded by each (strategy.py's
+    convention) beside buy-and-hold, and with `plot` their equity curves go to `plot`'s name with "-strategy"
+    added. Raises `StockRNNError`s as the stages do; a bad rule before anything is read."""
+    target = targets.get(config.target)
+    rules = [rule.resolved(target) for rule in rules or []]
     options = {"--folds": folds, "--horizon": horizon, "--step": step, "--level": level, "--jobs": jobs}
     for flag, value in {**options, "--timeout": timeout}.items():
         check_range(flag, value)  # before any price is read (a timeout of None: none)
@@ -44,10 +51,17 @@ def backtest(
     if config.mixed_precision:  # refused before the data is read, where this backend cannot train it
         backend.check_mixed_precision(config.cell)
     prices = load(source.seeded(config.seed), config.column, config.calendar)
+    traded = bars(prices.frame, config.column, rules[0].fill, prices.source) if rules else None
     if cluster:
         parallel.connect(cluster).close()
     report = walk_forward(prices, config, folds, horizon, step, progress, level, jobs, end, cluster, done, timeout)
     report = dataclasses.replace(report, symbol=source.name)
+    if traded is not None:
+        trading = strategy_report.from_backtest(report.folds, traded, target, rules, source.name)
+        report = dataclasses.replace(report, strategy=trading)
     if plot is not None:
         report = dataclasses.replace(report, plot=str(draw_backtest(report, plot).resolve()))
+        if report.strategy is not None:
+            where = draw_strategy(report.strategy, plot.with_name(f"{plot.stem}-strategy{plot.suffix}"))
+            report = dataclasses.replace(report, strategy_plot=str(where.resolve()))
     return report

@@ -12,7 +12,23 @@ import typer
 from .. import app
 from ..config import HORIZON, LEVEL, TrainConfig
 from ..price_source import PriceSource
-from .common import BackendOpt, DaskOpt, JsonOpt, LevelOpt, TimeoutOpt, completion, print_json, ranged, say, show
+from ..rules import COST_BPS, Rule
+from .common import (
+    STRATEGY,
+    BackendOpt,
+    CostOpt,
+    DaskOpt,
+    FillOpt,
+    JsonOpt,
+    LevelOpt,
+    ThresholdOpt,
+    TimeoutOpt,
+    completion,
+    print_json,
+    ranged,
+    say,
+    show,
+)
 from .options import source_options, training_options
 
 log = logging.getLogger("stockrnn")
@@ -38,6 +54,18 @@ def backtest(
     plot_file: Annotated[
         Path | None, typer.Option("--plot", help="Also write an image of the folds' scores (.png, .pdf, .svg, ...).")
     ] = None,
+    strategies: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strategy",
+            metavar="long-flat|long-short",
+            rich_help_panel=STRATEGY,
+            help="Trade the folds' signals by this rule beside buy-and-hold, after costs (several: each is tried).",
+        ),
+    ] = None,
+    threshold: ThresholdOpt = None,
+    cost_bps: CostOpt = COST_BPS,
+    fill: FillOpt = "close",
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,
@@ -47,15 +75,22 @@ def backtest(
     """Walk-forward evaluation: train up to each cut-off, score the days after it, beside the naive baselines.
 
     Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
+
+    With --strategy, each day's signal (made at a close, filled at the next day's close or open, a position kept
+    until a new signal) is traded after --cost-bps a side, beside buy-and-hold over the same days.
     """
     app.use_backend(backend)
     config = dataclasses.replace(config, adjusted=source.adjusted)
+    chosen = strategies or (["long-flat"] if threshold else [])  # a --threshold alone: the default rule
+    thresholds: list[float | None] = list(threshold) if threshold else [None]
+    rules = [Rule(name, x, cost_bps, fill) for name in chosen for x in thresholds]
     with completion("backtest", enabled=(jobs > 1 or bool(dask)) and not as_json) as done:
         report = app.backtest(source, config, folds, horizon, step, _progress, level, jobs, end, dask, done,
-                              timeout if dask else None, plot_file)  # fmt: skip
+                              timeout if dask else None, plot_file, rules)  # fmt: skip
     if as_json:
         print_json(report.to_json())
         return
-    if report.plot is not None:
-        say(f"plot written to {report.plot}")
+    for path in (report.plot, report.strategy_plot):
+        if path is not None:
+            say(f"plot written to {path}")
     show(report.render())

@@ -42,7 +42,8 @@ def ranged(name: str, help: str, allowed: Range | None = None, **settings: Any) 
     allowed = allowed or RANGES[name]
 
     def check(param: typer.CallbackParam, value: Any) -> Any:
-        check_range(param.opts[0], value, allowed)  # a UsageError: one line and exit 2, from Commands.invoke
+        for one in value if isinstance(value, list) else [value]:  # an option given several times: each
+            check_range(param.opts[0], one, allowed)  # a UsageError: one line and exit 2, from Commands.invoke
         return value
 
     return typer.Option(help=f"{help} {allowed.help()}", callback=check, **settings)
@@ -89,6 +90,26 @@ NoiseOpt = Annotated[
     float, ranged("noise", "With --synthetic: standard deviation of seeded noise added.", rich_help_panel=SOURCE)
 ]
 LevelOpt = Annotated[float, ranged("level", "Coverage of the forecast's prediction interval (0.8 = 80%).")]
+# The trading rule (strategy.py), one meaning wherever a command trades: backtest --strategy, signal.
+STRATEGY = "Strategy"
+ThresholdOpt = Annotated[
+    list[float] | None,
+    ranged(
+        "threshold", "Go long when the model's expected return (a fraction: 0.002 = 0.2%) or P(up) is above X; "
+        "several --threshold: each is a rule tried, and the verdict allows for the tries. Default: a value model's "
+        "round-trip cost, a direction model's 0.5.", metavar="X", rich_help_panel=STRATEGY,
+    ),
+]  # fmt: skip
+CostOpt = Annotated[
+    float,
+    ranged("cost_bps", "Cost of trading, basis points of the amount traded per side (spread, fees, slippage).",
+           metavar="B", rich_help_panel=STRATEGY),
+]  # fmt: skip
+FillOpt = Annotated[
+    str,
+    typer.Option("--fill", metavar="close|open", rich_help_panel=STRATEGY,
+                 help="Fill each signal at the next trading day's close or open (open needs an Open column)."),
+]  # fmt: skip
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Never download: use the stored prices only.", rich_help_panel=SOURCE)
 ]

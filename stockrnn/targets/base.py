@@ -70,6 +70,8 @@ class Result(Protocol):
 
     def fold(self) -> dict[str, Any]: ...
 
+    def signals(self) -> pd.DataFrame: ...  # index: origin day; score, lower, upper (strategy.py reads them)
+
 
 @dataclass(frozen=True)
 class Forecasting:
@@ -168,6 +170,23 @@ class Target:
                   (("challenger", self.scored), ("champion", self.scored), ("challenger", self.baseline))]  # fmt: skip
         metric = self.promotion_metric
         return f"{metric.upper()} " + " / ".join(fmt(getattr(s, metric), ".4g") if s else "-" for s in scores)
+
+    # The trading rule (strategy.py): what a signal's score is, and how a score becomes a position.
+    score_name: ClassVar[str] = "score"  # in words, for tables: "expected return", "P(up)"
+
+    def default_threshold(self, cost: float) -> float:
+        """The threshold a rule uses when none is given, for a `cost` per side (a fraction: 5 bps = 0.0005)."""
+        raise NotImplementedError
+
+    def threshold_problem(self, threshold: float, cost: float) -> str | None:
+        """Why `threshold` cannot be used at `cost` per side, in words; None when it can."""
+        raise NotImplementedError
+
+    def decide(self, scores: np.ndarray, threshold: float, short: bool) -> np.ndarray:
+        """Positions (n,) in {-1, 0, 1} (short, flat, long) from signal scores (n,); NaN scores are flat."""
+        raise NotImplementedError
+
+    can_short: ClassVar[bool] = True  # its score can say down: a long/short rule may use it
 
     # The track record.
     def score_track(self, table: pd.DataFrame, span: str) -> tuple[int, dict[str, Any], list[Comparison]]:

@@ -91,6 +91,15 @@ class DirectionForecast:
             Step(self.horizon, f"{day:%Y-%m-%d}", None, p_up=float(p)) for day, p in rows["p_up"].items()
         )  # fmt: skip
 
+    def signals(self) -> pd.DataFrame:
+        """What a trading rule reads (strategy.py): P(up over the horizon) made at each origin day. Index: origin
+        day; columns score (the probability), lower and upper (NaN: a probability has no band)."""
+        frame = pd.DataFrame(
+            {"score": self.rows["p_up"].to_numpy(dtype="float64"), "lower": np.nan, "upper": np.nan},
+            index=pd.DatetimeIndex(pd.to_datetime(self.rows["origin"]), name="origin"),
+        )
+        return frame[frame["score"].notna()]
+
     def render(self) -> list[Any]:
         from .direction_views import forecast_view
 
@@ -136,6 +145,20 @@ class DirectionTarget(ReturnEncoding, Target):
 
     def read_scores(self, data: dict[str, dict]) -> dict[str, Any]:
         return {name: trend.Chances.from_dict(chances) for name, chances in data.items()}
+
+    # The trading rule: long when P(up) is above the threshold, short (when allowed) when it is below 1 - threshold.
+    score_name = "P(up)"
+
+    def default_threshold(self, cost: float) -> float:
+        return 0.5
+
+    def threshold_problem(self, threshold: float, cost: float) -> str | None:
+        return None if 0.5 <= threshold < 1 else f"a probability from 0.5 up to (not including) 1, not {threshold:g}"
+
+    def decide(self, scores: np.ndarray, threshold: float, short: bool) -> np.ndarray:
+        scores = np.asarray(scores, dtype="float64")
+        up = np.nan_to_num(scores, nan=0.5)
+        return np.where(up > threshold, 1.0, np.where(short & (up < 1 - threshold), -1.0, 0.0))
 
     def scores_view(self, title: str, metrics: dict[str, Any]) -> list[Any]:
         from .direction_views import scores_view

@@ -239,6 +239,24 @@ class ValueTarget(Target):
 
         return track_row(metrics, level, comparisons)
 
+    # The trading rule: long when the expected return to the next close beats the threshold, short (when allowed)
+    # when it is below minus the threshold. The threshold covers at least a round trip's cost (in and out).
+    score_name = "expected return"
+
+    def default_threshold(self, cost: float) -> float:
+        return 2 * cost
+
+    def threshold_problem(self, threshold: float, cost: float) -> str | None:
+        if not 0 <= threshold < 0.5:
+            return f"between 0 and 0.5 (a fraction: 0.002 = 0.2%), not {threshold:g}"
+        if threshold < 2 * cost:
+            return f"at least the round-trip cost {2 * cost:g} (two sides of the cost), not {threshold:g}"
+        return None
+
+    def decide(self, scores: np.ndarray, threshold: float, short: bool) -> np.ndarray:
+        scores = np.nan_to_num(np.asarray(scores, dtype="float64"), nan=0.0)
+        return np.where(scores > threshold, 1.0, np.where(short & (scores < -threshold), -1.0, 0.0))
+
 
 def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float):
     """Pooled coverage and interval score of one kind of band, and each fold's coverage; None without a band."""

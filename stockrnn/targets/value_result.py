@@ -113,6 +113,30 @@ class ValueForecast:
             "closer_to_yesterday": float(np.mean(np.abs(one_step - previous) < np.abs(one_step - actual))),
         }
 
+    def signals(self) -> pd.DataFrame:
+        """What a trading rule reads (strategy.py): for each origin day whose next price the forecast predicted,
+        the expected return to that next close (a fraction) and its one-step band's ends. Days with an actual price
+        give one each (their one-step prediction, made the day before); a forecast after the data gives one, its
+        first step, made at the origin. Index: origin day; columns score, lower, upper."""
+        rows = self.rows
+        known = rows["actual"].notna().to_numpy()
+        records = []
+        if known.any():
+            before = pd.concat([self.history.iloc[-1:], rows["actual"][known]]).iloc[:-1]
+            one_step = rows[known]
+            base = before.to_numpy()
+            lower = one_step.get("one_step_lower", pd.Series(np.nan, index=one_step.index)).to_numpy()
+            upper = one_step.get("one_step_upper", pd.Series(np.nan, index=one_step.index)).to_numpy()
+            for origin, price, value, low, high in zip(before.index, base, one_step["one_step"].to_numpy(), lower,
+                                                       upper, strict=True):  # fmt: skip
+                records.append((origin, value / price - 1, low / price - 1, high / price - 1))
+        else:  # a forecast after the data: its first step, made at the origin
+            price, row = float(self.history.iloc[-1]), rows.iloc[0]
+            low, high = (row.get(k, np.nan) for k in ("lower", "upper"))
+            records.append((self.origin, row["forecast"] / price - 1, low / price - 1, high / price - 1))
+        frame = pd.DataFrame.from_records(records, columns=["origin", "score", "lower", "upper"])
+        return frame.set_index("origin").astype("float64")
+
 
 def _number(row: dict, name: str) -> float | None:
     value = row.get(name)

@@ -1,0 +1,62 @@
+"""A trading rule as one value: long/flat or long/short, its threshold, its cost and its fill (strategy.py trades it).
+
+Built once from the command line's options and passed down, as `PriceSource` and `TrainConfig` are; light (no numpy),
+so that the command line can build it without loading the numerical stack.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .targets import Target
+
+STRATEGIES = {"long-flat": False, "long-short": True}  # a rule's name -> whether it may go short
+FILLS = ("close", "open")  # the next bar a signal is filled at
+COST_BPS = 5.0  # cost per side, in basis points of the amount traded: a liquid large cap's spread and fees
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One trading rule: long/flat or long/short, the threshold its target's score must pass, the cost per side
+    and the fill. `threshold` None: the target's default for the cost (a value target's round-trip cost)."""
+
+    strategy: str = "long-flat"
+    threshold: float | None = None
+    cost_bps: float = COST_BPS
+    fill: str = "close"
+
+    @property
+    def short(self) -> bool:
+        return STRATEGIES[self.strategy]
+
+    @property
+    def cost(self) -> float:
+        """Per side, as a fraction of the amount traded."""
+        return self.cost_bps / 10_000
+
+    def resolved(self, target: Target) -> Rule:
+        """This rule checked against `target`, with its threshold filled in; a `UsageError` naming the option at
+        fault otherwise."""
+        if self.strategy not in STRATEGIES:
+            raise UsageError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+        if self.fill not in FILLS:
+            raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
+        if not (math.isfinite(self.cost_bps) and 0 <= self.cost_bps <= 1000):
+            raise UsageError(f"--cost-bps must be from 0 to 1000 basis points per side, not {self.cost_bps:g}")
+        if self.short and not target.can_short:
+            raise UsageError(f"--strategy {self.strategy}: a {target.name} model cannot say down; use long-flat")
+        threshold = target.default_threshold(self.cost) if self.threshold is None else self.threshold
+        problem = target.threshold_problem(threshold, self.cost) if math.isfinite(threshold) else "a number"
+        if problem:
+            raise UsageError(f"--threshold for a {target.name} model's {target.score_name} must be {problem}")
+        return Rule(self.strategy, threshold, self.cost_bps, self.fill)
+
+    @property
+    def name(self) -> str:
+        """In words: "long-flat at 0.001"."""
+        return self.strategy if self.threshold is None else f"{self.strategy} at {self.threshold:g}"
