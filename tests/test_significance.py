@@ -123,8 +123,9 @@ def test_untested_says_why_in_plain_words_and_keeps_the_jargon_in_the_json():
 def test_a_recorded_comparison_still_reads_without_the_new_outcome():
     """A verdict recorded before "untested" existed (outcome "no significant difference", p_value None) keeps its
     words in its record; its test, read again, is untested now."""
+    reason = "one 20-day forecast path is a single observation: too few to test"
     recorded = {"test": "Diebold-Mariano (HLN)", "statistic": None, "p_value": None, "n": 20, "lags": 19,
-                "reason": "one 20-day forecast path is a single observation: too few to test", "unit": "day"}  # fmt: skip
+                "reason": reason, "unit": "day"}  # fmt: skip
     test = DMTest.from_dict(recorded)
     assert test.untested and test.why_untested == "one 20-day forecast path is a single observation"
     assert Comparison("the naive forecast", "w", 2.0, 1.0, test).outcome == "untested"
