@@ -53,3 +53,15 @@ def _sessions_of_years(calendar: str, first_year: int, last_year: int) -> pd.Dat
         warnings.simplefilter("ignore", DeprecationWarning)
         cal = xcals.get_calendar(calendar, start=f"{first_year}-01-01", end=f"{last_year}-12-31")
     return pd.DatetimeIndex(cal.sessions).tz_localize(None).normalize()
+
+
+def sessions_since(day: pd.Timestamp, today: pd.Timestamp, calendar: str) -> int:
+    """The trading sessions of `calendar` after `day` up to and including `today` (0 when `today` is not later):
+    how many trading days a price series that ends on `day` is behind. Weekdays where the calendar cannot say."""
+    day, today = pd.Timestamp(day).normalize(), pd.Timestamp(today).normalize()
+    if today <= day:
+        return 0
+    found = sessions(day + pd.Timedelta(days=1), today, calendar)
+    if found is None:
+        return len(pd.bdate_range(day + pd.Timedelta(days=1), today))
+    return len(found)

@@ -221,8 +221,8 @@ def decide(
         evidence = f" ({difference}: DM p = {test.p_value:.2f}, {test.count})"
     if test is not None and test.p_value is not None:
         scores += f"; {evidence.strip(' ()')}"
-    elif test is not None and test.reason:
-        scores += f"; {test.reason}"
+    elif test is not None:
+        scores += f"; not tested: {test.why_untested}"  # plain words; the technical reason stays in the JSON
     if age is not None and max_age and age > max_age:
         return True, f"the champion is {age} trading days old, over {max_age} ({scores}); {said}"
     if margin is not None:
@@ -235,7 +235,8 @@ def decide(
         return False, f"the champion is significantly better ({scores}); {said}"
     if comparison is not None and comparison.significant and comparison.outcome == "beat":
         return True, f"the challenger is significantly better ({scores}); {said}"
-    return True, f"no significant difference, the newer data decides ({scores}); {said}"
+    tested = "not tested" if test is None or test.untested else "no significant difference"
+    return True, f"{tested}, the newer data decides ({scores}); {said}"
 
 
 def failure(symbol: str, exc: Exception) -> Outcome:

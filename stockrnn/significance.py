@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .metrics import Scores
 
 TEST = "Diebold-Mariano (HLN)"
+UNTESTED = "untested"  # the outcome when no test ran (too few days), or the test could not decide
 ALPHA = 0.05  # a difference is called significant when the two-sided p-value is below this
 
 
@@ -38,6 +39,23 @@ class DMTest:
     def count(self) -> str:
         """The observations in words: "120 days", "1 forecast"."""
         return f"{self.n} {self.unit}{'s' * (self.n != 1)}"
+
+    @property
+    def untested(self) -> bool:
+        """No test ran, or it could not decide: no p-value."""
+        return self.p_value is None
+
+    @property
+    def why_untested(self) -> str | None:
+        """Why no test ran, in plain words for the printed verdict (the technical `reason` stays in the JSON):
+        "too few days (n=1)", "one 20-day forecast path is a single observation"; None when a test ran."""
+        if not self.untested:
+            return None
+        if self.reason and self.reason.startswith("not tested when"):  # scores recorded before stockrnn tested them
+            return self.reason
+        if self.unit == "day" and self.n >= 2 and self.lags >= self.n - 1:  # every day from one origin: one path
+            return f"one {self.n}-day forecast path is a single observation"
+        return f"too few {self.unit}s (n={self.n})"
 
     def to_dict(self) -> dict[str, Any]:
         number = None if self.statistic is None else round(self.statistic, 4)
@@ -111,6 +129,10 @@ class Comparison:
     test: DMTest
     model: str = "the model"
     score: str = "RMSE"  # what model_rmse and baseline_rmse measure (lower is better): RMSE, Brier, error rate
+    note: str | None = None  # said after the numbers, e.g. the baseline that did best: "best baseline: drift, ..."
+    # Said before the verdict when the days compared were (partly) in the model's training data: "in-sample",
+    # "partly in-sample: 8 of 20 days". Such a verdict is not evidence of skill.
+    in_sample: str | None = None
 
     @property
     def significant(self) -> bool:
@@ -123,40 +145,72 @@ class Comparison:
 
     @property
     def outcome(self) -> str:
-        """ "beat", "lost", "no significant difference" or "no error to beat"."""
+        """ "beat", "lost" (both significant), "no significant difference" (tested), "untested" (no test ran, or it
+        could not decide: too few days) or "no error to beat"."""
         if self.change is None:
             return "no error to beat"
+        if self.test.untested:
+            return UNTESTED
         if not self.significant or self.change == 0:
             return "no significant difference"
         return "beat" if self.change > 0 else "lost"
 
     def line(self) -> str:
+        """The verdict in one line, "verdict: ..."; an in-sample one says so first."""
+        return self._lead() + self._verdict()
+
+    def summary(self) -> str:
+        """The verdict in a few words, for a line that says more: "no significant difference from persistence
+        (DM p = 0.40, 120 days)", "BEAT persistence by 3% (DM p = 0.01, 120 days)", "not tested against
+        persistence: too few days (n=1)"."""
+        t, outcome = self.test, self.outcome
+        evidence = f"DM p = {t.p_value:.2f}, {t.count}" if t.p_value is not None else t.count
+        if outcome == "no error to beat":
+            return f"nothing to beat: {self.baseline} made no error"
+        if outcome == UNTESTED:
+            return f"not tested against {self.baseline}: {t.why_untested}"
+        if outcome == "beat":
+            return f"BEAT {self.baseline} by {self._percent()} ({evidence})"
+        if outcome == "lost":
+            return f"LOST to {self.baseline}, {self._percent()} worse ({evidence})"
+        return f"no significant difference from {self.baseline} ({evidence})"
+
+    def _lead(self) -> str:
+        if self.in_sample is None:
+            return "verdict: "
+        return f"verdict ({self.in_sample}, not evidence): "
+
+    def _percent(self) -> str:
+        return f"{abs(self.change or 0.0):.0%}"
+
+    def _verdict(self) -> str:
         rmse = f"{self.score} {self.model_rmse:.4g} vs {self.baseline_rmse:.4g}"
         if self.change is None:
-            return f"verdict: {self.baseline} made no error on {self.window}; nothing to beat"
+            return f"{self.baseline} made no error on {self.window}; nothing to beat"
         t = self.test
         evidence = t.count if t.p_value is None else f"DM p = {t.p_value:.2f}, {t.count}"
+        note = f"; {self.note}" if self.note else ""
         if self.outcome == "beat":
             return (
-                f"verdict: {self.model} BEAT {self.baseline} by {self.change:.0%} on {self.window}, significant at "
-                f"{ALPHA:.0%} ({evidence}; {rmse})"
+                f"{self.model} BEAT {self.baseline} by {self.change:.0%} on {self.window}, significant at "
+                f"{ALPHA:.0%} ({evidence}; {rmse}{note})"
             )
         if self.outcome == "lost":
             return (
-                f"verdict: {self.model} LOST to {self.baseline}, {-self.change:.0%} worse on {self.window}, "
-                f"significant at {ALPHA:.0%} ({evidence}; {rmse})"
-            )
-        if t.p_value is None:
-            return (
-                f"verdict: no significant difference between {self.model} and {self.baseline} on {self.window}: "
-                f"{t.reason} ({rmse})"
+                f"{self.model} LOST to {self.baseline}, {-self.change:.0%} worse on {self.window}, "
+                f"significant at {ALPHA:.0%} ({evidence}; {rmse}{note})"
             )
         lead = f"{abs(self.change):.0%} {'better' if self.change > 0 else 'worse'}"
         if round(self.change, 2) == 0:
             lead = "less than 0.5% apart"
+        if self.outcome == UNTESTED:
+            return (
+                f"not tested ({t.why_untested}): {self.model} against {self.baseline} on {self.window} "
+                f"({rmse}, {lead}, not a tested difference{note})"
+            )
         return (
-            f"verdict: no significant difference between {self.model} and {self.baseline} on {self.window} "
-            f"({evidence}; {rmse}, {lead})"
+            f"no significant difference between {self.model} and {self.baseline} on {self.window} "
+            f"({evidence}; {rmse}, {lead}{note})"
         )
 
     @classmethod
@@ -179,6 +233,8 @@ class Comparison:
             "significant": self.significant,
             "alpha": ALPHA,
             **self.test.to_dict(),
+            **({"note": self.note} if self.note else {}),
+            **({"in_sample": self.in_sample} if self.in_sample else {}),
             "verdict": self.line(),
         }
 

@@ -183,7 +183,7 @@ def test_predict_table_labels_each_column(sine_model):
             "verdict: no significant difference between the model and persistence",
         )
     )
-    assert "one 5-day forecast path is a single observation: too few to test" in text
+    assert "verdict: not tested (one 5-day forecast path is a single observation): the model against" in text
     assert "on 2017-01-03..2017-01-09, recursive forecast" in text
 
 

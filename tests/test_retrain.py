@@ -81,7 +81,7 @@ def test_promotion_rule():
     assert decide(10.4, 10.0, None, None)[0] is True  # untested: nothing says the champion is better
     untestable = duel(10.4, 10.0, None, "1 day: too few to test")
     assert decide(10.4, 10.0, None, None, "rmse", untestable)[1].startswith(
-        "no significant difference, the newer data decides (challenger RMSE 10.4, champion 10; 1 day: too few to test)"
+        "not tested, the newer data decides (challenger RMSE 10.4, champion 10; not tested: too few days (n=21))"
     )
     # significantly better: promoted
     assert decide(8.0, 10.0, None, None, "rmse", duel(8.0, 10.0, 0.003), age=42) == (

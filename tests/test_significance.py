@@ -80,7 +80,12 @@ def test_verdict_words_state_the_evidence():
     bigger = Comparison("persistence", "Jan", 9.0, 10.0, DMTest(-1.2, 0.24, 20, 0))
     assert "(DM p = 0.24, 20 days; RMSE 9 vs 10, 10% better)" in bigger.line()  # a big edge on few days: not BEAT
     untested = Comparison("the naive forecast", "Jan", 30.0, 40.0, DMTest(None, None, 20, 19, "too few to test"))
-    assert "no significant difference" in untested.line() and "too few to test" in untested.line()
+    assert untested.outcome == "untested" and not untested.significant
+    assert untested.line() == (
+        "verdict: not tested (one 20-day forecast path is a single observation): the model against the naive "
+        "forecast on Jan (RMSE 30 vs 40, 25% better, not a tested difference)"
+    )
+    assert "no significant difference" not in untested.line()
     data = beat.to_dict()
     assert (data["test"], data["p_value"], data["n"], data["outcome"]) == ("Diebold-Mariano (HLN)", 0.004, 120, "beat")
 
@@ -95,4 +100,51 @@ def test_stored_scores_rebuild_the_same_comparison():
     assert rebuilt.test.p_value == pytest.approx(direct.test.p_value, abs=1e-4) and rebuilt.outcome == "beat"
     old = Comparison.from_scores(Scores.from_dict({"rmse": 1.0}), Scores.from_dict({"rmse": 2.0}), "persistence", "w")
     # saved before the test existed
-    assert old.outcome == "no significant difference" and "not tested" in old.line()
+    assert old.outcome == "untested" and "not tested when these scores were recorded" in old.line()
+
+
+def test_untested_says_why_in_plain_words_and_keeps_the_jargon_in_the_json():
+    few = compare(np.array([1.0]), np.array([1.5]), np.array([1.2]), "persistence", "one day")
+    assert few.outcome == "untested" and few.test.why_untested == "too few days (n=1)"
+    assert few.line().startswith("verdict: not tested (too few days (n=1)): the model against persistence on one day")
+    # a constant-looking loss difference with lags: the long-run variance is not positive
+    flat = diebold_mariano(np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0]), np.zeros(6), h=2)
+    assert flat.p_value is None and "long-run variance" in flat.reason
+    assert flat.why_untested == "too few days (n=6)"
+    versus = Comparison("persistence", "w", 1.0, 2.0, flat)
+    assert "variance" not in versus.line() and "variance" in versus.to_dict()["reason"]
+    assert versus.to_dict()["outcome"] == "untested"
+    assert versus.summary() == "not tested against persistence: too few days (n=6)"
+    forecasts = DMTest(None, None, 3, 2, "3 forecasts with 2 lags are too few to test", "forecast")
+    assert forecasts.why_untested == "too few forecasts (n=3)"
+    assert DMTest(0.1, 0.5, 20, 0).why_untested is None
+
+
+def test_a_recorded_comparison_still_reads_without_the_new_outcome():
+    """A verdict recorded before "untested" existed (outcome "no significant difference", p_value None) keeps its
+    words in its record; its test, read again, is untested now."""
+    reason = "one 20-day forecast path is a single observation: too few to test"
+    recorded = {"test": "Diebold-Mariano (HLN)", "statistic": None, "p_value": None, "n": 20, "lags": 19,
+                "reason": reason, "unit": "day"}  # fmt: skip
+    test = DMTest.from_dict(recorded)
+    assert test.untested and test.why_untested == "one 20-day forecast path is a single observation"
+    assert Comparison("the naive forecast", "w", 2.0, 1.0, test).outcome == "untested"
+
+
+def test_summaries_name_the_outcome_in_few_words():
+    assert Comparison("persistence", "w", 5.0, 10.0, DMTest(-3.0, 0.004, 120, 0)).summary() == (
+        "BEAT persistence by 50% (DM p = 0.00, 120 days)"
+    )
+    assert Comparison("persistence", "w", 15.0, 10.0, DMTest(3.0, 0.01, 120, 0)).summary() == (
+        "LOST to persistence, 50% worse (DM p = 0.01, 120 days)"
+    )
+    assert Comparison("persistence", "w", 9.9, 10.0, DMTest(-0.3, 0.4, 120, 0)).summary() == (
+        "no significant difference from persistence (DM p = 0.40, 120 days)"
+    )
+
+
+def test_an_in_sample_verdict_says_so_first_and_in_its_record():
+    unsure = Comparison("persistence", "Jan", 7.5, 7.6, DMTest(-0.5, 0.62, 120, 0), in_sample="in-sample")
+    assert unsure.line().startswith("verdict (in-sample, not evidence): no significant difference")
+    assert unsure.to_dict()["in_sample"] == "in-sample"
+    assert "in_sample" not in Comparison("persistence", "Jan", 7.5, 7.6, DMTest(-0.5, 0.62, 120, 0)).to_dict()

@@ -8,18 +8,25 @@ to be scored by `track`; data that is not the model's (another file, prices far 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from datetime import date, datetime
 from pathlib import Path
+
+import pandas as pd
 
 from .. import ledger, registry
 from ..config import HORIZON, LEVEL, check_range
 from ..forecast import forecast_model, load_model
+from ..manifest import Manifest
 from ..paths import check_symbol, home
 from ..plot import check_plot, draw
 from ..price_source import PriceSource
 from ..provenance import provenance
+from ..standing import Standing, standing
 from ..targets import Result
 from ..validate import Prices
+from ..windows import price_column
 from .prices import model_prices
 
 log = logging.getLogger("stockrnn")
@@ -27,14 +34,16 @@ log = logging.getLogger("stockrnn")
 
 def predict(
     symbol: str, source: PriceSource | None = None, start: str | None = None, days: int = HORIZON,
-    level: float = LEVEL,
+    level: float = LEVEL, today: str | date | None = None,
 ) -> Result:  # fmt: skip
     """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
 
     The data is `source`'s file if it names one, else the source the model was trained on: its file, or the
     symbol's prices (the days the store lacks are fetched first, unless `source.offline`). A forecast after the last
     day is recorded in the ledger when it is made from the model's own source: a forecast from other data is said
-    (a warning) and printed, never recorded in the model's place. Raises `UsageError` for bad options,
+    (a warning) and printed, never recorded in the model's place. The result carries its `standing` (standing.py:
+    in-sample or not, the evidence behind the model, and how stale the data is on `today`, default the clock's
+    date). Raises `UsageError` for bad options,
     `MissingInputError` without a model, `DataError` for data the model cannot forecast from."""
     check_range("--days", days)  # before any model or price is read
     check_range("--level", level)
@@ -42,6 +51,7 @@ def predict(
     stored = registry.load_current(symbol)
     prices = model_prices(symbol, stored.manifest, source)
     result = forecast(stored, prices, start, days, level)
+    result = dataclasses.replace(result, standing=stand(stored.manifest, result, prices, today))
     seen = provenance(stored.manifest, stored.scaler, prices, start, days)
     for warning in seen.warnings:
         log.warning("%s", warning)
@@ -65,12 +75,20 @@ def forecast(
     return forecast_model(model, stored.scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
 
 
+def stand(manifest: Manifest, result: Result, prices: Prices, today: str | date | None = None) -> Standing:
+    """What stands behind `result`, made by `manifest`'s model from `prices` (standing.standing), on `today`
+    (default: the clock's date, local time: the day a user at this machine calls today)."""
+    series = price_column(prices.frame, manifest.config.column, prices.source).dropna()
+    day = pd.Timestamp(datetime.now().date() if today is None else today).normalize()
+    return standing(manifest, result.scored_days, result.history, result.past_the_data, series.index[-1], day)
+
+
 def plot(
     symbol: str, source: PriceSource | None = None, start: str | None = None, days: int = HORIZON,
-    out: Path | None = None, level: float = LEVEL,
+    out: Path | None = None, level: float = LEVEL, today: str | date | None = None,
 ) -> tuple[Result, Path]:  # fmt: skip
     """`predict`, then draw it into `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
     if out is not None:
         check_plot(out)  # before the work, not after it
-    result = predict(symbol, source, start, days, level)
+    result = predict(symbol, source, start, days, level, today)
     return result, draw(result, out or home() / "plots" / f"{result.symbol}_{result.origin:%Y-%m-%d}.png")

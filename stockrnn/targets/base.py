@@ -25,6 +25,7 @@ from ..record import Step
 if TYPE_CHECKING:
     from ..config import TrainConfig
     from ..significance import Comparison
+    from ..standing import Standing
     from .scaling import Scaler
 
 
@@ -57,6 +58,12 @@ class Result(Protocol):
     def level(self) -> float | None: ...  # of its prediction interval; None: none
     @property
     def figure_size(self) -> tuple[float, float]: ...  # inches, for `draw`
+    @property
+    def standing(self) -> Standing | None: ...  # what stands behind it (standing.py); None: not worked out
+    @property
+    def scored_days(self) -> pd.DatetimeIndex: ...  # the days whose actual outcome is known
+    @property
+    def past_the_data(self) -> bool: ...  # some forecast days lie after the data's last day
 
     def comparisons(self) -> list[Comparison]: ...
 

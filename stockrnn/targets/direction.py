@@ -33,6 +33,7 @@ from .value import ReturnEncoding
 
 if TYPE_CHECKING:
     from ..config import TrainConfig
+    from ..standing import Standing
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,26 @@ class DirectionForecast:
     history: pd.Series  # prices up to and including `origin`, for plots
     target: str = "direction"
     level: float | None = None  # no prediction interval: the probability is its own statement of uncertainty
+    standing: Standing | None = None  # what stands behind it (standing.py): set by the application layer
     figure_size = (11, 6.5)  # inches: the prices above, the probabilities below
+
+    @property
+    def scored_days(self) -> pd.DatetimeIndex:
+        """The dates whose outcome is known: those the scores are on."""
+        return self.rows.index[self.rows["outcome"].notna()]
+
+    @property
+    def past_the_data(self) -> bool:
+        """Some dates lie after the data's last day (or none could be forecast: all of them would)."""
+        return bool(self.rows["outcome"].isna().any()) or self.rows.empty
 
     def comparisons(self) -> list[Comparison]:
         if not self.metrics:
             return []
-        known = self.rows.index[self.rows["outcome"].notna()]
-        return trend.comparisons(self.metrics, f"{known[0]:%Y-%m-%d}..{known[-1]:%Y-%m-%d}, {self.horizon} days ahead")
+        known = self.scored_days
+        window = f"{known[0]:%Y-%m-%d}..{known[-1]:%Y-%m-%d}, {self.horizon} days ahead"
+        found = trend.comparisons(self.metrics, window)
+        return self.standing.relabel(found) if self.standing else found
 
     def to_json(self) -> dict[str, Any]:
         comparisons = self.comparisons()
@@ -65,6 +79,7 @@ class DirectionForecast:
             "target": self.target,
             "horizon_days": self.horizon,
             "origin": f"{self.origin:%Y-%m-%d}",
+            **(self.standing.to_json() if self.standing else {}),
             "base_rate": round(self.base_rate, 4),
             "methods": trend.PROBABILITY_METHODS,
             "rows": [
@@ -103,7 +118,7 @@ class DirectionForecast:
     def render(self) -> list[Any]:
         from .direction_views import forecast_view
 
-        return forecast_view(self.to_json(), self.metrics)
+        return forecast_view(self.to_json(), self.metrics, self.standing)
 
     def draw(self, figure: Any) -> None:
         from .direction_views import draw_forecast

@@ -14,6 +14,7 @@ from ..formatting import fmt, price, significant
 from .panels import backtest_title, draw_skill
 
 if TYPE_CHECKING:
+    from ..standing import Standing
     from .direction import DirectionForecast
 
 
@@ -33,29 +34,35 @@ def scores_view(title: str, metrics: Mapping[str, trend.Chances]) -> list[Any]:
     return [title, table, *(Text(f"  {name}: {trend.PROBABILITY_METHODS[name]}") for name in metrics)]
 
 
-def forecast_view(data: dict[str, Any], metrics: Mapping[str, trend.Chances]) -> list[Any]:
-    """Per date, P(price higher than on the day `horizon_days` before), then the scores where outcomes are known."""
+def forecast_view(
+    data: dict[str, Any], metrics: Mapping[str, trend.Chances], standing: Standing | None = None
+) -> list[Any]:
+    """Per date, P(price higher than on the day `horizon_days` before), then the scores where outcomes are known,
+    then what stands behind it (`standing`: the in-sample note, the evidence line, the staleness warning)."""
     from rich.table import Table
 
     h = data["horizon_days"]
-    table = Table(title=f"{data['symbol']} {data['column']}: P(higher than {h} trading days before) "
-                        f"(model {data['model_version']})")  # fmt: skip
+    label = standing.label if standing else None
+    title = f"{data['symbol']} {data['column']}: P(higher than {h} trading days before) (model {data['model_version']})"
+    table = Table(title=title if label is None else f"{title}\n{label.upper()}: inside the model's training data")
     for name in ("date", "from", "P(up)", "base rate", "actual", "outcome"):
         table.add_column(name, justify="left" if name in ("date", "from") else "right")
     for row in data["rows"]:
         outcome = {None: "", 1.0: "up", 0.0: "down"}[row["outcome"]]
         table.add_row(row["date"], row["origin"], f"{row['p_up']:.1%}", f"{data['base_rate']:.1%}",
                       "" if row["actual"] is None else price(row["actual"]), outcome)  # fmt: skip
+    after = standing.lines() if standing else []
     if not metrics:
         return [table, f"no outcomes known for these days yet: a pure forecast (a date's P(up) is made {h} trading "
-                       f"days before it, so a forecast after the last day reaches {h} days)"]  # fmt: skip
-    return [table, *scores_view("Against the outcomes", metrics), *data["verdict"]]
+                       f"days before it, so a forecast after the last day reaches {h} days)", *after]  # fmt: skip
+    scored = "Against the outcomes" + ("" if label is None else f" ({label}: not evidence)")
+    return [table, *scores_view(scored, metrics), *data["verdict"], *after]
 
 
 def draw_forecast(forecast: DirectionForecast, figure: Any) -> None:
     """The price history and actual prices above, each date's P(up) below (green: the price did rise, red: it did
     not, grey: not known yet), beside the base rate."""
-    from .value_views import HISTORY_DAYS
+    from .value_views import HISTORY_DAYS, shade_in_sample, subtitle_lines
 
     rows, history = forecast.rows, forecast.history.iloc[-HISTORY_DAYS:]
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
@@ -64,7 +71,6 @@ def draw_forecast(forecast: DirectionForecast, figure: Any) -> None:
     if len(actual):
         top.plot(actual.index, actual.to_numpy(), color="black", lw=1.8, marker=".", label="actual price")
     top.set_ylabel(forecast.column)
-    top.legend(loc="upper left", fontsize=9)
     colors = ["0.6" if o != o else ("tab:green" if o == 1 else "tab:red") for o in rows["outcome"]]
     bottom.bar(rows.index, rows["p_up"], width=0.8, color=colors, alpha=0.8)
     bottom.axhline(forecast.base_rate, color="black", lw=1.0, ls="--", label=f"base rate {forecast.base_rate:.1%}")
@@ -72,14 +78,20 @@ def draw_forecast(forecast: DirectionForecast, figure: Any) -> None:
     bottom.set_ylim(0, 1)
     bottom.set_ylabel(f"P(higher than\n{forecast.horizon} days before)")
     bottom.legend(loc="upper left", fontsize=9)
+    standing = forecast.standing
+    label = standing.label if standing else None
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    figure.suptitle(f"{forecast.symbol}: P(up over {forecast.horizon} trading days), model {forecast.version}")
+        shade_in_sample(ax, standing)
+    top.legend(loc="upper left", fontsize=9)
+    title = f"{forecast.symbol}: P(up over {forecast.horizon} trading days), model {forecast.version}"
+    figure.suptitle(title if label is None else f"{title}, {label.upper()}")
+    subtitle = []
     if forecast.metrics:
         m = forecast.metrics
-        top.set_title(f"Brier {m[trend.MODEL].brier:.4f} vs base rate {m[trend.BASE_RATE].brier:.4f}; accuracy "
-                      f"{m[trend.MODEL].accuracy:.0%} vs always up {m[trend.ALWAYS_UP].accuracy:.0%}",
-                      fontsize=9, family="monospace")  # fmt: skip
+        subtitle.append(f"Brier {m[trend.MODEL].brier:.4f} vs base rate {m[trend.BASE_RATE].brier:.4f}; accuracy "
+                        f"{m[trend.MODEL].accuracy:.0%} vs always up {m[trend.ALWAYS_UP].accuracy:.0%}")  # fmt: skip
+    top.set_title("\n".join([*subtitle, *subtitle_lines(standing)]), fontsize=8, family="monospace")
     figure.autofmt_xdate()
 
 

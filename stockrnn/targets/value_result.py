@@ -6,8 +6,9 @@ protocol of base.py); its table and plot are value_views.py's.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,9 @@ from .. import intervals
 from ..metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores, rounded
 from ..record import Step
 from ..significance import Comparison
+
+if TYPE_CHECKING:
+    from ..standing import Standing
 
 COLUMNS = ("forecast", "lower", "upper", "one_step", "one_step_lower", "one_step_upper", "actual")
 SCORED = (FORECAST, NAIVE, DRIFT, ONE_STEP, PERSISTENCE)  # the methods a forecast scores, in the tables' order
@@ -37,7 +41,18 @@ class ValueForecast:
     level: float | None = None  # of the interval in rows' lower/upper columns; None: no interval
     interval_method: str | None = None  # intervals.BAND_METHODS
     target: str = "return"
+    standing: Standing | None = None  # what stands behind it (standing.py): set by the application layer
     figure_size = (11, 5.5)  # inches
+
+    @property
+    def scored_days(self) -> pd.DatetimeIndex:
+        """The days whose actual price is known: those the scores are on."""
+        return self.rows.index[self.rows["actual"].notna()]
+
+    @property
+    def past_the_data(self) -> bool:
+        """Some forecast days lie after the data's last day."""
+        return bool(self.rows["actual"].isna().any())
 
     def to_json(self) -> dict[str, Any]:
         comparisons = self.comparisons()
@@ -47,7 +62,8 @@ class ValueForecast:
             "target": self.target,
             "column": self.column,
             "origin": f"{self.origin:%Y-%m-%d}",
-            "methods": {name: PRICE_METHODS[name] for name in SCORED},
+            **(self.standing.to_json() if self.standing else {}),
+            "methods": {name: self.method(name) for name in SCORED},
             "rows": [
                 {"date": f"{day:%Y-%m-%d}", **{k: rounded(row.get(k)) for k in COLUMNS}}
                 for day, row in self.rows.iterrows()
@@ -57,6 +73,12 @@ class ValueForecast:
             "verdict": [c.line() for c in comparisons],
             "comparisons": [c.to_dict() for c in comparisons],
         }
+
+    def method(self, name: str) -> str:
+        """What the method `name` is, in words; the recursive forecast is no real forecast on in-sample days."""
+        if name == FORECAST and self.standing and self.standing.label:
+            return f"model, recursive from the origin ({self.standing.label}; not a real forecast)"
+        return PRICE_METHODS[name]
 
     def interval(self) -> dict[str, Any] | None:
         """The bands' level and how they are made: `forecast` (lower, upper), `one_step` (one_step_lower, ...)."""
@@ -69,12 +91,19 @@ class ValueForecast:
         """The model against its baseline for each kind of prediction, when actual prices are known; none otherwise."""
         if not self.metrics:
             return []
-        m, days = self.metrics, self.rows["actual"].notna()
-        window = f"{self.rows.index[days][0]:%Y-%m-%d}..{self.rows.index[days][-1]:%Y-%m-%d}"
-        return [
+        m, days = self.metrics, self.scored_days
+        window = f"{days[0]:%Y-%m-%d}..{days[-1]:%Y-%m-%d}"
+        recursive = Comparison.from_scores(m[FORECAST], m[NAIVE], "the naive forecast", f"{window}, recursive forecast")
+        drift = m[DRIFT].rmse if DRIFT in m else None
+        if drift is not None and drift < recursive.baseline_rmse:
+            # The naive forecast is the bar a recursive path is tested against; the verdict names a better one.
+            also = ", better than the model too" if drift < recursive.model_rmse else ""
+            recursive = dataclasses.replace(recursive, note=f"the best baseline was drift: RMSE {drift:.4g}{also}")
+        found = [
             Comparison.from_scores(m[ONE_STEP], m[PERSISTENCE], "persistence", f"{window}, one step ahead"),
-            Comparison.from_scores(m[FORECAST], m[NAIVE], "the naive forecast", f"{window}, recursive forecast"),
+            recursive,
         ]
+        return self.standing.relabel(found) if self.standing else found
 
     def steps(self) -> tuple[Step, ...]:
         """Every day of the path, for the ledger."""
@@ -86,7 +115,7 @@ class ValueForecast:
     def render(self) -> list[Any]:
         from .value_views import forecast_view
 
-        return forecast_view(self.to_json(), self.metrics)
+        return forecast_view(self.to_json(), self.metrics, self.standing)
 
     def draw(self, figure: Any) -> None:
         from .value_views import draw_forecast

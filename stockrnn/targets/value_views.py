@@ -18,13 +18,14 @@ from .panels import backtest_title, draw_skill
 
 if TYPE_CHECKING:
     from ..significance import Comparison
+    from ..standing import Standing
     from .value import ValueForecast
 
 HISTORY_DAYS = 120  # trading days of history shown before the origin
 
 
-def scores_view(title: str, metrics: Mapping[str, Scores]) -> list[Any]:
-    """One row per method; what each method is follows the table, so that the table fits 80 columns."""
+def scores_view(title: str, metrics: Mapping[str, Scores], methods: Mapping[str, str] = PRICE_METHODS) -> list[Any]:
+    """One row per method; what each method is (`methods`) follows the table, so that the table fits 80 columns."""
     from rich.table import Table
     from rich.text import Text
 
@@ -44,18 +45,22 @@ def scores_view(title: str, metrics: Mapping[str, Scores]) -> list[Any]:
             fmt(m.test.p_value if m.test else None),  # against the method's baseline (significance.py)
             fmt(m.interval_coverage, ".0%"),  # share of actual prices inside the method's band
         )
-    return [title, table, *(Text(f"  {name}: {PRICE_METHODS[name]}") for name in metrics)]
+    return [title, table, *(Text(f"  {name}: {methods.get(name, PRICE_METHODS[name])}") for name in metrics)]
 
 
-def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores]) -> list[Any]:
+def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores], standing: Standing | None = None) -> list[Any]:
     """A forecast's table (from its JSON: the numbers as a script sees them), then its scores (`metrics`) and
-    verdicts where actual prices are known."""
+    verdicts where actual prices are known, then what stands behind it (`standing`: the in-sample note, the
+    evidence line, the staleness warning)."""
     from rich.table import Table
 
-    table = Table(title=f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})")
+    label = standing.label if standing else None
+    title = f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})"
+    table = Table(title=title if label is None else f"{title}\n{label.upper()}: inside the model's training data")
     # Where 80 columns are too few, the long headers wrap; the prices, never cut, keep their digits.
     table.add_column("date", no_wrap=True)
-    table.add_column("forecast\n(real, recursive)", justify="right")
+    table.add_column("forecast\n(real, recursive)" if label is None else "forecast\n(recursive, in-sample)",
+                     justify="right")  # fmt: skip
     if data["interval"]:
         table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right", no_wrap=True)
     table.add_column("one step\n(used actual prices)", justify="right")
@@ -66,9 +71,11 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores]) -> list[A
             cells.append(band(row["lower"], row["upper"]))
         cells += ["" if row[k] is None else price(row[k]) for k in ("one_step", "actual")]
         table.add_row(*cells)
+    after = standing.lines() if standing else []
     if not metrics:
-        return [table, "no actual prices for these days yet: a pure forecast, nothing to score"]
-    return [table, *scores_view("Against the actual prices", metrics), *data["verdict"]]
+        return [table, "no actual prices for these days yet: a pure forecast, nothing to score", *after]
+    scored = "Against the actual prices" + ("" if label is None else f" ({label}: not evidence)")
+    return [table, *scores_view(scored, metrics, data["methods"]), *data["verdict"], *after]
 
 
 def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
@@ -92,27 +99,47 @@ def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
     if "lower" in rows:
         ax.fill_between(rows.index, rows["lower"], rows["upper"], color="tab:red", alpha=0.12, lw=0,
                         label=f"{forecast.level:.0%} prediction interval of the forecast")  # fmt: skip
+    standing = forecast.standing
+    label = standing.label if standing else None
     # The recursive path starts at the origin's price, so that the line joins the history.
+    what = "real forecast" if label is None else f"{label}; not a real forecast"
     ax.plot(rows.index.insert(0, forecast.origin), [history.iloc[-1], *rows["forecast"]], color="tab:red", lw=1.8,
-            ls="--", label="forecast: recursive from the origin (real forecast)")  # fmt: skip
+            ls="--", label=f"forecast: recursive from the origin ({what})")  # fmt: skip
     ax.axvline(forecast.origin, color="0.6", lw=0.8, ls=":")
-    figure.suptitle(
-        f"{forecast.symbol}: {len(rows)} trading days after {forecast.origin:%Y-%m-%d} (model {forecast.version})"
-    )
+    shade_in_sample(ax, standing)
+    title = f"{forecast.symbol}: {len(rows)} trading days after {forecast.origin:%Y-%m-%d} (model {forecast.version})"
+    figure.suptitle(title if label is None else f"{title}, {label.upper()}")
     ax.set_ylabel(forecast.column)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=9)
+    subtitle = []
     if forecast.metrics:
         # Headline metrics under the title, never over the data.
         m = forecast.metrics
-        ax.set_title(
+        subtitle.append(
             f"RMSE: forecast {price(m[FORECAST].rmse)} vs naive {price(m[NAIVE].rmse)};  one-step "
             f"{price(m[ONE_STEP].rmse)} vs persistence {price(m[PERSISTENCE].rmse)} "
-            f"(skill {significant(m[ONE_STEP].skill, sign=True)})",
-            fontsize=9,
-            family="monospace",
+            f"(skill {significant(m[ONE_STEP].skill, sign=True)})"
         )
+    ax.set_title("\n".join([*subtitle, *subtitle_lines(standing)]), fontsize=8, family="monospace")
     figure.autofmt_xdate()
+
+
+def shade_in_sample(ax: Any, standing: Standing | None) -> None:
+    """Shade the forecast's days that lie inside the model's training period (a matplotlib axes `ax`)."""
+    if standing is None or standing.in_sample_span is None:
+        return
+    first, last = standing.in_sample_span
+    ax.axvspan(first, last, color="tab:orange", alpha=0.12, lw=0,
+               label=f"in the model's training data ({standing.in_sample_days} days): scores not evidence")  # fmt: skip
+
+
+def subtitle_lines(standing: Standing | None, width: int = 130) -> list[str]:
+    """What stands behind a forecast (the evidence line, the staleness warning), wrapped for a plot's subtitle."""
+    if standing is None:
+        return []
+    found = [standing.line(), *([standing.warning()] if standing.warning() else [])]
+    return [wrapped for line in found for wrapped in textwrap.wrap(str(line), width)]
 
 
 def backtest_view(report: dict[str, Any]) -> list[Any]:
