@@ -56,8 +56,10 @@ class TrainResult:
         a baseline on its own validation tail, or it learned another target than the champion it replaced (what
         predict returns changed)."""
         new, old = self.manifest, self.replaced
-        back = f"the way back: stockrnn models rollback {self.symbol}" + (
-            f" (makes {old.version} the champion again)" if old else ""
+        back = (
+            f"the way back: stockrnn models rollback {self.symbol} (makes {old.version} the champion again)"
+            if old
+            else "there is no earlier champion to roll back to"
         )
         found = [
             f"{self.symbol} {new.version} is now the champion, but it significantly lost to {c.baseline} on its own "
