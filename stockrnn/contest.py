@@ -55,6 +55,9 @@ class Outcome:
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
     target: str | None = None  # what the contestants learned (targets.get: how their scores read)
+    # What stood in for the prices asked for (validate.Prices.substitute: a failed download, the stored days used),
+    # said as a WARNING; None: the run read the prices it was asked to.
+    substitute: str | None = None
 
     @property
     def ok(self) -> bool:

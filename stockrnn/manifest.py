@@ -133,16 +133,34 @@ class Manifest:
             raise DataError(f"{where}: the saved config is invalid ({exc})") from None
 
     def summary(self) -> dict[str, Any]:
-        """The few facts a listing of versions shows."""
-        scores = self.metrics.get(ONE_STEP)  # a value target's; a direction model has no RMSE
+        """The few facts a listing of versions shows: what it learned (`target`), on which days, and its validation
+        score in its target's metric (`metric`: rmse, or brier for probabilities; lower is better) on its own
+        validation tail (`val_start`..`val_end`: a score is comparable only with one on the same days), beside its
+        target's baseline there (`skill`: 1 - score / the baseline's; above 0 the model did better)."""
+        from .targets import get  # here: the targets need numpy, which a manifest's other readers may not
+
+        target = get(self.config.target)
+        metric = target.promotion_metric
+        scores, baseline = self.metrics.get(target.scored), self.metrics.get(target.baseline)
+        score = getattr(scores, metric, None)
+        against = getattr(baseline, metric, None)
+        one_step = self.metrics.get(ONE_STEP)  # a value target's; a direction model has no RMSE
         return {
             "created": self.created,
+            "target": self.config.target,
             "source": self.data.source,
             "train_start": self.data.train_start,
             "train_end": self.data.train_end,
             "last_day": self.data.last_day,
-            "val_rmse": scores.rmse if scores else None,
-            "skill": scores.skill if scores else None,
+            "val_start": self.training.val_start,
+            "val_end": self.training.val_end,
+            "val_days": self.training.val_windows,
+            "metric": metric,
+            "val_score": score,
+            "baseline": target.baseline,
+            "baseline_score": against,
+            "skill": None if score is None or not against else 1 - score / against,
+            "val_rmse": one_step.rmse if one_step else None,
             "epochs": self.training.epochs_run,
             "config": self.config.to_dict(),
         }

@@ -54,10 +54,12 @@ def run(
     names: Sequence[str] | None = None,
     done: Done | None = None,
     timeout: float | None = None,
+    quiet: bool = False,
 ) -> list[R | Lost]:
     """`[function(task) for task in tasks]`: on the Dask `cluster` when given, else `jobs` at a time here.
     `before(number, task)` is called before each task starts when they run serially (progress lines); worker
-    processes log to stderr and `log_file`. Only a cluster returns `Lost` entries; here, errors propagate."""
+    processes log to stderr (with `quiet` only warnings and errors) and `log_file`. Only a cluster returns `Lost`
+    entries; here, errors propagate."""
     names = list(names) if names is not None else [f"task {n}" for n in range(1, len(tasks) + 1)]
     if cluster:
         return _on_cluster(function, tasks, cluster, names, done, timeout)
@@ -80,7 +82,7 @@ def run(
     parent, keras_on = os.getpid(), backend_choice.name()
     results = [None] * len(tasks)
     ordered = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_numbered)(number, function, task, threads, gpu, log_file, parent, keras_on)
+        delayed(_numbered)(number, function, task, threads, gpu, log_file, parent, keras_on, quiet)
         for number, task in enumerate(tasks)
     )
     for completed, (number, result) in enumerate(ordered, start=1):
@@ -102,6 +104,7 @@ def _in_worker(
     log_file: str | None,
     parent: int,
     keras_on: str,
+    quiet: bool = False,
 ) -> Any:
     """Run one task in a worker process: the same log lines and Keras backend as the caller's, and its share of the
     cores and of a GPU's memory (`gpu`: `backend.gpu_sharing`'s settings, applied before the backend starts)."""
@@ -110,7 +113,7 @@ def _in_worker(
     from . import logs
 
     _die_with(parent)
-    logs.setup(Path(log_file) if log_file else None)
+    logs.setup(Path(log_file) if log_file else None, quiet)
     backend.share_gpu(gpu)
     backend_choice.use(keras_on)
     backend.limit_threads(threads)

@@ -26,7 +26,8 @@ class PriceSource:
     """Where prices come from, and how they are read: the synthetic series (its generator's parameters), else the
     file `csv` (its dates read with `date_format` when given; the one `ticker` of a file that holds several), else
     the symbol's prices (the local store, refreshed from Yahoo unless `offline`; `adjusted` for splits and
-    dividends). `strict` refuses data that looks wrong (checks.py) instead of warning. One value, built once by the
+    dividends). `strict` refuses data that looks wrong (checks.py), or that stands in for the prices asked for (stored
+    days when the download fails, the bundled sample), instead of warning. One value, built once by the
     command line's options group and passed down."""
 
     symbol: str | None = None  # the name the model is stored under; with a file it only names the model
@@ -88,13 +89,16 @@ class PriceSource:
     def recorded(
         cls, symbol: str, kind: str, source: str, adjusted: bool, date_format: str | None = None,
         synthetic: dict[str, Any] | None = None, offline: bool = False, ticker: str | None = None,
+        strict: bool = False,
     ) -> PriceSource:  # fmt: skip
-        """The source as a manifest or the ledger recorded it (kind, the file or the store's description)."""
+        """The source as a manifest or the ledger recorded it (kind, the file or the store's description), read
+        `offline` and `strict` as this run asks."""
         if kind == "synthetic":
-            return cls(symbol, synthetic=synthetic or {}, adjusted=adjusted, offline=offline)
+            return cls(symbol, synthetic=synthetic or {}, adjusted=adjusted, offline=offline, strict=strict)
         if kind == "store":
-            return cls(symbol, adjusted=adjusted, offline=offline)
-        return cls(symbol, csv=Path(source), date_format=date_format, ticker=ticker, adjusted=adjusted, offline=offline)
+            return cls(symbol, adjusted=adjusted, offline=offline, strict=strict)
+        return cls(symbol, csv=Path(source), date_format=date_format, ticker=ticker, adjusted=adjusted,
+                   offline=offline, strict=strict)  # fmt: skip
 
 
 def check_date_format(text: str | None) -> None:

@@ -198,6 +198,12 @@ def model_versions(symbol: str) -> list[dict]:
     return found
 
 
+def newest_version(symbol: str) -> str | None:
+    """The name of `symbol`'s newest stored version ("v7": the last model trained, champion or not); None: none."""
+    numbers = _versions(models_dir(symbol))
+    return f"v{numbers[-1]}" if numbers else None
+
+
 def symbols() -> list[str]:
     """Every symbol with a champion; a folder under models/ that is no symbol's is left out with a warning."""
     models = home() / "models"

@@ -120,7 +120,7 @@ def fit(
             repairs=prices.repairs,
             synthetic=prices.params or None,
             date_format=prices.date_format,
-            warnings=prices.warnings,
+            warnings=[*prices.warnings, *([prices.substitute] if prices.substitute else [])],
             ticker=prices.ticker,
         ),
         training=TrainingInfo(

@@ -66,6 +66,9 @@ class Prices:
     date_format: str | None = None  # the strftime format its dates were read with, when one was given
     warnings: list[str] = field(default_factory=list)  # what looks wrong (here, checks.py), for logs and manifests
     ticker: str | None = None  # the --ticker that picked this series out of a file of several
+    # Why these rows stand in for the prices asked for (a failed download: the stored days; none stored: the bundled
+    # sample), said as a warning and kept in the retrain record and the manifest; None: they are what was asked for.
+    substitute: str | None = None
 
 
 def validate(

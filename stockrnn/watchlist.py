@@ -53,6 +53,8 @@ def read_watchlist(path: str | Path) -> list[Entry]:
     except UnicodeDecodeError as exc:
         number = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise UsageError(f"{path}, line {number}: not UTF-8 text; save the watchlist as UTF-8") from None
+    except OSError as exc:  # a folder, no permission: said, not a traceback
+        raise MissingInputError(f"{path}: cannot read the watchlist ({exc.strerror or exc})") from None
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         try:

@@ -292,5 +292,7 @@ def test_files_follow_the_umask(sine_model, home, tmp_path):
 
 def test_cron_reads_percent_signs_as_written(tmp_path):
     home = tmp_path / "100%"
-    line = cli("schedule", env={"STOCKRNN_HOME": str(home)}).stdout.splitlines()[1]
+    watchlist = tmp_path / "watch.txt"
+    watchlist.write_text("AAPL\n")  # --all with no model yet would be refused: a watchlist trains its first models
+    line = cli("schedule", "--watchlist", str(watchlist), env={"STOCKRNN_HOME": str(home)}).stdout.splitlines()[1]
     assert "100\\%" in line and "100%" not in line.replace("100\\%", "")

@@ -43,7 +43,9 @@ def test_old_manifests_are_migrated_when_loaded():
         "persistence": {"rmse": 2.2, "skill": 0.0},
     }
     assert loaded.config.target == "price"
-    assert loaded.summary()["val_rmse"] == 2.0 and loaded.summary()["skill"] == 0.1
+    summary = loaded.summary()
+    assert summary["val_rmse"] == summary["val_score"] == 2.0 and summary["metric"] == "rmse"
+    assert summary["baseline"] == "persistence" and summary["skill"] == pytest.approx(1 - 2.0 / 2.2)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def test_a_worker_shares_the_gpu_before_its_backend_starts(monkeypatch):
 
     calls = []
     monkeypatch.setattr(parallel, "_die_with", lambda parent: None)
-    monkeypatch.setattr(logs, "setup", lambda path: None)
+    monkeypatch.setattr(logs, "setup", lambda path, quiet=False: None)
     monkeypatch.setattr(backend, "share_gpu", lambda settings: calls.append(("share_gpu", settings)))
     monkeypatch.setattr(backend_choice, "use", lambda name: calls.append(("use", name)))
     monkeypatch.setattr(backend, "limit_threads", lambda threads: calls.append(("limit_threads", threads)))

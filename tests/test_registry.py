@@ -1,14 +1,19 @@
 """Store: versions that appear whole or not at all, the champion pointer, checksums."""
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from stockrnn import registry
+from stockrnn.cli import app
+from stockrnn.config import TrainConfig
 from stockrnn.errors import CannotWriteError, DataError, MissingInputError
 from stockrnn.manifest import SCHEMA_VERSION
 from stockrnn.paths import sha256_file
+from stockrnn.trend import Chances
 
 from .conftest import a_manifest
 
@@ -84,3 +89,35 @@ def test_the_listing_of_every_symbol_leaves_a_damaged_one_out(home, caplog):
     assert list(app.models()) == ["AAA"] and "BBB: left out of the listing" in caplog.text
     with pytest.raises(DataError, match="v9"):
         app.models("BBB")  # asked for by name: said as an error
+
+
+def test_the_listing_shows_target_metric_training_end_and_validation_days(home):
+    """Scores of versions validated on other days, or in other metrics, are shown beside their days and said to be
+    incomparable, never ranked as if they were one column."""
+    price = a_manifest()
+    later = dataclasses.replace(price, training=dataclasses.replace(price.training, val_start="2021-01-04",
+                                                                      val_end="2021-02-01"))  # fmt: skip
+    direction = dataclasses.replace(
+        later,
+        config=TrainConfig(target="direction"),
+        metrics={"p_up": Chances(0.24, 0.68, 0.55), "base_rate": Chances(0.25, 0.69, 0.52)},
+    )
+    for manifest in (price, later, direction):
+        registry.save_version("AAA", b"PK", {}, manifest)
+    result = CliRunner().invoke(app, ["models", "AAA"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│")[1:-1] for line in result.stdout.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["v1", "price", "2020-12-31", "2020-12-01..12-31", "RMSE 1", "+0.00"],
+        ["v2", "price", "2020-12-31", "2021-01-04..02-01", "RMSE 1", "+0.00"],
+        ["v3 *", "direction", "2020-12-31", "2021-01-04..02-01", "Brier 0.24", "+0.04"],
+    ]
+    assert "AAA: each score is on its version's own validation days, in its target's metric: scores on different " \
+        "days are not comparable" in " ".join(result.stdout.split())  # fmt: skip
+    listing = json.loads(CliRunner().invoke(app, ["models", "AAA", "--json"]).stdout)["AAA"]
+    assert [(v["target"], v["metric"], v["val_score"], v["baseline"], v["val_start"]) for v in listing] == [
+        ("price", "rmse", 1.0, "persistence", "2020-12-01"),
+        ("price", "rmse", 1.0, "persistence", "2021-01-04"),
+        ("direction", "brier", 0.24, "base_rate", "2021-01-04"),
+    ]
+    assert listing[2]["skill"] == pytest.approx(1 - 0.24 / 0.25) and listing[2]["val_rmse"] is None

@@ -383,3 +383,81 @@ def test_a_version_that_fails_its_checks_is_never_promoted_by_hand(champion):
     with pytest.raises(DataError, match="v2"):
         registry.choose_champion("WAVE", "v2")
     assert registry.champion("WAVE") == "v1"
+
+
+def test_up_to_date_compares_with_the_last_version_trained_not_the_champion(champion):
+    """A kept challenger is the last attempt: the next night, with no new data, nothing is trained again."""
+    kept = retrain(Entry("WAVE", options={"epochs": 1}), margin=0.99)
+    assert (kept.status, kept.champion, kept.challenger) == ("kept champion", "v1", "v2")
+    again = retrain(Entry("WAVE", options={"epochs": 1}), margin=0.99)
+    assert (again.status, again.champion, again.challenger) == ("up to date", "v1", None)
+    assert again.message == "no new data since 2016-04-07: v2 was trained on it and kept out"
+    assert [v["version"] for v in registry.model_versions("WAVE")] == ["v1", "v2"]  # no identical v3
+    write_prices(champion, 331)  # a new day: a new attempt
+    assert retrain(Entry("WAVE", options={"epochs": 1}), margin=0.99).challenger == "v3"
+
+
+@pytest.fixture
+def stored_symbol(yahoo, home):
+    """SINE trained (v1) on its stored download of 300 days; then Yahoo cannot be reached."""
+    from stockrnn import app
+    from stockrnn.price_source import PriceSource
+
+    from .fake_yahoo import history_frame
+
+    days = pd.bdate_range("2023-01-02", periods=300)
+    yahoo(history_frame(days, sine_prices(300, noise=0.3)))
+    app.train(PriceSource("SINE"), tiny_config(epochs=1))
+    yahoo(*[ConnectionError("Could not resolve host: query2.finance.yahoo.com")] * 8)
+    return days
+
+
+def test_stale_stored_prices_are_said_and_recorded_and_strict_refuses_them(stored_symbol, tmp_path, caplog):
+    log_file = tmp_path / "night.log"
+    result = runner.invoke(app, ["retrain", "SINE", "--log-file", str(log_file), "--json"])
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)["outcomes"][0]
+    said = f"the stored prices up to {stored_symbol[-1]:%Y-%m-%d}, downloaded 0 hours ago, stand in for them"
+    assert outcome["status"] == "up to date" and said in outcome["substitute"]  # in the JSON
+    assert outcome["substitute"].startswith("not today's prices of SINE: the download failed (cannot download")
+    record = json.loads((registry.models_dir("SINE") / "retrains.jsonl").read_text().splitlines()[-1])
+    assert record["substitute"] == outcome["substitute"]  # in the retrain record
+    night = log_file.read_text()
+    assert f"WARNING {outcome['substitute']} (--strict refuses them)" in night  # in the log, as a WARNING
+    assert "WARNING SINE: up to date on prices that are not the ones asked for: not today's prices" in night
+    assert said in " ".join(result.stderr.split())  # and on stderr
+    strict = runner.invoke(app, ["retrain", "SINE", "--strict", "--log-file", str(log_file)])
+    assert strict.exit_code == 69, strict.output  # the download's failure: no source
+    assert "--strict refuses the stored prices up to" in " ".join(strict.stdout.split())
+    assert "ERROR SINE: failed" in log_file.read_text()
+    assert [v["version"] for v in registry.model_versions("SINE")] == ["v1"]
+
+
+def test_every_error_line_reaches_the_log_file(tmp_path, home):
+    log_file = tmp_path / "logs" / "night.log"
+    result = runner.invoke(app, ["retrain", "--all", "--log-file", str(log_file)])  # no model yet
+    assert result.exit_code == 66 and "no symbol to retrain: no model is trained yet" in result.stderr
+    missing = runner.invoke(app, ["retrain", "--watchlist", str(tmp_path / "none.txt"), "--log-file", str(log_file)])
+    assert missing.exit_code == 66
+    bad = runner.invoke(app, ["retrain", "--all", f"--log-file={log_file}", "--epochs", "0"])  # checked as parsed
+    assert bad.exit_code == 2
+    typo = runner.invoke(app, ["retrain", "--all", "--log-file", str(log_file), "--epoch", "3"])  # Click's own
+    assert typo.exit_code == 2
+    lines = log_file.read_text().splitlines()
+    assert [line.split(" ", 2)[1] for line in lines] == ["ERROR"] * 4
+    assert lines[0].endswith(" ERROR no symbol to retrain: no model is trained yet")
+    assert lines[1].endswith(f" ERROR {tmp_path / 'none.txt'}: no such watchlist file")
+    assert "--epochs must be" in lines[2] and "No such option: --epoch" in lines[3]
+    assert all(line[:4].isdigit() for line in lines)  # timestamped, as the log's other lines
+
+
+def test_quiet_keeps_routine_lines_off_stderr_and_in_the_log(champion, tmp_path):
+    log_file = tmp_path / "night.log"
+    result = runner.invoke(app, ["retrain", "WAVE", "--epochs", "1", "--margin", "0.99", "--log-file",
+                                 str(log_file), "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "WARNING --margin 0.99" in result.stderr  # warnings: mailed by cron
+    assert " INFO " not in result.stderr and "training a challenger" not in result.stderr
+    night = log_file.read_text()
+    assert "INFO WAVE: training a challenger" in night and "INFO WAVE: kept champion, champion v1, new v2" in night
+    assert "WARNING --margin 0.99" in night

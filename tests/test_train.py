@@ -1,5 +1,6 @@
 """Train stage: it learns real signal, repeats itself with a seed, stops early, and stores everything."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -146,3 +147,40 @@ def test_the_manifest_records_the_price_source_as_given(sine_csv, monkeypatch):
     recorded = registry.load_current("SINE").manifest.data.price_source
     assert recorded == {"kind": "csv", "symbol": "SINE", "csv": str(sine_csv.absolute()), "adjusted": True}
     assert result.manifest.data.price_source == recorded
+
+
+def test_a_promotion_that_changes_what_predict_returns_says_so_and_the_way_back(sine_csv, home):
+    prices = load_csv(sine_csv)
+    first = train(prices, "SINE", tiny_config(epochs=1))  # one epoch: it loses to persistence, as said
+    assert first.replaced is None and [w.split(" (")[0] for w in first.warnings] == [
+        "SINE v1 is now the champion, but it significantly lost to persistence on its own validation tail"
+    ]
+    assert first.warnings[0].endswith("; there is no earlier champion to roll back to")
+    same = train(prices, "SINE", tiny_config(epochs=1, seed=8))
+    assert same.replaced.version == "v1" and not [w for w in same.warnings if " learned " in w]
+    other = train(prices, "SINE", tiny_config(target="direction", epochs=1))
+    assert other.replaced.version == "v2"
+    assert [w for w in other.warnings if " learned " in w] == [
+        "SINE v3 learned direction (P(price higher H trading days later), calibrated); the champion it replaced, v2, "
+        "learned price (scaled price levels (the lecture)): stockrnn predict SINE now returns the direction model's "
+        "forecast; the way back: stockrnn models rollback SINE (makes v2 the champion again)"
+    ]
+
+
+def test_a_champion_that_significantly_lost_to_its_baseline_is_said():
+    from stockrnn.app.training import TrainResult
+    from stockrnn.metrics import Scores
+    from stockrnn.significance import DMTest
+
+    from .conftest import a_manifest
+
+    lost = Scores(rmse=3.0, skill=-2.0, test=DMTest(-4.0, 0.001, 23, 0))
+    manifest = a_manifest()
+    manifest = dataclasses.replace(manifest, version="v2", metrics={**manifest.metrics, "one_step": lost})
+    result = TrainResult("AAA", Path("v2"), manifest, replaced=dataclasses.replace(manifest, version="v1"))
+    assert result.warnings == [
+        "AAA v2 is now the champion, but it significantly lost to persistence on its own validation tail (RMSE 3 vs "
+        "1, DM p = 0.00); the way back: stockrnn models rollback AAA (makes v1 the champion again)"
+    ]
+    tie = dataclasses.replace(manifest, metrics={**manifest.metrics, "one_step": lost.but(test=DMTest(0, 0.4, 23, 0))})
+    assert TrainResult("AAA", Path("v2"), tie).warnings == []  # not significant: nothing to say

@@ -143,7 +143,15 @@ def test_network_failure_falls_back_to_stored_prices_with_their_age(yahoo, home,
     prices = source.symbol_prices("AAPL")
     assert len(prices.frame) == 120 and prices.kind == "store"
     assert "cannot download AAPL from Yahoo: ConnectionError" in caplog.text
-    assert f"using stored prices up to {DAYS[-1]:%Y-%m-%d}, downloaded 3 days ago" in caplog.text
+    said = f"the stored prices up to {DAYS[-1]:%Y-%m-%d}, downloaded 3 days ago, stand in for them"
+    assert said in caplog.text and "WARNING" in caplog.text
+    assert prices.substitute is not None and prices.substitute.startswith("not today's prices of AAPL")
+    assert said in prices.substitute  # carried with the prices: the retrain record and the manifest keep it
+    with pytest.raises(SourceUnavailableError, match=f"--strict refuses the stored prices up to {DAYS[-1]:%Y-%m-%d}"):
+        source.symbol_prices("AAPL", strict=True)
+    yahoo(history_frame(DAYS, CLOSE))
+    assert source.symbol_prices("AAPL", strict=True).substitute is None  # the download worked: its own prices
+    assert source.symbol_prices("AAPL", offline=True, strict=True).substitute is None  # stored, as asked
 
 
 def test_offline_never_downloads(yahoo, home):
@@ -169,6 +177,9 @@ def test_bundled_samples_reachable_by_symbol_offline(yahoo):
     assert prices.frame.index[0] == pd.Timestamp("1999-01-04") and len(prices.frame) == 5031
     assert stub.calls == []
     assert len(source.symbol_prices("^IXIC", offline=True).frame) == 5031
+    assert "bundled sample sp500.csv (1999-2018) stands in" in (prices.substitute or "")  # said, and kept
+    with pytest.raises(SourceUnavailableError, match="--strict refuses it: run stockrnn fetch \\^GSPC"):
+        source.symbol_prices("^GSPC", offline=True, strict=True)
 
 
 KILLED_WRITER = """

@@ -1,18 +1,16 @@
-"""Application layer, the model registry by hand: list versions, choose the champion, schedule the nightly run.
+"""Application layer, the model registry by hand: list versions, choose the champion.
 
-Input: symbols, a version, a time of day. Output: the listing, the new champion, a crontab line.
+Input: symbols, a version. Output: the listing, the new champion.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from .. import registry
 from ..errors import DataError
 from ..paths import check_symbol
-from ..schedule import crontab_line as _crontab_line
 
 log = logging.getLogger("stockrnn")
 
@@ -34,8 +32,3 @@ def models(symbol: str | None = None) -> dict[str, list[dict[str, Any]]]:
 def choose_champion(symbol: str, version: str | None) -> str:
     """Make `version` the champion of `symbol` (None: roll back to the one before); the champion's name."""
     return registry.choose_champion(check_symbol(symbol), version)
-
-
-def crontab_line(at: str, timezone: str, watchlist: Path | None) -> str:
-    """A crontab line for the nightly retrain (schedule.py), with this installation's absolute paths."""
-    return _crontab_line(at, timezone, watchlist)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import ledger, parallel, registry
+from ..checks import checked
 from ..config import KEEP, MARGIN, MAX_AGE, RANGES, TrainConfig, check_range
 from ..contest import (
     CHALLENGER,
@@ -51,9 +52,14 @@ log = logging.getLogger("stockrnn")
 RETRAINS_FILE = "retrains.jsonl"
 
 
-def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offline: bool = False) -> Contest | Outcome:
+def prepare(
+    entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offline: bool = False, strict: bool = False
+) -> Contest | Outcome:
     """The caller's first step, under the symbol's lock: the champion, the config and the data; an `Outcome` at once
-    when there is nothing to train. Raises `StockRNNError` on failure."""
+    when there is nothing to train: "up to date" when the data is the data of the last version trained (the last
+    attempt, champion or not: a kept challenger is not trained again on the same days). `strict` refuses prices that
+    would stand in for those asked for (stored days when the download fails) and data that looks wrong (checks.py).
+    Raises `StockRNNError` on failure."""
     symbol = check_symbol(entry.symbol)
     champion, manifest, problem = _champion(symbol)
     base = manifest.config if manifest else TrainConfig()
@@ -65,14 +71,23 @@ def prepare(entry: Entry, force: bool = False, holdout: int = HOLDOUT_DAYS, offl
     except TypeError as exc:
         raise UsageError(f"{symbol}: {exc}") from None
     csv = Path(entry.csv) if entry.csv else None
-    source = PriceSource(symbol, csv, entry.date_format, ticker=entry.ticker, adjusted=config.adjusted, offline=offline)
-    prices = (
-        model_prices(symbol, manifest, source) if manifest is not None else load(source, config.column, config.calendar)
+    source = PriceSource(
+        symbol, csv, entry.date_format, ticker=entry.ticker, adjusted=config.adjusted, offline=offline, strict=strict
     )
+    if manifest is None:
+        prices = load(source, config.column, config.calendar)  # looked at (checks.py): warned about, or refused
+    else:
+        prices = model_prices(symbol, manifest, source)
+        if strict:  # what --strict refuses in a first model's data, it refuses in a champion's too
+            prices = checked(prices, config.column, True, config.calendar)
 
     # Up to date only for a usable champion: one that fails its checks is replaced however old the data.
-    if champion is not None and manifest is not None and not force and prices.sha256 == manifest.data.sha256:
-        return Outcome(symbol, "up to date", f"no new data since {manifest.data.last_day}", champion=manifest.version)
+    last = _last_attempt(symbol, manifest) if champion is not None and manifest is not None else None
+    if last is not None and manifest is not None and not force and prices.sha256 == last.data.sha256:
+        said = f"no new data since {last.data.last_day}"
+        if last.version != manifest.version:
+            said += f": {last.version} was trained on it and kept out"
+        return Outcome(symbol, "up to date", said, champion=manifest.version, substitute=prices.substitute)
 
     days = prices.frame.index
     if len(days) < config.min_train_rows + holdout:
@@ -136,6 +151,7 @@ def commit(
         pruned=registry.prune(symbol, keep),
         seconds=round(computed.seconds + time.perf_counter() - started, 1),
         target=contest.config.target,
+        substitute=contest.prices.substitute,
     )
 
 
@@ -147,6 +163,7 @@ def retrain(
     margin: float | None = MARGIN,
     offline: bool = False,
     max_age: int = MAX_AGE,
+    strict: bool = False,
 ) -> Outcome:
     """Retrain one symbol in this process, under its lock (see the module's docstring); raises `StockRNNError` on
     failure, `TemporaryError` at once when another run holds the lock."""
@@ -154,7 +171,7 @@ def retrain(
     warn_margin(margin)
     symbol = check_symbol(entry.symbol)
     with registry.lock(symbol):
-        contest = prepare(entry, force, holdout, offline)
+        contest = prepare(entry, force, holdout, offline, strict)
         if isinstance(contest, Outcome):
             return contest
         return commit(contest, compute(contest), keep, margin, max_age)
@@ -169,6 +186,13 @@ def warn_margin(margin: float | None) -> None:
             "newer challenger is promoted unless the champion is significantly better",
             margin, margin * 100,
         )  # fmt: skip
+
+
+def _last_attempt(symbol: str, champion: Manifest) -> Manifest:
+    """The manifest of the newest version of `symbol` (the last model trained, champion or not), else `champion`'s
+    (the newest is unreadable)."""
+    newest = registry.newest_version(symbol)
+    return (registry.read_manifest(symbol, newest) if newest else None) or champion
 
 
 def _champion(symbol: str) -> tuple[registry.StoredModel | None, Manifest | None, str | None]:
@@ -215,10 +239,14 @@ def retrain_all(
     done: parallel.Done | None = None,
     timeout: float | None = None,
     max_age: int = MAX_AGE,
+    strict: bool = False,
+    quiet: bool = False,
 ) -> list[Outcome]:
     """Retrain every entry: prepare each under its lock here, compute the contests `jobs` at a time (0: one a core)
     here or as tasks on the Dask `cluster` (`parallel`), then commit each here; every attempt is recorded. Results in
-    the entries' order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75."""
+    the entries' order. A contest the cluster lost (`timeout`: seconds a task may run there) fails with exit code 75.
+    `strict`: a symbol whose prices would stand in for those asked for fails instead (see `prepare`); `quiet`: the
+    worker processes, like this one, say only warnings and errors on stderr."""
     check_range("--jobs", jobs, RANGES["retrain_jobs"])
     check_options(keep, holdout, margin, max_age)  # before any symbol is locked or read
     warn_margin(margin)
@@ -236,7 +264,7 @@ def retrain_all(
             held = ExitStack()
             try:
                 held.enter_context(registry.lock(check_symbol(entry.symbol)))
-                prepared = prepare(entry, force, holdout, offline)
+                prepared = prepare(entry, force, holdout, offline, strict)
             except Exception as exc:
                 held.close()
                 # a locked symbol belongs to another run, which records its own attempt
@@ -256,6 +284,7 @@ def retrain_all(
             names=[c.symbol for _, c, _ in contests],
             done=done,
             timeout=timeout,
+            quiet=quiet,
         )
         for (number, contest, held), result in zip(contests, results, strict=True):
             with held:

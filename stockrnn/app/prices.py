@@ -1,8 +1,9 @@
 """Application layer, prices: a `PriceSource` read into validated prices, the price store kept up to date.
 
 Input: a `PriceSource` (or a symbol to fetch). Output: validated `Prices`. A symbol is read from the local price
-store after fetching the days it lacks from Yahoo; when the download fails, the stored days are used with a
+store after fetching the days it lacks from Yahoo; when the download fails, the stored days stand in, with a
 warning that says how old they are; offline, only stored days (or the bundled sample of that symbol) are used.
+Prices that stand in for those asked for say so (`Prices.substitute`), and a strict source refuses them.
 """
 
 from __future__ import annotations
@@ -74,8 +75,11 @@ def fetch(symbol: str, start: str | None = None, end: str | None = None, adjuste
     )
 
 
-def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> Prices:
-    """`symbol`'s prices: fetch what is new (unless `offline`), then read the store; fall back as documented."""
+def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True, strict: bool = False) -> Prices:
+    """`symbol`'s prices: fetch what is new (unless `offline`), then read the store. Where other prices stand in
+    for them (the download failed: the stored days; none stored: the bundled sample of that symbol), a WARNING says
+    so and the prices carry it (`Prices.substitute`); with `strict` the failure is raised instead (its exit code:
+    69 no source, 75 try later; 69 offline with nothing stored)."""
     symbol = check_symbol(symbol)
     failure: Exception | None = None
     if not offline:
@@ -87,26 +91,39 @@ def symbol_prices(symbol: str, offline: bool = False, adjusted: bool = True) -> 
     if stored is None:
         if symbol in SAMPLES and (offline or failure is not None):
             why = "--offline" if failure is None else str(failure)
-            log.warning(
-                "%s; no stored prices for %s: using the bundled sample %s (1999-2018)", why, symbol, SAMPLES[symbol]
+            stand_in = (
+                f"not {symbol}'s own prices: {why}, and none are stored; the bundled sample {SAMPLES[symbol]} "
+                "(1999-2018) stands in for them"
             )
-            return sample(SAMPLES[symbol])
+            if strict:
+                raise _refused(failure, f"{stand_in}; --strict refuses it: run stockrnn fetch {symbol}")
+            log.warning("%s (--strict refuses it)", stand_in)
+            return dataclasses.replace(sample(SAMPLES[symbol]), substitute=stand_in)
         if failure is not None:
             raise failure
         raise SourceUnavailableError(
             f"no stored prices for {symbol}, and --offline forbids downloading them; run: stockrnn fetch {symbol}"
         )
+    substitute = None
     if failure is not None:
         age = datetime.now(UTC) - stored.fetched_at
-        log.warning(
-            "%s; using stored prices up to %s, downloaded %s ago",
-            failure,
-            f"{stored.frame.index[-1]:%Y-%m-%d}",
-            _age(age.total_seconds()),
+        last = f"{stored.frame.index[-1]:%Y-%m-%d}"
+        substitute = (
+            f"not today's prices of {symbol}: the download failed ({failure}); the stored prices up to {last}, "
+            f"downloaded {_age(age.total_seconds())} ago, stand in for them"
         )
+        if strict:
+            raise _refused(failure, f"{failure}; --strict refuses the stored prices up to {last} in their place")
+        log.warning("%s (--strict refuses them)", substitute)
     adjustment = "adjusted" if adjusted else "raw"
     prices = validate(from_frame(f"store {symbol} ({adjustment})", stored.frame.rename_axis("Date")))
-    return dataclasses.replace(prices, kind="store")
+    return dataclasses.replace(prices, kind="store", substitute=substitute)
+
+
+def _refused(failure: Exception | None, message: str) -> Exception:
+    """The download's failure again, of its class (its exit code), in `message`'s words; offline: no source (69)."""
+    kind = type(failure) if isinstance(failure, SourceUnavailableError | TemporaryError) else SourceUnavailableError
+    return kind(message)
 
 
 def load(source: PriceSource, column: str = "close", calendar: str = CALENDAR) -> Prices:
@@ -119,7 +136,7 @@ def load(source: PriceSource, column: str = "close", calendar: str = CALENDAR) -
     elif source.symbol is None:
         raise UsageError("name a SYMBOL to train on, or a price file with --csv FILE")
     else:
-        prices = symbol_prices(source.symbol, source.offline, source.adjusted)
+        prices = symbol_prices(source.symbol, source.offline, source.adjusted, source.strict)
     return checked(prices, column, source.strict, calendar)
 
 
@@ -127,16 +144,20 @@ def model_prices(symbol: str, manifest: Manifest, source: PriceSource | None = N
     """The prices a stored model predicts from: `source`'s file if it names one, else the source it was trained on
     (read with the date format and ticker it was trained with; `source.offline` still holds)."""
     column = manifest.config.column
-    offline = source.offline if source is not None else False
+    offline, strict = (source.offline, source.strict) if source is not None else (False, False)
     if source is not None and source.csv is not None:
         return load_csv(source.csv, required=(column,), date_format=source.date_format, ticker=source.ticker)
     if manifest.data.kind == "synthetic":
         return synthetic_prices(**(manifest.data.synthetic or {}))
     d = manifest.data
+    # A symbol's model trained on the bundled sample because its own prices could not be had (the price source it
+    # was asked for: the symbol's store) reads the symbol's prices again, not the sample forever.
+    kind = "store" if (d.price_source or {}).get("kind") == "store" else d.kind
     where = f"{symbol} was trained on {d.source}, which no longer exists; pass --csv FILE"
     recorded = PriceSource.recorded(
-        symbol, d.kind, d.source, manifest.config.adjusted, d.date_format, offline=offline, ticker=d.ticker
-    )
+        symbol, kind, d.source, manifest.config.adjusted, d.date_format, offline=offline, ticker=d.ticker,
+        strict=strict,
+    )  # fmt: skip
     return read_recorded(recorded, column, where)
 
 
@@ -144,7 +165,7 @@ def read_recorded(source: PriceSource, column: str, missing: str | None = None) 
     """The prices of a source as a manifest or the forecast ledger recorded it: the symbol's store (refreshed unless
     offline) or its file; `missing`: the message when the file is gone."""
     if source.kind == "store":
-        return symbol_prices(source.symbol or "", source.offline, source.adjusted)
+        return symbol_prices(source.symbol or "", source.offline, source.adjusted, source.strict)
     if source.kind == "synthetic":
         return synthetic_prices(**(source.synthetic or {}))
     assert source.csv is not None

@@ -23,10 +23,18 @@ def connect(address: str) -> None:
     parallel.connect(address).close()
 
 
-def start(log_file: Path | None = None) -> None:
-    """What every command does first: log lines on stderr (and appended to `log_file`), and the libraries' caches
-    confined to the home folder."""
+def start(log_file: Path | None = None, quiet: bool = False) -> None:
+    """What every command does first: log lines on stderr (with `quiet` only warnings and errors) and appended to
+    `log_file` (every line), and the libraries' caches confined to the home folder."""
     from .. import logs, paths
 
-    logs.setup(log_file)
+    logs.setup(log_file, quiet)
     paths.confine_libraries()
+
+
+def record_error(message: str, log_file: Path | None = None) -> None:
+    """The command line's error line, also appended to the log file (the one `start` set up, else `log_file`):
+    a cron run that fails before any work leaves its reason in the log, not only on stderr."""
+    from .. import logs
+
+    logs.error_line(message, log_file)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import backend, registry, targets
 from ..config import TrainConfig
+from ..errors import DataError
 from ..manifest import Manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
@@ -28,6 +29,7 @@ class TrainResult:
     symbol: str
     folder: Path  # models/<SYMBOL>/v<N>
     manifest: Manifest
+    replaced: Manifest | None = None  # the champion this version replaced (None: the first, or an unreadable one)
 
     @property
     def metrics(self) -> dict[str, dict]:
@@ -48,6 +50,33 @@ class TrainResult:
     def verdict(self) -> str:
         return self.comparison.line()
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a person must know of this promotion, each with the way back: the new champion significantly lost to
+        a baseline on its own validation tail, or it learned another target than the champion it replaced (what
+        predict returns changed)."""
+        new, old = self.manifest, self.replaced
+        back = (
+            f"the way back: stockrnn models rollback {self.symbol} (makes {old.version} the champion again)"
+            if old
+            else "there is no earlier champion to roll back to"
+        )
+        found = [
+            f"{self.symbol} {new.version} is now the champion, but it significantly lost to {c.baseline} on its own "
+            f"validation tail ({c.score} {c.model_rmse:.4g} vs {c.baseline_rmse:.4g}, DM p = {c.test.p_value:.2f}); "
+            f"{back}"
+            for c in self.comparisons
+            if c.significant and c.outcome == "lost" and c.test.p_value is not None
+        ]
+        if old is not None and old.config.target != new.config.target:
+            was, now = (targets.get(m.config.target) for m in (old, new))
+            found.append(
+                f"{self.symbol} {new.version} learned {now.name} ({now.help}); the champion it replaced, "
+                f"{old.version}, learned {was.name} ({was.help}): stockrnn predict {self.symbol} now returns the "
+                f"{now.name} model's forecast; {back}"
+            )
+        return found
+
     def scores_view(self, title: str) -> list:
         """The validation tail's scores as printable items (its target's table)."""
         return targets.get(self.manifest.config.target).scores_view(title, self.metrics)
@@ -60,20 +89,27 @@ def train_prices(
     progress: EpochProgress | None = None,
     source: PriceSource | None = None,
 ) -> TrainResult:
-    """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). Raises
+    """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). A champion
+    that significantly lost to a baseline on its validation tail, or of another target than the one it replaced, is
+    said with the way back (`TrainResult.warnings`; the command line logs them as WARNING lines). Raises
     `UsageError` for a bad symbol, `DataError` for data that cannot train, `LockedError` (exit 75) when another run
     holds the symbol, `CannotWriteError` when the registry cannot be written."""
     symbol = check_symbol(symbol)
     training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
     with registry.lock(symbol):
         model, scaler, manifest = fit(prices, config, progress)
+        try:
+            current = registry.champion(symbol)
+        except DataError:  # a damaged pointer: nothing to compare with, and this version replaces it
+            current = None
+        replaced = registry.read_manifest(symbol, current) if current else None
         if source is not None:  # recorded as given: where the next retrain and predict read the prices again
             manifest = dataclasses.replace(
                 manifest, data=dataclasses.replace(manifest.data, price_source=source.to_json())
             )
         folder = registry.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
         stored = registry.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
-    return TrainResult(symbol=symbol, folder=folder, manifest=stored)
+    return TrainResult(symbol=symbol, folder=folder, manifest=stored, replaced=replaced)
 
 
 def train(source: PriceSource, config: TrainConfig, progress: EpochProgress | None = None) -> TrainResult:

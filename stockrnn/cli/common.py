@@ -1,7 +1,8 @@
 """What every command shares: the consoles, the one error handler, JSON and printed items, common options.
 
 Errors from the core (`StockRNNError`) become one line on stderr and their exit code (`Commands`); never a
-traceback.
+traceback. With --log-file, every error line is appended to the log file too, even one raised before the command
+set its logs up (a missing watchlist, a bad option): a cron job never fails with its reason on stderr alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     # The Context that TyperGroup's methods take: Typer vendors Click since 0.26 and exports only its subclass
     # typer.Context, which an override may not narrow to. Only the checker reads this private path.
     from typer._click import Context
+
+# The base of Click's errors of the command line itself (no such option, a value of the wrong type): Typer vendors
+# Click and exports only one of them, BadParameter, so its base is found among BadParameter's, by name.
+ClickError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 DASK_ENV = "STOCKRNN_DASK"  # the scheduler's address --dask defaults to (parallel.ENV: tested equal)
 BACKEND_ENV = "STOCKRNN_BACKEND"  # the backend --backend defaults to (backend's ENV: tested equal)
@@ -158,7 +163,8 @@ StrictOpt = Annotated[
     bool,
     typer.Option(
         "--strict",
-        help="Refuse data that looks wrong (a split-like jump, a gap, ...) instead of warning.",
+        help="Refuse, instead of warning, data that looks wrong (a split-like jump, a gap, ...) or that stands in "
+        "for the prices asked for (stored days when the download fails, the bundled sample).",
         rich_help_panel=SOURCE,
     ),
 ]
@@ -233,9 +239,18 @@ def checked_symbol(name: str) -> str:
     return app.check_symbol(name)
 
 
+_given_log_file: list[Path] = []  # the --log-file of the command line being run, as typed: see Commands
+
+
 class Commands(TyperGroup):
     """The command group that turns the core's typed errors (`StockRNNError`) into one line on stderr and the
-    error's exit code, for every command: the one error handler."""
+    error's exit code, for every command: the one error handler. With --log-file the line is appended there too,
+    and so is an error of the command line itself (Click's: no such option, a value of the wrong type)."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # the whole command line: remembered before any of it can fail
+            _given_log_file[:] = log_file_in(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Context) -> Any:
         try:
@@ -243,6 +258,21 @@ class Commands(TyperGroup):
         except StockRNNError as exc:
             say_error(str(exc))
             raise typer.Exit(exc.exit_code) from None
+        except ClickError as exc:  # Click says it on stderr itself, with the usage; the log file gets the line
+            _to_log_file(exc.format_message())  # type: ignore[attr-defined]
+            raise
+
+
+def log_file_in(args: list[str]) -> list[Path]:
+    """The --log-file named in raw command-line `args` (`--log-file F` or `--log-file=F`), as a list of 0 or 1."""
+    for number, word in enumerate(args):
+        if word == "--":
+            break
+        if word == "--log-file" and number + 1 < len(args):
+            return [Path(args[number + 1])]
+        if word.startswith("--log-file="):
+            return [Path(word.partition("=")[2])]
+    return []
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -251,9 +281,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def say_error(message: str) -> None:
+    """`message` as one error line on stderr, and in the log file when the command line names one."""
     from rich.markup import escape  # a message's brackets (pip install 'stockrnn[dask]') are text, not markup
 
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    _to_log_file(message)
+
+
+def _to_log_file(message: str) -> None:
+    from .. import app
+
+    app.record_error(message, _given_log_file[0] if _given_log_file else None)
 
 
 def say(text: str) -> None:

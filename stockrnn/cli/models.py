@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from .. import app
-from .common import Commands, JsonOpt, out, price, print_json, significant
+from .common import Commands, JsonOpt, out, print_json, say, significant
 
 if TYPE_CHECKING:
     from typer._click import Context  # TyperGroup's own parameter type (see common.py)
@@ -36,7 +36,8 @@ def list_models(
     symbol: Annotated[str | None, typer.Argument(help="Only this symbol; default: every symbol.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List the versions of one symbol's model, or of every symbol's: the champion, metrics, data ranges.
+    """List the versions of one symbol's model, or of every symbol's: the champion, what each learned, its training
+    end, and its validation score in its target's metric on its own validation tail (the days shown).
 
     Example: stockrnn models list ^GSPC   (or just: stockrnn models ^GSPC)
     """
@@ -45,16 +46,34 @@ def list_models(
         print_json({name: [{"version": v["version"], "champion": v["champion"], **v["manifest"].summary()}
                            for v in found] for name, found in listing.items()})  # fmt: skip
         return
-    table = Table("symbol", "version", "created", "trained on", "val RMSE", "skill")
+    if not any(listing.values()):
+        out.print("no models yet: train one with stockrnn train SYMBOL")
+        return
     for name, found in listing.items():
-        for v in found:
-            s = v["manifest"].summary()
+        table = Table("version", "target", "trained to", "validation", "val score", "skill", title=name)
+        summaries = [v["manifest"].summary() for v in found]
+        for v, s in zip(found, summaries, strict=True):
+            score = "n/a" if s["val_score"] is None else f"{METRICS.get(s['metric'], s['metric'])} {s['val_score']:.4g}"
             table.add_row(
-                name, f"{v['version']}{' *' if v['champion'] else ''}", s["created"][:10],
-                f"{s['train_start']}..{s['train_end']}", price(s["val_rmse"]), significant(s["skill"], sign=True),
+                f"{v['version']}{' *' if v['champion'] else ''}", s["target"], s["train_end"],
+                _days(s["val_start"], s["val_end"]), score, significant(s["skill"], sign=True),
             )  # fmt: skip
-    table.caption = "* champion: the version predict and plot use"
-    out.print(table if any(listing.values()) else "no models yet: train one with stockrnn train SYMBOL")
+        out.print(table)
+        if len({(s["val_start"], s["val_end"], s["metric"]) for s in summaries}) > 1:
+            say(
+                f"{name}: each score is on its version's own validation days, in its target's metric: scores on "
+                "different days are not comparable; skill is against the target's baseline on the same days "
+                "(retrain compares two versions on one holdout)"
+            )
+    say("* champion: the version predict and plot use")
+
+
+METRICS = {"rmse": "RMSE", "brier": "Brier"}  # a score's metric as the tables of scores name it
+
+
+def _days(start: str, end: str) -> str:
+    """A validation window in few characters: 2016-01-19..02-25 within one year."""
+    return f"{start}..{end[5:] if end[:4] == start[:4] else end}"
 
 
 @models.command()

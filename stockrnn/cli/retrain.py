@@ -11,7 +11,18 @@ from rich.table import Table
 
 from .. import app
 from ..config import HORIZON, KEEP, MARGIN, MAX_AGE
-from .common import BackendOpt, DaskOpt, JsonOpt, OfflineOpt, TimeoutOpt, completion, out, print_json, ranged
+from .common import (
+    BackendOpt,
+    DaskOpt,
+    JsonOpt,
+    OfflineOpt,
+    StrictOpt,
+    TimeoutOpt,
+    completion,
+    out,
+    print_json,
+    ranged,
+)
 from .options import training_options
 
 log = logging.getLogger("stockrnn")
@@ -55,7 +66,17 @@ def retrain(
         ),
     ] = MARGIN,
     offline: OfflineOpt = False,
-    log_file: Annotated[Path | None, typer.Option(help="Also append the log lines to this file.")] = None,
+    strict: StrictOpt = False,
+    log_file: Annotated[
+        Path | None, typer.Option(help="Also append the log lines, and any error line, to this file.")
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            help="Only warnings and errors on stderr (what cron mails); the --log-file still gets every line.",
+        ),
+    ] = False,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,
@@ -71,10 +92,11 @@ def retrain(
     common code (e.g. 75: locked or rate-limited, try later), or 3 when the causes differ.
 
     Example: stockrnn retrain --watchlist ~/watchlist.txt --log-file ~/stockrnn.log
+    From cron (stockrnn schedule writes the line): ... retrain --all --log-file LOG --quiet >/dev/null
     On a cluster: stockrnn retrain --watchlist big.txt --dask tcp://HOST:8786
     """
+    app.start(log_file, quiet)  # first: an error from here on reaches the log file with its timestamp
     app.use_backend(backend)
-    app.start(log_file)
     entries = app.plan(symbols or [], watchlist, every, overrides)
     if dask:
         app.connect(dask)  # exit 69 before any symbol is locked or read
@@ -82,9 +104,14 @@ def retrain(
         outcomes = app.retrain_all(
             entries, jobs, log_file, force=force, keep=keep, holdout=holdout, margin=margin,
             offline=offline, cluster=dask, done=done, timeout=timeout if dask else None, max_age=max_age,
+            strict=strict, quiet=quiet,
         )  # fmt: skip
     for o in outcomes:
-        log.log(logging.INFO if o.ok else logging.ERROR, "%s: %s (%s)", o.symbol, o.status, o.message)
+        versions = ", ".join(f"{k} {v}" for k, v in (("champion", o.champion), ("new", o.challenger)) if v)
+        log.log(logging.INFO if o.ok else logging.ERROR, "%s: %s%s (%s)", o.symbol, o.status,
+                f", {versions}" if versions else "", o.message)  # fmt: skip
+        if o.substitute:  # said again beside the outcome, where a reader of the night's log looks
+            log.warning("%s: %s on prices that are not the ones asked for: %s", o.symbol, o.status, o.substitute)
     code = app.exit_code(outcomes)
     if as_json:
         print_json({"outcomes": [o.to_json() for o in outcomes], "exit_code": code})
@@ -95,4 +122,6 @@ def retrain(
         out.print(table)
         for o in outcomes:
             out.print(f"{o.symbol}: {o.message}", soft_wrap=True, highlight=False, markup=False)
+            if o.substitute:
+                out.print(f"{o.symbol}: WARNING: {o.substitute}", soft_wrap=True, highlight=False, markup=False)
     raise typer.Exit(code)

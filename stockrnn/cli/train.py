@@ -28,7 +28,9 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
         result = app.train(source, config, progress)
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
-                    "comparisons": [c.to_dict() for c in result.comparisons], **result.manifest.to_dict()})  # fmt: skip
+                    "comparisons": [c.to_dict() for c in result.comparisons], "warnings": result.warnings,
+                    **result.manifest.to_dict()})  # fmt: skip
+        _warn(result.warnings)
         return
     m = result.manifest
     t, d = m.training, m.data
@@ -43,6 +45,13 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
     for comparison in result.comparisons:
         say(comparison.line())
     say(f"model saved in {result.folder}")
+    _warn(result.warnings)
+
+
+def _warn(warnings: list[str]) -> None:
+    """After the results, where they are read: what changed with this promotion, and the way back."""
+    for warning in warnings:
+        log.warning("%s", warning)
 
 
 class EpochBar:
