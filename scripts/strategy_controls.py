@@ -30,7 +30,7 @@ from stockrnn.config import TrainConfig  # noqa: E402
 from stockrnn.price_source import PriceSource  # noqa: E402
 from stockrnn.rules import Rule  # noqa: E402
 
-SMALL = {"layers": 1, "units": 16, "epochs": 10}
+SMALL = {"layers": 1, "units": 16, "epochs": 10, "calendar": "24/5"}  # the walks trade every weekday
 
 
 def walk(seed: int, folder: Path) -> Path:
@@ -60,7 +60,8 @@ def main() -> None:
             assert report.strategy is not None
             test = report.strategy.trials[0].test
             rows.append({"seed": seed, "sharpe": test.strategy, "buy_and_hold": test.benchmark, "p": test.p_value,
-                         "outcome": test.outcome, "seconds": round(time.perf_counter() - started)})  # fmt: skip
+                         "outcome": test.outcome, "seconds": round(time.perf_counter() - started),
+                         "exposure": report.strategy.trials[0].performance.exposure})  # fmt: skip
             print(rows[-1], file=sys.stderr, flush=True)
             if args.json:
                 args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
