@@ -80,10 +80,11 @@ def table(rows: list[dict]) -> str:
     untested = sum(r["outcome"] == "untested" for r in rows)
     lines = [
         stamp(" ".join(["python", "scripts/strategy_controls.py", *sys.argv[1:]])),
-        "| walk (seed) | strategy Sharpe | buy-and-hold Sharpe | bootstrap p | verdict |",
-        "|---|---|---|---|---|",
+        "| walk (seed) | strategy Sharpe | buy-and-hold Sharpe | exposure | bootstrap p | verdict |",
+        "|---|---|---|---|---|---|",
         *(
-            f"| {r['seed']} | {_f(r['sharpe'])} | {_f(r['buy_and_hold'])} | {_f(r['p'])} | {r['outcome']} |"
+            f"| {r['seed']} | {_f(r['sharpe'])} | {_f(r['buy_and_hold'])} | {r.get('exposure', 0):.0%} | "
+            f"{_f(r['p'])} | {r['outcome']} |"
             for r in rows
         ),
         "",
