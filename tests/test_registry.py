@@ -110,7 +110,7 @@ def test_the_listing_shows_target_metric_training_end_and_validation_days(home):
     assert [[cell.strip() for cell in row] for row in rows] == [
         ["v1", "price", "2020-12-31", "2020-12-01..12-31", "RMSE 1", "+0.00"],
         ["v2", "price", "2020-12-31", "2021-01-04..02-01", "RMSE 1", "+0.00"],
-        ["v3 *", "direction", "2020-12-31", "2021-01-04..02-01", "Brier 0.24", "+0.04"],
+        ["v3 *", "direction", "2020-12-31", "2021-01-04..02-01", "Brier 0.24", "+0.040"],
     ]
     assert "AAA: each score is on its version's own validation days, in its target's metric: scores on different " \
         "days are not comparable" in " ".join(result.stdout.split())  # fmt: skip
