@@ -29,6 +29,7 @@ KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
 CALENDAR = "XNYS"  # the exchange calendar that dates forecasts, and that the data's dates are checked against
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 TRADING_YEAR = 252  # trading days in a year
+COST_BPS = 5.0  # trading cost per side (strategy.py), basis points of the amount traded: a liquid large cap's spread
 
 
 @dataclass(frozen=True)

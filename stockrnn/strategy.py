@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .config import COST_BPS
 from .errors import DataError, UsageError
 from .significance import ALPHA
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 STRATEGIES = {"long-flat": False, "long-short": True}  # a rule's name -> whether it may go short
 FILLS = ("close", "open")  # the next bar a signal is filled at
-COST_BPS = 5.0  # cost per side, in basis points of the amount traded: a liquid large cap's spread and fees
 YEAR = 252  # trading days a year: annualises returns, volatility, Sharpe and turnover
 REPS = 2000  # bootstrap resamples of each test: p-values to about +-0.01 at p = 0.05
 SEED = 0  # of the bootstrap: the same data give the same p-value
@@ -65,12 +65,7 @@ class Rule:
     def resolved(self, target: Target) -> Rule:
         """This rule checked against `target`, with its threshold filled in; a `UsageError` naming the option at
         fault otherwise."""
-        if self.strategy not in STRATEGIES:
-            raise UsageError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
-        if self.fill not in FILLS:
-            raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
-        if not (math.isfinite(self.cost_bps) and 0 <= self.cost_bps <= 1000):
-            raise UsageError(f"--cost-bps must be from 0 to 1000 basis points per side, not {self.cost_bps:g}")
+        self.check()
         if self.short and not target.can_short:
             raise UsageError(f"--strategy {self.strategy}: a {target.name} model cannot say down; use long-flat")
         threshold = target.default_threshold(self.cost) if self.threshold is None else self.threshold
@@ -78,6 +73,16 @@ class Rule:
         if problem:
             raise UsageError(f"--threshold for a {target.name} model's {target.score_name} must be {problem}")
         return Rule(self.strategy, threshold, self.cost_bps, self.fill)
+
+    def check(self) -> None:
+        """What holds whatever the model: the strategy's and fill's names, the cost's range; a `UsageError` naming
+        the option at fault otherwise."""
+        if self.strategy not in STRATEGIES:
+            raise UsageError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+        if self.fill not in FILLS:
+            raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
+        if not (math.isfinite(self.cost_bps) and 0 <= self.cost_bps <= 1000):
+            raise UsageError(f"--cost-bps must be from 0 to 1000 basis points per side, not {self.cost_bps:g}")
 
     @property
     def name(self) -> str:

@@ -32,6 +32,7 @@ _API = {
     "retrain_all": ("nightly", "retrain_all"),
     "plan": ("nightly", "plan"),
     "track": ("tracking", "track"),
+    "signal": ("signals", "signal"),
     "models": ("champions", "models"),
     "choose_champion": ("champions", "choose_champion"),
     "crontab_line": ("champions", "crontab_line"),
@@ -43,6 +44,7 @@ _API = {
     # values
     "PriceSource": ("..price_source", "PriceSource"),
     "TrainConfig": ("..config", "TrainConfig"),
+    "Rule": ("..strategy", "Rule"),
     "check_symbol": ("..paths", "check_symbol"),
     "check_output": ("..paths", "check_output"),
     "symbol_from_path": ("..paths", "symbol_from_path"),
