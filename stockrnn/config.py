@@ -86,6 +86,11 @@ RANGES = {
     "retrain_jobs": Range(0, 256, "processes on this machine; 0: one a core"),  # retrain's --jobs
     "timeout": Range(0, 7 * 24 * 3600, "a week", open_low=True),
     "noise": Range(0, 10, "half the series' swing"),
+    # the trading rule's (strategy.py; its target checks a threshold further: Rule.resolved)
+    "cost_bps": Range(0, 1000, "basis points a side"),
+    "threshold": Range(
+        0, 1, "a value model's expected return below 0.5, a direction model's P(up) from 0.5", open_high=True
+    ),  # fmt: skip
 }
 
 

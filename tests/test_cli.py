@@ -39,7 +39,19 @@ COMMANDS = command_paths()
 
 def test_the_app_has_the_documented_commands():
     top = {path[0] for path in COMMANDS}
-    assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule", "track"}
+    assert top == {
+        "fetch",
+        "train",
+        "backtest",
+        "predict",
+        "plot",
+        "info",
+        "retrain",
+        "models",
+        "schedule",
+        "track",
+        "signal",
+    }
     assert {("models", "list"), ("models", "promote"), ("models", "rollback")} <= set(COMMANDS)
 
 
@@ -62,7 +74,17 @@ def parameters(path: tuple[str, ...]) -> dict:
 # --jobs: processes on this machine for both retrain (default: one per core, a night of symbols) and backtest
 # (default 1: its folds' log lines in order, as before --jobs existed). --horizon: the trading days scored, after each
 # cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
-OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file")}
+# signal's --threshold is one rule's (backtest's may repeat, each a rule tried); its --watchlist reads retrain's
+# file for its symbols and price files, not its training options.
+OWN_MEANING = {
+    ("signal", "threshold"),
+    ("signal", "watchlist"),
+    ("fetch", "start"),
+    ("fetch", "end"),
+    ("backtest", "jobs"),
+    ("track", "horizon"),
+    ("track", "plot_file"),
+}
 
 
 def test_one_option_one_meaning_on_every_command():

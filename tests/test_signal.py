@@ -39,7 +39,7 @@ def test_what_changed_since_the_last_signal():
 def test_negative_cost_and_no_symbol_are_one_line_errors_before_any_model_is_read(tmp_path):
     result = runner.invoke(app, ["signal", "NOPE", "--cost-bps", "-1"])
     assert result.exit_code == 2
-    assert result.output.strip() == "error: --cost-bps must be from 0 to 1000 basis points per side, not -1"
+    assert result.output.strip() == "error: --cost-bps must be in the range 0 to 1000 (basis points a side), not -1.0"
     result = runner.invoke(app, ["signal", "NOPE", "--fill", "noon"])
     assert result.exit_code == 2 and "--fill must be one of close, open" in result.output
     result = runner.invoke(app, ["signal"])

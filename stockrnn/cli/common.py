@@ -42,7 +42,8 @@ def ranged(name: str, help: str, allowed: Range | None = None, **settings: Any) 
     allowed = allowed or RANGES[name]
 
     def check(param: typer.CallbackParam, value: Any) -> Any:
-        check_range(param.opts[0], value, allowed)  # a UsageError: one line and exit 2, from Commands.invoke
+        for each in value if isinstance(value, (list, tuple)) else [value]:  # a repeatable option: each value
+            check_range(param.opts[0], each, allowed)  # a UsageError: one line and exit 2, from Commands.invoke
         return value
 
     return typer.Option(help=f"{help} {allowed.help()}", callback=check, **settings)
@@ -89,8 +90,8 @@ LevelOpt = Annotated[float, ranged("level", "Coverage of the forecast's predicti
 STRATEGY = "Strategy"
 ThresholdOpt = Annotated[
     list[float] | None,
-    typer.Option(
-        "--threshold", metavar="X", rich_help_panel=STRATEGY,
+    ranged(
+        "threshold", metavar="X", rich_help_panel=STRATEGY,
         help="Go long when the model's expected return (a fraction: 0.002 = 0.2%) or P(up) is above X; several "
         "--threshold: each is a rule tried, and the verdict allows for the tries. Default: a value model's round-trip "
         "cost, a direction model's 0.5.",
@@ -98,8 +99,8 @@ ThresholdOpt = Annotated[
 ]  # fmt: skip
 CostOpt = Annotated[
     float,
-    typer.Option("--cost-bps", metavar="B", rich_help_panel=STRATEGY,
-                 help="Cost of trading, basis points of the amount traded per side (spread, fees, slippage)."),
+    ranged("cost_bps", metavar="B", rich_help_panel=STRATEGY,
+           help="Cost of trading, basis points of the amount traded per side (spread, fees, slippage)."),
 ]  # fmt: skip
 FillOpt = Annotated[
     str,

@@ -17,6 +17,7 @@ from .common import (
     JsonOpt,
     OfflineOpt,
     print_json,
+    ranged,
     say_error,
     show,
 )
@@ -39,8 +40,8 @@ def signal(
     ] = False,
     threshold: Annotated[
         float | None,
-        typer.Option(
-            "--threshold",
+        ranged(
+            "threshold",
             metavar="X",
             rich_help_panel=STRATEGY,
             help="Go long when the model's expected return (a fraction: 0.002 = 0.2%) or P(up) is above X. Default: a "
