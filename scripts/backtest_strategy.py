@@ -28,7 +28,8 @@ from docblock import replace_block, stamp  # noqa: E402  (scripts/: the folder o
 from stockrnn import app, strategy_report, targets  # noqa: E402
 from stockrnn.config import TrainConfig  # noqa: E402
 from stockrnn.price_source import PriceSource  # noqa: E402
-from stockrnn.strategy import Rule, bars  # noqa: E402
+from stockrnn.rules import Rule  # noqa: E402
+from stockrnn.strategy import bars  # noqa: E402
 
 SP500, NASDAQ = ROOT / "sample_data" / "sp500.csv", ROOT / "sample_data" / "nasdaq.csv"
 CASES = {  # name: (source, training start, last day scored, target)

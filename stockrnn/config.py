@@ -30,6 +30,7 @@ KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
 CALENDAR = "XNYS"  # the exchange calendar that dates forecasts, and that the data's dates are checked against
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 TRADING_YEAR = 252  # trading days in a year
+COST_BPS = 5.0  # trading cost per side (strategy.py), basis points of the amount traded: a liquid large cap's spread
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,11 @@ RANGES = {
     "retrain_jobs": Range(0, 256, "processes on this machine; 0: one a core"),  # retrain's --jobs
     "timeout": Range(0, 7 * 24 * 3600, "a week", open_low=True),
     "noise": Range(0, 10, "half the series' swing"),
-    "cost_bps": Range(0, 1000, "basis points per side"),
-    "threshold": Range(0, 1, "the target's own range is checked with the model", open_high=True),
+    # the trading rule's (strategy.py; its target checks a threshold further: Rule.resolved)
+    "cost_bps": Range(0, 1000, "basis points a side"),
+    "threshold": Range(
+        0, 1, "a value model's expected return below 0.5, a direction model's P(up) from 0.5", open_high=True
+    ),  # fmt: skip
 }
 
 

@@ -1,10 +1,13 @@
 """Store stage for forecasts: every real forecast, as it was made, in one SQLite database under the home folder.
 
 Input: a `Forecast` made after the data's last day (by `predict` without --start, or by `retrain` for the champion).
-Output: `RecordedForecast` records, read back for `stockrnn track` (track.py scores them once their days have passed).
-A record is one transaction (the forecast and all its steps, or nothing: a command killed half-way leaves no part
-of it); the same model's forecast from the same origin is kept once, the first time it was made. WAL and a busy
-timeout let a nightly retrain and a user's predict write at the same moment.
+Output: `RecordedForecast` records, read back for `stockrnn track` (track.py scores them once their days have passed),
+and the trading signals `stockrnn signal` made from some of them (`RecordedSignal`, a table of their own that points at
+its forecast: a ledger written before signals existed gains the empty table when opened, and an older stockrnn reads a
+newer ledger's forecasts as before). A record is one transaction (the forecast and all its steps,
+or nothing: a command killed half-way leaves no part of it); the same model's forecast from the same origin is kept
+once, the first time it was made. WAL and a busy timeout let a nightly retrain and a user's predict write at the same
+moment.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CannotWriteError, DataError, StockRNNError
 from .paths import home
-from .record import RecordedForecast, Step
+from .record import RecordedForecast, RecordedSignal, Step
 
 if TYPE_CHECKING:  # only for type hints: importing targets here would load numpy with every ledger read
     from .config import TrainConfig
@@ -60,11 +63,27 @@ CREATE TABLE IF NOT EXISTS steps (
     p_up REAL,                          -- P(price above the origin's on `date`): direction models
     PRIMARY KEY (forecast_id, step)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signals (
+    forecast_id INTEGER NOT NULL REFERENCES forecasts (id),  -- the forecast it was made from
+    strategy TEXT NOT NULL,             -- long-flat or long-short
+    threshold REAL NOT NULL,            -- of the score
+    cost_bps REAL NOT NULL,             -- per side
+    fill TEXT NOT NULL,                 -- close or open: the next trading day's bar
+    position REAL NOT NULL,             -- 1 long, 0 flat, -1 short: decided at the close of the forecast's origin
+    score REAL,                         -- the expected return to the next close, or P(up)
+    lower REAL, upper REAL,             -- the score's one-step band; NULL: none
+    created TEXT NOT NULL,              -- UTC, ISO 8601
+    PRIMARY KEY (forecast_id, strategy, threshold, cost_bps, fill)
+) WITHOUT ROWID;
 """
 HEADER = (
     "symbol", "version", "fingerprint", "target", "column_name", "made_by", "created", "origin", "origin_price",
     "level", "data_kind", "data_source", "adjusted", "date_format", "ticker",
 )  # fmt: skip
+SIGNAL = ("strategy", "threshold", "cost_bps", "fill", "position", "score", "lower", "upper", "created")
+# The forecast's columns a signal is read with (the rest of `RecordedSignal`).
+SIGNAL_SOURCE = ("symbol", "version", "target", "origin", "column_name", "data_kind", "data_source", "adjusted",
+                 "date_format", "ticker")  # fmt: skip
 # Columns added after the first ledgers were written: (name, declaration), added to an older ledger when it is opened.
 ADDED = (("ticker", "TEXT"),)
 
@@ -134,29 +153,55 @@ def _add_columns(db: sqlite3.Connection) -> None:
 def record(item: RecordedForecast, folder: Path | None = None) -> bool:
     """Write one forecast and its steps in one transaction; False when the same model's forecast from the same
     origin is already recorded (the first one is kept)."""
-    with connect(folder) as db:
-        db.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way through: no deadlock between writers
-        try:
-            values = [getattr(item, name) for name in HEADER]
-            cursor = db.execute(
-                f"INSERT OR IGNORE INTO forecasts ({', '.join(HEADER)}) VALUES ({', '.join('?' * len(HEADER))})",
-                [int(v) if isinstance(v, bool) else v for v in values],
-            )
-            if cursor.rowcount == 0:
-                db.execute("ROLLBACK")
-                return False
-            forecast_id = cursor.lastrowid
-            _before_steps()
-            db.executemany(
-                "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(forecast_id, s.step, s.date, s.forecast, s.lower, s.upper, s.p_up) for s in item.steps],
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-    return True
+    with connect(folder) as db, _transaction(db):
+        return _insert(db, item) is not None
+
+
+def record_signal(item: RecordedForecast, signal: RecordedSignal, folder: Path | None = None) -> bool:
+    """Write a signal with the forecast it was made from (`record`; the forecast kept once) in one transaction;
+    False when the same rule's signal from that forecast is already recorded (the first one is kept)."""
+    with connect(folder) as db, _transaction(db):
+        forecast_id = _insert(db, item)
+        if forecast_id is None:  # recorded before (by predict, or an earlier signal): the signal joins it
+            forecast_id = db.execute(
+                "SELECT id FROM forecasts WHERE symbol = ? AND version = ? AND fingerprint = ? AND origin = ?",
+                (item.symbol, item.version, item.fingerprint, item.origin),
+            ).fetchone()[0]
+        cursor = db.execute(
+            f"INSERT OR IGNORE INTO signals (forecast_id, {', '.join(SIGNAL)}) VALUES (?{', ?' * len(SIGNAL)})",
+            [forecast_id, *(getattr(signal, name) for name in SIGNAL)],
+        )
+        return cursor.rowcount > 0
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way through: no deadlock between writers
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def _insert(db: sqlite3.Connection, item: RecordedForecast) -> int | None:
+    """Insert a forecast and its steps inside the caller's transaction: its id, or None when it was recorded before."""
+    values = [getattr(item, name) for name in HEADER]
+    cursor = db.execute(
+        f"INSERT OR IGNORE INTO forecasts ({', '.join(HEADER)}) VALUES ({', '.join('?' * len(HEADER))})",
+        [int(v) if isinstance(v, bool) else v for v in values],
+    )
+    if cursor.rowcount == 0:
+        return None
+    forecast_id = cursor.lastrowid
+    _before_steps()
+    db.executemany(
+        "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(forecast_id, s.step, s.date, s.forecast, s.lower, s.upper, s.p_up) for s in item.steps],
+    )
+    return forecast_id
 
 
 def _before_steps() -> None:
@@ -190,6 +235,27 @@ def read(
         fields["adjusted"] = bool(fields["adjusted"])
         entries.append(RecordedForecast(**fields, steps=tuple(steps.get(forecast_id, ()))))
     return entries
+
+
+def read_signals(symbols: list[str] | None = None, folder: Path | None = None) -> list[RecordedSignal]:
+    """The recorded signals (of `symbols`), oldest origin first, then in the order they were made; [] when none."""
+    if not path(folder).exists():
+        return []
+    where, args = "", list(symbols or [])
+    if symbols:
+        where = f"WHERE f.symbol IN ({', '.join('?' * len(symbols))})"
+    with connect(folder) as db:
+        rows = db.execute(
+            f"SELECT {', '.join('f.' + n for n in SIGNAL_SOURCE)}, {', '.join('s.' + n for n in SIGNAL)} "
+            f"FROM signals s JOIN forecasts f ON f.id = s.forecast_id {where} ORDER BY f.origin, s.created, f.symbol",
+            args,
+        ).fetchall()
+    found = []
+    for row in rows:
+        fields = dict(zip((*SIGNAL_SOURCE, *SIGNAL), row, strict=True))
+        fields["adjusted"] = bool(fields["adjusted"])
+        found.append(RecordedSignal(**fields))
+    return found
 
 
 def count(folder: Path | None = None) -> int:

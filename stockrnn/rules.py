@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .config import COST_BPS
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 STRATEGIES = {"long-flat": False, "long-short": True}  # a rule's name -> whether it may go short
 FILLS = ("close", "open")  # the next bar a signal is filled at
-COST_BPS = 5.0  # cost per side, in basis points of the amount traded: a liquid large cap's spread and fees
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,7 @@ class Rule:
     def resolved(self, target: Target) -> Rule:
         """This rule checked against `target`, with its threshold filled in; a `UsageError` naming the option at
         fault otherwise."""
-        if self.strategy not in STRATEGIES:
-            raise UsageError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
-        if self.fill not in FILLS:
-            raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
-        if not (math.isfinite(self.cost_bps) and 0 <= self.cost_bps <= 1000):
-            raise UsageError(f"--cost-bps must be from 0 to 1000 basis points per side, not {self.cost_bps:g}")
+        self.check()
         if self.short and not target.can_short:
             raise UsageError(f"--strategy {self.strategy}: a {target.name} model cannot say down; use long-flat")
         threshold = target.default_threshold(self.cost) if self.threshold is None else self.threshold
@@ -55,6 +50,16 @@ class Rule:
         if problem:
             raise UsageError(f"--threshold for a {target.name} model's {target.score_name} must be {problem}")
         return Rule(self.strategy, threshold, self.cost_bps, self.fill)
+
+    def check(self) -> None:
+        """What holds whatever the model: the strategy's and fill's names, the cost's range; a `UsageError` naming
+        the option at fault otherwise."""
+        if self.strategy not in STRATEGIES:
+            raise UsageError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+        if self.fill not in FILLS:
+            raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
+        if not (math.isfinite(self.cost_bps) and 0 <= self.cost_bps <= 1000):
+            raise UsageError(f"--cost-bps must be from 0 to 1000 basis points per side, not {self.cost_bps:g}")
 
     @property
     def name(self) -> str:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import strategy
-from .strategy import Performance, Rule, SPATest, Trial
+from .rules import Rule
+from .strategy import Performance, SPATest, Trial
 
 if TYPE_CHECKING:
     from .targets import Target

@@ -5,7 +5,9 @@ forecasts were recorded, matured (every step's day has passed) and are still pen
 scores beside the baselines from the same origins: the naive forecast (the origin's price held flat) for every
 step, persistence for the first step (the one-day-ahead forecast), always-up for the direction from the origin,
 the interval's coverage against its stated level, and the Diebold-Mariano verdicts in the words of every other
-command.
+command. And in money (`Money`): the signals `stockrnn signal` recorded, traded as made (strategy.py's convention: the
+position each asked for at its origin's close, filled at the next day's close or open after its recorded cost)
+beside buy-and-hold over the same days, with the Sharpe ratio test of every strategy verdict.
 
 The tests take one observation per forecast (its mean squared-error difference over its steps), in the order of
 the origins; forecasts whose paths overlap (a nightly cron's 21-day paths) are correlated, so the long-run
@@ -23,8 +25,9 @@ import pandas as pd
 
 from . import targets
 from .metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE
-from .record import RecordedForecast, Step
+from .record import RecordedForecast, RecordedSignal, Step
 from .significance import Comparison
+from .strategy import Performance, SharpeTest, daily
 
 ALL = "all"  # the version column of a symbol's whole record, when more than one model version made it
 TRACK_METHODS = {
@@ -68,14 +71,84 @@ class Track:
 
 
 @dataclass(frozen=True)
+class Money:
+    """One symbol's recorded signals of one rule, traded as made, beside buy-and-hold over the same days."""
+
+    symbol: str
+    rule: str  # in words: "long-flat at 0.001, 5 bps, close fills" (the cost per side)
+    signals: int  # recorded (one an origin: the first made)
+    first_origin: str
+    last_origin: str
+    days: int  # traded: from the day after the first signal to the prices' last day
+    performance: Performance | None  # after costs; None: no day traded yet
+    held: Performance | None  # buy-and-hold, bought at the first fill
+    test: SharpeTest | None
+
+    def row(self) -> list[str]:
+        """Track's money table cells after symbol and rule."""
+        p, h = self.performance, self.held
+        if p is None or h is None:
+            return [str(self.signals), "0", *["-"] * 5]
+        return [
+            str(self.signals), str(self.days), f"{p.total_return:+.2%} / {h.total_return:+.2%}",
+            f"{_two(p.sharpe)} / {_two(h.sharpe)}", f"{p.max_drawdown.depth:.1%}", str(p.trades), f"{p.costs:.2%}",
+        ]  # fmt: skip
+
+    def line(self) -> str:
+        if self.test is None:
+            return f"{self.symbol} {self.rule}: {self.signals} signal{'s' * (self.signals != 1)} recorded, no " \
+                "trading day after the first yet"  # fmt: skip
+        return f"{self.symbol} {self.rule}: {self.test.line()}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol, "rule": self.rule, "signals": self.signals, "first_origin": self.first_origin,
+            "last_origin": self.last_origin, "days": self.days,
+            "performance": None if self.performance is None else self.performance.to_dict(),
+            "buy_and_hold": None if self.held is None else self.held.to_dict(),
+            "test": None if self.test is None else self.test.to_dict(), "verdict": self.line(),
+        }  # fmt: skip
+
+
+def _two(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def money(signals: list[RecordedSignal], prices: pd.DataFrame) -> Money:
+    """Trade one symbol's recorded `signals` of one rule (oldest origin first; an origin's first signal counts) on
+    `prices` (strategy.bars: close, and open for open fills, indexed by trading day), after their recorded cost per
+    side, beside buy-and-hold from the same first fill. A `DataError` when a signal's origin is not a day of the
+    prices."""
+    first: dict[str, RecordedSignal] = {}
+    for s in signals:
+        first.setdefault(s.origin, s)
+    made = list(first.values())
+    s0 = made[0]
+    rule = f"{s0.strategy} at {s0.threshold:g}, {s0.cost_bps:g} bps, {s0.fill} fills"
+    wanted = pd.Series([s.position for s in made], index=pd.DatetimeIndex([s.origin for s in made]))
+    cost = s0.cost_bps / 10_000
+    day = daily(wanted, prices, cost)
+    done = Money(s0.symbol, rule, len(made), made[0].origin, made[-1].origin, len(day), None, None, None)
+    if day.empty:
+        return done
+    held = daily(pd.Series(1.0, index=wanted.index), prices, cost)
+    test = SharpeTest.run(day["ret"], held["ret"], model=f"{s0.symbol}'s signals")
+    return dataclasses.replace(
+        done, performance=Performance.of(day, made[0].origin), held=Performance.of(held, made[0].origin), test=test
+    )
+
+
+@dataclass(frozen=True)
 class TrackRecord:
-    """Every model version's `Track`, and the PNG drawn of them (if any)."""
+    """Every model version's `Track`, the recorded signals in money (if any), and the PNG drawn of them (if any)."""
 
     tracks: list[Track]
     plot: str | None = None
+    money: list[Money] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"tracks": [t.to_json() for t in self.tracks], "methods": TRACK_METHODS,
+                **({"money": [m.to_json() for m in self.money]} if self.money else {}),
                 **({"plot": self.plot} if self.plot else {})}  # fmt: skip
 
 

@@ -40,7 +40,7 @@ COMMANDS = command_paths()
 def test_the_app_has_the_documented_commands():
     top = {path[0] for path in COMMANDS}
     assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule", "track",
-                   "latest"}  # fmt: skip
+                   "latest", "signal"}  # fmt: skip
     assert {("models", "list"), ("models", "promote"), ("models", "rollback")} <= set(COMMANDS)
 
 
@@ -63,9 +63,10 @@ def parameters(path: tuple[str, ...]) -> dict:
 # --jobs: processes on this machine for both retrain (default: one per core, a night of symbols) and backtest
 # (default 1: its folds' log lines in order, as before --jobs existed). --horizon: the trading days scored, after each
 # cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
-# --out: the file the command writes, plot's image and predict's CSV of the forecast rows.
+
+
 OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file"),
-               ("predict", "out_file")}  # fmt: skip
+               ("predict", "out_file"), ("signal", "threshold"), ("signal", "watchlist")}  # fmt: skip
 
 
 def test_one_option_one_meaning_on_every_command():

@@ -13,7 +13,8 @@ from stockrnn.backtest import backtest
 from stockrnn.cli import app
 from stockrnn.errors import DataError, UsageError
 from stockrnn.forecast import forecast_model
-from stockrnn.strategy import Performance, Rule, SharpeTest, daily
+from stockrnn.rules import Rule
+from stockrnn.strategy import Performance, SharpeTest, daily
 from stockrnn.train import fit
 from stockrnn.validate import load_csv
 

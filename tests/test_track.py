@@ -226,3 +226,57 @@ def test_a_direction_models_record_is_scored_by_its_probabilities():
     assert t.metrics["p_up"].brier == pytest.approx((0.2**2 + 0.7**2 + 0.6**2) / 3)
     assert t.metrics["p_up"].accuracy == pytest.approx(1 / 3) and t.metrics["always_up"].direction_accuracy == 2 / 3
     assert "forecast" not in t.metrics and t.comparisons == []
+
+
+def test_recorded_signals_in_money_by_hand(home, write_csv):
+    """Signals at the closes of 01-06 (LONG), 01-08 (FLAT) and 01-09 (LONG), 10 bps a side, filled at the next close.
+    Held into each day (decided two closes before) and after its fill (decided the close before):
+      01-07  before 0, after 1: return 0, cost 1 side                  -> -0.001
+      01-08  before 1, after 1: 101/102 - 1
+      01-09  before 1, after 0 (the FLAT of 01-08 filled): 104/101 - 1, cost 1 side
+      01-10  before 0, after 1: return 0, cost 1 side                  -> -0.001
+      01-13  before 1, after 1: 99/103 - 1
+    Buy-and-hold from the same first fill: -0.001, 101/102 - 1, 104/101 - 1, 103/104 - 1, 99/103 - 1."""
+    from stockrnn.record import RecordedSignal
+
+    csv = write_csv("aaa.csv", "Date,Close\n" + "\n".join(f"{d:%Y-%m-%d},{p}" for d, p in PRICES.items()))
+    before = runner.invoke(app, ["track", "--json"])  # nothing recorded: as before
+    for origin, position in (("2020-01-06", 1.0), ("2020-01-08", 0.0), ("2020-01-09", 1.0)):
+        price = float(PRICES[origin])
+        forecast = dataclasses.replace(
+            recorded(origin, price, [("2020-01-14", price, None, None)]), target="price", data_source=str(csv)
+        )
+        signal = RecordedSignal(
+            symbol="AAA", version="v1", target="price", origin=origin, created=f"{origin}T22:00:00+00:00",
+            position=position, score=None, lower=None, upper=None, strategy="long-flat", threshold=0.002,
+            cost_bps=10.0, fill="close", column_name="close", data_kind="csv", data_source=str(csv), adjusted=True,
+        )  # fmt: skip
+        assert ledger.record_signal(forecast, signal)
+    result = runner.invoke(app, ["track", "--json"])
+    assert result.exit_code == 0, result.output
+    (money,) = json.loads(result.stdout)["money"]
+    strategy = [-0.001, 101 / 102 - 1, 104 / 101 - 1 - 0.001, -0.001, 99 / 103 - 1]
+    held = [-0.001, 101 / 102 - 1, 104 / 101 - 1, 103 / 104 - 1, 99 / 103 - 1]
+    assert (money["signals"], money["days"], money["first_origin"], money["last_origin"]) == (
+        3, 5, "2020-01-06", "2020-01-09")  # fmt: skip
+    assert money["performance"]["total_return"] == pytest.approx(np.prod(1 + np.array(strategy)) - 1)
+    assert money["buy_and_hold"]["total_return"] == pytest.approx(np.prod(1 + np.array(held)) - 1)
+    assert money["performance"]["costs"] == pytest.approx(0.003) and money["performance"]["trades"] == 3
+    assert money["rule"] == "long-flat at 0.002, 10 bps, close fills"
+    assert money["test"]["reason"] == "fewer than 20 days" and money["test"]["p_value"] is None
+    assert money["verdict"].startswith("AAA long-flat at 0.002, 10 bps, close fills: verdict: not tested against ")
+    assert json.loads(before.stdout) == {"tracks": [], "methods": json.loads(result.stdout)["methods"]}
+    table = runner.invoke(app, ["track", "AAA"])
+    assert table.exit_code == 0
+    assert "in money: the signals" in table.stdout and table.stdout.count("│ AAA ") == 2  # forecasts, money
+    assert "AAA long-flat at 0.002, 10 bps, close fills: verdict: not tested" in table.stdout.replace("\n", " ")
+
+
+def test_without_signals_track_prints_what_it_printed_before(home, write_csv):
+    csv = write_csv("aaa.csv", "Date,Close\n" + "\n".join(f"{d:%Y-%m-%d},{p}" for d, p in PRICES.items()))
+    for e in EXAMPLE:
+        ledger.record(dataclasses.replace(e, data_source=str(csv)))
+    result = runner.invoke(app, ["track", "--json"])
+    assert result.exit_code == 0 and "money" not in json.loads(result.stdout)
+    table = runner.invoke(app, ["track"])
+    assert "AAA" in table.stdout and "in money" not in table.stdout and "long-flat" not in table.stdout

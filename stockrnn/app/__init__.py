@@ -37,6 +37,7 @@ _API = {
     "retrain_all": ("nightly", "retrain_all"),
     "plan": ("nightly", "plan"),
     "track": ("tracking", "track"),
+    "signal": ("signals", "signal"),
     "models": ("champions", "models"),
     "choose_champion": ("champions", "choose_champion"),
     "schedule": ("scheduling", "schedule"),
@@ -49,6 +50,7 @@ _API = {
     # values
     "PriceSource": ("..price_source", "PriceSource"),
     "TrainConfig": ("..config", "TrainConfig"),
+    "Rule": ("..rules", "Rule"),
     "check_symbol": ("..paths", "check_symbol"),
     "check_output": ("..paths", "check_output"),
     "symbol_from_path": ("..paths", "symbol_from_path"),

@@ -1,7 +1,8 @@
 """Application layer, the track record: the forecasts recorded in the ledger, scored against the prices since.
 
 Input: symbols (default: every one the ledger knows), a first origin, a horizon. Output: one `track.Track` per
-symbol and model version (with its entries and actual prices, for plots), and for `plot` the PNG's path.
+symbol and model version (with its entries and actual prices, for plots), each symbol's recorded signals in money
+(`track.Money`, one a rule), and for `plot` the PNG's path.
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ from ..config import check_range
 from ..errors import MissingInputError
 from ..plot import check_plot, plot_track
 from ..price_source import PriceSource
-from ..record import RecordedForecast
-from ..track import ALL, Track, TrackRecord, score
+from ..record import RecordedForecast, RecordedSignal
+from ..strategy import bars
+from ..track import ALL, Money, Track, TrackRecord, money, score
+from ..validate import Prices
 from ..windows import parse_day, price_column
 from .prices import read_recorded
 
 # actual(entry) -> the actual prices of the entry's symbol and source, indexed by day.
 Actuals = Callable[[RecordedForecast], pd.Series]
+# read(record) -> the prices of a record's symbol and source, as validated.
+Reader = Callable[[RecordedForecast | RecordedSignal], Prices]
 
 
 def records(
@@ -71,12 +76,36 @@ def records(
     return result
 
 
-def _actual(e: RecordedForecast, offline: bool) -> pd.Series:
+def _actual(e: RecordedForecast | RecordedSignal, offline: bool) -> pd.Series:
+    prices = _read(e, offline)
+    return price_column(prices.frame, e.column_name, prices.source).dropna()
+
+
+def _read(e: RecordedForecast | RecordedSignal, offline: bool) -> Prices:
     source = PriceSource.recorded(
         e.symbol, e.data_kind, e.data_source, e.adjusted, e.date_format, offline=offline, ticker=e.ticker
     )
-    prices = read_recorded(source, e.column_name)
-    return price_column(prices.frame, e.column_name, prices.source).dropna()
+    return read_recorded(source, e.column_name)
+
+
+def in_money(
+    symbols: list[str] | None = None, since: str | None = None, offline: bool = False, read: Reader | None = None
+) -> list[Money]:  # fmt: skip
+    """Each symbol's recorded signals (made from `since` on), one `track.Money` a rule (strategy, threshold, cost,
+    fill), traded on its actual prices as made; [] when no signal is recorded."""
+    load = read or (lambda e: _read(e, offline))
+    day = parse_day(since, "--since")
+    groups: dict[tuple, list[RecordedSignal]] = {}
+    for s in ledger.read_signals(symbols):
+        if day is not None and s.origin < f"{day:%Y-%m-%d}":
+            continue
+        groups.setdefault((s.symbol, *s.rule), []).append(s)
+    found = []
+    for (symbol, *_), group in sorted(groups.items(), key=lambda kv: kv[0]):
+        e = group[0]
+        prices = load(e)
+        found.append(money(group, bars(prices.frame, e.column_name, e.fill, f"{symbol} ({prices.source})")))
+    return found
 
 
 def track(
@@ -86,6 +115,18 @@ def track(
     """The track record (`records`), with a PNG of it when `plot` names one (its folder checked first)."""
     if plot is not None:
         check_plot(plot)
-    found = records(symbols, since, horizon, offline)
+    cache: dict[tuple, Prices] = {}
+
+    def read(e: RecordedForecast | RecordedSignal) -> Prices:  # each source read once, for forecasts and signals
+        key = (e.symbol, e.data_kind, e.data_source, e.adjusted, e.column_name, e.date_format, e.ticker)
+        if key not in cache:
+            cache[key] = _read(e, offline)
+        return cache[key]
+
+    def actual(e: RecordedForecast) -> pd.Series:
+        prices = read(e)
+        return price_column(prices.frame, e.column_name, prices.source).dropna()
+
+    found = records(symbols, since, horizon, offline, actual)
     drawn = str(plot_track(found, plot).resolve()) if found and plot is not None else None
-    return TrackRecord([t for t, _, _ in found], drawn)
+    return TrackRecord([t for t, _, _ in found], drawn, in_money(symbols, since, offline, read))

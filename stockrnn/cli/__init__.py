@@ -7,14 +7,14 @@ from the core become one line on stderr and their exit code, in one place (`comm
 
 from __future__ import annotations
 
-import signal
+import signal as signals
 from typing import Annotated
 
 import typer
 
 from .. import __version__
 from .. import app as application
-from . import backtest, fetch, info, latest, models, plot, predict, retrain, schedule, track, train
+from . import backtest, fetch, info, latest, models, plot, predict, retrain, schedule, signal, track, train
 from .common import Commands, err, out
 
 app = typer.Typer(
@@ -44,7 +44,7 @@ def main_options(
 
 
 for command in (fetch.fetch, train.train, backtest.backtest, predict.predict, plot.plot, info.info, retrain.retrain,
-                track.track, latest.latest):  # fmt: skip
+                track.track, latest.latest, signal.signal):  # fmt: skip
     app.command()(command)
 app.add_typer(models.models, name="models")
 app.command()(schedule.schedule)
@@ -55,7 +55,7 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminated)
+    signals.signal(signals.SIGTERM, _terminated)
     try:
         app()
     except SystemExit as exc:

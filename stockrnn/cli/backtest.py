@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 
 from .. import app
-from ..config import HORIZON, LEVEL, TrainConfig
+from ..config import COST_BPS, HORIZON, LEVEL, TrainConfig
 from ..price_source import PriceSource
-from ..rules import COST_BPS, Rule
 from .common import (
     STRATEGY,
     BackendOpt,
@@ -83,7 +82,7 @@ def backtest(
     config = dataclasses.replace(config, adjusted=source.adjusted)
     chosen = strategies or (["long-flat"] if threshold else [])  # a --threshold alone: the default rule
     thresholds: list[float | None] = list(threshold) if threshold else [None]
-    rules = [Rule(name, x, cost_bps, fill) for name in chosen for x in thresholds]
+    rules = [app.Rule(name, x, cost_bps, fill) for name in chosen for x in thresholds]
     with completion("backtest", enabled=(jobs > 1 or bool(dask)) and not as_json) as done:
         report = app.backtest(source, config, folds, horizon, step, _progress, level, jobs, end, dask, done,
                               timeout if dask else None, plot_file, rules)  # fmt: skip

@@ -65,3 +65,14 @@ def track(
             say(f"{t.symbol} {t.version}: {t.pending} forecast{'s' * (t.pending != 1)} pending, none matured yet")
         for c in t.comparisons:
             say(f"{t.symbol} {t.version}: {c.line()}")
+    if record.money:
+        table = Table("symbol", "rule", "signals", "days", "return\nvs buy & hold", "Sharpe\nvs buy & hold",
+                      "max\ndrawdown", "trades", "costs")  # fmt: skip
+        for m in record.money:
+            table.add_row(m.symbol, m.rule, *m.row())
+        out.print(table)
+        say("in money: the signals `stockrnn signal` recorded, each position taken at the next day's close (or "
+            "open) after its cost, held until the next signal, beside buy-and-hold over the same days; returns "
+            "after costs, Sharpe annualised.")  # fmt: skip
+        for m in record.money:
+            say(m.line())

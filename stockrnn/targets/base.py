@@ -193,6 +193,16 @@ class Target:
         """Positions (n,) in {-1, 0, 1} (short, flat, long) from signal scores (n,); NaN scores are flat."""
         raise NotImplementedError
 
+    def margin(self, score: float, threshold: float, short: bool) -> float:
+        """How far `score` lies past the nearest threshold that would take a position, in the score's units: above
+        0 a position is taken (the further, the stronger the signal); below 0 flat, by that much. `signal` ranks by
+        it."""
+        raise NotImplementedError
+
+    def score_text(self, score: float | None, lower: float | None, upper: float | None) -> str:
+        """A signal's score (and its band, where it has one) in words, for `signal`'s table."""
+        raise NotImplementedError
+
     can_short: ClassVar[bool] = True  # its score can say down: a long/short rule may use it
 
     # The track record.

@@ -175,6 +175,13 @@ class DirectionTarget(ReturnEncoding, Target):
         up = np.nan_to_num(scores, nan=0.5)
         return np.where(up > threshold, 1.0, np.where(short & (up < 1 - threshold), -1.0, 0.0))
 
+    def margin(self, score: float, threshold: float, short: bool) -> float:
+        up = 0.5 if not np.isfinite(score) else float(score)
+        return max(up - threshold, (1 - threshold) - up) if short else up - threshold
+
+    def score_text(self, score: float | None, lower: float | None, upper: float | None) -> str:
+        return f"{self.score_name} {fmt(score)}"
+
     def scores_view(self, title: str, metrics: dict[str, Any]) -> list[Any]:
         from .direction_views import scores_view
 

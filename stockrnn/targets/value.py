@@ -257,6 +257,16 @@ class ValueTarget(Target):
         scores = np.nan_to_num(np.asarray(scores, dtype="float64"), nan=0.0)
         return np.where(scores > threshold, 1.0, np.where(short & (scores < -threshold), -1.0, 0.0))
 
+    def margin(self, score: float, threshold: float, short: bool) -> float:
+        score = 0.0 if not np.isfinite(score) else float(score)
+        return max(score - threshold, -score - threshold) if short else score - threshold
+
+    def score_text(self, score: float | None, lower: float | None, upper: float | None) -> str:
+        if score is None or not np.isfinite(score):
+            return f"{self.score_name} n/a"
+        band = f" ({lower:+.2%}..{upper:+.2%})" if lower is not None and upper is not None else ""
+        return f"{self.score_name} {score:+.2%}{band}"
+
 
 def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float):
     """Pooled coverage and interval score of one kind of band, and each fold's coverage; None without a band."""

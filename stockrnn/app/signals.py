@@ -1,0 +1,99 @@
+"""Application layer, today's decisions: each symbol's champion forecasts after its data's last day, and its signal
+(decision.py) is recorded in the forecast ledger with the forecast it was made from.
+
+Input: symbols and/or a watchlist file, a `rules.Rule` (long-flat or long-short, threshold, cost, fill), offline.
+Output: `decision.Signals`: the signals ranked, one `Failure` per symbol that gave none (the others go on). One
+process for the whole list: each model is loaded once, the backend started once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from .. import decision, ledger, registry, targets
+from ..config import HORIZON
+from ..decision import Failure, Signal, Signals
+from ..errors import MissingInputError, StockRNNError, UsageError
+from ..paths import check_symbol
+from ..price_source import PriceSource
+from ..provenance import provenance
+from ..record import RecordedSignal
+from ..rules import Rule
+from ..watchlist import read_watchlist
+from .forecast import forecast
+from .prices import model_prices
+
+log = logging.getLogger("stockrnn")
+
+
+def signal(
+    symbols: list[str] | None = None, watchlist: Path | None = None, rule: Rule | None = None, offline: bool = False
+) -> Signals:  # fmt: skip
+    """Today's signal of every symbol named and every symbol of `watchlist` (its csv=, date_format= and ticker=
+    say where a symbol's prices are; its training options are ignored), by `rule` (default: long-flat at the
+    target's threshold, 5 bps a side, next close). Raises `UsageError` for no symbol, a bad watchlist line or a rule
+    that no model could use (a negative cost, an unknown fill), before any model is read; a symbol without a model,
+    or whose rule or data do not fit, is a `Failure` and the others go on."""
+    rule = rule or Rule()
+    rule.check()
+    sources = _sources(symbols or [], watchlist, offline)
+    before = ledger.read_signals(list(sources))
+    found: list[Signal] = []
+    errors: list[Failure] = []
+    for symbol, source in sources.items():
+        try:
+            found.append(one(symbol, source, rule, [s for s in before if s.symbol == symbol]))
+        except StockRNNError as exc:
+            log.debug("%s: %s", symbol, exc)
+            errors.append(Failure(symbol, str(exc), exc.exit_code))
+    return Signals(decision.ranked(found), errors)
+
+
+def one(symbol: str, source: PriceSource, rule: Rule, before: list[RecordedSignal]) -> Signal:
+    """`symbol`'s signal (see `signal`), recorded in the ledger when its forecast is from the model's own data."""
+    if registry.champion(symbol) is None:
+        raise MissingInputError(f"no model for {symbol}: train one with stockrnn train {symbol}")
+    stored = registry.load_current(symbol)
+    m = stored.manifest
+    target = targets.get(m.config.target)
+    resolved = rule.resolved(target)
+    prices = model_prices(symbol, m, source)
+    days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
+    result = forecast(stored, prices, None, days)
+    made = decision.signal(result, target, resolved, m, before)
+    seen = provenance(m, stored.scaler, prices, None, days)
+    for warning in seen.warnings:
+        log.warning("%s", warning)
+    if prices.kind == "synthetic" or not seen.own:  # no actual price will come, or not the model's own data
+        return made
+    item = ledger.entry(result, m.config, prices, "signal")
+    record = RecordedSignal(
+        symbol=symbol, version=m.version, target=target.name, origin=made.origin, created=item.created,
+        position=made.position, score=made.score, lower=made.lower, upper=made.upper, strategy=resolved.strategy,
+        threshold=float(made.rule.threshold or 0.0), cost_bps=resolved.cost_bps, fill=resolved.fill,
+        column_name=item.column_name, data_kind=item.data_kind, data_source=item.data_source, adjusted=item.adjusted,
+        date_format=item.date_format, ticker=item.ticker,
+    )  # fmt: skip
+    try:
+        new = ledger.record_signal(item, record)
+    except StockRNNError as exc:  # the signal itself is not lost: it is shown
+        log.error("%s: the signal from %s was not recorded: %s", symbol, made.origin, exc)
+        return made
+    return dataclasses.replace(made, recorded=new)
+
+
+def _sources(symbols: list[str], watchlist: Path | None, offline: bool) -> dict[str, PriceSource]:
+    """Each symbol once (the first naming wins), with where its prices are: a watchlist line's csv= file, else the
+    source its model was trained on."""
+    if not symbols and watchlist is None:
+        raise UsageError("name SYMBOLs to signal, or a --watchlist FILE")
+    found: dict[str, PriceSource] = {}
+    for e in read_watchlist(watchlist) if watchlist else []:
+        csv = Path(e.csv) if e.csv else None
+        found.setdefault(e.symbol, PriceSource(e.symbol, csv, e.date_format, e.ticker, offline=offline))
+    for name in symbols:
+        symbol = check_symbol(name)
+        found.setdefault(symbol, PriceSource(symbol, offline=offline))
+    return found
