@@ -43,6 +43,7 @@ class Signal:
     fill: str  # when it is filled: "at the close of 2026-12-01"
     evidence: str  # the model's validation verdict in one line (`evidence`)
     recorded: bool | None = None  # True: new in the ledger; False: recorded before; None: not recorded
+    warning: str | None = None  # the data ends long before today (standing.py): the fill day has passed
 
     @property
     def word(self) -> str:
@@ -57,7 +58,7 @@ class Signal:
             "signal": self.word, "position": self.position, "score": self.score, "lower": self.lower,
             "upper": self.upper, "score_name": targets.get(self.target).score_name,
             "rule": {**self.rule.__dict__, "name": self.rule.name}, "margin": self.margin, "change": self.change,
-            "fill": self.fill, "evidence": self.evidence, "recorded": self.recorded,
+            "fill": self.fill, "evidence": self.evidence, "recorded": self.recorded, "warning": self.warning,
         }  # fmt: skip
 
 
@@ -93,25 +94,32 @@ class Signals:
         """The ranked table and what its columns mean; nothing when no symbol gave a signal."""
         if not self.signals:
             return []
-        table = Table("#", "symbol", "signal", "change", "the number behind it", "filled", "model", "evidence")
+        table = Table("#", "symbol", "signal", "number", "change", "model")
+        for column in table.columns[:4]:
+            column.no_wrap = True
         for n, s in enumerate(self.signals, start=1):
-            filled = s.fill.removeprefix("at the ").replace(" of ", " ")  # "close 2026-12-01"
-            table.add_row(str(n), s.symbol, s.word, s.change, s.score_text(), filled, s.version, s.evidence)
+            table.add_row(str(n), s.symbol, s.word, s.score_text(), s.change, s.version)
         rules = sorted({s.rule.name + f", {s.rule.cost_bps:g} bps a side" for s in self.signals})
         return [
             table,
-            f"Each signal is made at the close of its origin ({', '.join(sorted({s.origin for s in self.signals}))}) "
-            f"and filled at the next trading day's {self.signals[0].rule.fill}; ranked by how far its number lies "
-            f"past its threshold (rule: {'; '.join(rules)}). The number: the expected return to the next close "
-            "with its one-step band, or P(up).",
+            f"Ranked by how far the number lies past its threshold (rule: {'; '.join(rules)}); the number: E(r), the "
+            "expected return to the next close with its one-step band, or P(up). Each signal is made at its data's "
+            "last close and filled on the next trading day:",
+            *(
+                f"  {s.symbol}: made at the close of {s.origin}, filled {s.fill}; evidence: {s.evidence}"
+                for s in self.signals
+            ),  # fmt: skip
+            *(f"warning: {s.symbol}: {s.warning.removeprefix('warning: ')}" for s in self.signals if s.warning),
         ]
 
 
 def signal(
-    result: Result, target: Target, rule: Rule, manifest: Manifest, before: list[RecordedSignal]
+    result: Result, target: Target, rule: Rule, manifest: Manifest, before: list[RecordedSignal],
+    warning: str | None = None,
 ) -> Signal:  # fmt: skip
     """The decision `result` (a forecast after the data's last day) asks for at the close of its origin under `rule`
-    (resolved for `target`); `before`: the symbol's recorded signals, oldest first."""
+    (resolved for `target`); `before`: the symbol's recorded signals, oldest first; `warning`: the standing's
+    staleness warning, if any (standing.py)."""
     rows = result.signals()
     row = rows.loc[result.origin]  # the signal made at the origin's close (a direction model's: the H-day P(up))
     position = float(positions(rows.loc[[result.origin]], target, rule).iloc[0])
@@ -123,7 +131,7 @@ def signal(
         symbol=result.symbol, version=result.version, target=target.name, origin=origin, position=position,
         score=_number(row["score"]), lower=_number(row["lower"]), upper=_number(row["upper"]), rule=rule,
         margin=target.margin(float(row["score"]), rule.threshold, rule.short), change=change(before, origin, position),
-        fill=filled, evidence=evidence(manifest),
+        fill=filled, evidence=evidence(manifest), warning=warning,
     )  # fmt: skip
 
 
@@ -149,19 +157,20 @@ def change(before: list[RecordedSignal], origin: str, position: float) -> str:
 
 
 def evidence(manifest: Manifest) -> str:
-    """The model's walk-forward evidence in one line: its validation verdict against its first baseline when that is
-    a BEAT, else "no evidence of an edge" with what the validation said."""
+    """The model's evidence in a few words: its validation verdict against its target's first baseline: "BEAT
+    persistence by 3% (validation p = 0.01)", "LOST to ...", else "no evidence of an edge (validation p = 0.51)"."""
     t, config = manifest.training, manifest.config
     window = f"its validation tail {t.val_start}..{t.val_end}"
     comparisons = targets.get(config.target).comparisons(manifest.metrics, window, config)
     beat = [c for c in comparisons if c.outcome == "beat"]
     if beat:
         c = beat[0]
-        return f"BEAT {c.baseline} by {c.change:.0%} in validation (p = {c.test.p_value:.2f}, {c.test.count})"
+        return f"BEAT {c.baseline} by {c.change:.0%} (validation p = {c.test.p_value:.2f})"
     c = comparisons[0]
-    said = {"lost": f"lost to {c.baseline}", "no significant difference": f"no better than {c.baseline}"}
     p = "untested" if c.test.p_value is None else f"p = {c.test.p_value:.2f}"
-    return f"no evidence of an edge ({said.get(c.outcome, c.outcome)} in validation, {p})"
+    if c.outcome == "lost":
+        return f"LOST to {c.baseline} (validation {p})"
+    return f"no evidence of an edge (validation {p})"
 
 
 def ranked(found: list[Signal]) -> list[Signal]:

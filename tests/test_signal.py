@@ -106,7 +106,10 @@ def test_a_watchlist_of_three_one_without_a_model(two_models, monkeypatch):
     cells = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
     rows = [c for c in cells if c[1].strip()]  # a table row's first line: its rank
     assert [c[1].strip() for c in rows] == ["1", "2"] and {"SINE", "WALK"} == {c[2].strip() for c in rows}
-    assert all(c[4].strip() == "first" for c in rows)  # "first signal", wrapped in a narrow terminal
+    assert all(c[5].strip().startswith("first") for c in rows)  # "first signal"
+    # The data end in 2016: each signal says its fill day has passed.
+    assert {"SINE", "WALK"} == {line.split(":")[1].strip() for line in result.output.splitlines()
+                                if line.startswith("warning: ") and "stale data" in line}  # fmt: skip
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert errors == ["error: no model for NOPE: train one with stockrnn train NOPE"]
     signals = ledger.read_signals()
@@ -128,7 +131,8 @@ def test_a_watchlist_of_three_one_without_a_model(two_models, monkeypatch):
     assert set(sine) >= {"signal", "score", "lower", "upper", "rule", "fill", "evidence", "model_version", "origin"}
     assert sine["signal"] in ("LONG", "FLAT") and sine["rule"]["strategy"] == "long-flat"
     assert sine["fill"].startswith("at the close of ") and sine["fill"][-10:] > sine["origin"]
-    assert sine["evidence"].startswith(("BEAT ", "no evidence of an edge ("))
+    assert sine["evidence"].startswith(("BEAT ", "LOST to ", "no evidence of an edge ("))
+    assert "stale data" in sine["warning"]
     assert by_symbol["WALK"]["lower"] is None and 0 <= by_symbol["WALK"]["score"] <= 1
     assert len(ledger.read_signals()) == 2  # the same signals: kept once
 
@@ -136,8 +140,8 @@ def test_a_watchlist_of_three_one_without_a_model(two_models, monkeypatch):
     bad = runner.invoke(app, ["signal", "SINE", "--threshold", "0.7"])
     assert bad.exit_code == 2
     assert bad.output.strip().splitlines() == [
-        "error: SINE: --threshold for a price model's expected return must be an expected return between 0 and 0.5 (a "
-        "fraction: 0.002 = 0.2%), not 0.7"
+        "error: SINE: --threshold for a price model's expected return must be between 0 and 0.5 (a fraction: 0.002 = "
+        "0.2%), not 0.7"
     ]
     from stockrnn import targets
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import date
 from pathlib import Path
 
 from .. import decision, ledger, registry, targets
@@ -22,20 +23,22 @@ from ..provenance import provenance
 from ..record import RecordedSignal
 from ..rules import Rule
 from ..watchlist import read_watchlist
-from .forecast import forecast
+from .forecast import forecast, stand
 from .prices import model_prices
 
 log = logging.getLogger("stockrnn")
 
 
 def signal(
-    symbols: list[str] | None = None, watchlist: Path | None = None, rule: Rule | None = None, offline: bool = False
+    symbols: list[str] | None = None, watchlist: Path | None = None, rule: Rule | None = None, offline: bool = False,
+    today: str | date | None = None,
 ) -> Signals:  # fmt: skip
     """Today's signal of every symbol named and every symbol of `watchlist` (its csv=, date_format= and ticker=
     say where a symbol's prices are; its training options are ignored), by `rule` (default: long-flat at the
     target's threshold, 5 bps a side, next close). Raises `UsageError` for no symbol, a bad watchlist line or a rule
     that no model could use (a negative cost, an unknown fill), before any model is read; a symbol without a model,
-    or whose rule or data do not fit, is a `Failure` and the others go on."""
+    or whose rule or data do not fit, is a `Failure` and the others go on. A signal made on data that end long
+    before `today` (default: the clock's date) carries the staleness warning of predict's evidence line."""
     rule = rule or Rule()
     rule.check()
     sources = _sources(symbols or [], watchlist, offline)
@@ -44,14 +47,16 @@ def signal(
     errors: list[Failure] = []
     for symbol, source in sources.items():
         try:
-            found.append(one(symbol, source, rule, [s for s in before if s.symbol == symbol]))
+            found.append(one(symbol, source, rule, [s for s in before if s.symbol == symbol], today))
         except StockRNNError as exc:
             log.debug("%s: %s", symbol, exc)
             errors.append(Failure(symbol, str(exc), exc.exit_code))
     return Signals(decision.ranked(found), errors)
 
 
-def one(symbol: str, source: PriceSource, rule: Rule, before: list[RecordedSignal]) -> Signal:
+def one(
+    symbol: str, source: PriceSource, rule: Rule, before: list[RecordedSignal], today: str | date | None = None
+) -> Signal:  # fmt: skip
     """`symbol`'s signal (see `signal`), recorded in the ledger when its forecast is from the model's own data."""
     if registry.champion(symbol) is None:
         raise MissingInputError(f"no model for {symbol}: train one with stockrnn train {symbol}")
@@ -62,7 +67,8 @@ def one(symbol: str, source: PriceSource, rule: Rule, before: list[RecordedSigna
     prices = model_prices(symbol, m, source)
     days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
     result = forecast(stored, prices, None, days)
-    made = decision.signal(result, target, resolved, m, before)
+    standing = stand(m, result, prices, today)
+    made = decision.signal(result, target, resolved, m, before, standing.warning())
     seen = provenance(m, stored.scaler, prices, None, days)
     for warning in seen.warnings:
         log.warning("%s", warning)

@@ -264,8 +264,8 @@ class ValueTarget(Target):
     def score_text(self, score: float | None, lower: float | None, upper: float | None) -> str:
         if score is None or not np.isfinite(score):
             return f"{self.score_name} n/a"
-        band = f" ({lower:+.2%}..{upper:+.2%})" if lower is not None and upper is not None else ""
-        return f"{self.score_name} {score:+.2%}{band}"
+        band = f" [{lower:+.1%}, {upper:+.1%}]" if lower is not None and upper is not None else ""
+        return f"E(r) {score:+.2%}{band}"
 
 
 def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float):
