@@ -102,6 +102,9 @@ def test_the_sharpe_test_words_and_untested():
     assert flat.outcome == "untested" and "never varied" in flat.line() and "not tested" in flat.line()
     short = SharpeTest.run(market[:10], market[:10] * 2)
     assert short.outcome == "untested" and "fewer than 20 days" in short.line()
+    rarely = market.where(np.arange(250) % 50 == 0, 0.0)  # in the market on 5 days of 250
+    few = SharpeTest.run(rarely, market)
+    assert few.outcome == "untested" and few.reason == "the strategy was in the market on 5 of 250 days, fewer than 20"
 
 
 @pytest.mark.slow
