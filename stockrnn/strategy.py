@@ -231,9 +231,10 @@ class SharpeTest:
     @classmethod
     def run(
         cls, strategy: pd.Series, benchmark: pd.Series, model: str = "the strategy", baseline: str = "buy-and-hold",
-        reps: int = REPS, seed: int = SEED,
+        reps: int = REPS, seed: int = SEED, exposed: int | None = None,
     ) -> SharpeTest:  # fmt: skip
-        """Test daily returns `strategy` (n,) against `benchmark` (n,) on the same days (a date index)."""
+        """Test daily returns `strategy` (n,) against `benchmark` (n,) on the same days (a date index); `exposed`:
+        the strategy's days in the market (`daily`'s `exposed`; default: its days with a non-zero return)."""
         from arch.bootstrap import StationaryBootstrap, optimal_block_length
 
         pair = np.column_stack([strategy.to_numpy(), benchmark.to_numpy()])  # (n, 2)
@@ -241,7 +242,9 @@ class SharpeTest:
         mine, theirs = (None if not math.isfinite(v) else float(v) for v in observed)
         window = f"{strategy.index[0]:%Y-%m-%d}..{strategy.index[-1]:%Y-%m-%d}"
         reason = None
-        active = [int(np.count_nonzero(pair[:, i])) for i in (0, 1)]  # days with a return: a position or a cost
+        active = [int(np.count_nonzero(pair[:, i])) for i in (0, 1)]  # days with a return: in the market
+        if exposed is not None:
+            active[0] = exposed
         if len(pair) < MIN_DAYS:
             reason = f"fewer than {MIN_DAYS} days"
         elif mine is None or theirs is None:
@@ -366,7 +369,7 @@ def trade(
     trials = []
     for rule in rules:
         day = daily(positions(signals, target, rule), prices, rule.cost, last)
-        test = SharpeTest.run(day["ret"], benchmark["ret"], model=rule.name)
+        test = SharpeTest.run(day["ret"], benchmark["ret"], model=rule.name, exposed=int(day["exposed"].sum()))
         trials.append(Trial(rule, day, Performance.of(day, start), test, _split(day, periods, start)))
     spa = None
     if len(trials) > 1:

@@ -132,7 +132,7 @@ def money(signals: list[RecordedSignal], prices: pd.DataFrame) -> Money:
     if day.empty:
         return done
     held = daily(pd.Series(1.0, index=wanted.index), prices, cost)
-    test = SharpeTest.run(day["ret"], held["ret"], model=f"{s0.symbol}'s signals")
+    test = SharpeTest.run(day["ret"], held["ret"], model=f"{s0.symbol}'s signals", exposed=int(day["exposed"].sum()))
     return dataclasses.replace(
         done, performance=Performance.of(day, made[0].origin), held=Performance.of(held, made[0].origin), test=test
     )
