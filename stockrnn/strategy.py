@@ -256,6 +256,8 @@ class SharpeTest:
             reason = f"{who} was in the market on {k} of {len(pair)} days, fewer than {MIN_DAYS}"
         if reason is not None:
             return cls(mine, theirs, None, len(pair), reason=reason, window=window, model=model, baseline=baseline)
+        if np.ptp(pair[:, 0] - pair[:, 1]) == 0:  # the same returns as buy-and-hold's every day (or a constant off)
+            return cls(mine, theirs, 1.0, len(pair), window=window, model=model, baseline=baseline)
         block = float(max(1.0, optimal_block_length(pair[:, 0] - pair[:, 1])["stationary"].iloc[0]))
         resampled = np.empty(reps)
         # arch takes the mean block length as a float, though its annotation says int.
@@ -309,24 +311,41 @@ class SPATest:
 
     trials: int
     best: str  # the rule with the highest mean daily return
-    p_value: float
+    p_value: float | None  # None: not tested (`reason`)
     n: int
+    reason: str | None = None
 
     @classmethod
     def run(cls, trials: dict[str, pd.Series], benchmark: pd.Series, reps: int = REPS, seed: int = SEED) -> SPATest:
-        """`trials`: each rule's daily returns (n,) on the benchmark's days."""
+        """`trials`: each rule's daily returns (n,) on the benchmark's days. A rule whose returns differ from
+        buy-and-hold's by a constant (it held the same position every day) has nothing to test and is left out."""
+        import warnings
+
         from arch.bootstrap import SPA
 
         models = pd.DataFrame(trials)
-        spa = SPA(-benchmark.to_numpy(), -models.to_numpy(), reps=reps, seed=seed)  # losses: lower is better
-        spa.compute()
-        return cls(len(trials), str(models.mean().idxmax()), float(spa.pvalues["consistent"]), len(models))
+        best = str(models.mean().idxmax())
+        differs = (models.sub(benchmark, axis=0)).std() > 0
+        if not differs.any():
+            return cls(len(trials), best, None, len(models), "every rule traded as buy-and-hold did")
+        with warnings.catch_warnings():  # arch divides by each rule's variance; none is zero here
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spa = SPA(-benchmark.to_numpy(), -models.loc[:, differs].to_numpy(), reps=reps, seed=seed)  # losses
+            spa.compute()
+        p = float(spa.pvalues["consistent"])
+        if not math.isfinite(p):
+            return cls(len(trials), best, None, len(models), "the test could not be computed")
+        return cls(len(trials), best, p, len(models))
 
     @property
     def outcome(self) -> str:
+        if self.p_value is None:
+            return "untested"
         return "beat" if self.p_value < ALPHA else "no significant difference"
 
     def line(self) -> str:
+        if self.p_value is None:
+            return f"verdict: not tested across the {self.trials} rules tried: {self.reason} ({self.n} days)"
         evidence = f"SPA p = {self.p_value:.2f}, {self.trials} rules tried, {self.n} days"
         if self.outcome == "beat":
             return f"verdict: the best of {self.trials} rules ({self.best}) BEAT buy-and-hold in mean return after " \
@@ -336,7 +355,8 @@ class SPATest:
 
     def to_dict(self) -> dict[str, Any]:
         return {"test": "Hansen's SPA (consistent p-value)", "trials": self.trials, "best": self.best,
-                "p_value": self.p_value, "n": self.n, "outcome": self.outcome, "verdict": self.line()}  # fmt: skip
+                "p_value": self.p_value, "n": self.n, "reason": self.reason, "outcome": self.outcome,
+                "verdict": self.line()}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -358,17 +378,28 @@ def trade(
     signals: pd.DataFrame, target: Target, rules: list[Rule], prices: pd.DataFrame,
     periods: list[tuple[str, str]] | None = None, last: pd.Timestamp | None = None,
 ) -> tuple[list[Trial], Performance, list[Performance], pd.DataFrame, SPATest | None]:  # fmt: skip
-    """Every rule (resolved) on the same signals and days, beside buy-and-hold.
+    """Every rule (resolved; the same rule twice is traded once) on the same signals and days, beside buy-and-hold.
 
-    `signals`: index origin day, column score; `prices`: `bars`; `periods`: (first, last) day of each period to
-    score apart (a backtest's folds); `last`: the last day scored. Returns the trials, buy-and-hold's pooled and
-    per-period performance, buy-and-hold's daily frame, and Hansen's SPA when more than one rule was tried."""
-    benchmark = daily(pd.Series(1.0, index=signals.index), prices, rules[0].cost, last)
+    `signals`: index origin day, column score (NaN: no signal, flat); `prices`: `bars`; `periods`: (first, last) day
+    of each period to score apart (a backtest's folds), and the only days scored when given; `last`: the last day
+    scored. Returns the trials, buy-and-hold's pooled and per-period performance, buy-and-hold's daily frame, and
+    Hansen's SPA when more than one rule was tried."""
+    rules = list(dict.fromkeys(rules))
+
+    def scored(day: pd.DataFrame) -> pd.DataFrame:  # the periods' days only: a gap between folds is not traded
+        if not periods:
+            return day
+        inside = np.zeros(len(day), dtype=bool)
+        for first, end in periods:
+            inside |= (day.index >= pd.Timestamp(first)) & (day.index <= pd.Timestamp(end))
+        return day[inside]
+
+    benchmark = scored(daily(pd.Series(1.0, index=signals.index), prices, rules[0].cost, last))
     start = signals.index[0]  # the first origin: equity is 1 at its close
     held = Performance.of(benchmark, start)
     trials = []
     for rule in rules:
-        day = daily(positions(signals, target, rule), prices, rule.cost, last)
+        day = scored(daily(positions(signals, target, rule), prices, rule.cost, last))
         test = SharpeTest.run(day["ret"], benchmark["ret"], model=rule.name, exposed=int(day["exposed"].sum()))
         trials.append(Trial(rule, day, Performance.of(day, start), test, _split(day, periods, start)))
     spa = None

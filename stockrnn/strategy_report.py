@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from . import strategy
@@ -80,14 +81,30 @@ def signals_of(folds: list[dict[str, Any]]) -> pd.DataFrame:
     return together[~together.index.duplicated(keep="last")].sort_index().astype("float64")
 
 
+def with_gaps(signals: pd.DataFrame, folds: list[dict[str, Any]], days: pd.DatetimeIndex) -> pd.DataFrame:
+    """`signals` with a flat signal (NaN score) on each trading day of `days` between folds (`--step` longer than
+    `--horizon`): no model decided those days, so no position is carried across them."""
+    first, last = pd.Timestamp(folds[0]["cutoff"]), pd.Timestamp(folds[-1]["end"])
+    span = days[(days >= first) & (days <= last)]
+    covered = np.zeros(len(span), dtype=bool)
+    for fold in folds:
+        covered |= (span >= pd.Timestamp(fold["cutoff"])) & (span <= pd.Timestamp(fold["end"]))
+    gaps = span[~covered].difference(signals.index)
+    if not len(gaps):
+        return signals
+    return pd.concat([signals, pd.DataFrame(np.nan, index=gaps, columns=signals.columns)]).sort_index()
+
+
 def from_backtest(
     folds: list[dict[str, Any]], prices: pd.DataFrame, target: Target, rules: list[Rule], symbol: str | None = None
 ) -> StrategyReport:
-    """Trade every rule (already resolved) on the folds' signals (`signals_of`) from the first cut-off to the last
-    fold's last day; `prices`: `strategy.bars`. Per-fold statistics cover each fold's scored days."""
+    """Trade every rule (already resolved) on the folds' signals (`signals_of`) over the folds' scored days (a gap
+    between folds is neither traded nor scored: `with_gaps`); `prices`: `strategy.bars`. Per-fold statistics cover
+    each fold's scored days."""
     periods = [(f["start"], f["end"]) for f in folds]
     last = pd.Timestamp(folds[-1]["end"])
-    trials, held, held_periods, held_day, spa = strategy.trade(signals_of(folds), target, rules, prices, periods, last)
+    signals = with_gaps(signals_of(folds), folds, prices.index)
+    trials, held, held_periods, held_day, spa = strategy.trade(signals, target, rules, prices, periods, last)
     return StrategyReport(target, trials, held, held_periods, held_day, spa, [f["fold"] for f in folds], symbol)
 
 

@@ -214,3 +214,40 @@ def test_backtest_refuses_a_bad_rule_before_training(write_csv, options, message
     result = CliRunner().invoke(app, ["backtest", "--csv", str(csv), *tiny_args(), *options])
     assert result.exit_code != 0 and message in " ".join(result.output.split())
     assert "Traceback" not in result.output and "fold 1" not in result.output
+
+
+def test_rules_identical_to_buy_and_hold_are_not_called_better_and_a_repeated_rule_is_traded_once(recwarn):
+    # A direction model that says up every day: long/flat and long/short both hold long all the time.
+    days = pd.bdate_range("2020-01-01", periods=120)
+    close = pd.Series(100 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.01, 120))), index=days)
+    target = targets.get("direction")
+    rules = [Rule(threshold=0.5).resolved(target), Rule("long-short", 0.52).resolved(target)]
+    up = pd.DataFrame({"score": 0.9}, index=days[:-1])
+    trials, _, _, _, spa = strategy.trade(up, target, [*rules, rules[0]], pd.DataFrame({"close": close}))
+    assert [t.rule for t in trials] == rules  # the repeated rule once
+    assert spa is not None and spa.outcome == "untested" and spa.p_value is None
+    assert "every rule traded as buy-and-hold did" in spa.line() and "BEAT" not in spa.line()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_days_between_folds_are_neither_traded_nor_scored():
+    # Two folds of 5 days with 5 unscored days between them (--step longer than --horizon); the first fold's last
+    # signal says long, which must not be carried through the gap.
+    days = pd.bdate_range("2021-03-01", periods=20)
+    prices = pd.DataFrame({"close": np.linspace(100, 119, 20)}, index=days)
+
+    def fold(number, cutoff, start, end):
+        origins = days[(days >= days[cutoff]) & (days < days[end])]
+        signals = [{"origin": f"{d:%Y-%m-%d}", "score": 0.01, "lower": None, "upper": None} for d in origins]
+        return {"fold": number, "cutoff": f"{days[cutoff]:%Y-%m-%d}", "start": f"{days[start]:%Y-%m-%d}",
+                "end": f"{days[end]:%Y-%m-%d}", "signals": signals}  # fmt: skip
+
+    folds = [fold(1, 4, 5, 9), fold(2, 14, 15, 19)]
+    target = targets.get("return")
+    report = strategy_report.from_backtest(folds, prices, target, [Rule().resolved(target)])
+    trial = report.trials[0]
+    scored = list(days[5:10]) + list(days[15:20])
+    assert list(trial.day.index) == scored and list(report.benchmark_day.index) == scored
+    # Close fills: in fold 2 the first day is flat (the position decided at its cut-off is filled at its close).
+    assert trial.day.loc[days[15], "before"] == 0 and trial.day.loc[days[16], "before"] == 1
+    assert trial.performance.days == 10 and [p.days for p in trial.periods] == [5, 5]
