@@ -30,6 +30,10 @@ class Rule:
     cost_bps: float = COST_BPS
     fill: str = "close"
 
+    def __post_init__(self) -> None:  # names in any case (LONG-FLAT, Open), as every choice of the command line
+        object.__setattr__(self, "strategy", str(self.strategy).lower())  # frozen: set once, while being built
+        object.__setattr__(self, "fill", str(self.fill).lower())
+
     @property
     def short(self) -> bool:
         return STRATEGIES[self.strategy]

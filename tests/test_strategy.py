@@ -251,3 +251,28 @@ def test_days_between_folds_are_neither_traded_nor_scored():
     # Close fills: in fold 2 the first day is flat (the position decided at its cut-off is filled at its close).
     assert trial.day.loc[days[15], "before"] == 0 and trial.day.loc[days[16], "before"] == 1
     assert trial.performance.days == 10 and [p.days for p in trial.periods] == [5, 5]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["backtest", "--synthetic", "--cost-bps", "10"], "--cost-bps and --fill are the strategy's: add --strategy"),
+        (["backtest", "--synthetic", "--fill", "open"], "--cost-bps and --fill are the strategy's: add --strategy"),
+        (["predict", "AAA", "--out", "x.png"], "predict writes its rows as CSV: name a .csv file"),
+        (["signal", "prices.csv"], "signal takes the symbols of trained models; train one on the file first"),
+        (["models", "NOPE"], "no model for NOPE: train one with stockrnn train NOPE"),
+    ],
+)
+def test_options_that_would_be_ignored_or_misread_are_one_line_errors(home, args, message):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (2, 66) and message in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_strategy_plot_that_cannot_be_written_is_refused_before_training(tmp_path):
+    (tmp_path / "bt-strategy.png").mkdir()  # the equity curves' file is a folder
+    result = CliRunner().invoke(app, ["backtest", "--synthetic", "--strategy", "LONG-FLAT", "--plot",
+                                      str(tmp_path / "bt.png")])  # fmt: skip
+    assert result.exit_code == 73 and "bt-strategy.png is a folder" in result.output
+    assert "fold 1" not in result.output and not (tmp_path / "bt.png").exists()
+    assert Rule("Long-Short", fill="OPEN") == Rule("long-short", fill="open")  # names in any case

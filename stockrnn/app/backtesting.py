@@ -48,6 +48,8 @@ def backtest(
         check_range(flag, value)  # before any price is read (a timeout of None: none)
     if plot is not None:
         check_plot(plot)
+        if rules:  # the equity curves' file too, before the work rather than after it
+            check_plot(strategy_plot(plot))
     if config.mixed_precision:  # refused before the data is read, where this backend cannot train it
         backend.check_mixed_precision(config.cell)
     prices = load(source.seeded(config.seed), config.column, config.calendar)
@@ -62,6 +64,11 @@ def backtest(
     if plot is not None:
         report = dataclasses.replace(report, plot=str(draw_backtest(report, plot).resolve()))
         if report.strategy is not None:
-            where = draw_strategy(report.strategy, plot.with_name(f"{plot.stem}-strategy{plot.suffix}"))
+            where = draw_strategy(report.strategy, strategy_plot(plot))
             report = dataclasses.replace(report, strategy_plot=str(where.resolve()))
     return report
+
+
+def strategy_plot(plot: Path) -> Path:
+    """Where the equity curves go beside the backtest's plot: bt.png -> bt-strategy.png."""
+    return plot.with_name(f"{plot.stem}-strategy{plot.suffix}")

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from .. import registry
-from ..errors import DataError
+from ..errors import DataError, MissingInputError
 from ..paths import check_symbol
 
 log = logging.getLogger("stockrnn")
@@ -19,7 +19,10 @@ def models(symbol: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every version of `symbol`'s model (default: of every symbol): {symbol: [{version, champion, manifest}]}."""
     if symbol:
         name = check_symbol(symbol)
-        return {name: registry.model_versions(name)}
+        found = registry.model_versions(name)
+        if not found:
+            raise MissingInputError(f"no model for {name}: train one with stockrnn train {name}")
+        return {name: found}
     listing = {}
     for name in registry.symbols():  # one damaged symbol is said, and the others still listed
         try:

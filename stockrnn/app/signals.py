@@ -22,6 +22,7 @@ from ..price_source import PriceSource
 from ..provenance import provenance
 from ..record import RecordedSignal
 from ..rules import Rule
+from ..strategy import bars
 from ..watchlist import read_watchlist
 from .forecast import forecast, stand
 from .prices import model_prices
@@ -65,6 +66,7 @@ def one(
     target = targets.get(m.config.target)
     resolved = rule.resolved(target)
     prices = model_prices(symbol, m, source)
+    bars(prices.frame, m.config.column, resolved.fill, prices.source)  # --fill open needs opens: said before signalling
     days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
     result = forecast(stored, prices, None, days)
     standing = stand(m, result, prices, today)

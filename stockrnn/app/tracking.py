@@ -8,6 +8,7 @@ symbol and model version (with its entries and actual prices, for plots), each s
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from .. import ledger
 from ..config import check_range
-from ..errors import MissingInputError
+from ..errors import MissingInputError, StockRNNError
 from ..plot import check_plot, plot_track
 from ..price_source import PriceSource
 from ..record import RecordedForecast, RecordedSignal
@@ -29,6 +30,9 @@ from .prices import read_recorded
 Actuals = Callable[[RecordedForecast], pd.Series]
 # read(record) -> the prices of a record's symbol and source, as validated.
 Reader = Callable[[RecordedForecast | RecordedSignal], Prices]
+
+
+log = logging.getLogger("stockrnn")
 
 
 def records(
@@ -103,8 +107,11 @@ def in_money(
     found = []
     for (symbol, *_), group in sorted(groups.items(), key=lambda kv: kv[0]):
         e = group[0]
-        prices = load(e)
-        found.append(money(group, bars(prices.frame, e.column_name, e.fill, f"{symbol} ({prices.source})")))
+        try:  # one symbol's prices that cannot be traded (gone, or no Open column) never hide the others'
+            prices = load(e)
+            found.append(money(group, bars(prices.frame, e.column_name, e.fill, f"{symbol} ({prices.source})")))
+        except StockRNNError as exc:
+            log.warning("%s: its recorded signals are not scored in money: %s", symbol, exc)
     return found
 
 

@@ -51,11 +51,16 @@ app.command()(schedule.schedule)
 
 
 def _terminated(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM (timeout, systemd, kill) ends a run as Ctrl-C does: cleanly, exit 130
+    """Ctrl-C, or SIGTERM (timeout, systemd, kill), ends a run cleanly with exit 130. Only the first counts: a second
+    signal (`timeout` sends one to the process and one to its group) would interrupt the cleanup and its message."""
+    signals.signal(signals.SIGINT, signals.SIG_IGN)
+    signals.signal(signals.SIGTERM, signals.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main() -> None:
     signals.signal(signals.SIGTERM, _terminated)
+    signals.signal(signals.SIGINT, _terminated)
     try:
         app()
     except SystemExit as exc:

@@ -23,6 +23,7 @@ from .common import (
     ThresholdOpt,
     TimeoutOpt,
     completion,
+    fail,
     print_json,
     ranged,
     say,
@@ -51,7 +52,12 @@ def backtest(
     dask: DaskOpt = None,
     timeout: TimeoutOpt = 3600.0,
     plot_file: Annotated[
-        Path | None, typer.Option("--plot", help="Also write an image of the folds' scores (.png, .pdf, .svg, ...).")
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also write an image of the folds' scores (.png, .pdf, .svg, ...); with "
+            "--strategy, NAME-strategy.png too: the equity curves.",
+        ),
     ] = None,
     strategies: Annotated[
         list[str] | None,
@@ -81,6 +87,8 @@ def backtest(
     app.use_backend(backend)
     config = dataclasses.replace(config, adjusted=source.adjusted)
     chosen = strategies or (["long-flat"] if threshold else [])  # a --threshold alone: the default rule
+    if not chosen and (cost_bps != COST_BPS or fill.lower() != "close"):
+        fail("--cost-bps and --fill are the strategy's: add --strategy long-flat (or long-short)")
     thresholds: list[float | None] = list(threshold) if threshold else [None]
     rules = [app.Rule(name, x, cost_bps, fill) for name in chosen for x in thresholds]
     with completion("backtest", enabled=(jobs > 1 or bool(dask)) and not as_json) as done:

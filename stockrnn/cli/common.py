@@ -229,13 +229,13 @@ def one_symbol(argument: str | None, option: str | None, csv: Path | None = None
 FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".gz", ".zip")  # what a price file's name ends in, never a symbol
 
 
-def checked_symbol(name: str) -> str:
+def checked_symbol(name: str, hint: str | None = None) -> str:
     """`name` as a symbol (upper case), or a usage error (exit 2): one that looks like a file (it ends in .csv,
     holds a path separator, or is a file here) names the --csv option instead of going to Yahoo for AAPL.CSV."""
     from .. import app
 
     if name.lower().endswith(FILE_SUFFIXES) or "/" in name or "\\" in name or Path(name).is_file():
-        fail(f"{name!r} looks like a file, not a symbol: to read prices from a file use --csv {name}")
+        fail(f"{name!r} looks like a file, not a symbol: {hint or 'to read prices from a file use --csv'} {name}")
     return app.check_symbol(name)
 
 

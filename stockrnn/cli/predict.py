@@ -53,6 +53,8 @@ def predict(
     """
     planned = app.plan_forecasts(sources, watchlist)
     if out_file is not None:
+        if out_file.suffix.lower() != ".csv":
+            fail(f"--out {out_file}: predict writes its rows as CSV: name a .csv file (plot --out draws an image)")
         app.check_output(out_file)  # before the work, not after it
     app.use_backend(backend)
     one = len(planned) == 1 and watchlist is None

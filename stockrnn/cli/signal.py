@@ -16,6 +16,7 @@ from .common import (
     FillOpt,
     JsonOpt,
     OfflineOpt,
+    checked_symbol,
     print_json,
     ranged,
     say_error,
@@ -65,7 +66,8 @@ def signal(
     """
     app.use_backend(backend)
     rule = app.Rule("long-short" if short else "long-flat", threshold, cost_bps, fill)
-    found = app.signal(symbols, watchlist, rule, offline)
+    hint = "signal takes the symbols of trained models; train one on the file first: stockrnn train --csv"
+    found = app.signal([checked_symbol(s, hint) for s in symbols or []], watchlist, rule, offline)
     if as_json:
         print_json(found.to_json())
     else:
