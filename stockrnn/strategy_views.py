@@ -113,19 +113,21 @@ def draw_strategy(report: StrategyReport, figure: Any) -> None:
     equity, drawdown, position = figure.subplots(3, 1, sharex=True, height_ratios=[3, 1.3, 0.9])
     styles = [(t.rule.name, t.day, COLORS[i % 4], STYLES[i % 4], 1.4) for i, t in enumerate(report.trials)]
     styles.append(("buy-and-hold", report.benchmark_day, "black", "-", 0.9))
-    low, high = 1.0, 1.0
+    low, high, deepest = 1.0, 1.0, 0.0
     for name, day, color, style, width in styles:
         wealth = (1 + day["ret"]).cumprod().to_numpy()
         low, high = min(low, float(wealth.min())), max(high, float(wealth.max()))
         equity.plot(day.index, wealth, lw=width, ls=style, color=color, label=name)
         peak = np.maximum.accumulate(np.maximum(wealth, 1.0))
-        drawdown.plot(day.index, wealth / peak - 1, lw=width, ls=style, color=color)
+        fall = wealth / peak - 1
+        deepest = min(deepest, float(fall.min()))
+        drawdown.plot(day.index, fall, lw=width, ls=style, color=color)
     scale = _equity_scale(equity, low, high)
     equity.set_ylabel(f"equity (start = 1, {scale} scale)")
     equity.legend(loc="best", fontsize=8, framealpha=0.7, edgecolor="0.8")
     equity.set_title(_title(report), fontsize=10)
     drawdown.set_ylabel("drawdown")
-    drawdown.yaxis.set_major_formatter(_percent())
+    drawdown.yaxis.set_major_formatter(_percent(deepest))
     count = len(report.trials)
     for i, (name, day, color, style, width) in enumerate(styles[:count]):
         # Each rule a little above or below the level it holds, so that rules holding the same position stay apart.
@@ -191,7 +193,9 @@ def _equity_scale(ax: Any, low: float, high: float) -> str:
     return "log"
 
 
-def _percent() -> Any:
+def _percent(deepest: float) -> Any:
+    """Percent tick labels for a drawdown axis down to `deepest` (a fraction, <= 0), with the decimals its ticks
+    need: -0.5% and -1.5% read as such, not as -1% twice."""
     from matplotlib.ticker import PercentFormatter
 
-    return PercentFormatter(1.0, decimals=0)
+    return PercentFormatter(1.0, decimals=0 if deepest <= -0.05 else 1 if deepest <= -0.005 else 2)
