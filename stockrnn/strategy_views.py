@@ -24,7 +24,9 @@ def _pct(value: float | None) -> str:
 
 def _fall(p: Performance) -> str:
     d = p.max_drawdown
-    return f"{d.depth:.1%}" if d.depth < 0 else "none"
+    if d.depth >= 0:
+        return "none"
+    return f"{d.depth:.1%}" if d.depth <= -0.001 else f"{d.depth:.2%}"  # a fall of 0.04% is not -0.0%
 
 
 def _peak(p: Performance) -> str:
