@@ -266,19 +266,29 @@ def check_mixed_precision(cell: str) -> None:
 
 def predict(model: Any, windows: np.ndarray) -> np.ndarray:
     """The model's outputs (n,) for windows (n, window, 1), PREDICT_ROWS at a time, the last call padded with
-    zeros: one compiled call serves any n, in this process and, through JAX's cache, in the next."""
+    zeros: one compiled call serves any n, in this process and, through JAX's cache, in the next. For a model of
+    one output per window; `predict_rows` gives every output."""
+    return predict_rows(model, windows)[:, 0]
+
+
+def predict_rows(model: Any, windows: np.ndarray) -> np.ndarray:
+    """Every output of the model for each of the windows (n, window, 1), flattened: (n, k), k = 1 for one output
+    per window, `window` for a many-to-many model, H for a direct head of H outputs; batched as `predict`."""
     import numpy as np
 
     windows = np.asarray(windows, dtype="float32")
     n = len(windows)
     batch = np.zeros((PREDICT_ROWS, *windows.shape[1:]), dtype="float32")  # (PREDICT_ROWS, window, 1)
-    outputs = np.empty(n, dtype="float64")
+    outputs: np.ndarray | None = None
     for start in range(0, n, PREDICT_ROWS):
         part = windows[start : start + PREDICT_ROWS]
         batch[: len(part)] = part
         batch[len(part) :] = 0.0
-        outputs[start : start + len(part)] = np.asarray(model.predict_on_batch(batch))[: len(part), 0]
-    return outputs
+        rows = np.asarray(model.predict_on_batch(batch)).reshape(PREDICT_ROWS, -1)[: len(part)]
+        if outputs is None:
+            outputs = np.empty((n, rows.shape[1]), dtype="float64")
+        outputs[start : start + len(part)] = rows
+    return outputs if outputs is not None else np.empty((0, 1), dtype="float64")
 
 
 def model_to_bytes(model: Any) -> bytes:

@@ -17,7 +17,16 @@ from typing import Any
 from .errors import UsageError
 
 CELLS = ("lstm", "gru", "rnn")
-CHOSEN = ("cell", "column", "target")  # fields whose value is one of a few lower-case names, accepted in any case
+# The network's output (shapes.py): one output, the next value, fed back for a path of many days; or the next
+# `output_days` values at once from a dense head.
+RECURSIVE, DIRECT = "recursive", "direct"
+OUTPUTS = (RECURSIVE, DIRECT)
+CHOSEN = (
+    "cell",
+    "column",
+    "target",
+    "output",
+)  # fields whose value is one of a few lower-case names, accepted in any case
 # The defaults of the commands around training, in one place (the command line shows them in --help):
 DIRECTION_HORIZON = 5  # trading days the direction target asks about by default: chosen in docs/direction.md
 HORIZON = 21  # trading days forecast, scored after each backtest cut-off and held out by retrain: about a month
@@ -67,6 +76,7 @@ class Range:
 RANGES = {
     # TrainConfig's fields
     "horizon_days": Range(1, TRADING_YEAR, "a year of trading days"),
+    "output_days": Range(1, TRADING_YEAR, "a year of trading days"),
     "window": Range(2, 5 * TRADING_YEAR, "five years of trading days"),
     "layers": Range(1, 8),
     "units": Range(1, 1024),
@@ -135,6 +145,19 @@ class TrainConfig:
     # Dropout is a layer after each recurrent layer, not recurrent dropout: that would lose the cuDNN kernel.
     dropout: float = option(0.2, "Dropout after each recurrent layer.")
     cell: str = option("lstm", "Recurrent cell: lstm, gru or rnn.")
+    sequence_loss: bool = option(
+        False,
+        "Many-to-many training: every time step of a window predicts the value after it and is in the loss (the "
+        "lecture's time-series case); forecasts read the last step.",
+    )
+    output: str = option(
+        RECURSIVE,
+        "recursive: the network outputs the next value, fed back as input for a path of many days; direct: it "
+        "outputs the next --output-days values at once.",
+    )
+    output_days: int | None = option(
+        None, f"With --output direct: trading days the network outputs at once (default {HORIZON})."
+    )
     epochs: int = option(100, "Most epochs; early stopping usually ends sooner.")
     batch_size: int = option(64, "Windows per training step (the lecture: 32).")
     learning_rate: float = option(1e-3, "Adam's learning rate.")
@@ -164,6 +187,15 @@ class TrainConfig:
                 object.__setattr__(self, "horizon_days", DIRECTION_HORIZON)  # frozen: set once, while being built
         elif self.horizon_days is not None:
             problems.append(f"--horizon-days is for --target direction, not {self.target}")
+        if self.output == DIRECT:
+            if self.output_days is None:
+                object.__setattr__(self, "output_days", HORIZON)  # frozen: set once, while being built
+            if self.sequence_loss:
+                problems.append("--sequence-loss trains one output per time step; --output direct has one head")
+            if self.target in TARGETS and not TARGETS[self.target].has_path:
+                problems.append(f"--output direct is for targets with a path of values, not {self.target}")
+        elif self.output_days is not None:
+            problems.append(f"--output-days is for --output direct, not {self.output}")
         problems += option_problems(self.to_dict())
         if problems:
             raise UsageError("; ".join(problems))
@@ -181,9 +213,16 @@ class TrainConfig:
         return self.window + TARGETS[self.target].extra_days
 
     @property
+    def output_reach(self) -> int:
+        """Days past a window's first label that its labels reach: 0, or H - 1 for a direct head of H outputs."""
+        from .shapes import of
+
+        return of(self).extra_days()
+
+    @property
     def min_train_rows(self) -> int:
         """Rows the training period needs: one window of history plus enough targets for a validation tail."""
-        return self.lookback + self.horizon - 1 + MIN_TRAIN_TARGETS
+        return self.lookback + self.horizon - 1 + self.output_reach + MIN_TRAIN_TARGETS
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -210,7 +249,9 @@ def option_problems(values: dict[str, Any]) -> list[str]:
         problems.append(f"--target must be one of {', '.join(TARGETS)}, not {values['target']!r}")
     if given("cell") and values["cell"] not in CELLS:
         problems.append(f"--cell must be one of {', '.join(CELLS)}, not {values['cell']!r}")
-    for name in ("horizon_days", "window", "layers", "units", "epochs", "batch_size", "patience"):
+    if given("output") and values["output"] not in OUTPUTS:
+        problems.append(f"--output must be one of {', '.join(OUTPUTS)}, not {values['output']!r}")
+    for name in ("horizon_days", "output_days", "window", "layers", "units", "epochs", "batch_size", "patience"):
         problems.append(out_of_range(f"--{name.replace('_', '-')}", values.get(name)) or "")
     if given("dropout") and not 0 <= values["dropout"] < 1:
         problems.append(f"--dropout must be in [0, 1), not {values['dropout']}")

@@ -1,7 +1,8 @@
 """Model stage: the stacked recurrent network, built from a `TrainConfig`.
 
 Input: a config. Output: a compiled Keras model mapping windows (batch, window, 1) to next values (batch, 1), with
-the output activation and loss of the config's target. Keras comes from `backend`, lazily.
+the output activation and loss of the config's target; other output shapes (shapes.py) end in every time step's
+next value (batch, window, 1) or the next H values (batch, H). Keras comes from `backend`, lazily.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from . import backend, targets
+from . import backend, shapes, targets
 from .config import TrainConfig
 
 
@@ -27,7 +28,9 @@ def seeds(seed: int) -> Iterator[int]:
 
 
 def build(config: TrainConfig) -> Any:
-    """The lecture's stack: `layers` recurrent layers of `units`, each followed by Dropout, then Dense(1).
+    """The lecture's stack: `layers` recurrent layers of `units`, each followed by Dropout, then Dense(1); the
+    config's output shape (shapes.py) may keep every time step of the last layer (Dense(1) at each step) or widen
+    the head (Dense(H)).
 
     The recurrent layers keep Keras' defaults (tanh, sigmoid, no recurrent dropout, no unrolling, bias on), the
     conditions for the cuDNN kernel on a GPU; dropout is a separate layer for the same reason. Their initializers
@@ -42,6 +45,7 @@ def build(config: TrainConfig) -> Any:
     cell = {"lstm": k.layers.LSTM, "gru": k.layers.GRU, "rnn": k.layers.SimpleRNN}[config.cell]
     dtype = "mixed_float16" if config.mixed_precision else "float32"
     seed = seeds(config.seed)
+    shape = shapes.of(config)
     stack = [k.Input(shape=(config.window, 1))]  # (batch, window, 1)
     for i in range(config.layers):
         last = i == config.layers - 1
@@ -51,7 +55,7 @@ def build(config: TrainConfig) -> Any:
         kernel, recurrent_kernel = next(seed), next(seed)
         recurrent = cell(
             config.units,
-            return_sequences=not last,
+            return_sequences=shape.sequences or not last,
             kernel_initializer=k.initializers.GlorotUniform(seed=kernel),
             recurrent_initializer=k.initializers.Orthogonal(seed=recurrent_kernel),
             seed=generator or next(seed),  # the cell's dropout generator: made, though unused
@@ -61,12 +65,12 @@ def build(config: TrainConfig) -> Any:
         stack.append(k.layers.Dropout(config.dropout, seed=config.seed + i, dtype=dtype))
     target = targets.get(config.target)
     output = k.layers.Dense(
-        1,
+        shape.head_units(),
         activation=target.activation,
         kernel_initializer=k.initializers.GlorotUniform(seed=next(seed)),
         dtype="float32",
     )
-    stack.append(output)  # (batch, 1)
+    stack.append(output)  # (batch, 1); (batch, window, 1) with every time step; (batch, H) for a direct head
     model = k.Sequential(stack, name=f"stockrnn_{config.cell}")
     model.compile(
         optimizer=k.optimizers.Adam(learning_rate=config.learning_rate),

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, backend, backend_choice, targets
+from . import __version__, backend, backend_choice, shapes, targets
 from .config import TrainConfig
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .model import build
@@ -33,7 +33,7 @@ def _cross_entropy(y: np.ndarray, p: np.ndarray) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-# The targets' Keras losses on NumPy arrays: actual (n,) and predicted (n,) -> their mean, as Keras reports it.
+# The targets' Keras losses on NumPy arrays: actual and predicted, (n,) or (n, k) -> their mean, as Keras reports it.
 LOSSES: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "mean_squared_error": lambda y, p: float(np.mean((y - p) ** 2)),
     "binary_crossentropy": _cross_entropy,
@@ -47,7 +47,7 @@ def fit(
     data, training history, validation metrics, library versions; symbol and version are the registry's).
     `callbacks`: extra Keras callbacks (the benchmark's per-epoch clock)."""
     data = training_set(prices.frame, config, prices.source)
-    target = targets.get(config.target)
+    target, shape = targets.get(config.target), shapes.of(config)
     x_train, x_val = data.x_train[..., None], data.x_val[..., None]  # (n_train, window, 1), (n_val, window, 1)
     k = backend.keras()
     # Keras' base classes as names: mypy takes no base class from an attribute of a local (Keras is untyped: Any).
@@ -63,7 +63,7 @@ def fit(
 
             def __init__(self) -> None:
                 super().__init__()
-                self.n = len(data.y_train)
+                self.n = len(data.learn_train)
                 self.size = min(config.batch_size, self.n)
                 self.shuffle = np.random.default_rng(config.seed)
                 self.on_epoch_begin()
@@ -73,7 +73,7 @@ def fit(
 
             def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
                 rows = self.order[i * self.size : (i + 1) * self.size]
-                return x_train[rows], data.y_train[rows]  # (size, window, 1), (size,)
+                return x_train[rows], data.learn_train[rows]  # (size, window, 1), (size,) or (size, outputs)
 
             def on_epoch_begin(self) -> None:
                 order = self.shuffle.permutation(self.n)
@@ -81,11 +81,12 @@ def fit(
 
         class Validate(Callback):
             """The validation tail's loss after each epoch through the one compiled prediction call
-            (backend.predict), for early stopping: Keras' own evaluation would compile a step per batch shape."""
+            (backend.predict), for early stopping: Keras' own evaluation would compile a step per batch shape. The
+            loss the network trains on: over every output of its shape (shapes.py)."""
 
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
                 if logs is not None:
-                    logs["val_loss"] = LOSSES[target.loss](data.y_val, backend.predict(self.model, x_val))
+                    logs["val_loss"] = LOSSES[target.loss](data.learn_val, shape.outputs(self.model, x_val))
 
         class Report(Callback):
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -103,7 +104,7 @@ def fit(
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
 
-    outputs = backend.predict(model, x_val)  # (n_val,)
+    outputs = shape.one_step(model, x_val)  # (n_val,): the next value's, whatever the shape
     metrics, interval, calibrator = target.validate(config, data, outputs)
     manifest = Manifest(
         created=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -50,6 +50,22 @@ class TrainingSet:
     prices: pd.Series  # the training period's prices (unscaled), indexed by date
     start: pd.Timestamp  # first and last day actually used
     end: pd.Timestamp
+    # What the network's outputs learn, in the config's output shape (shapes.py): y_train and y_val themselves
+    # for one output per window, (n, window) for every time step's, (n, H) for a direct head's. y_train and y_val
+    # stay the one-step labels, whatever the shape: what validation scores.
+    fit_train: np.ndarray | None = None  # None: y_train
+    fit_val: np.ndarray | None = None  # None: y_val
+
+    @property
+    def learn_train(self) -> np.ndarray:
+        """The training windows' labels in the network's output shape: (n_train,), (n_train, window) or
+        (n_train, H)."""
+        return self.y_train if self.fit_train is None else self.fit_train
+
+    @property
+    def learn_val(self) -> np.ndarray:
+        """The validation tail's labels in the network's output shape (see `learn_train`)."""
+        return self.y_val if self.fit_val is None else self.fit_val
 
 
 def price_column(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
@@ -86,7 +102,9 @@ def training_period(frame: pd.DataFrame, config: TrainConfig, where: str) -> pd.
 
 
 def training_set(frame: pd.DataFrame, config: TrainConfig, where: str = "data") -> TrainingSet:
-    """Scale and window the training period; the last `val_fraction` of windows become validation."""
+    """Scale and window the training period; the last `val_fraction` of windows become validation. The labels the
+    network learns take the config's output shape (shapes.py); none reaches past the training period's last day."""
+    from .shapes import of
     from .targets import get, scale  # here: the targets build on this module's windows
 
     prices = training_period(frame, config, where)
@@ -94,21 +112,28 @@ def training_set(frame: pd.DataFrame, config: TrainConfig, where: str = "data") 
     skip = target.extra_days  # e.g. the return target's first day has no value
     values = target.encode(prices.to_numpy())[skip:]
     scaler = target.fit_scaler(values)
-    scaled, ahead = scale(scaler, values), config.horizon
-    # The window ending on day o (o = window - 1 .. n - 1 - ahead) and its label, `ahead` days later: no label
-    # reaches past the training period's last day.
-    inputs = np.lib.stride_tricks.sliding_window_view(scaled[: len(scaled) - ahead], config.window)
-    labels = target.labels(scaled, values, ahead)[config.window - 1 :]
+    scaled, ahead, shape = scale(scaler, values), config.horizon, of(config)
+    # The window ending on day o (o = window - 1 .. n - 1 - ahead - reach) and its label, `ahead` days later (a
+    # direct head's labels `reach` more days): no label reaches past the training period's last day.
+    reach = shape.extra_days()
+    inputs = np.lib.stride_tricks.sliding_window_view(scaled[: len(scaled) - ahead - reach], config.window)
+    per_origin = target.labels(scaled, values, ahead)  # (n - ahead,): the label of the window ending on each day
+    learned = shape.labels(per_origin, config.window, len(inputs))  # (n_windows, ...)
+    labels = shape.next_labels(learned)  # (n_windows,)
     n_val = max(2, math.ceil(len(labels) * config.val_fraction))
     split = len(labels) - n_val
+    first = skip + config.window - 1 + ahead + split  # the first validation label's day
+    own = learned is not labels  # the network learns more than the one-step labels
     return TrainingSet(
         scaler=scaler,
         x_train=inputs[:split],
         y_train=labels[:split],
         x_val=inputs[split:],
         y_val=labels[split:],
-        val_dates=prices.index[skip + config.window - 1 + ahead + split :],
+        val_dates=prices.index[first : first + n_val],
         prices=prices,
         start=prices.index[0],
         end=prices.index[-1],
+        fit_train=learned[:split] if own else None,
+        fit_val=learned[split:] if own else None,
     )

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import app
-from ..config import CELLS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
+from ..config import CELLS, OUTPUTS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
 from .common import (
     TRAINING,
     CsvOpt,
@@ -41,7 +41,7 @@ from .common import (
 
 FIELDS = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
 TARGETS = ("price", "return", "direction")  # config checks the name against targets/ when a config is made
-CHOICES = {"cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS}  # shown in --help as [a|b|c]
+CHOICES = {"cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS, "output": OUTPUTS}  # shown in --help as [a|b|c]
 
 
 def _insert(

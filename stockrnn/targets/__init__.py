@@ -35,6 +35,7 @@ TARGETS: dict[str, Target] = {
         scored="p_up",
         baseline="base_rate",
         family="probability",
+        has_path=False,
     ),
 }
 

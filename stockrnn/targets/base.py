@@ -106,6 +106,7 @@ class Target:
     scored: str = "one_step"  # the method of its metrics that retrain compares
     baseline: str = "persistence"  # and the baseline beside it
     family: str = "value"  # targets of one family can replace each other as champion (see `can_replace`)
+    has_path: bool = True  # its labels are values of a path, day after day: a direct head can output many at once
 
     # What the network learns.
     def encode(self, prices: np.ndarray) -> np.ndarray:

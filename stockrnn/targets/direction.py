@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import backend, trend
+from .. import shapes, trend
 from ..baselines import AlwaysUp
 from ..errors import DataError
 from ..formatting import fmt
@@ -208,7 +208,7 @@ class DirectionTarget(ReturnEncoding, Target):
             )
         scaled = scale(scaler_from_dict(stored), self.encode(values))  # (n,): NaN on the first day
         inputs = np.stack([scaled[o - window + 1 : o + 1] for o in origins]) if len(origins) else np.empty((0, window))
-        raw = backend.predict(model, inputs[..., None])  # (n_origins,)
+        raw = shapes.of(config).one_step(model, inputs[..., None])  # (n_origins,)
         p_up = trend.calibrated(calibrator, raw)
         actual = np.full(len(dates), np.nan)
         actual[where < len(values)] = values[where[where < len(values)]]

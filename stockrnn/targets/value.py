@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import backend, intervals
+from .. import intervals, shapes
 from ..baselines import Drift, Naive, Persistence
 from ..metrics import (
     ALWAYS_UP,
@@ -92,12 +92,13 @@ class ValueTarget(Target):
         known = series.iloc[position : position + days]  # actual prices of the forecast period, where known
         values = series.to_numpy()
         scaled = scale(scaler, self.encode(values))
-        recursive = _recursive(model, scaled[position - config.window : position], days)
+        shape = shapes.of(config)  # the path: recursive, or a direct head's outputs
+        recursive = shape.path(model, scaled[position - config.window : position], days)
         path = self.decode_path(unscale(scaler, recursive), values[position - 1])
         one_step = np.full(days, np.nan)
         if len(known):
             inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
-            predicted = unscale(scaler, backend.predict(model, inputs[..., None]))
+            predicted = unscale(scaler, shape.one_step(model, inputs[..., None]))
             one_step[: len(known)] = self.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
 
         rows = pd.DataFrame(
@@ -279,18 +280,6 @@ def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray,
         "fold_coverage": [f["metrics"][method].get("interval_coverage") for f in folds],
         "winkler": float(np.mean(intervals.winkler(actual, lower, upper, level))),
     }
-
-
-def _recursive(model: Any, window: np.ndarray, days: int) -> np.ndarray:
-    """Feed each prediction back as the newest input: (window,) scaled -> (days,) scaled."""
-    buffer = list(window)
-    size = len(window)
-    for _ in range(days):
-        x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
-        # The compiled prediction call (backend.predict): calling model(x) eagerly walks the recurrent loop in
-        # Python, about 30 times slower for a 4-layer LSTM.
-        buffer.append(float(backend.predict(model, x)[0]))
-    return np.asarray(buffer[size:])
 
 
 def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, Scores]:

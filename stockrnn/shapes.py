@@ -1,0 +1,143 @@
+"""Output shapes: what one window's outputs are, how they are trained, and how they become forecasts.
+
+The lecture names several shapes of recurrent network; three are here, one small object each, with the same few
+methods, so that no stage branches on the shape (the targets' pattern, targets/base.py):
+- `ManyToOne` (the default): the last recurrent output reads the next value; a path of many days feeds each
+  prediction back as the newest input (recursive).
+- `SequenceLoss` (`--sequence-loss`, many-to-many training, the lecture's time-series case): every time step of a
+  window predicts the value after it and is in the loss; the one-step forecast reads the last step's output, and
+  paths stay recursive.
+- `Direct` (`--output direct --output-days H`): a dense head of H outputs, the next H values at once; a path of up to
+  H days is those outputs, with no recursion (a longer one continues from them, H days at a time).
+
+Input: the target's labels per origin day (targets/: `Target.labels`), the model, scaled windows. Output: the labels
+the network learns, the head's settings for `model.build`, and scaled one-step predictions and paths. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from . import backend
+from .config import DIRECT
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
+
+
+@dataclass(frozen=True)
+class ManyToOne:
+    """One output per window, from the last recurrent step: the next value. The shape stockrnn always had."""
+
+    name: ClassVar[str] = "many-to-one"
+    sequences: ClassVar[bool] = False  # the last recurrent layer returns every time step (True) or only the last
+
+    def head_units(self) -> int:
+        """Units of the dense output layer."""
+        return 1
+
+    def extra_days(self) -> int:
+        """Label days one window needs beyond its first: the last window ends that many days earlier."""
+        return 0
+
+    def labels(self, per_origin: np.ndarray, window: int, count: int) -> np.ndarray:
+        """What the network learns for the `count` windows ending on origins window - 1 .. window - 2 + count, from
+        the target's label of every origin (n_origins,): (count,)."""
+        return per_origin[window - 1 : window - 1 + count]
+
+    def next_labels(self, labels: np.ndarray) -> np.ndarray:
+        """The one-step labels (count,) inside `labels` as `labels` returns them: the next value's."""
+        return labels
+
+    def outputs(self, model: Any, windows: np.ndarray) -> np.ndarray:
+        """The network's outputs for windows (n, window, 1), shaped as `labels` (the validation loss compares them)."""
+        return backend.predict(model, windows)
+
+    def one_step(self, model: Any, windows: np.ndarray) -> np.ndarray:
+        """Scaled next-value predictions (n,) for windows (n, window, 1)."""
+        return backend.predict(model, windows)
+
+    def path(self, model: Any, window: np.ndarray, days: int) -> np.ndarray:
+        """A scaled path (days,) from the last window (window,): each prediction fed back as the newest input."""
+        buffer = list(window)
+        size = len(window)
+        for _ in range(days):
+            x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
+            # The compiled prediction call (backend.predict): calling model(x) eagerly walks the recurrent loop in
+            # Python, about 30 times slower for a 4-layer LSTM.
+            buffer.append(float(self.one_step(model, x)[0]))
+        return np.asarray(buffer[size:])
+
+
+@dataclass(frozen=True)
+class SequenceLoss(ManyToOne):
+    """Many-to-many training: the output at every time step t of a window predicts the value after t, so the loss
+    covers every step (the labels are the window's own sequence shifted by one day). Forecasts read the last step."""
+
+    name: ClassVar[str] = "sequence-loss"
+    sequences: ClassVar[bool] = True
+
+    def labels(self, per_origin: np.ndarray, window: int, count: int) -> np.ndarray:
+        """(count, window): row j holds the labels of origins j .. j + window - 1, the days of window j, so that
+        its last column is the window's own next value and no label reaches past it."""
+        return np.lib.stride_tricks.sliding_window_view(per_origin, window)[:count]
+
+    def next_labels(self, labels: np.ndarray) -> np.ndarray:
+        return labels[:, -1]
+
+    def outputs(self, model: Any, windows: np.ndarray) -> np.ndarray:
+        return backend.predict_rows(model, windows)  # (n, window)
+
+    def one_step(self, model: Any, windows: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(backend.predict_rows(model, windows)[:, -1])
+
+
+@dataclass(frozen=True)
+class Direct(ManyToOne):
+    """A dense head of `days` outputs: output h (0-based) is the value h + 1 days after the window's last day."""
+
+    name: ClassVar[str] = "direct"
+    days: int = 1  # outputs of the head: trading days after the window's last day
+
+    def extra_days(self) -> int:
+        return self.days - 1
+
+    def head_units(self) -> int:
+        return self.days
+
+    def labels(self, per_origin: np.ndarray, window: int, count: int) -> np.ndarray:
+        """(count, days): row j holds the labels of origins o .. o + days - 1 (o = j + window - 1, the window's last
+        day), the next `days` values."""
+        return np.lib.stride_tricks.sliding_window_view(per_origin[window - 1 :], self.days)[:count]
+
+    def next_labels(self, labels: np.ndarray) -> np.ndarray:
+        return labels[:, 0]
+
+    def outputs(self, model: Any, windows: np.ndarray) -> np.ndarray:
+        return backend.predict_rows(model, windows)  # (n, days)
+
+    def one_step(self, model: Any, windows: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(backend.predict_rows(model, windows)[:, 0])
+
+    def path(self, model: Any, window: np.ndarray, days: int) -> np.ndarray:
+        """The head's outputs from the last window: up to `self.days` days at once; a longer path continues from
+        them, the next window ending on the last output, `self.days` at a time."""
+        buffer = list(window)
+        size = len(window)
+        while len(buffer) - size < days:
+            x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
+            buffer.extend(float(v) for v in backend.predict_rows(model, x)[0])
+        return np.asarray(buffer[size : size + days])
+
+
+Shape = ManyToOne  # every shape is one: the protocol is ManyToOne's methods
+
+
+def of(config: TrainConfig) -> Shape:
+    """The output shape a config asks for (its `output`, `output_days` and `sequence_loss`)."""
+    if config.output == DIRECT:
+        return Direct(days=config.output_days or 1)  # TrainConfig sets output_days for direct
+    return SequenceLoss() if config.sequence_loss else ManyToOne()
