@@ -1,0 +1,185 @@
+"""Output shapes: many-to-one (the default), many-to-many training (--sequence-loss) and a direct head of H outputs
+(--output direct): their labels, their leakage, their heads, their one-step forecasts and their paths."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stockrnn import backend, shapes
+from stockrnn.config import HORIZON, TrainConfig
+from stockrnn.errors import UsageError
+from stockrnn.forecast import forecast_model
+from stockrnn.model import build
+from stockrnn.targets import scale
+from stockrnn.train import fit
+from stockrnn.validate import load_csv
+from stockrnn.windows import training_set
+
+from .conftest import price_frame, sine_prices, tiny_config
+
+WINDOW, H = 10, 5
+
+
+def frame_of(close: np.ndarray) -> pd.DataFrame:
+    frame = price_frame(close)
+    frame.columns = [c.lower().replace(" ", "_") for c in frame.columns]
+    return frame.set_index(pd.DatetimeIndex(frame.pop("date")))
+
+
+def config(**options) -> TrainConfig:
+    return TrainConfig(**{"target": "price", "window": WINDOW, **options})
+
+
+SHAPES = {
+    "many-to-one": {},
+    "sequence-loss": {"sequence_loss": True},
+    "direct": {"output": "direct", "output_days": H},
+}
+
+
+def test_each_config_has_its_shape():
+    assert type(shapes.of(config())) is shapes.ManyToOne
+    assert type(shapes.of(config(sequence_loss=True))) is shapes.SequenceLoss
+    assert shapes.of(config(output="direct", output_days=H)) == shapes.Direct(days=H)
+    assert config(output="DIRECT").output_days == HORIZON  # any case; the default head is the backtest's horizon
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"output_days": 3}, "--output-days is for --output direct"),
+        ({"output": "direct", "sequence_loss": True}, "--sequence-loss trains one output per time step"),
+        ({"output": "direct", "target": "direction"}, "--output direct is for targets with a path"),
+        ({"output": "sideways"}, "--output must be one of recursive, direct, not 'sideways'"),
+        ({"output": "direct", "output_days": 0}, "--output-days must be in the range 1 to 252"),
+    ],
+)
+def test_bad_shape_options_are_usage_errors(options, message):
+    with pytest.raises(UsageError, match=message):
+        config(**options)
+
+
+def test_a_direct_head_needs_its_extra_label_days():
+    assert config(output="direct", output_days=H).min_train_rows == config().min_train_rows + H - 1
+    assert config(sequence_loss=True).min_train_rows == config().min_train_rows
+
+
+def test_the_one_step_labels_are_the_default_s_whatever_the_shape():
+    frame = frame_of(sine_prices(200))
+    default = training_set(frame, config())
+    sequence = training_set(frame, config(sequence_loss=True))
+    assert default.fit_train is None and default.learn_train is default.y_train  # many-to-one learns y itself
+    for name in ("x_train", "y_train", "x_val", "y_val"):
+        np.testing.assert_array_equal(getattr(default, name), getattr(sequence, name))
+    assert default.val_dates.equals(sequence.val_dates)
+    direct = training_set(frame, config(output="direct", output_days=H))
+    # The direct head's windows stop H - 1 days earlier (their last labels are the training period's last days);
+    # its one-step labels are the default's for the windows it has.
+    n = len(default.y_train) + len(default.y_val)
+    assert len(direct.y_train) + len(direct.y_val) == n - (H - 1)
+    np.testing.assert_array_equal(np.concatenate([direct.y_train, direct.y_val]),
+                                  np.concatenate([default.y_train, default.y_val])[: n - (H - 1)])  # fmt: skip
+    assert len(direct.val_dates) == len(direct.y_val)
+
+
+def test_sequence_labels_are_the_window_shifted_by_one_day():
+    frame = frame_of(sine_prices(200))
+    data = training_set(frame, config(sequence_loss=True))
+    assert data.fit_train is not None and data.fit_val is not None
+    assert data.fit_train.shape == (len(data.y_train), WINDOW) and data.fit_val.shape == (len(data.y_val), WINDOW)
+    np.testing.assert_array_equal(data.fit_train[:, :-1], data.x_train[:, 1:])  # step t learns the value at t + 1
+    np.testing.assert_array_equal(data.fit_train[:, -1], data.y_train)  # the last step learns the next day's
+    np.testing.assert_array_equal(data.fit_val[:, -1], data.y_val)
+
+
+def test_direct_labels_are_the_next_h_values():
+    frame = frame_of(sine_prices(200))
+    data = training_set(frame, config(output="direct", output_days=H))
+    scaled = scale(data.scaler, frame["close"].to_numpy())
+    assert data.fit_train is not None and data.fit_train.shape == (len(data.y_train), H)
+    for j in (0, 17, len(data.y_train) - 1):  # window j holds days j .. j + WINDOW - 1
+        np.testing.assert_allclose(data.fit_train[j], scaled[j + WINDOW : j + WINDOW + H])
+    np.testing.assert_array_equal(data.fit_train[:, 0], data.y_train)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_no_label_reaches_past_the_training_end(shape):
+    close = sine_prices(300)
+    cfg = config(train_end=f"{frame_of(close).index[199]:%Y-%m-%d}", **SHAPES[shape])
+    before = training_set(frame_of(close), cfg)
+    changed = close.copy()
+    changed[200:] *= 50  # wildly different prices after --train-end
+    after = training_set(frame_of(changed), cfg)
+    for name in ("x_train", "learn_train", "x_val", "learn_val"):
+        np.testing.assert_array_equal(getattr(before, name), getattr(after, name))
+    # ... and the last window's last label is the training end's own price, no later one.
+    scaled_end = scale(before.scaler, close[199:200])[0]
+    assert np.ravel(before.learn_val)[-1] == pytest.approx(scaled_end)
+    assert before.val_dates[-1] <= before.end
+
+
+@pytest.mark.parametrize(("shape", "output"), [("many-to-one", (None, 1)), ("sequence-loss", (None, WINDOW, 1)),
+                                               ("direct", (None, H))])  # fmt: skip
+def test_each_shape_builds_its_head(shape, output):
+    model = build(config(units=4, **SHAPES[shape]))
+    assert model.output_shape == output
+    recurrent = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
+    assert recurrent[-1].return_sequences is (shape == "sequence-loss")
+
+
+def test_the_one_step_forecast_reads_the_shape_s_output():
+    windows = np.random.default_rng(0).standard_normal((3, WINDOW, 1)).astype("float32")
+    sequence = build(config(units=4, sequence_loss=True))
+    raw = np.asarray(sequence.predict_on_batch(windows))  # (3, WINDOW, 1)
+    np.testing.assert_allclose(shapes.SequenceLoss().one_step(sequence, windows), raw[:, -1, 0], rtol=1e-6)
+    direct = build(config(units=4, output="direct", output_days=H))
+    raw = np.asarray(direct.predict_on_batch(windows))  # (3, H)
+    np.testing.assert_allclose(shapes.Direct(days=H).one_step(direct, windows), raw[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(backend.predict_rows(direct, windows), raw, rtol=1e-6)
+
+
+def test_a_direct_path_is_the_head_s_outputs_then_continues_from_them():
+    direct = build(config(units=4, output="direct", output_days=H))
+    shape = shapes.Direct(days=H)
+    window = np.linspace(-1, 1, WINDOW)
+    outputs = backend.predict_rows(direct, window[None, :, None])[0]  # (H,)
+    np.testing.assert_allclose(shape.path(direct, window, H - 2), outputs[: H - 2])  # no recursion within H
+    longer = shape.path(direct, window, 2 * H + 1)
+    assert longer.shape == (2 * H + 1,)
+    np.testing.assert_allclose(longer[:H], outputs)
+    after = np.concatenate([window, outputs])[-WINDOW:]  # the next window ends on the head's last output
+    np.testing.assert_allclose(longer[H : 2 * H], backend.predict_rows(direct, after[None, :, None])[0], rtol=1e-6)
+
+
+def test_the_many_to_one_path_feeds_each_prediction_back():
+    model = build(config(units=4))
+    window = np.linspace(-1, 1, WINDOW)
+    path = shapes.ManyToOne().path(model, window, 3)
+    first = backend.predict(model, window[None, :, None])[0]
+    second = backend.predict(model, np.append(window[1:], first)[None, :, None])[0]
+    np.testing.assert_allclose(path[:2], [first, second])
+
+
+@pytest.mark.parametrize("shape", ["sequence-loss", "direct"])
+def test_a_tiny_model_of_each_shape_trains_and_forecasts(write_csv, shape):
+    prices = load_csv(write_csv("sine.csv", price_frame(sine_prices(400, noise=0.3))))
+    cfg = tiny_config(window=WINDOW, epochs=3, units=4, train_end="2016-01-29", **SHAPES[shape])
+    model, scaler, manifest = fit(prices, cfg)
+    assert manifest.config == cfg and manifest.training.epochs_run == 3
+    assert manifest.training.val_windows == len(training_set(prices.frame, cfg).y_val)
+    assert np.isfinite(manifest.metrics["one_step"].rmse)
+    result = forecast_model(model, scaler, cfg, prices, "2016-02-01", 2 * H, ("SINE", "v1"))
+    rows = result.rows
+    assert len(rows) == 2 * H and rows["forecast"].notna().all() and rows["one_step"].notna().all()
+    # The one-step forecast of the first day is the shape's reading of the window that ends at the origin.
+    series = prices.frame["close"]
+    position = int(series.index.searchsorted(pd.Timestamp("2016-02-01")))
+    from stockrnn.targets import scaler_from_dict, unscale
+
+    fitted = scaler_from_dict(scaler)
+    window = scale(fitted, series.to_numpy()[position - WINDOW : position])[None, :, None]
+    raw = backend.predict_rows(model, window)[0]
+    expected = raw[-1] if shape == "sequence-loss" else raw[0]
+    assert rows["one_step"].iloc[0] == pytest.approx(unscale(fitted, np.array([expected]))[0], rel=1e-6)
+    if shape == "direct":  # the path's first H days are the head's H outputs, unscaled
+        np.testing.assert_allclose(rows["forecast"].iloc[:H], unscale(fitted, raw), rtol=1e-6)
