@@ -28,7 +28,11 @@ LAMBDA = 0.94  # RiskMetrics' daily decay for the EWMA variance
 GAMMA = 0.05  # adaptive conformal inference's step (bench/bench_intervals.py: 0.01 and 0.05 tried)
 PATH = "ewma-path"
 LOG = "log"  # the one-step scores' `space` since the bands moved to log space; before it they were price errors
+STEPS = "ewma-steps"  # a direct head's band: its own errors at each step on the validation tail
 BAND_METHODS = {
+    STEPS: "conformal quantile of the validation tail's log errors at each step of the direct head's paths, each "
+    "divided by the EWMA volatility (lambda 0.94) on its origin; the band exp(log(forecast) -/+ quantile * the "
+    "origin's volatility); past the head's last step, the h-day log moves since the training start",
     PATH: "conformal quantile of the price's h-day log moves since the training start, each divided by the EWMA "
     "volatility (lambda 0.94) on its first day; the band exp(log(forecast) -/+ quantile * the origin's volatility)",
     "constant": "the validation tail's absolute one-step errors, widened by sqrt(step), read as a log move at the "
@@ -87,6 +91,20 @@ def calibrate(history: np.ndarray, val_errors: np.ndarray, val_positions: np.nda
     return {"method": PATH, "lambda": LAMBDA, "one_step": one_step}
 
 
+def with_steps(calibration: dict[str, Any], history: np.ndarray, paths: np.ndarray, origins: np.ndarray) -> dict:
+    """`calibration` (from `calibrate`) turned into a direct head's: its forecast band from the model's own errors
+    at each step. `history`: the training prices (n,); `paths` (m, H): the head's price paths made on the validation
+    tail's origins, day `origins[i]` of `history` (m,), each of whose H next prices lies inside `history`. Step h's
+    scores are |log(paths[i, h] / history[origins[i] + h + 1])| over the EWMA volatility on the origin."""
+    history = np.asarray(history, dtype="float64")
+    paths, origins = np.asarray(paths, dtype="float64"), np.asarray(origins)
+    sigma = np.sqrt(ewma_variance(history, calibration.get("lambda", LAMBDA)))[origins]  # (m,)
+    actual = history[origins[:, None] + np.arange(1, paths.shape[1] + 1)]  # (m, H)
+    scores = np.abs(np.log(positive(paths, history) / actual)) / sigma[:, None]
+    steps = [sorted(round(float(v), 6) for v in column) for column in scores.T]
+    return {**calibration, "method": STEPS, "steps": steps}
+
+
 def path_scores(history: np.ndarray, step: int, sigma: np.ndarray) -> np.ndarray:
     """|log(p[t + step] / p[t])| / sigma[t] for every move of `step` days that ends inside `history`; `sigma`
     (n,): the EWMA volatility of each day (sqrt of `ewma_variance`)."""
@@ -99,7 +117,8 @@ def band(
     calibration: dict[str, Any], path: np.ndarray, history: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(lower, upper) around the forecast `path` (n,) made at the last day of `history` (the prices from the
-    training start to the origin); None when there are too few scores for `level`."""
+    training start to the origin); None when there are too few scores for `level`. A direct head's calibration
+    (`with_steps`) gives its first H steps its own validation-tail errors; later steps, the price's h-day moves."""
     history = np.asarray(history, dtype="float64")
     path = positive(np.asarray(path, dtype="float64"), history)
     steps = np.arange(1, len(path) + 1)
@@ -109,7 +128,13 @@ def band(
         q = conformal_quantile(calibration["scores"], level)
         return None if q is None else log_band(path, np.log1p(q * np.sqrt(steps) / path))
     sigma = np.sqrt(ewma_variance(history, calibration["lambda"]))
-    quantiles = [conformal_quantile(path_scores(history, int(h), sigma), level) for h in steps]
+    own = calibration.get("steps", []) if calibration["method"] == STEPS else []  # a direct head's step errors
+    quantiles = [
+        conformal_quantile(own[h - 1], level)
+        if h <= len(own)
+        else conformal_quantile(path_scores(history, h, sigma), level)
+        for h in (int(h) for h in steps)
+    ]
     if any(q is None for q in quantiles):
         return None
     return log_band(path, np.asarray(quantiles, dtype="float64") * sigma[-1])
@@ -155,6 +180,8 @@ def scores_behind(calibration: dict[str, Any], history_days: int, steps: int) ->
     """How many scores calibrate the widest step of the forecast band, and what they are, in words."""
     if calibration["method"] == "constant":
         return len(calibration["scores"]), "validation-tail errors"
+    if calibration["method"] == STEPS and steps <= len(calibration["steps"]):
+        return len(calibration["steps"][steps - 1]), f"validation-tail errors {steps} steps ahead"
     return max(0, history_days - steps), f"{steps}-day moves since the training start"
 
 

@@ -60,6 +60,11 @@ class ManyToOne:
         """Scaled next-value predictions (n,) for windows (n, window, 1)."""
         return backend.predict(model, windows)
 
+    def paths(self, model: Any, windows: np.ndarray) -> np.ndarray | None:
+        """The scaled paths (n, H) a direct head outputs for windows (n, window, 1), which calibrate its per-step
+        band; None for shapes whose paths are recursive (their band is the price's own h-day moves)."""
+        return None
+
     def path(self, model: Any, window: np.ndarray, days: int) -> np.ndarray:
         """A scaled path (days,) from the last window (window,): each prediction fed back as the newest input."""
         buffer = list(window)
@@ -121,6 +126,9 @@ class Direct(ManyToOne):
 
     def one_step(self, model: Any, windows: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(backend.predict_rows(model, windows)[:, 0])
+
+    def paths(self, model: Any, windows: np.ndarray) -> np.ndarray | None:
+        return backend.predict_rows(model, windows)
 
     def path(self, model: Any, window: np.ndarray, days: int) -> np.ndarray:
         """The head's outputs from the last window: up to `self.days` days at once; a longer path continues from

@@ -105,7 +105,8 @@ def fit(
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
 
     outputs = shape.one_step(model, x_val)  # (n_val,): the next value's, whatever the shape
-    metrics, interval, calibrator = target.validate(config, data, outputs)
+    # A direct head's paths on the tail calibrate its band step by step (None for recursive paths).
+    metrics, interval, calibrator = target.validate(config, data, outputs, shape.paths(model, x_val))
     manifest = Manifest(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         config=config,

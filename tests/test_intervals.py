@@ -209,3 +209,35 @@ def test_the_lecture_cases_coverage_stays_close_in_log_space():
     actual = prices[first:]
     lower, upper = intervals.one_step_band(calibration, prices[first - 1 : -1], prices[:-1], 0.8, actual)
     assert 0.75 <= np.mean((lower <= actual) & (actual <= upper)) <= 0.85
+
+
+def test_a_direct_head_s_band_is_its_own_errors_at_each_step_by_hand():
+    rng = np.random.default_rng(3)
+    history = 100 * np.exp(np.cumsum(0.01 * rng.standard_normal(300)))
+    origins = np.arange(200, 290)  # every origin's 3 next prices lie inside the history
+    actual = history[origins[:, None] + np.arange(1, 4)]  # (90, 3)
+    factors = np.array([1.01, 1.02, 1.05])  # the head misses by 1%, 2% and 5% at steps 1, 2 and 3
+    base = intervals.calibrate(history, np.zeros(90), origins + 1)
+    steps = intervals.with_steps(base, history, actual * factors, origins)
+    assert steps["method"] == intervals.STEPS and len(steps["steps"]) == 3 and steps["one_step"] == base["one_step"]
+    sigma = np.sqrt(intervals.ewma_variance(history))
+    np.testing.assert_allclose(sorted(steps["steps"][2]), np.sort(np.log(1.05) / sigma[origins]), atol=1e-5)
+    # The band of a path of 5 days: steps 1-3 from the head's errors, 4-5 from the price's moves (the PATH band's).
+    path = np.full(5, history[-1])
+    lower, upper = intervals.band(steps, path, history, 0.8)
+    plain_lower, plain_upper = intervals.band(base, path, history, 0.8)
+    q = [intervals.conformal_quantile(steps["steps"][h], 0.8) for h in range(3)]
+    np.testing.assert_allclose(upper[:3], path[:3] * np.exp(np.array(q) * sigma[-1]))
+    np.testing.assert_allclose(lower[:3], path[:3] * np.exp(-np.array(q) * sigma[-1]))
+    np.testing.assert_allclose(upper[3:], plain_upper[3:])
+    assert (np.diff(upper[:3]) > 0).all() and (lower > 0).all()  # wider as the head's errors grow; never below 0
+    assert intervals.scores_behind(steps, 300, 3) == (90, "validation-tail errors 3 steps ahead")
+
+
+def test_a_direct_head_s_band_stays_above_zero_when_the_head_predicts_a_negative_price():
+    history = np.linspace(50, 60, 120)
+    origins = np.arange(60, 110)
+    paths = np.full((50, 2), -5.0)  # a price-level head can output a negative price
+    steps = intervals.with_steps(intervals.calibrate(history, np.zeros(50), origins + 1), history, paths, origins)
+    lower, upper = intervals.band(steps, np.array([-5.0, -5.0]), history, 0.8)
+    assert (lower > 0).all() and (upper >= lower).all() and np.isfinite(steps["steps"][0]).all()

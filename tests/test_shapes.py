@@ -183,3 +183,11 @@ def test_a_tiny_model_of_each_shape_trains_and_forecasts(write_csv, shape):
     assert rows["one_step"].iloc[0] == pytest.approx(unscale(fitted, np.array([expected]))[0], rel=1e-6)
     if shape == "direct":  # the path's first H days are the head's H outputs, unscaled
         np.testing.assert_allclose(rows["forecast"].iloc[:H], unscale(fitted, raw), rtol=1e-6)
+    # A direct head's band is calibrated on its own errors at each step, one list of scores per output.
+    interval = manifest.interval or {}
+    assert interval["method"] == ("ewma-steps" if shape == "direct" else "ewma-path")
+    assert len(interval.get("steps", [])) == (H if shape == "direct" else 0)
+    calibrated = forecast_model(model, scaler, cfg, prices, "2016-02-01", 2 * H, ("SINE", "v1"), interval)
+    bands = calibrated.rows
+    assert (bands["lower"] > 0).all() and (bands["lower"] <= bands["forecast"]).all()
+    assert (bands["forecast"] <= bands["upper"]).all()

@@ -123,9 +123,12 @@ class Target:
         return scaled[1:]
 
     # Training's validation tail.
-    def validate(self, config: TrainConfig, data: Any, outputs: np.ndarray) -> tuple[dict, dict | None, dict | None]:
+    def validate(
+        self, config: TrainConfig, data: Any, outputs: np.ndarray, paths: np.ndarray | None = None
+    ) -> tuple[dict, dict | None, dict | None]:
         """The validation tail's metrics, the prediction intervals' calibration and (probability targets) the output
-        calibrator, from the network's `outputs` (n_val,) on the tail of `data` (windows.TrainingSet)."""
+        calibrator, from the network's one-step `outputs` (n_val,) on the tail of `data` (windows.TrainingSet) and,
+        for a direct head (shapes.py), its scaled `paths` (n_val, H) from the same windows."""
         raise NotImplementedError
 
     def comparisons(self, metrics: dict[str, Any], window: str, config: TrainConfig) -> list[Comparison]:

@@ -139,7 +139,9 @@ def _round(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class DirectionTarget(ReturnEncoding, Target):
-    def validate(self, config: TrainConfig, data: Any, outputs: np.ndarray) -> tuple[dict, dict | None, dict | None]:
+    def validate(
+        self, config: TrainConfig, data: Any, outputs: np.ndarray, paths: np.ndarray | None = None
+    ) -> tuple[dict, dict | None, dict | None]:
         base_rate = float(np.concatenate([data.y_train, data.y_val]).mean())  # the training period's share of rises
         calibrator = {
             **trend.fit_platt(outputs, data.y_val, base_rate),

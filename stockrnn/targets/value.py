@@ -54,13 +54,22 @@ class ValueTarget(Target):
         """A recursive path of values (n,) from the origin's price -> prices (n,)."""
         raise NotImplementedError
 
-    def validate(self, config: TrainConfig, data: Any, outputs: np.ndarray) -> tuple[dict, dict | None, dict | None]:
+    def validate(
+        self, config: TrainConfig, data: Any, outputs: np.ndarray, paths: np.ndarray | None = None
+    ) -> tuple[dict, dict | None, dict | None]:
         actual = data.prices.loc[data.val_dates].to_numpy()
         previous = data.prices.shift(1).loc[data.val_dates].to_numpy()  # yesterday's actual price
         predicted = self.decode_one_step(unscale(data.scaler, outputs), previous)
         # The validation tail's out-of-sample one-step errors calibrate the prediction intervals.
         where = data.prices.index.get_indexer(data.val_dates)
-        interval = intervals.calibrate(data.prices.to_numpy(), predicted - actual, where)
+        history = data.prices.to_numpy()
+        interval = intervals.calibrate(history, predicted - actual, where)
+        if paths is not None:  # a direct head: its own errors at each step calibrate the forecast band
+            origins = where - 1  # each window's last day, the day before its first label
+            priced = np.array(
+                [self.decode_path(unscale(data.scaler, p), history[o]) for p, o in zip(paths, origins, strict=True)]
+            )  # (n_val, H) prices
+            interval = intervals.with_steps(interval, history, priced, origins)
         return self.report(actual, predicted, previous), interval, None
 
     def comparisons(self, metrics: dict[str, Any], window: str, config: TrainConfig) -> list[Comparison]:
