@@ -89,11 +89,9 @@ def training_period(frame: pd.DataFrame, config: TrainConfig, where: str) -> pd.
         raise DataError(
             f"{where}: only {len(prices)} rows {span}; a {config.window}-day window needs at least "
             f"{config.min_train_rows} training rows ({config.lookback} for one window, {MIN_TRAIN_TARGETS} to predict"
-            + (
-                f", {config.horizon - 1} more for the labels {config.horizon} days ahead)"
-                if config.horizon > 1
-                else ")"
-            )
+            + (f", {config.horizon - 1} more for the labels {config.horizon} days ahead" if config.horizon > 1 else "")
+            + (f", {config.output_reach} more for the head's last outputs" if config.output_reach else "")
+            + ")"
         )
     if prices.isna().any():
         day = prices.index[prices.isna().argmax()]

@@ -7,7 +7,7 @@ import pytest
 
 from stockrnn import backend, shapes
 from stockrnn.config import HORIZON, TrainConfig
-from stockrnn.errors import UsageError
+from stockrnn.errors import DataError, UsageError
 from stockrnn.forecast import forecast_model
 from stockrnn.model import build
 from stockrnn.targets import scale
@@ -191,3 +191,12 @@ def test_a_tiny_model_of_each_shape_trains_and_forecasts(write_csv, shape):
     bands = calibrated.rows
     assert (bands["lower"] > 0).all() and (bands["lower"] <= bands["forecast"]).all()
     assert (bands["forecast"] <= bands["upper"]).all()
+
+
+def test_too_few_rows_for_a_direct_head_says_why():
+    frame = frame_of(sine_prices(200))
+    cfg = config(output="direct", output_days=30, train_end=f"{frame.index[WINDOW + 19 + 20]:%Y-%m-%d}")
+    with pytest.raises(DataError, match=r"only 50 rows .* at least 59 training rows \(10 for one window, 20 to "
+                                        r"predict, 29 more for the head's last outputs\)"):  # fmt: skip
+        training_set(frame, cfg)
+    training_set(frame, config(train_end=cfg.train_end))  # enough for one output per window
