@@ -98,10 +98,12 @@ def _sources(symbols: list[str], watchlist: Path | None, offline: bool) -> dict[
     if not symbols and watchlist is None:
         raise UsageError("name SYMBOLs to signal, or a --watchlist FILE")
     found: dict[str, PriceSource] = {}
-    for e in read_watchlist(watchlist) if watchlist else []:
-        csv = Path(e.csv) if e.csv else None
-        found.setdefault(e.symbol, PriceSource(e.symbol, csv, e.date_format, e.ticker, offline=offline))
-    for name in symbols:
-        symbol = check_symbol(name)
-        found.setdefault(symbol, PriceSource(symbol, offline=offline))
+    entries = read_watchlist(watchlist) if watchlist else []
+    named = [(e.symbol, PriceSource(e.symbol, Path(e.csv) if e.csv else None, e.date_format, e.ticker,
+                                    offline=offline)) for e in entries]  # fmt: skip
+    named += [(symbol, PriceSource(symbol, offline=offline)) for symbol in map(check_symbol, symbols)]
+    for symbol, source in named:
+        if symbol in found:
+            log.warning("%s is named more than once: its signal is made once, from the first naming", symbol)
+        found.setdefault(symbol, source)
     return found
