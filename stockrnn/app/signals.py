@@ -69,8 +69,7 @@ def one(
     bars(prices.frame, m.config.column, resolved.fill, prices.source)  # --fill open needs opens: said before signalling
     days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
     result = forecast(stored, prices, None, days)
-    standing = stand(m, result, prices, today)
-    made = decision.signal(result, target, resolved, m, before, standing.warning())
+    made = decision.signal(result, target, resolved, stand(m, result, prices, today), before)
     seen = provenance(m, stored.scaler, prices, None, days)
     for warning in seen.warnings:
         log.warning("%s", warning)
