@@ -15,6 +15,7 @@ Missing values stay NaN; a window holding one is not complete (`Windows.complete
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,9 +23,25 @@ import pandas as pd
 
 from .errors import DataError, UsageError
 
-FEATURES = ("return", "volume", "range", "market")  # in the order windows hold them
 SPREAD = 1e-9  # a deviation below this fraction of a feature's largest value is a constant's rounding: counts as 1
-NEEDS = {"return": ("close",), "volume": ("volume",), "range": ("high", "low", "close"), "market": ()}
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One past covariate: the price columns it needs, and how day t's value is made from rows up to t."""
+
+    needs: tuple[str, ...]
+    make: Callable[[pd.DataFrame, pd.Series], pd.Series]  # (prices, market closes) -> (days,)
+
+
+# name -> feature, in the order windows hold them when all are asked for
+FEATURES = {
+    "return": Feature(("close",), lambda frame, _: np.log(frame["close"]).diff()),
+    "volume": Feature(("volume",), lambda frame, _: np.log(frame["volume"] + 1.0).diff()),
+    "range": Feature(("high", "low", "close"), lambda frame, _: (frame["high"] - frame["low"]) / frame["close"]),
+    # the market's own previous session, then aligned by date: a member day it lacks is NaN
+    "market": Feature((), lambda frame, market: np.log(market.sort_index()).diff().reindex(frame.index)),
+}
 
 
 def parse_features(text: str) -> tuple[str, ...]:
@@ -44,21 +61,14 @@ def covariates(
     """(days, k) float64 frame of `names` on `frame`'s days (see the module's docstring); NaN where a feature cannot
     be had (the first day's return, a day the market lacks). `DataError` naming `where` and the feature when the
     frame lacks a column it needs (or `market` is None for `market`). Its inputs are not changed."""
+    if "market" in names and market is None:
+        raise DataError(f"{where}: feature 'market' needs a market series (--market FILE|SYMBOL)")
     columns = {}
     for name in names:
-        lacking = [c for c in NEEDS[name] if c not in frame or frame[c].isna().all()]
+        lacking = [c for c in FEATURES[name].needs if c not in frame or frame[c].isna().all()]
         if lacking:
             raise DataError(f"{where}: feature {name!r} needs {', '.join(map(repr, lacking))} prices, which it has not")
-        if name == "return":
-            columns[name] = np.log(frame["close"]).diff()
-        elif name == "volume":
-            columns[name] = np.log(frame["volume"] + 1.0).diff()
-        elif name == "range":
-            columns[name] = (frame["high"] - frame["low"]) / frame["close"]
-        else:
-            if market is None:
-                raise DataError(f"{where}: feature 'market' needs a market series (--market FILE|SYMBOL)")
-            columns[name] = np.log(market.sort_index()).diff().reindex(frame.index)
+        columns[name] = FEATURES[name].make(frame, market if market is not None else pd.Series(dtype="float64"))
     return pd.DataFrame(columns, index=frame.index, dtype="float64")
 
 
