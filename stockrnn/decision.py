@@ -1,7 +1,8 @@
 """Evaluate stage, today's decision: a model's forecast after its data's last day becomes a trading signal.
 
 Input: a forecast (`Result`) made after the data's last day, the target that reads it, a resolved `strategy.Rule`,
-the model's manifest (for its validation evidence) and the symbol's signals recorded before (`RecordedSignal`).
+what stands behind the forecast (`standing.Standing`: the validation verdict, the staleness) and the symbol's
+signals recorded before (`RecordedSignal`).
 Output: a `Signal` (LONG / FLAT / SHORT at the close of the data's last day, by strategy.py's convention: filled at
 the next trading day's close or open), and `Signals`, every symbol's ranked in one table with one line per error.
 Nothing here reads or writes a store: app/signals.py does.
@@ -11,16 +12,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from . import targets
-from .manifest import Manifest
 from .record import RecordedSignal
 from .rules import Rule
 from .strategy import positions
 from .targets import Result, Target
+
+if TYPE_CHECKING:
+    from .significance import Comparison
+    from .standing import Standing
 
 WORDS = {1.0: "LONG", 0.0: "FLAT", -1.0: "SHORT"}  # a position in words
 
@@ -114,24 +118,23 @@ class Signals:
 
 
 def signal(
-    result: Result, target: Target, rule: Rule, manifest: Manifest, before: list[RecordedSignal],
-    warning: str | None = None,
+    result: Result, target: Target, rule: Rule, standing: Standing, before: list[RecordedSignal]
 ) -> Signal:  # fmt: skip
     """The decision `result` (a forecast after the data's last day) asks for at the close of its origin under `rule`
-    (resolved for `target`); `before`: the symbol's recorded signals, oldest first; `warning`: the standing's
-    staleness warning, if any (standing.py)."""
+    (resolved for `target`); `standing`: what stands behind it (standing.py: the model's validation verdict, the
+    staleness warning); `before`: the symbol's recorded signals, oldest first."""
     rows = result.signals()
     row = rows.loc[result.origin]  # the signal made at the origin's close (a direction model's: the H-day P(up))
     position = float(positions(rows.loc[[result.origin]], target, rule).iloc[0])
     origin = f"{result.origin:%Y-%m-%d}"
-    assert rule.threshold is not None  # resolved
+    assert rule.threshold is not None  # resolved (positions asks the same)
     later = result.rows.index[result.rows.index > result.origin]
     filled = f"at the {rule.fill} of {later[0]:%Y-%m-%d}" if len(later) else f"at the next trading day's {rule.fill}"
     return Signal(
         symbol=result.symbol, version=result.version, target=target.name, origin=origin, position=position,
         score=_number(row["score"]), lower=_number(row["lower"]), upper=_number(row["upper"]), rule=rule,
         margin=target.margin(float(row["score"]), rule.threshold, rule.short), change=change(before, origin, position),
-        fill=filled, evidence=evidence(manifest), warning=warning,
+        fill=filled, evidence=evidence(standing.validation), warning=standing.warning(),
     )  # fmt: skip
 
 
@@ -156,18 +159,16 @@ def change(before: list[RecordedSignal], origin: str, position: float) -> str:
     return f"unchanged since {since}"
 
 
-def evidence(manifest: Manifest) -> str:
-    """The model's evidence in a few words: its validation verdict against its target's first baseline: "BEAT
-    persistence by 3% (validation p = 0.01)", "LOST to ...", else "no evidence of an edge (validation p = 0.51)"."""
-    t, config = manifest.training, manifest.config
-    window = f"its validation tail {t.val_start}..{t.val_end}"
-    comparisons = targets.get(config.target).comparisons(manifest.metrics, window, config)
-    beat = [c for c in comparisons if c.outcome == "beat"]
-    if beat:
-        c = beat[0]
-        return f"BEAT {c.baseline} by {c.change:.0%} (validation p = {c.test.p_value:.2f})"
-    c = comparisons[0]
+def evidence(validation: Comparison | None) -> str:
+    """The model's evidence in a few words, from its validation verdict against its target's first baseline
+    (`standing.validation`): "BEAT persistence by 3% (validation p = 0.01)", "LOST to ...", else "no evidence of an
+    edge (validation p = 0.51)"; an old manifest without scores has none."""
+    if validation is None:
+        return "no evidence of an edge (no validation verdict recorded)"
+    c = validation
     p = "untested" if c.test.p_value is None else f"p = {c.test.p_value:.2f}"
+    if c.outcome == "beat":
+        return f"BEAT {c.baseline} by {c.change:.0%} (validation {p})"
     if c.outcome == "lost":
         return f"LOST to {c.baseline} (validation {p})"
     return f"no evidence of an edge (validation {p})"

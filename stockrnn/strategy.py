@@ -43,9 +43,10 @@ MIN_DAYS = 20  # days, and days in the market, that a Sharpe ratio test needs
 
 
 def positions(signals: pd.DataFrame, target: Target, rule: Rule) -> pd.Series:
-    """The position (-1, 0, 1) each signal asks for. `signals`: index origin day, column score. (n,)"""
-    threshold = target.default_threshold(rule.cost) if rule.threshold is None else rule.threshold
-    return pd.Series(target.decide(signals["score"].to_numpy(), threshold, rule.short), index=signals.index)
+    """The position (-1, 0, 1) each signal asks for under `rule` (resolved for `target`: `Rule.resolved` fills in
+    its threshold). `signals`: index origin day, column score. (n,)"""
+    assert rule.threshold is not None, "a rule is resolved for its target before it trades"
+    return pd.Series(target.decide(signals["score"].to_numpy(), rule.threshold, rule.short), index=signals.index)
 
 
 def bars(frame: pd.DataFrame, column: str, fill: str, where: str) -> pd.DataFrame:

@@ -98,7 +98,7 @@ class Money:
         if self.test is None:
             return f"{self.symbol} {self.rule}: {self.signals} signal{'s' * (self.signals != 1)} recorded, no " \
                 "trading day after the first yet"  # fmt: skip
-        return f"{self.symbol} {self.rule}: {self.test.line()}"
+        return f"verdict, {self.symbol} {self.rule}: {self.test.line().removeprefix('verdict: ')}"
 
     def to_json(self) -> dict[str, Any]:
         return {

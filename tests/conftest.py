@@ -146,6 +146,16 @@ def a_manifest(**data) -> Manifest:
 
 
 @pytest.fixture(scope="session")
+def sine_300(tmp_path_factory: pytest.TempPathFactory):
+    """300 days of a noisy sine, validated (`validate.Prices`): what the per-target contract tests train on."""
+    from stockrnn.validate import load_csv
+
+    csv = tmp_path_factory.mktemp("sine300") / "sine.csv"
+    price_frame(sine_prices(300, noise=0.3)).to_csv(csv, index=False)
+    return load_csv(csv)
+
+
+@pytest.fixture(scope="session")
 def trained_sine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Train one tiny model on a noisy sine, once per session: (home folder, CSV path). Symbol: SINE."""
     from stockrnn.app.training import train_prices as train

@@ -465,3 +465,6 @@ def test_latest_prints_the_recorded_forecast_without_keras(sine_model, home):
     assert "SINE (model v1, " in done.stdout and "made by predict" in done.stdout
     missing = run("latest", "NOMODEL")
     assert missing.exit_code == 66 and "no forecast of NOMODEL is recorded: the ledger has SINE" in missing.stderr
+    both = run("latest", "SINE", "NOMODEL", "--json")  # one without a forecast: its error, and the other printed
+    assert both.exit_code == 66 and [d["symbol"] for d in json.loads(both.stdout)] == ["SINE", "NOMODEL"]
+    assert "error" in json.loads(both.stdout)[1] and "no forecast of NOMODEL" in both.stderr

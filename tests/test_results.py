@@ -16,22 +16,15 @@ from stockrnn.forecast import forecast_model
 from stockrnn.record import Step
 from stockrnn.significance import Comparison
 from stockrnn.train import fit
-from stockrnn.validate import load_csv
 
-from .conftest import price_frame, sine_prices, tiny_config
-
-
-@pytest.fixture(scope="module")
-def prices(tmp_path_factory):
-    csv = tmp_path_factory.mktemp("results") / "sine.csv"
-    price_frame(sine_prices(300, noise=0.3)).to_csv(csv, index=False)
-    return load_csv(csv)
+from .conftest import tiny_config
 
 
 @pytest.fixture(scope="module", params=sorted(targets.TARGETS))
-def forecasts(request, prices):
+def forecasts(request, sine_300):
     """(target, a forecast from inside the data, a real forecast after its last day) of one tiny model."""
     config = tiny_config(target=request.param, epochs=2)
+    prices = sine_300
     model, scaler, manifest = fit(prices, config)
     start = f"{prices.frame.index[250]:%Y-%m-%d}"
     inside = forecast_model(model, scaler, config, prices, start, 10, ("S", "v1"), manifest.interval)

@@ -159,6 +159,15 @@ def test_no_new_data_trains_nothing(champion):
     assert [v["version"] for v in registry.model_versions("WAVE")] == ["v1"]
 
 
+def test_a_champion_trained_to_an_earlier_day_on_the_same_data_is_not_up_to_date(tmp_path, home):
+    # train --train-end on a file that reaches further: the file is the same, but a challenger would see 100 more days
+    csv = write_prices(tmp_path / "early.csv", 300)
+    frame = load_csv(csv)
+    train(frame, "EARLY", tiny_config(epochs=2, train_end=f"{frame.frame.index[199]:%Y-%m-%d}"))
+    outcome = retrain(Entry("EARLY", csv=str(csv)))
+    assert outcome.status != "up to date" and outcome.challenger == "v2", outcome
+
+
 def test_challenger_that_is_not_better_by_the_margin_is_kept_out(champion):
     before = fingerprint("WAVE")
     outcome = retrain(Entry("WAVE", options={"epochs": 2}), margin=0.99)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from stockrnn import decision, ledger
 from stockrnn.cli import app
 from stockrnn.record import RecordedSignal
+from stockrnn.significance import Comparison, DMTest
 
 from .conftest import price_frame, random_walk, tiny_config
 
@@ -149,3 +150,14 @@ def test_a_watchlist_of_three_one_without_a_model(two_models, monkeypatch):
     short = runner.invoke(app, ["signal", "SINE", "--short"])
     assert short.exit_code == 2
     assert short.output.strip() == "error: SINE: --strategy long-short: a price model cannot say down; use long-flat"
+
+
+def test_the_evidence_is_the_validation_verdict_in_a_few_words():
+    def verdict(model: float, p: float | None) -> Comparison:
+        return Comparison("persistence", "its validation tail", model, 10.0, DMTest(None, p, 120, 0, "too few"))
+
+    assert decision.evidence(verdict(9.0, 0.01)) == "BEAT persistence by 10% (validation p = 0.01)"
+    assert decision.evidence(verdict(11.0, 0.01)) == "LOST to persistence (validation p = 0.01)"
+    assert decision.evidence(verdict(9.0, 0.40)) == "no evidence of an edge (validation p = 0.40)"
+    assert decision.evidence(verdict(9.0, None)) == "no evidence of an edge (validation untested)"
+    assert decision.evidence(None) == "no evidence of an edge (no validation verdict recorded)"  # an old manifest

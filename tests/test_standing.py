@@ -18,7 +18,7 @@ from stockrnn.standing import FUTURE, IN_SAMPLE, OUT_OF_SAMPLE, PARTLY, standing
 from stockrnn.train import fit
 from stockrnn.validate import load_csv
 
-from .conftest import a_manifest, price_frame, sine_prices, tiny_config
+from .conftest import a_manifest, tiny_config
 
 # a_manifest: trained on 2020-01-02..2020-12-31, its validation tail from 2020-12-01
 HISTORY = pd.Series([100.0, 102.0], index=pd.DatetimeIndex(["2020-06-01", "2020-06-02"]))
@@ -111,18 +111,11 @@ def test_a_forecast_inside_the_data_measures_no_staleness():
     assert found.behind is None and found.today is None and not found.stale
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    csv = tmp_path_factory.mktemp("standing") / "sine.csv"
-    price_frame(sine_prices(300, noise=0.3)).to_csv(csv, index=False)
-    return load_csv(csv)
-
-
 @pytest.fixture(scope="module", params=sorted(targets.TARGETS))
-def every_target(request, trained):
+def every_target(request, sine_300):
     """(prices, a forecast inside the training period, one after the data, the manifest) of each target's tiny model,
     trained up to the 250th day."""
-    prices = trained
+    prices = sine_300
     end = f"{prices.frame.index[249]:%Y-%m-%d}"
     config = tiny_config(target=request.param, epochs=2, train_end=end)
     model, scaler, manifest = fit(prices, config)

@@ -1,6 +1,8 @@
 """The strategy report's table and figure: every number kept and readable at 80 columns, every rule named and drawn,
 and equity and drawdown axes with distinct labelled ticks whatever their range."""
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,7 +30,7 @@ def _report(daily_move: float, wave: float = 0.03, symbol: str | None = "TEST") 
 
 
 def _text(report: StrategyReport, width: int) -> str:
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=width, record=True, file=io.StringIO())
     for item in report.render():
         console.print(item)
     return console.export_text()

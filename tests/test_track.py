@@ -264,12 +264,12 @@ def test_recorded_signals_in_money_by_hand(home, write_csv):
     assert money["performance"]["costs"] == pytest.approx(0.003) and money["performance"]["trades"] == 3
     assert money["rule"] == "long-flat at 0.002, 10 bps, close fills"
     assert money["test"]["reason"] == "fewer than 20 days" and money["test"]["p_value"] is None
-    assert money["verdict"].startswith("AAA long-flat at 0.002, 10 bps, close fills: verdict: not tested against ")
+    assert money["verdict"].startswith("verdict, AAA long-flat at 0.002, 10 bps, close fills: not tested against ")
     assert json.loads(before.stdout) == {"tracks": [], "methods": json.loads(result.stdout)["methods"]}
     table = runner.invoke(app, ["track", "AAA"])
     assert table.exit_code == 0
     assert "in money: the signals" in table.stdout and table.stdout.count("│ AAA ") == 2  # forecasts, money
-    assert "AAA long-flat at 0.002, 10 bps, close fills: verdict: not tested" in table.stdout.replace("\n", " ")
+    assert "verdict, AAA long-flat at 0.002, 10 bps, close fills: not tested" in table.stdout.replace("\n", " ")
 
 
 def test_without_signals_track_prints_what_it_printed_before(home, write_csv):

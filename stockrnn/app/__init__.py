@@ -33,6 +33,7 @@ _API = {
     "export_forecasts": ("batch", "export"),
     "latest": ("latest", "latest"),
     "latest_json": ("latest", "to_json"),
+    "latest_each": ("latest", "latest_each"),
     "backtest": ("backtesting", "backtest"),
     "retrain": ("nightly", "retrain"),
     "retrain_all": ("nightly", "retrain_all"),

@@ -7,7 +7,7 @@ Input: symbols (default: every one the ledger knows). Output: per symbol its mos
 from __future__ import annotations
 
 from .. import ledger
-from ..errors import MissingInputError
+from ..errors import MissingInputError, StockRNNError
 from ..paths import check_symbol
 from ..record import RecordedForecast
 
@@ -51,3 +51,15 @@ def to_json(entry: RecordedForecast) -> dict:
             for s in entry.steps
         ],  # fmt: skip
     }
+
+
+def latest_each(symbols: list[str]) -> list[tuple[str, RecordedForecast | StockRNNError]]:
+    """`latest` of each of several `symbols` apart, in order: its recorded forecast, or the error that says why
+    there is none (the others go on)."""
+    found: list[tuple[str, RecordedForecast | StockRNNError]] = []
+    for symbol in symbols:
+        try:
+            found.append((symbol, latest([symbol])[0]))
+        except StockRNNError as exc:
+            found.append((symbol, exc))
+    return found

@@ -57,7 +57,8 @@ def prepare(
 ) -> Contest | Outcome:
     """The caller's first step, under the symbol's lock: the champion, the config and the data; an `Outcome` at once
     when there is nothing to train: "up to date" when the data is the data of the last version trained (the last
-    attempt, champion or not: a kept challenger is not trained again on the same days). `strict` refuses prices that
+    attempt, champion or not: a kept challenger is not trained again on the same days) and that version was trained
+    up to the day a challenger would be. `strict` refuses prices that
     would stand in for those asked for (stored days when the download fails) and data that looks wrong (checks.py).
     Raises `StockRNNError` on failure."""
     symbol = check_symbol(entry.symbol)
@@ -83,13 +84,17 @@ def prepare(
 
     # Up to date only for a usable champion: one that fails its checks is replaced however old the data.
     last = _last_attempt(symbol, manifest) if champion is not None and manifest is not None else None
-    if last is not None and manifest is not None and not force and prices.sha256 == last.data.sha256:
+    days = prices.frame.index
+    # A challenger would train up to the day before the holdout: a last attempt trained on the same data but to an
+    # earlier day (train --train-end 2016-12-30 on a file that reaches 2018) is not up to date.
+    through = f"{days[-holdout - 1]:%Y-%m-%d}" if len(days) > holdout else None
+    covered = last is not None and through is not None and last.data.train_end >= through
+    if last is not None and manifest is not None and not force and prices.sha256 == last.data.sha256 and covered:
         said = f"no new data since {last.data.last_day}"
         if last.version != manifest.version:
             said += f": {last.version} was trained on it and kept out"
         return Outcome(symbol, "up to date", said, champion=manifest.version, substitute=prices.substitute)
 
-    days = prices.frame.index
     if len(days) < config.min_train_rows + holdout:
         raise DataError(
             f"{prices.source}: {len(days)} rows; retraining needs {config.min_train_rows} for training "

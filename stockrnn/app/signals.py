@@ -69,8 +69,7 @@ def one(
     bars(prices.frame, m.config.column, resolved.fill, prices.source)  # --fill open needs opens: said before signalling
     days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
     result = forecast(stored, prices, None, days)
-    standing = stand(m, result, prices, today)
-    made = decision.signal(result, target, resolved, m, before, standing.warning())
+    made = decision.signal(result, target, resolved, stand(m, result, prices, today), before)
     seen = provenance(m, stored.scaler, prices, None, days)
     for warning in seen.warnings:
         log.warning("%s", warning)
@@ -98,10 +97,12 @@ def _sources(symbols: list[str], watchlist: Path | None, offline: bool) -> dict[
     if not symbols and watchlist is None:
         raise UsageError("name SYMBOLs to signal, or a --watchlist FILE")
     found: dict[str, PriceSource] = {}
-    for e in read_watchlist(watchlist) if watchlist else []:
-        csv = Path(e.csv) if e.csv else None
-        found.setdefault(e.symbol, PriceSource(e.symbol, csv, e.date_format, e.ticker, offline=offline))
-    for name in symbols:
-        symbol = check_symbol(name)
-        found.setdefault(symbol, PriceSource(symbol, offline=offline))
+    entries = read_watchlist(watchlist) if watchlist else []
+    named = [(e.symbol, PriceSource(e.symbol, Path(e.csv) if e.csv else None, e.date_format, e.ticker,
+                                    offline=offline)) for e in entries]  # fmt: skip
+    named += [(symbol, PriceSource(symbol, offline=offline)) for symbol in map(check_symbol, symbols)]
+    for symbol, source in named:
+        if symbol in found:
+            log.warning("%s is named more than once: its signal is made once, from the first naming", symbol)
+        found.setdefault(symbol, source)
     return found

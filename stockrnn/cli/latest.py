@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from .. import app
+from ..errors import StockRNNError
 from ..formatting import band, price
-from .common import JsonOpt, out, print_json, say
+from .common import JsonOpt, out, print_json, say, say_error
 
 
 def latest(
@@ -24,11 +25,25 @@ def latest(
 
     Example: stockrnn latest ^GSPC
     """
-    found = app.latest(symbols or None)
+    if symbols and len(symbols) > 1:  # each apart: one without a forecast is an error line, the others print
+        each = app.latest_each(symbols)
+        found = [e for _, e in each if not isinstance(e, StockRNNError)]
+        failed = [(symbol, e) for symbol, e in each if isinstance(e, StockRNNError)]
+    else:
+        found, failed = app.latest(symbols or None), []
     if as_json:
-        documents = [app.latest_json(e) for e in found]
+        documents = [app.latest_json(e) for e in found] + [{"symbol": s, "error": str(e)} for s, e in failed]
         print_json(documents[0] if symbols and len(symbols) == 1 else documents)
-        return
+    else:
+        show_each(found)
+    for _, error in failed:
+        say_error(str(error))
+    if failed:
+        raise typer.Exit(failed[0][1].exit_code)
+
+
+def show_each(found: list) -> None:
+    """Each recorded forecast: a line saying who made it when, then its steps' table."""
     for e in found:
         interval = f", {e.level:.0%} interval" if e.level is not None else ""
         say(f"{e.symbol} (model {e.version}, {e.target}): made by {e.made_by} at {e.created} from {e.origin}, "
