@@ -20,7 +20,13 @@ from .config import TrainConfig
 from .errors import DataError, UsageError
 from .metrics import ONE_STEP
 
-OPTIONAL = ("synthetic", "date_format", "price_source", "ticker")  # DataInfo fields written only when they have a value
+OPTIONAL = (
+    "synthetic",
+    "date_format",
+    "price_source",
+    "ticker",
+    "headers",
+)  # DataInfo fields written only when they have a value
 
 # The layout of manifest.json. Raise it when a manifest that this version writes could be misread by an older
 # stockrnn that ignores what it does not know: a field renamed, moved or given a new meaning or unit, or a new field
@@ -50,6 +56,9 @@ class DataInfo:
     # None in manifests written before it was recorded (`kind`, `source` and `date_format` above still say it).
     price_source: dict | None = None
     ticker: str | None = None  # --ticker, to read again the one ticker it was trained on of a file of several
+    # canonical column -> the file's own header (quantmod's "close": "AAPL.Close"): what the model learned, in the
+    # file's words; None in manifests written before it was recorded
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,41 @@ class PriceSource:
                    offline=offline, strict=strict)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PanelSource:
+    """Where a panel's members come from: every price file in `folder` (each member's symbol: the one its column
+    names give, as quantmod's AAPL.Close, else the file's name), or the lines of `watchlist` (a symbol a line,
+    `SYM csv=PATH` for a file; a symbol alone: its stored prices, refreshed unless `offline`). `adjusted` and
+    `strict` as for `PriceSource`; with `strict`, a member that fails refuses the whole panel instead of being left
+    out. Exactly one of `folder` and `watchlist` (a `UsageError` otherwise)."""
+
+    folder: Path | None = None
+    watchlist: Path | None = None
+    adjusted: bool = True
+    offline: bool = False
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.folder is None) == (self.watchlist is None):
+            raise UsageError("a panel is --panel DIR (every price file in a folder) or --watchlist FILE; give one")
+        for name in ("folder", "watchlist"):  # frozen: set once, while being built
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value))
+
+    @property
+    def where(self) -> str:
+        """The folder or the watchlist, as messages name it."""
+        return str(self.folder if self.folder is not None else self.watchlist)
+
+    def to_json(self) -> dict[str, Any]:
+        """The source as a manifest records it: the folder or watchlist as an absolute path, adjusted, strict."""
+        path = self.folder if self.folder is not None else self.watchlist
+        assert path is not None  # __post_init__
+        kind = "folder" if self.folder is not None else "watchlist"
+        return {"kind": kind, "path": str(path.absolute()), "adjusted": self.adjusted, "strict": self.strict}
+
+
 def check_date_format(text: str | None) -> None:
     """A `UsageError` (exit 2) unless `text` is None, a name of EPOCH_UNITS, or strftime codes that read a day: a
     sample day written with them must read back as the same day (so %s, %Q or a stray % is refused, and so is a

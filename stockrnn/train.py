@@ -124,6 +124,7 @@ def fit(
             date_format=prices.date_format,
             warnings=[*prices.warnings, *([prices.substitute] if prices.substitute else [])],
             ticker=prices.ticker,
+            headers=dict(prices.headers) if prices.kind == "csv" and prices.headers else None,
         ),
         training=TrainingInfo(
             device=backend.training_device(),

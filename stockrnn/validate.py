@@ -69,6 +69,32 @@ class Prices:
     # Why these rows stand in for the prices asked for (a failed download: the stored days; none stored: the bundled
     # sample), said as a warning and kept in the retrain record and the manifest; None: they are what was asked for.
     substitute: str | None = None
+    # canonical name -> the source's own header it was read from ("date": "Index", "close": "AAPL.Close"), so that
+    # what a model learned can be said in the file's words
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def header(self, column: str) -> str:
+        """The source's own name for canonical `column` (quantmod's AAPL.Adjusted for adj_close); `column` itself
+        where the source had none (a column left empty)."""
+        return self.headers.get(column, column)
+
+    def read_from(self, column: str) -> str | None:
+        """Which of the source's columns gives `column`, said where the name does not (`read_from`)."""
+        return read_from(self.headers, column)
+
+
+def read_from(headers: dict[str, str], column: str) -> str | None:
+    """One line that says which of a file's columns (`headers`: canonical -> the file's own) gives `column`, the
+    price a model learns, where the file names it otherwise (quantmod's AAPL.Close, investing.com's Price); and when
+    that is the close and the file has an adjusted close too, how to learn that one. None where the column is named
+    plainly (Close, Adj Close) or unknown."""
+    header = headers.get(column)
+    if header is None or _key(header) == column:
+        return None
+    said = f"read {column} from the column {header!r}"
+    if column == "close" and "adj_close" in headers:
+        said += f"; {headers['adj_close']!r} is the close adjusted for dividends too: --column adj_close learns it"
+    return said
 
 
 def validate(
@@ -79,7 +105,7 @@ def validate(
     right; `date_format` (strftime, e.g. %d/%m/%Y) says how the dates are written when the file cannot show it;
     `ticker` picks one ticker's series out of a file of several. With `every_column` (a download for the price
     store, which any model may read) what is wrong in any column refuses it."""
-    raw, ticker = _one_ticker(raw, ticker)
+    raw, ticker, original = _one_ticker(raw, ticker)
     where, unit = raw.where, raw.unit
     columns = _map_columns(raw, required)
     frame = raw.frame
@@ -157,7 +183,7 @@ def validate(
         log.warning("%s", warning)
     return Prices(
         frame=out, source=where, sha256=raw.sha256, repairs=repairs, date_format=date_format, warnings=warnings,
-        ticker=ticker,
+        ticker=ticker, headers={name: original.get(h, str(h)) for name, h in columns.items()},
     )  # fmt: skip
 
 
@@ -187,18 +213,19 @@ def _prefix(header: object) -> str | None:
     return prefix if known.get(_key(name), "date") != "date" else None
 
 
-def _one_ticker(raw: RawTable, ticker: str | None) -> tuple[RawTable, str | None]:
-    """`raw` as one ticker's series, and `ticker` as the file spells it: columns named TICKER.Field lose their prefix
-    (a file of several tickers' columns keeps one ticker's), and of a long file with a ticker column (Symbol,
-    Ticker) one ticker's rows are kept. `ticker` picks it where there are several, and must be there when given (a
-    `UsageError` otherwise)."""
-    frame, named = raw.frame, False
+def _one_ticker(raw: RawTable, ticker: str | None) -> tuple[RawTable, str | None, dict[str, str]]:
+    """`raw` as one ticker's series, `ticker` as the file spells it, and each renamed column's header as the file
+    wrote it (Close -> AAPL.Close): columns named TICKER.Field lose their prefix (a file of several tickers' columns
+    keeps one ticker's), and of a long file with a ticker column (Symbol, Ticker) one ticker's rows are kept.
+    `ticker` picks it where there are several, and must be there when given (a `UsageError` otherwise)."""
+    frame, named, original = raw.frame, False, {}
     prefixes = {h: p for h in frame.columns if (p := _prefix(h)) is not None}
     if prefixes:
         pick = _pick(raw.where, "the column names", list(dict.fromkeys(prefixes.values())), ticker)
         ticker = pick if ticker is not None else None
         frame = frame[[h for h in frame.columns if prefixes.get(h, pick) == pick]]
-        frame = frame.rename(columns={h: h[len(pick) + 1 :] for h in frame.columns if h in prefixes})
+        original = {h[len(pick) + 1 :]: h for h in frame.columns if h in prefixes}
+        frame = frame.rename(columns={h: short for short, h in original.items()})
         named = True
     column = next((h for h in frame.columns if _key(h) in TICKER_COLUMNS), None)
     if column is not None:
@@ -214,7 +241,7 @@ def _one_ticker(raw: RawTable, ticker: str | None) -> tuple[RawTable, str | None
             f"{raw.where}: --ticker {ticker}, but the file holds one series (no Symbol or Ticker column, no column "
             f"named like {ticker}.Close); leave --ticker out"
         )
-    return (raw if frame is raw.frame else dataclasses.replace(raw, frame=frame)), ticker
+    return (raw if frame is raw.frame else dataclasses.replace(raw, frame=frame)), ticker, original
 
 
 def _pick(where: str, what: str, known: list[str], ticker: str | None) -> str:

@@ -409,6 +409,9 @@ def test_a_quantmod_file_trains_under_its_ticker(write_csv, home):
     result = run("train", "--csv", str(write_csv("download.csv", frame)), "--column", "adj_close", *TINY)
     assert result.exit_code == 0, result.output
     assert (home / "models" / "XYZ").is_dir()
+    assert "read adj_close from the column 'XYZ.Adjusted'" in result.stdout  # which column it learned, said
+    manifest = json.loads((home / "models" / "XYZ" / "v1" / "manifest.json").read_text())
+    assert manifest["data"]["headers"]["adj_close"] == "XYZ.Adjusted"
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)

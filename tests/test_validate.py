@@ -319,6 +319,32 @@ def test_quantmod_export(write_csv):
     assert file_symbol(path) == "BRK-B"  # the model's default name, whatever the file is called
     assert PriceSource(csv=path).name == "BRK-B" and PriceSource(csv=path, symbol="X").name == "X"
     assert load_csv(path, required=("adj_close",), ticker="brk-b").ticker == "BRK-B"
+    # which of the file's columns each canonical one came from, said in the file's words
+    assert prices.headers == {
+        "date": "Index",
+        **{c: f"BRK-B.{c.title()}" for c in CANONICAL},
+        "adj_close": "BRK-B.Adjusted",
+    }
+    assert prices.read_from("close") == (
+        "read close from the column 'BRK-B.Close'; 'BRK-B.Adjusted' is the close adjusted for dividends too: "
+        "--column adj_close learns it"
+    )
+    assert prices.read_from("adj_close") == "read adj_close from the column 'BRK-B.Adjusted'"
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("Close", None),  # named plainly: nothing to say
+        ("Adj Close", None),
+        ("Price", "read close from the column 'Price'"),  # investing.com's: the close, as there is no Close
+        ("XYZ.Close", "read close from the column 'XYZ.Close'"),
+    ],
+)
+def test_read_from_says_the_files_column_where_its_name_does_not(write_csv, header, said):
+    column = "adj_close" if header == "Adj Close" else "close"
+    prices = load_csv(write_csv("p.csv", f"Date,{header}\n2020-01-02,1\n2020-01-03,2\n"), required=(column,))
+    assert prices.read_from(column) == said
 
 
 @pytest.mark.parametrize(

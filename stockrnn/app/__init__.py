@@ -24,6 +24,7 @@ _API = {
     # use-cases
     "fetch": ("prices", "fetch"),
     "load": ("prices", "load"),
+    "load_panel": ("panel", "load_panel"),
     "train": ("training", "train"),
     "predict": ("forecast", "predict"),
     "plot": ("forecast", "plot"),
@@ -50,6 +51,7 @@ _API = {
     "record_error": ("runtime", "record_error"),
     # values
     "PriceSource": ("..price_source", "PriceSource"),
+    "PanelSource": ("..price_source", "PanelSource"),
     "TrainConfig": ("..config", "TrainConfig"),
     "Rule": ("..rules", "Rule"),
     "check_symbol": ("..paths", "check_symbol"),

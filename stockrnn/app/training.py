@@ -19,7 +19,7 @@ from ..paths import check_symbol
 from ..price_source import PriceSource
 from ..significance import Comparison
 from ..train import EpochProgress, fit
-from ..validate import Prices
+from ..validate import Prices, read_from
 from ..windows import training_period
 from .prices import load
 
@@ -41,6 +41,13 @@ class TrainResult:
         return targets.get(config.target).comparisons(
             self.metrics, f"its validation tail {t.val_start}..{t.val_end}", config
         )
+
+    @property
+    def column_line(self) -> str | None:
+        """Which of the file's columns the model learned, where the file names it otherwise than the column (e.g.
+        quantmod's AAPL.Close); None where its name says it."""
+        headers = self.manifest.data.headers
+        return read_from(headers, self.manifest.config.column) if headers else None
 
     @property
     def comparison(self) -> Comparison:

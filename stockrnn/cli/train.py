@@ -40,6 +40,8 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
         f"in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epoch{'s' * (t.epochs_run != 1)}, best {t.best_epoch}"
         f"{stopped}"
     )
+    if result.column_line:
+        say(result.column_line)
     ahead = "one step ahead" if m.config.horizon_days is None else f"{m.config.horizon} days ahead, P(up)"
     show(result.scores_view(f"Validation tail, {ahead}: {t.val_start} to {t.val_end} ({t.val_windows} days)"))
     for comparison in result.comparisons:
