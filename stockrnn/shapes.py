@@ -47,6 +47,10 @@ class ManyToOne:
         """The shape in a few words, for predict, models and the manifest's readers: e.g. 'direct, 21 days'."""
         return self.name
 
+    def note(self, days: int) -> str | None:
+        """What a path of `days` days should say about how it was made, beyond `path_words`; None: nothing."""
+        return None
+
     def head_units(self) -> int:
         """Units of the dense output layer."""
         return 1
@@ -131,6 +135,14 @@ class Direct(ManyToOne):
 
     def describe(self) -> str:
         return f"{self.name}, {self.days} days"
+
+    def note(self, days: int) -> str | None:
+        if days <= self.days:
+            return None
+        return (
+            f"the network outputs {self.days} days at once (--output-days {self.days}); days {self.days + 1} to "
+            f"{days} continue from its outputs, {self.days} at a time"
+        )
 
     def extra_days(self) -> int:
         return self.days - 1
