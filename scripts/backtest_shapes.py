@@ -45,8 +45,7 @@ CASES = {  # name: (source, training start, last day scored)
     "synthetic (control)": (PriceSource(synthetic={}), None, None),
     "S&P 500, 2018": (PriceSource(csv=SP500), "2012-01-01", None),
     "NASDAQ, 2018": (PriceSource(csv=NASDAQ), "2012-01-01", None),
-    # From 2003, not 1999 as docs/strategy.md's crash: the same length of history as 2012-2018, half the time
-    "S&P 500, 2008-09 crash": (PriceSource(csv=SP500), "2003-01-01", "2009-06-30"),
+    "S&P 500, 2008-09 crash": (PriceSource(csv=SP500), "1999-01-01", "2009-06-30"),  # docs/strategy.md's crash
 }
 SHAPES = {  # name: TrainConfig options
     "recursive": {},
@@ -55,6 +54,7 @@ SHAPES = {  # name: TrainConfig options
     "encoder-decoder": {"output": "encoder-decoder"},
 }
 H = 21  # the backtest's horizon and the multi-day heads' --output-days (their default)
+SEEDS = (42, 43, 44)  # the first (the default --seed) makes the main tables; the others say how much a seed moves them
 DOC = ROOT / "docs" / "shapes.md"
 
 
@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--jobs", type=int, default=1, help="folds trained at once (backtest --jobs)")
     parser.add_argument("--json", type=Path, help="also write every report here")
     parser.add_argument("--from-json", type=Path, help="read the reports from here instead of running them")
@@ -81,23 +82,25 @@ def main() -> None:
         reports = json.loads(args.from_json.read_text(encoding="utf-8"))
     else:
         reports = {}
-        for case in args.cases:
-            for shape in args.shapes:
-                reports[f"{case} | {shape}"] = run(case, shape, args.folds, args.jobs)
+        for seed in args.seeds:
+            for case in args.cases:
+                for shape in args.shapes:
+                    key = f"{case} | {shape}" + ("" if seed == args.seeds[0] else f" | seed {seed}")
+                    reports[key] = run(case, shape, args.folds, args.jobs, seed)
                 if args.json:  # after each cell: a long run interrupted keeps what it did
                     args.json.write_text(json.dumps(reports) + "\n", encoding="utf-8")
     text = tables(reports)
     print(text)
     if args.docs:
-        command = "python scripts/backtest_shapes.py --jobs 2 --json out/shapes.json --docs"
+        command = "python scripts/backtest_shapes.py --jobs 2 --json out/shapes.json --docs   # about 20 minutes"
         replace_block(DOC, "shapes", stamp(command) + "\n" + text)
 
 
-def run(case: str, shape: str, folds: int, jobs: int) -> dict:
+def run(case: str, shape: str, folds: int, jobs: int, seed: int) -> dict:
     """One backtest: its folds' days (actual, forecast, bands, one-step), scores, epochs, minutes; and the drift
     forecast of each fold's days (the report scores drift per fold, and the pooled tests need its days)."""
     source, start, end = CASES[case]
-    config = TrainConfig(train_start=start, **SHAPES[shape])
+    config = TrainConfig(train_start=start, seed=seed, **SHAPES[shape])
     started = time.perf_counter()
     report = app.backtest(source, config, folds=folds, jobs=jobs, end=end).to_json()
     minutes = (time.perf_counter() - started) / 60
@@ -106,9 +109,10 @@ def run(case: str, shape: str, folds: int, jobs: int) -> dict:
     for fold in report["folds"]:
         history = series.loc[start : fold["cutoff"]].to_numpy()  # what the fold's forecast knew: as value.py's
         drift += list(Drift.fit(history).path(history[-1], len(fold["days"])))
-    print(f"{case} | {shape}: {minutes:.1f} min", file=sys.stderr, flush=True)
+    print(f"{case} | {shape} | seed {seed}: {minutes:.1f} min", file=sys.stderr, flush=True)
     keep = ("fold", "cutoff", "start", "end", "train_rows", "epochs", "days")
     return {
+        "seed": seed,
         "minutes": round(minutes, 2),
         "folds": [{k: f[k] for k in keep} for f in report["folds"]],
         "drift": drift,
@@ -160,6 +164,9 @@ def naive(report: dict) -> np.ndarray:
 
 
 def tables(reports: dict) -> str:
+    """The main tables (the first seed's backtests), then the seeds' table where there are more."""
+    seeded = {key: r for key, r in reports.items() if key.count(" | ") == 2}
+    reports = {key: r for key, r in reports.items() if key.count(" | ") == 1}
     cases = list(dict.fromkeys(key.split(" | ")[0] for key in reports))
     out = []
     for case in cases:
@@ -201,7 +208,38 @@ def tables(reports: dict) -> str:
             steps = r["pooled"]["interval"]["forecast"].get("step_coverage") or []
             out.append(f"| {shape} | " + " | ".join("-" if c is None else f"{c:.0%}" for c in steps) + " |")
         out.append("")
+    if seeded:
+        out.append(seeds_table(reports, seeded))
     return "\n".join(out)
+
+
+def seeds_table(reports: dict, seeded: dict) -> str:
+    """Per case and shape, the path's skill against naive with each seed (the main tables' first), and in how many
+    seeds its path RMSE was below the recursive path's of the same seed."""
+    every = {**reports, **{key.rsplit(" | ", 1)[0] + f" | {key.rsplit(' ', 1)[1]}": r for key, r in seeded.items()}}
+    seeds = ["first", *dict.fromkeys(key.rsplit(" ", 1)[1] for key in seeded)]
+    first = next(iter(reports.values())).get("seed", "--seed's default")
+
+    def rmse(case: str, shape: str, seed: str) -> float:
+        r = every[f"{case} | {shape}" + ("" if seed == "first" else f" | {seed}")]
+        return math.sqrt(np.nanmean((column(r, "forecast") - column(r, "actual")) ** 2))
+
+    lines = [
+        f"Path skill against naive with each seed ({', '.join([str(first), *seeds[1:]])}: each a full backtest), the "
+        "median, and the seeds in which the path's RMSE was below the recursive path's:\n",
+        "| data | forecast | skill per seed | median | below recursive |",
+        "|---|---|---|---|---|",
+    ]
+    for key in reports:
+        case, shape = key.split(" | ")
+        r = reports[key]
+        flat = math.sqrt(np.nanmean((naive(r) - column(r, "actual")) ** 2))
+        skills = [1 - rmse(case, shape, seed) / flat for seed in seeds]
+        below = sum(rmse(case, shape, seed) < rmse(case, "recursive", seed) for seed in seeds)
+        cells = [case, shape, " / ".join(f"{v:+.3f}" for v in skills), f"{statistics.median(skills):+.3f}",
+                 "-" if shape == "recursive" else f"{below} of {len(seeds)}"]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def p(comparison, better: bool | None = None) -> str:
