@@ -218,6 +218,7 @@ def seeds_table(reports: dict, seeded: dict) -> str:
     seeds its path RMSE was below the recursive path's of the same seed."""
     every = {**reports, **{key.rsplit(" | ", 1)[0] + f" | {key.rsplit(' ', 1)[1]}": r for key, r in seeded.items()}}
     seeds = ["first", *dict.fromkeys(key.rsplit(" ", 1)[1] for key in seeded)]
+    seeds = [s for s in seeds if s == "first" or all(f"{key} | {s}" in every for key in reports)]  # complete ones
     first = next(iter(reports.values())).get("seed", "--seed's default")
 
     def rmse(case: str, shape: str, seed: str) -> float:
