@@ -92,7 +92,7 @@ def main() -> None:
     text = tables(reports)
     print(text)
     if args.docs:
-        command = "python scripts/backtest_shapes.py --jobs 2 --json out/shapes.json --docs   # about 20 minutes"
+        command = "python scripts/backtest_shapes.py --jobs 2 --json out/shapes.json --docs   # about 30 min, 2 cores"
         replace_block(DOC, "shapes", stamp(command) + "\n" + text)
 
 
