@@ -1,7 +1,7 @@
 """`stockrnn train` of each output shape against the recursive default: whole commands, process start to exit, side
 by side in one run (the target: a direct model's training at most 1.5x the recursive default's).
 
-    .venv/bin/python bench/bench_shapes.py        # about 4 minutes on 2 cores
+    .venv/bin/python bench/bench_shapes.py        # about 2 minutes on 2 cores
 
 The lecture's setting with the default model (return target, 60-day windows, one LSTM(32), batch 64, up to 100
 epochs with early stopping, patience 10): `stockrnn train --csv sample_data/sp500.csv --train-start 2012-01-01
