@@ -18,9 +18,10 @@ from .errors import UsageError
 
 CELLS = ("lstm", "gru", "rnn")
 # The network's output (shapes.py): one output, the next value, fed back for a path of many days; or the next
-# `output_days` values at once from a dense head.
-RECURSIVE, DIRECT = "recursive", "direct"
-OUTPUTS = (RECURSIVE, DIRECT)
+# `output_days` values at once, from a dense head (direct) or from a recurrent decoder over those days.
+RECURSIVE, DIRECT, ENCODER_DECODER = "recursive", "direct", "encoder-decoder"
+OUTPUTS = (RECURSIVE, DIRECT, ENCODER_DECODER)
+MULTI_DAY = (DIRECT, ENCODER_DECODER)  # the outputs that give --output-days values at once
 CHOSEN = (
     "cell",
     "column",
@@ -153,10 +154,11 @@ class TrainConfig:
     output: str = option(
         RECURSIVE,
         "recursive: the network outputs the next value, fed back as input for a path of many days; direct: it "
-        "outputs the next --output-days values at once.",
+        "outputs the next --output-days values at once (a dense head); encoder-decoder: a recurrent decoder "
+        "outputs them, one per step.",
     )
     output_days: int | None = option(
-        None, f"With --output direct: trading days the network outputs at once (default {HORIZON})."
+        None, f"With --output direct or encoder-decoder: trading days the network outputs at once (default {HORIZON})."
     )
     epochs: int = option(100, "Most epochs; early stopping usually ends sooner.")
     batch_size: int = option(64, "Windows per training step (the lecture: 32).")
@@ -187,15 +189,15 @@ class TrainConfig:
                 object.__setattr__(self, "horizon_days", DIRECTION_HORIZON)  # frozen: set once, while being built
         elif self.horizon_days is not None:
             problems.append(f"--horizon-days is for --target direction, not {self.target}")
-        if self.output == DIRECT:
+        if self.output in MULTI_DAY:
             if self.output_days is None:
                 object.__setattr__(self, "output_days", HORIZON)  # frozen: set once, while being built
             if self.sequence_loss:
-                problems.append("--sequence-loss trains one output per time step; --output direct has one head")
+                problems.append(f"--sequence-loss trains one output per time step; --output {self.output} has one head")
             if self.target in TARGETS and not TARGETS[self.target].has_path:
-                problems.append(f"--output direct is for targets with a path of values, not {self.target}")
+                problems.append(f"--output {self.output} is for targets with a path of values, not {self.target}")
         elif self.output_days is not None:
-            problems.append(f"--output-days is for --output direct, not {self.output}")
+            problems.append(f"--output-days is for --output direct or encoder-decoder, not {self.output}")
         problems += option_problems(self.to_dict())
         if problems:
             raise UsageError("; ".join(problems))
@@ -214,7 +216,7 @@ class TrainConfig:
 
     @property
     def output_reach(self) -> int:
-        """Days past a window's first label that its labels reach: 0, or H - 1 for a direct head of H outputs."""
+        """Days past a window's first label that its labels reach: 0, or H - 1 for a head of H outputs."""
         from .shapes import of
 
         return of(self).extra_days()

@@ -28,9 +28,9 @@ LAMBDA = 0.94  # RiskMetrics' daily decay for the EWMA variance
 GAMMA = 0.05  # adaptive conformal inference's step (bench/bench_intervals.py: 0.01 and 0.05 tried)
 PATH = "ewma-path"
 LOG = "log"  # the one-step scores' `space` since the bands moved to log space; before it they were price errors
-STEPS = "ewma-steps"  # a direct head's band: its own errors at each step on the validation tail
+STEPS = "ewma-steps"  # a multi-day head's band (direct, encoder-decoder): its own errors at each step
 BAND_METHODS = {
-    STEPS: "conformal quantile of the validation tail's log errors at each step of the direct head's paths, each "
+    STEPS: "conformal quantile of the validation tail's log errors at each step of the network's H-day outputs, each "
     "divided by the EWMA volatility (lambda 0.94) on its origin; the band exp(log(forecast) -/+ quantile * the "
     "origin's volatility); past the head's last step, the h-day log moves since the training start",
     PATH: "conformal quantile of the price's h-day log moves since the training start, each divided by the EWMA "

@@ -146,7 +146,8 @@ class Manifest:
         score in its target's metric (`metric`: rmse, or brier for probabilities; lower is better) on its own
         validation tail (`val_start`..`val_end`: a score is comparable only with one on the same days), beside its
         target's baseline there (`skill`: 1 - score / the baseline's; above 0 the model did better)."""
-        from .targets import get  # here: the targets need numpy, which a manifest's other readers may not
+        from . import shapes  # here, as the targets: they need numpy, which a manifest's other readers may not
+        from .targets import get
 
         target = get(self.config.target)
         metric = target.promotion_metric
@@ -157,6 +158,7 @@ class Manifest:
         return {
             "created": self.created,
             "target": self.config.target,
+            "shape": shapes.of(self.config).describe(),  # the network's output shape (shapes.py), in words
             "source": self.data.source,
             "train_start": self.data.train_start,
             "train_end": self.data.train_end,

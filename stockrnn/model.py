@@ -28,9 +28,9 @@ def seeds(seed: int) -> Iterator[int]:
 
 
 def build(config: TrainConfig) -> Any:
-    """The lecture's stack: `layers` recurrent layers of `units`, each followed by Dropout, then Dense(1); the
-    config's output shape (shapes.py) may keep every time step of the last layer (Dense(1) at each step) or widen
-    the head (Dense(H)).
+    """The lecture's stack: `layers` recurrent layers of `units`, each followed by Dropout, then the head of the
+    config's output shape (shapes.py): Dense(1); Dense(1) at every time step of the last layer (sequence loss);
+    Dense(H) (direct); or a recurrent decoder over H steps with Dense(1) at each (encoder-decoder).
 
     The recurrent layers keep Keras' defaults (tanh, sigmoid, no recurrent dropout, no unrolling, bias on), the
     conditions for the cuDNN kernel on a GPU; dropout is a separate layer for the same reason. Their initializers
@@ -46,31 +46,36 @@ def build(config: TrainConfig) -> Any:
     dtype = "mixed_float16" if config.mixed_precision else "float32"
     seed = seeds(config.seed)
     shape = shapes.of(config)
-    stack = [k.Input(shape=(config.window, 1))]  # (batch, window, 1)
-    for i in range(config.layers):
-        last = i == config.layers - 1
-        # Keras' cells draw their default seeds in this order: SimpleRNN's dropout generator first, LSTM's and
-        # GRU's last (after the kernel's and the recurrent kernel's initializers).
+
+    def recurrent(sequences: bool, i: int) -> list[Any]:
+        """Recurrent layer i with its dropout, its seeds drawn in the order Keras' constructors draw them: SimpleRNN's
+        dropout generator first, LSTM's and GRU's last (after the kernel's and the recurrent kernel's initializers)."""
         generator = next(seed) if config.cell == "rnn" else None
         kernel, recurrent_kernel = next(seed), next(seed)
-        recurrent = cell(
+        layer = cell(
             config.units,
-            return_sequences=shape.sequences or not last,
+            return_sequences=sequences,
             kernel_initializer=k.initializers.GlorotUniform(seed=kernel),
             recurrent_initializer=k.initializers.Orthogonal(seed=recurrent_kernel),
             seed=generator or next(seed),  # the cell's dropout generator: made, though unused
             dtype=dtype,
         )
-        stack.append(recurrent)  # (batch, window, units) or, for the last layer, (batch, units)
-        stack.append(k.layers.Dropout(config.dropout, seed=config.seed + i, dtype=dtype))
+        return [layer, k.layers.Dropout(config.dropout, seed=config.seed + i, dtype=dtype)]
+
     target = targets.get(config.target)
-    output = k.layers.Dense(
-        shape.head_units(),
-        activation=target.activation,
-        kernel_initializer=k.initializers.GlorotUniform(seed=next(seed)),
-        dtype="float32",
-    )
-    stack.append(output)  # (batch, 1); (batch, window, 1) with every time step; (batch, H) for a direct head
+
+    def dense(units: int) -> Any:
+        """The output layer: float32, so the loss and the predictions keep full precision."""
+        initializer = k.initializers.GlorotUniform(seed=next(seed))
+        return k.layers.Dense(units, activation=target.activation, kernel_initializer=initializer, dtype="float32")
+
+    stack = [k.Input(shape=(config.window, 1))]  # (batch, window, 1)
+    for i in range(config.layers):
+        last = i == config.layers - 1
+        # (batch, window, units) or, for the last layer, (batch, units)
+        stack += recurrent(shape.sequences or not last, i)
+    # (batch, 1); (batch, window, 1) with every time step; (batch, H) for a direct head; (batch, H, 1) for a decoder
+    stack += shape.head(dense, lambda: recurrent(True, config.layers))
     model = k.Sequential(stack, name=f"stockrnn_{config.cell}")
     model.compile(
         optimizer=k.optimizers.Adam(learning_rate=config.learning_rate),

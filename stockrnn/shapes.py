@@ -9,6 +9,9 @@ methods, so that no stage branches on the shape (the targets' pattern, targets/b
   paths stay recursive.
 - `Direct` (`--output direct --output-days H`): a dense head of H outputs, the next H values at once; a path of up to
   H days is those outputs, with no recursion (a longer one continues from them, H days at a time).
+- `EncoderDecoder` (`--output encoder-decoder --output-days H`): the recurrent stack encodes the window into its
+  last output, which a recurrent decoder reads at each of H steps, each step's output the value that many days
+  ahead; its labels, paths and band are the direct head's.
 
 Input: the target's labels per origin day (targets/: `Target.labels`), the model, scaled windows. Output: the labels
 the network learns, the head's settings for `model.build`, and scaled one-step predictions and paths. No I/O.
@@ -16,16 +19,19 @@ the network learns, the head's settings for `model.build`, and scaled one-step p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from . import backend
-from .config import DIRECT
+from .config import DIRECT, ENCODER_DECODER
 
 if TYPE_CHECKING:
     from .config import TrainConfig
+
+Layers = list[Any]  # Keras layers, in order
 
 
 @dataclass(frozen=True)
@@ -34,10 +40,26 @@ class ManyToOne:
 
     name: ClassVar[str] = "many-to-one"
     sequences: ClassVar[bool] = False  # the last recurrent layer returns every time step (True) or only the last
+    # How a path of many days is made, in words (the views' and the backtest's labels)
+    path_words: ClassVar[str] = "recursive"
+
+    def describe(self) -> str:
+        """The shape in a few words, for predict, models and the manifest's readers: e.g. 'direct, 21 days'."""
+        return self.name
+
+    def note(self, days: int) -> str | None:
+        """What a path of `days` days should say about how it was made, beyond `path_words`; None: nothing."""
+        return None
 
     def head_units(self) -> int:
         """Units of the dense output layer."""
         return 1
+
+    def head(self, dense: Callable[[int], Any], recurrent: Callable[[], Layers]) -> Layers:
+        """The layers after the recurrent stack (model.build): here `dense(units)`, the output layer of
+        `head_units()` units. `recurrent()` makes one more recurrent layer of the stack's kind, returning every
+        step, with its dropout; seeds are drawn as the factories are called, so the order is the model's."""
+        return [dense(self.head_units())]
 
     def extra_days(self) -> int:
         """Label days one window needs beyond its first: the last window ends that many days earlier."""
@@ -85,6 +107,9 @@ class SequenceLoss(ManyToOne):
     name: ClassVar[str] = "sequence-loss"
     sequences: ClassVar[bool] = True
 
+    def describe(self) -> str:
+        return "many-to-one, sequence loss"
+
     def labels(self, per_origin: np.ndarray, window: int, count: int) -> np.ndarray:
         """(count, window): row j holds the labels of origins j .. j + window - 1, the days of window j, so that
         its last column is the window's own next value and no label reaches past it."""
@@ -105,7 +130,19 @@ class Direct(ManyToOne):
     """A dense head of `days` outputs: output h (0-based) is the value h + 1 days after the window's last day."""
 
     name: ClassVar[str] = "direct"
+    path_words: ClassVar[str] = "direct"
     days: int = 1  # outputs of the head: trading days after the window's last day
+
+    def describe(self) -> str:
+        return f"{self.name}, {self.days} days"
+
+    def note(self, days: int) -> str | None:
+        if days <= self.days:
+            return None
+        return (
+            f"the network outputs {self.days} days at once (--output-days {self.days}); days {self.days + 1} to "
+            f"{days} continue from its outputs, {self.days} at a time"
+        )
 
     def extra_days(self) -> int:
         return self.days - 1
@@ -141,6 +178,21 @@ class Direct(ManyToOne):
         return np.asarray(buffer[size : size + days])
 
 
+@dataclass(frozen=True)
+class EncoderDecoder(Direct):
+    """The recurrent stack encodes the window (its last output); a recurrent decoder reads that encoding at each of
+    `days` steps, and a dense layer at every step gives the value that many days after the window's last day.
+    Labels, one-step readings, paths and band are the direct head's: only the network differs."""
+
+    name: ClassVar[str] = ENCODER_DECODER
+    path_words: ClassVar[str] = "encoder-decoder"
+
+    def head(self, dense: Callable[[int], Any], recurrent: Callable[[], Layers]) -> Layers:
+        k = backend.keras()
+        # (batch, units) -> (batch, days, units) -> the decoder (batch, days, units) -> (batch, days, 1)
+        return [k.layers.RepeatVector(self.days), *recurrent(), dense(1)]
+
+
 Shape = ManyToOne  # every shape is one: the protocol is ManyToOne's methods
 
 
@@ -148,4 +200,6 @@ def of(config: TrainConfig) -> Shape:
     """The output shape a config asks for (its `output`, `output_days` and `sequence_loss`)."""
     if config.output == DIRECT:
         return Direct(days=config.output_days or 1)  # TrainConfig sets output_days for direct
+    if config.output == ENCODER_DECODER:
+        return EncoderDecoder(days=config.output_days or 1)
     return SequenceLoss() if config.sequence_loss else ManyToOne()

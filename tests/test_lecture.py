@@ -14,16 +14,18 @@ from .conftest import SP500, tiny_args
 pytestmark = pytest.mark.slow
 
 
-def test_lecture_protocol(home, tmp_path):
+@pytest.mark.parametrize("options", [[], ["--sequence-loss"]], ids=["many-to-one", "sequence-loss"])
+def test_lecture_protocol(options, home, tmp_path):
+    """Today's many-to-one network, and the lecture's many-to-many training (every step in the loss) beside it."""
     runner = CliRunner()
     lecture = ["--csv", str(SP500), "--symbol", "^GSPC", "--train-start", "2012-01-01", "--train-end", "2016-12-30"]
     tiny = tiny_args(target="return", window=60, epochs=2)  # the default target and window, a tiny network
-    train = runner.invoke(app, ["train", *lecture, *tiny, "--json"])
+    train = runner.invoke(app, ["train", *lecture, *tiny, *options, "--json"])
     assert train.exit_code == 0, train.output
     manifest = json.loads(train.stdout)
     assert (manifest["data"]["train_start"], manifest["data"]["train_end"]) == ("2012-01-03", "2016-12-30")
     assert manifest["data"]["train_rows"] == 1258  # NYSE sessions of 2012-2016
-    assert manifest["config"]["window"] == 60
+    assert manifest["config"]["window"] == 60 and manifest["config"]["sequence_loss"] is bool(options)
 
     predict = runner.invoke(app, ["predict", "^gspc", "--start", "2017-01-03", "--days", "20", "--json"])
     assert predict.exit_code == 0, predict.output

@@ -1,5 +1,6 @@
-"""Output shapes: many-to-one (the default), many-to-many training (--sequence-loss) and a direct head of H outputs
-(--output direct): their labels, their leakage, their heads, their one-step forecasts and their paths."""
+"""Output shapes: many-to-one (the default), many-to-many training (--sequence-loss), a direct head of H outputs
+(--output direct) and a recurrent decoder over H steps (--output encoder-decoder): their labels, their leakage,
+their heads, their one-step forecasts and their paths."""
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,9 @@ SHAPES = {
     "many-to-one": {},
     "sequence-loss": {"sequence_loss": True},
     "direct": {"output": "direct", "output_days": H},
+    "encoder-decoder": {"output": "encoder-decoder", "output_days": H},
 }
+MULTI_DAY = ("direct", "encoder-decoder")
 
 
 def test_each_config_has_its_shape():
@@ -42,6 +45,18 @@ def test_each_config_has_its_shape():
     assert type(shapes.of(config(sequence_loss=True))) is shapes.SequenceLoss
     assert shapes.of(config(output="direct", output_days=H)) == shapes.Direct(days=H)
     assert config(output="DIRECT").output_days == HORIZON  # any case; the default head is the backtest's horizon
+    assert shapes.of(config(output="encoder-decoder", output_days=H)) == shapes.EncoderDecoder(days=H)
+    assert config(output="Encoder-Decoder").output_days == HORIZON
+
+
+def test_each_shape_says_what_it_is_and_how_its_path_is_made():
+    words = {name: (shapes.of(config(**o)).describe(), shapes.of(config(**o)).path_words) for name, o in SHAPES.items()}
+    assert words == {
+        "many-to-one": ("many-to-one", "recursive"),
+        "sequence-loss": ("many-to-one, sequence loss", "recursive"),
+        "direct": (f"direct, {H} days", "direct"),
+        "encoder-decoder": (f"encoder-decoder, {H} days", "encoder-decoder"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -50,7 +65,9 @@ def test_each_config_has_its_shape():
         ({"output_days": 3}, "--output-days is for --output direct"),
         ({"output": "direct", "sequence_loss": True}, "--sequence-loss trains one output per time step"),
         ({"output": "direct", "target": "direction"}, "--output direct is for targets with a path"),
-        ({"output": "sideways"}, "--output must be one of recursive, direct, not 'sideways'"),
+        ({"output": "encoder-decoder", "sequence_loss": True}, "--output encoder-decoder has one head"),
+        ({"output": "encoder-decoder", "target": "direction"}, "--output encoder-decoder is for targets with a"),
+        ({"output": "sideways"}, "--output must be one of recursive, direct, encoder-decoder, not 'sideways'"),
         ({"output": "direct", "output_days": 0}, "--output-days must be in the range 1 to 252"),
     ],
 )
@@ -119,12 +136,28 @@ def test_no_label_reaches_past_the_training_end(shape):
 
 
 @pytest.mark.parametrize(("shape", "output"), [("many-to-one", (None, 1)), ("sequence-loss", (None, WINDOW, 1)),
-                                               ("direct", (None, H))])  # fmt: skip
+                                               ("direct", (None, H)), ("encoder-decoder", (None, H, 1))])  # fmt: skip
 def test_each_shape_builds_its_head(shape, output):
     model = build(config(units=4, **SHAPES[shape]))
     assert model.output_shape == output
     recurrent = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
-    assert recurrent[-1].return_sequences is (shape == "sequence-loss")
+    assert recurrent[0].return_sequences is (shape == "sequence-loss")  # the encoder's last layer
+    # The encoder-decoder's decoder: one more recurrent layer, over the H steps, returning every one.
+    assert len(recurrent) == (2 if shape == "encoder-decoder" else 1)
+    assert recurrent[-1].return_sequences is (shape in ("sequence-loss", "encoder-decoder"))
+
+
+def test_a_decoder_reads_the_encoding_at_every_step_and_the_stack_keeps_its_seeds():
+    default, decoder = build(config(units=4)), build(config(units=4, output="encoder-decoder", output_days=H))
+    # The encoder is the default's stack to the last weight: the decoder's seeds are drawn after it.
+    for a, b in zip(default.layers[0].get_weights(), decoder.layers[0].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert [type(lay).__name__ for lay in decoder.layers] == ["LSTM", "Dropout", "RepeatVector", "LSTM", "Dropout",
+                                                              "Dense"]  # fmt: skip
+    windows = np.random.default_rng(1).standard_normal((3, WINDOW, 1)).astype("float32")
+    raw = np.asarray(decoder.predict_on_batch(windows))  # (3, H, 1)
+    np.testing.assert_allclose(backend.predict_rows(decoder, windows), raw[..., 0], rtol=1e-6)
+    np.testing.assert_allclose(shapes.EncoderDecoder(days=H).one_step(decoder, windows), raw[:, 0, 0], rtol=1e-6)
 
 
 def test_the_one_step_forecast_reads_the_shape_s_output():
@@ -160,7 +193,7 @@ def test_the_many_to_one_path_feeds_each_prediction_back():
     np.testing.assert_allclose(path[:2], [first, second])
 
 
-@pytest.mark.parametrize("shape", ["sequence-loss", "direct"])
+@pytest.mark.parametrize("shape", ["sequence-loss", "direct", "encoder-decoder"])
 def test_a_tiny_model_of_each_shape_trains_and_forecasts(write_csv, shape):
     prices = load_csv(write_csv("sine.csv", price_frame(sine_prices(400, noise=0.3))))
     cfg = tiny_config(window=WINDOW, epochs=3, units=4, train_end="2016-01-29", **SHAPES[shape])
@@ -181,12 +214,12 @@ def test_a_tiny_model_of_each_shape_trains_and_forecasts(write_csv, shape):
     raw = backend.predict_rows(model, window)[0]
     expected = raw[-1] if shape == "sequence-loss" else raw[0]
     assert rows["one_step"].iloc[0] == pytest.approx(unscale(fitted, np.array([expected]))[0], rel=1e-6)
-    if shape == "direct":  # the path's first H days are the head's H outputs, unscaled
+    if shape in MULTI_DAY:  # the path's first H days are the head's H outputs, unscaled
         np.testing.assert_allclose(rows["forecast"].iloc[:H], unscale(fitted, raw), rtol=1e-6)
     # A direct head's band is calibrated on its own errors at each step, one list of scores per output.
     interval = manifest.interval or {}
-    assert interval["method"] == ("ewma-steps" if shape == "direct" else "ewma-path")
-    assert len(interval.get("steps", [])) == (H if shape == "direct" else 0)
+    assert interval["method"] == ("ewma-steps" if shape in MULTI_DAY else "ewma-path")
+    assert len(interval.get("steps", [])) == (H if shape in MULTI_DAY else 0)
     calibrated = forecast_model(model, scaler, cfg, prices, "2016-02-01", 2 * H, ("SINE", "v1"), interval)
     bands = calibrated.rows
     assert (bands["lower"] > 0).all() and (bands["lower"] <= bands["forecast"]).all()

@@ -160,3 +160,15 @@ def test_train_and_predict_with_the_return_target(write_csv):
     assert len(rows) == 5 and all(r["forecast"] > 0 and r["lower"] < r["forecast"] < r["upper"] for r in rows)
     bad = CliRunner().invoke(app, ["train", "--csv", str(csv), "--target", "level"])
     assert bad.exit_code == 2 and "--target must be one of price, return" in bad.output
+
+
+def test_the_band_s_coverage_per_step_is_pooled_over_folds_by_hand():
+    from stockrnn.targets.value import _step_coverage
+
+    # Two folds of 3 days: step 1 inside in both, step 2 in one, step 3 banded in one fold only (outside there).
+    step = np.array([1, 2, 3, 1, 2, 3])
+    actual = np.array([10.0, 10.0, 10.0, 10.0, 10.0, 10.0])
+    lower = np.array([9.0, 9.0, np.nan, 9.0, 11.0, 11.0])
+    upper = np.array([11.0, 11.0, np.nan, 11.0, 12.0, 12.0])
+    assert _step_coverage(step, actual, lower, upper) == [1.0, 0.5, 0.0]
+    assert _step_coverage(step, actual, np.full(6, np.nan), upper) == [None, None, None]

@@ -59,6 +59,9 @@ def list_models(
                 _days(s["val_start"], s["val_end"]), score, significant(s["skill"], sign=True),
             )  # fmt: skip
         out.print(table)
+        for v, s in zip(found, summaries, strict=True):
+            if s["shape"] != "many-to-one":  # the default shape goes unsaid
+                say(f"{name} {v['version']}: output shape {s['shape']}")
         if len({(s["val_start"], s["val_end"], s["metric"]) for s in summaries}) > 1:
             say(
                 f"{name}: each score is on its version's own validation days, in its target's metric: scores on "

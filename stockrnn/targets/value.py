@@ -160,12 +160,14 @@ class ValueTarget(Target):
             level=level if bounds is not None else None,
             interval_method=calibration["method"] if calibration and bounds is not None else None,
             target=self.name,
+            shape=shape,
         )
 
     def pool(self, folds: list[dict], config: TrainConfig, horizon: int, level: float) -> dict[str, Any]:
         """The out-of-sample days of all folds together: the Diebold-Mariano test of the model against its baseline
-        for both kinds of prediction (the recursive paths with horizon - 1 lags), and each band's coverage and
-        score."""
+        for both kinds of prediction (the paths with horizon - 1 lags), and each band's coverage and score; the
+        forecast band's coverage also per step h = 1..horizon after the cut-off (`step_coverage`, pooled over
+        folds; None for a step no fold has a band on)."""
         days = [day for fold in folds for day in fold["days"]]
 
         def column(name: str) -> np.ndarray:
@@ -175,19 +177,25 @@ class ValueTarget(Target):
         for fold in folds:  # the naive forecast holds each fold's origin price flat
             origin_price += [fold["days"][0]["previous"]] * len(fold["days"])
         window = f"{len(folds)} folds, {len(days)} days from {folds[0]['start']} to {folds[-1]['end']}"
+        path_words = shapes.of(config).path_words
+        step = np.concatenate([np.arange(1, len(fold["days"]) + 1) for fold in folds])  # (days,): 1 = the first
         persistence, naive = Persistence().predict(column("previous")), Naive().predict(np.array(origin_price))
         comparisons = [
             compare(actual, column("one_step"), persistence, "persistence", f"{window}, one step ahead"),
             compare(
-                actual, column("forecast"), naive, "the naive forecast", f"{window}, recursive forecast", h=horizon
+                actual, column("forecast"), naive, "the naive forecast", f"{window}, {path_words} forecast", h=horizon
             ),
         ]
+        band = _band(folds, FORECAST, actual, column("lower"), column("upper"), level)
+        if band is not None:
+            band["step_coverage"] = _step_coverage(step, actual, column("lower"), column("upper"))
         return {
             "days": len(days),
+            "path": path_words,
             "comparisons": [c.to_dict() for c in comparisons],
             "interval": {
                 "level": level,
-                FORECAST: _band(folds, FORECAST, actual, column("lower"), column("upper"), level),
+                FORECAST: band,
                 ONE_STEP: _band(folds, ONE_STEP, actual, column("one_step_lower"), column("one_step_upper"), level),
             },
         }
@@ -289,6 +297,15 @@ def _band(folds: list[dict], method: str, actual: np.ndarray, lower: np.ndarray,
         "fold_coverage": [f["metrics"][method].get("interval_coverage") for f in folds],
         "winkler": float(np.mean(intervals.winkler(actual, lower, upper, level))),
     }
+
+
+def _step_coverage(step: np.ndarray, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> list[float | None]:
+    """The band's coverage at each step h = 1..max(step) after the cut-off (all arrays (days,)), pooled over the
+    folds; None for a step with no band or no actual price."""
+    banded = np.isfinite(lower) & np.isfinite(upper) & np.isfinite(actual)
+    inside = (lower <= actual) & (actual <= upper)
+    return [float(np.mean(inside[banded & (step == h)])) if (banded & (step == h)).any() else None
+            for h in range(1, int(step.max()) + 1)]  # fmt: skip
 
 
 def _metrics(rows: pd.DataFrame, history: pd.Series) -> dict[str, Scores]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import intervals
+from .. import intervals, shapes
 from ..metrics import ALWAYS_UP, DRIFT, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores, rounded
 from ..record import Step
 from ..significance import Comparison
@@ -42,6 +42,7 @@ class ValueForecast:
     interval_method: str | None = None  # intervals.BAND_METHODS
     target: str = "return"
     standing: Standing | None = None  # what stands behind it (standing.py): set by the application layer
+    shape: shapes.Shape = shapes.ManyToOne()  # the model's output shape: how the path was made (shapes.py)
     figure_size = (11, 5.5)  # inches
 
     @property
@@ -62,6 +63,9 @@ class ValueForecast:
             "target": self.target,
             "column": self.column,
             "origin": f"{self.origin:%Y-%m-%d}",
+            "shape": self.shape.describe(),
+            "path": self.shape.path_words,  # how the forecast's path was made: recursive, direct, encoder-decoder
+            "path_note": self.shape.note(len(self.rows)),
             **(self.standing.to_json() if self.standing else {}),
             "methods": {name: self.method(name) for name in SCORED},
             "rows": [
@@ -75,9 +79,14 @@ class ValueForecast:
         }
 
     def method(self, name: str) -> str:
-        """What the method `name` is, in words; the recursive forecast is no real forecast on in-sample days."""
-        if name == FORECAST and self.standing and self.standing.label:
-            return f"model, recursive from the origin ({self.standing.label}; not a real forecast)"
+        """What the method `name` is, in words; the forecast's path is no real forecast on in-sample days."""
+        if name == FORECAST:
+            made = f"model, {self.shape.path_words} from the origin"
+            return (
+                f"{made} ({self.standing.label}; not a real forecast)"
+                if self.standing and self.standing.label
+                else f"{made} (a real forecast)"
+            )
         return PRICE_METHODS[name]
 
     def interval(self) -> dict[str, Any] | None:
@@ -93,15 +102,16 @@ class ValueForecast:
             return []
         m, days = self.metrics, self.scored_days
         window = f"{days[0]:%Y-%m-%d}..{days[-1]:%Y-%m-%d}"
-        recursive = Comparison.from_scores(m[FORECAST], m[NAIVE], "the naive forecast", f"{window}, recursive forecast")
+        what = f"{window}, {self.shape.path_words} forecast"
+        path = Comparison.from_scores(m[FORECAST], m[NAIVE], "the naive forecast", what)
         drift = m[DRIFT].rmse if DRIFT in m else None
-        if drift is not None and drift < recursive.baseline_rmse:
-            # The naive forecast is the bar a recursive path is tested against; the verdict names a better one.
-            also = ", better than the model too" if drift < recursive.model_rmse else ""
-            recursive = dataclasses.replace(recursive, note=f"the best baseline was drift: RMSE {drift:.4g}{also}")
+        if drift is not None and drift < path.baseline_rmse:
+            # The naive forecast is the bar a path is tested against; the verdict names a better one.
+            also = ", better than the model too" if drift < path.model_rmse else ""
+            path = dataclasses.replace(path, note=f"the best baseline was drift: RMSE {drift:.4g}{also}")
         found = [
             Comparison.from_scores(m[ONE_STEP], m[PERSISTENCE], "persistence", f"{window}, one step ahead"),
-            recursive,
+            path,
         ]
         return self.standing.relabel(found) if self.standing else found
 

@@ -55,11 +55,13 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores], standing:
     from rich.table import Table
 
     label = standing.label if standing else None
-    title = f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']})"
+    shape = "" if data.get("shape", "many-to-one") == "many-to-one" else f", {data['shape']}"  # the default unsaid
+    title = f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']}{shape})"
     table = Table(title=title if label is None else f"{title}\n{label.upper()}: inside the model's training data")
     # Where 80 columns are too few, the long headers wrap; the prices, never cut, keep their digits.
     table.add_column("date", no_wrap=True)
-    table.add_column("forecast\n(real, recursive)" if label is None else "forecast\n(recursive, in-sample)",
+    path = data.get("path", "recursive")
+    table.add_column(f"forecast\n(real, {path})" if label is None else f"forecast\n({path}, in-sample)",
                      justify="right")  # fmt: skip
     if data["interval"]:
         table.add_column(f"{data['interval']['level']:.0%}\ninterval", justify="right", no_wrap=True)
@@ -72,6 +74,8 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores], standing:
         cells += ["" if row[k] is None else price(row[k]) for k in ("one_step", "actual")]
         table.add_row(*cells)
     after = standing.lines() if standing else []
+    if data.get("path_note"):
+        after = [data["path_note"], *after]
     if not metrics:
         return [table, "no actual prices for these days yet: a pure forecast, nothing to score", *after]
     scored = "Against the actual prices" + ("" if label is None else f" ({label}: not evidence)")
@@ -79,7 +83,7 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores], standing:
 
 
 def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
-    """Recent history, the actual prices, the recursive forecast from the origin with its band, the one-step line
+    """Recent history, the actual prices, the forecast's path from the origin with its band, the one-step line
     with its bands; the headline scores under the title."""
     rows, history = forecast.rows, forecast.history.iloc[-HISTORY_DAYS:]
     ax = figure.add_subplot()
@@ -101,10 +105,10 @@ def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
                         label=f"{forecast.level:.0%} prediction interval of the forecast")  # fmt: skip
     standing = forecast.standing
     label = standing.label if standing else None
-    # The recursive path starts at the origin's price, so that the line joins the history.
+    # The path starts at the origin's price, so that the line joins the history.
     what = "real forecast" if label is None else f"{label}; not a real forecast"
     ax.plot(rows.index.insert(0, forecast.origin), [history.iloc[-1], *rows["forecast"]], color="tab:red", lw=1.8,
-            ls="--", label=f"forecast: recursive from the origin ({what})")  # fmt: skip
+            ls="--", label=f"forecast: {forecast.shape.path_words} from the origin ({what})")  # fmt: skip
     ax.axvline(forecast.origin, color="0.6", lw=0.8, ls=":")
     shade_in_sample(ax, standing)
     title = f"{forecast.symbol}: {len(rows)} trading days after {forecast.origin:%Y-%m-%d} (model {forecast.version})"
@@ -143,11 +147,12 @@ def subtitle_lines(standing: Standing | None, width: int = 130) -> list[str]:
 
 
 def backtest_view(report: dict[str, Any]) -> list[Any]:
-    """Per fold, the one-step RMSE beside persistence and the recursive path's beside naive; the medians across
-    folds, the pooled bands' coverage and the verdicts."""
+    """Per fold, the one-step RMSE beside persistence and the path's (recursive, direct, ...) beside naive; the
+    medians across folds, the pooled bands' coverage (the forecast's also per step) and the verdicts."""
     from rich.table import Table
 
-    items: list[Any] = ["RMSE per fold: one step ahead vs persistence, and the recursive path vs naive (flat)"]
+    path = report["pooled"].get("path", "recursive")
+    items: list[Any] = [f"RMSE per fold: one step ahead vs persistence, and the {path} path vs naive (flat)"]
     table = Table("fold", "cut-off", "1-step", "persist.", "skill", "path", "naive", "echo")
     for column in table.columns[2:4] + table.columns[5:7]:
         column.no_wrap = True  # errors in price units: never cut (see forecast_view)
@@ -178,11 +183,14 @@ def backtest_view(report: dict[str, Any]) -> list[Any]:
                 f"{report['pooled']['days']} days; per fold median {statistics.median(found):.0%}, worst "
                 f"{min(found):.0%}; interval score {band['winkler']:.4g}"
             )
+            if band.get("step_coverage"):
+                steps = " ".join("-" if c is None else f"{c:.0%}" for c in band["step_coverage"])
+                items.append(f"  coverage per step after the cut-off (h = 1..{len(band['step_coverage'])}): {steps}")
     return [*items, *report["verdict"]]
 
 
 def draw_backtest(figure: Any, report: dict[str, Any]) -> None:
-    """Per fold, the one-step skill against persistence, the recursive RMSE against naive and the prediction
+    """Per fold, the one-step skill against persistence, the path's RMSE against naive and the prediction
     intervals' coverage; the pooled tests' verdicts as the title."""
     folds = report["folds"]
     labels = [f["cutoff"] for f in folds]
@@ -193,7 +201,8 @@ def draw_backtest(figure: Any, report: dict[str, Any]) -> None:
     top.set_ylabel("one-step skill\nvs persistence")
     top.set_title("above 0: the model beat tomorrow = today on the days after that cut-off", fontsize=9)
     x = range(len(folds))
-    middle.plot(x, [f["metrics"][FORECAST]["rmse"] for f in folds], "o-", color="tab:red", label="model, recursive")
+    path = report["pooled"].get("path", "recursive")
+    middle.plot(x, [f["metrics"][FORECAST]["rmse"] for f in folds], "o-", color="tab:red", label=f"model, {path}")
     middle.plot(x, [f["metrics"][NAIVE]["rmse"] for f in folds], "s--", color="0.4", label="naive (flat)")
     middle.set_ylabel("RMSE over the horizon")
     middle.legend(fontsize=9)

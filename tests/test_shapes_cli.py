@@ -1,0 +1,79 @@
+"""Every command with a model of each output shape (shapes.py): a tiny direct head, a tiny encoder-decoder and a
+tiny many-to-many (--sequence-loss) model through train, predict, plot, models, backtest (with --strategy
+long-flat), signal, track and retrain; the shape said where a user reads the forecast."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn.cli import app
+
+from .conftest import price_frame, sine_prices, tiny_args
+
+runner = CliRunner()
+DAYS, H = 8, 5  # forecast days, and the multi-day heads' outputs: a path longer than the head
+SHAPES = {  # options, what the shape is called, how its path is made
+    "direct": (["--output", "direct", "--output-days", str(H)], f"direct, {H} days", "direct"),
+    "encoder-decoder": (
+        ["--output", "encoder-decoder", "--output-days", str(H)],
+        f"encoder-decoder, {H} days",
+        "encoder-decoder",
+    ),
+    "sequence-loss": (["--sequence-loss"], "many-to-one, sequence loss", "recursive"),
+}
+
+
+def run(*args: str):
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_command_takes_a_model_of_each_shape(shape, home, tmp_path):
+    options, name, words = SHAPES[shape]
+    frame = price_frame(sine_prices(400, noise=0.3))
+    walk = tmp_path / "walk.csv"
+    frame.iloc[:370].to_csv(walk, index=False)
+    tiny = tiny_args(epochs=2)
+    run("train", "--csv", str(walk), "--symbol", "WAVE", *tiny, *options)
+
+    data = json.loads(run("predict", "WAVE", "--days", str(DAYS), "--json").stdout)  # a real forecast: recorded
+    assert (data["shape"], data["path"], len(data["rows"])) == (name, words, DAYS)
+    if shape == "sequence-loss":
+        assert data["path_note"] is None  # a recursive path has nothing more to say
+    else:  # --output-days shorter than --days is said
+        assert data["path_note"] == (f"the network outputs {H} days at once (--output-days {H}); days {H + 1} to "
+                                     f"{DAYS} continue from its outputs, {H} at a time")  # fmt: skip
+    text = " ".join(run("predict", "WAVE", "--days", str(DAYS)).stdout.split())
+    assert f"(model v1, {name})" in text  # the title says the shape
+    scored = " ".join(run("predict", "WAVE", "--start", "2016-05-02", "--days", str(DAYS)).stdout.split())
+    assert f"forecast: model, {words} from the origin (" in scored  # how the scored path was made
+    assert (data["path_note"] or "") in text
+    out = tmp_path / "wave.png"
+    run("plot", "WAVE", "--days", str(DAYS), "--out", str(out))
+    assert out.stat().st_size > 0
+    listed = json.loads(run("models", "WAVE", "--json").stdout)["WAVE"]
+    assert [v["shape"] for v in listed] == [name]
+
+    backtest = ["backtest", "--csv", str(walk), "--symbol", "WAVE", "--folds", "2", "--horizon", str(DAYS), *tiny]
+    report = json.loads(run(*backtest, *options, "--json").stdout)
+    assert report["pooled"]["path"] == words
+    assert report["pooled"]["comparisons"][1]["window"].endswith(f"{words} forecast")
+    assert report["pooled"]["comparisons"][1]["lags"] == DAYS - 1  # the H-day paths overlap: H - 1 lags
+    steps = report["pooled"]["interval"]["forecast"]["step_coverage"]  # the band's coverage per step, over folds
+    assert len(steps) == DAYS and all(c in (0.0, 0.5, 1.0) for c in steps)  # 2 folds: 0, 1 or 2 of 2 inside
+    text = " ".join(run(*backtest, *options).stdout.split())
+    assert f"the {words} path vs naive" in text and f"coverage per step after the cut-off (h = 1..{DAYS})" in text
+    strategy = json.loads(run(*backtest, *options, "--strategy", "long-flat", "--json").stdout)
+    assert strategy["pooled"]["path"] == words
+
+    assert json.loads(run("signal", "WAVE", "--json").stdout)
+    frame.iloc[:385].to_csv(walk, index=False)  # the recorded forecast's days pass
+    tracks = json.loads(run("track", "WAVE", "--json", "--offline").stdout)["tracks"]
+    whole = tracks[0]
+    assert (whole["forecasts"], whole["matured"], whole["steps"]) == (1, 1, DAYS)  # each step a forecast of its day
+    run("retrain", "WAVE", "--force", "--holdout", "10")
+    assert [v["shape"] for v in json.loads(run("models", "WAVE", "--json").stdout)["WAVE"]] == [name, name]
