@@ -26,6 +26,7 @@ _API = {
     "load": ("prices", "load"),
     "load_panel": ("panel", "load_panel"),
     "train": ("training", "train"),
+    "train_panel": ("panel", "train_panel"),
     "predict": ("forecast", "predict"),
     "plot": ("forecast", "plot"),
     "plan_forecasts": ("batch", "plan"),
