@@ -217,3 +217,45 @@ def pooled(verdicts: dict[str, list[Comparison]]) -> str:
     median = f"; median change of {firsts[0].score} {np.median(changes):+.2%}" if changes else ""
     said = ", ".join(f"{outcome} on {n}" for outcome, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     return f"pooled over {len(firsts)} members against {firsts[0].baseline}: {said}{median}"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A global model seen as one member's model: what the targets' forecasts call (`predict_on_batch`, through
+    backend.predict) gets the member's windows (batch, window, channels); the member's index is added as the last
+    channel when the model learned a symbol embedding (`index` not None)."""
+
+    model: Any
+    index: int | None = None
+
+    def predict_on_batch(self, batch: np.ndarray) -> Any:
+        if self.index is None:
+            return self.model.predict_on_batch(batch)
+        ids = np.full((*batch.shape[:2], 1), self.index, dtype="float32")  # (batch, window, 1)
+        return self.model.predict_on_batch(np.concatenate([batch, ids], axis=2))
+
+
+def member_manifest(manifest: Manifest, symbol: str) -> Manifest:
+    """A global model's manifest as one member's model would have it: the member's data (source, range, checksum,
+    training days), its validation scores and interval, symbol `symbol` and version "NAME:vN": what forecasts,
+    provenance, standing and the ledger read. A `KeyError` when `symbol` is no member."""
+    import dataclasses
+
+    record = (manifest.data.panel or {})["members"][symbol]
+    kind = record["kind"]
+    source = {"kind": "store", "symbol": symbol} if kind == "store" else {"kind": kind, "csv": record["source"]}
+    data = DataInfo(
+        source=record["source"], kind=kind, sha256=record["sha256"], first_day=record["first_day"],
+        last_day=record["last_day"], train_start=record["train_start"], train_end=record["train_end"],
+        train_rows=record["train_rows"], date_format=record.get("date_format"), ticker=record.get("ticker"),
+        warnings=list(record.get("warnings", [])), price_source={**source, "adjusted": manifest.config.adjusted},
+    )  # fmt: skip
+    training = dataclasses.replace(
+        manifest.training, train_windows=record["train_windows"], val_windows=record["val_windows"],
+        val_start=record["val_start"], val_end=record["val_end"],
+    )  # fmt: skip
+    return dataclasses.replace(
+        manifest, data=data, training=training, interval=record.get("interval"),
+        metrics=targets.get(manifest.config.target).read_scores(record["metrics"]),
+        symbol=symbol, version=f"{manifest.symbol}:{manifest.version}",
+    )  # fmt: skip
