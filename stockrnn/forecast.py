@@ -57,6 +57,11 @@ def forecast_model(
     (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities)."""
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
+    if config.feature_names:  # a path would need the covariates of days no one has seen yet
+        raise UsageError(
+            f"{label[0]} {label[1]} reads past covariates ({config.features}), which no day after the data has; "
+            "forecasts of such a model are not available yet: train it without --features"
+        )
     series = price_column(prices.frame, config.column, prices.source)
     if series.isna().any():
         raise DataError(

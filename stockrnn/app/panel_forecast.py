@@ -49,15 +49,10 @@ def predict_members(
     """Each of `members` (default: every member) forecast by the global model `stored`, the model loaded once; with
     `source` naming a file, that file's symbol instead (a member: from that file, not recorded; else outside the
     training panel). A member whose forecast fails (its file gone, bad data) yields its error and the next goes on.
-    Raises `UsageError` for a symbol that is no member (without a file) or a model that reads covariates."""
+    Raises `UsageError` for a symbol that is no member (without a file)."""
     m = stored.manifest
     record = m.data.panel or {}
     known = dict(record.get("members", {}))
-    if m.config.feature_names:
-        raise UsageError(
-            f"{m.symbol} {m.version} reads past covariates ({m.config.features}), which no day after the data has; "
-            "forecasts of such a model are not available yet: train it without --features"
-        )
     unknown = [s for s in members if s.upper() not in known]
     if unknown:
         raise UsageError(

@@ -1,0 +1,217 @@
+"""A global model: one network trained on the windows of every member of a panel (panel_train.py), stored as one
+registry entry (app/panel.py), forecast for every member in one process (app/panel_forecast.py); and --features
+for a single symbol. Small generated panels, tiny models."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn import app, ledger, registry
+from stockrnn.calendar import sessions
+from stockrnn.cli import app as cli
+from stockrnn.config import TrainConfig
+from stockrnn.errors import DataError, UsageError
+from stockrnn.panel import Panel
+from stockrnn.panel_train import panel_windows, stacked, validation_start
+from stockrnn.price_source import PanelSource
+from stockrnn.windows import training_set
+
+from .test_validate import quantmod, quantmod_columns
+
+runner = CliRunner()
+DAYS = sessions(pd.Timestamp("2019-01-02"), pd.Timestamp("2019-12-31"), "XNYS")  # 252 sessions
+END = DAYS[199]  # the one training end: 52 days after it
+TINY = dict(window=10, units=4, epochs=2, batch_size=32, train_end=f"{END:%Y-%m-%d}")
+
+
+def write(folder: Path, symbol: str, days: pd.DatetimeIndex, level: float, speed: float) -> Path:
+    close = level * np.exp(np.cumsum(0.01 * np.sin(np.arange(len(days)) * speed)))
+    columns = quantmod_columns(symbol, close)
+    columns[f"{symbol}.Volume"] = 1e6 * (1.5 + np.cos(np.arange(len(days)) * 0.3))  # a volume that moves
+    path = folder / f"{symbol}.csv.gz"
+    path.write_bytes(quantmod(days, columns))
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Three members, ragged: CCC starts 40 sessions late."""
+    panel = tmp_path / "panel"
+    panel.mkdir()
+    write(panel, "AAA", DAYS, 50.0, 1.0)
+    write(panel, "BBB", DAYS, 20.0, 0.7)
+    write(panel, "CCC", DAYS[40:], 80.0, 1.3)
+    return panel
+
+
+def later_changed(panel: Panel, day: pd.Timestamp) -> Panel:
+    """`panel` with every member's prices after `day` changed (doubled, volume too)."""
+    members = {}
+    for symbol, prices in panel.members.items():
+        frame = prices.frame.copy()
+        frame.loc[frame.index > day, ["open", "high", "low", "close", "adj_close", "volume"]] *= 2.0
+        members[symbol] = dataclasses.replace(prices, frame=frame)
+    return dataclasses.replace(panel, members=members)
+
+
+def test_one_end_own_scalers_and_one_validation_period(folder):
+    panel = app.load_panel(PanelSource(folder=folder))
+    config = TrainConfig(**TINY)
+    sets, skipped, val_start = panel_windows(panel, config)
+    assert list(sets) == ["AAA", "BBB", "CCC"] and skipped == ()
+    assert val_start == validation_start(panel.until(END), config) and DAYS[150] < val_start <= END
+    for symbol, data in sets.items():
+        assert data.end == END  # one training end for all, whatever each member's last day
+        assert data.val_dates.min() == val_start and data.val_dates.max() == END  # the same validation days
+        assert data.val_dates.equals(sets["AAA"].val_dates)
+        # each member scaled by its own training rows only: the scaler a single-symbol model of it would fit
+        alone = training_set(panel.members[symbol].frame, config, symbol)
+        assert data.scaler.params == alone.scaler.params
+    assert sets["CCC"].start == DAYS[40] and len(sets["CCC"].y_train) < len(sets["AAA"].y_train)  # ragged
+    # No member's later days reach anyone's training: every later price changed, every input and label the same.
+    again, _, day = panel_windows(later_changed(panel, END), config)
+    assert day == val_start
+    for symbol, data in sets.items():
+        assert np.array_equal(again[symbol].inputs_train, data.inputs_train)
+        assert np.array_equal(again[symbol].inputs_val, data.inputs_val)
+        assert np.array_equal(again[symbol].y_val, data.y_val)
+        assert again[symbol].scaler.params == data.scaler.params
+
+
+def test_windows_are_stacked_with_the_member_index(folder):
+    panel = app.load_panel(PanelSource(folder=folder))
+    sets, _, _ = panel_windows(panel, TrainConfig(**TINY, features="return,volume,range"))
+    x = stacked(sets, embedding=True, part="train")
+    sizes = [len(d.y_train) for d in sets.values()]
+    assert x.shape == (sum(sizes), 10, 1 + 3 + 1)  # the target's values, three covariates, the member's index
+    ids = x[:, :, -1]
+    assert (ids == ids[:, :1]).all()  # one index a window, every day
+    assert np.bincount(ids[:, 0].astype(int)).tolist() == sizes
+    assert np.array_equal(stacked(sets, embedding=False, part="train"), x[..., :-1])
+
+
+def test_covariates_in_training_windows_read_nothing_after_the_training_end(folder):
+    prices = app.load_panel(PanelSource(folder=folder)).members["AAA"]
+    config = TrainConfig(**TINY, features="return,volume,range")
+    data = training_set(prices.frame, config, "AAA")
+    assert data.inputs_train.shape[1:] == (10, 4) and data.inputs_val.shape == (len(data.y_val), 10, 4)
+    assert np.array_equal(data.inputs_train[..., 0], data.x_train)  # the target's own values first
+    # every covariate scaled on training rows only: about centred there, whatever came later
+    assert abs(float(np.nanmean(data.inputs_train[..., 1:]))) < 0.5
+    frame = prices.frame.copy()
+    frame.loc[frame.index > END, ["high", "low", "close", "volume"]] *= 3.0
+    again = training_set(frame, config, "AAA")
+    assert np.array_equal(again.inputs_train, data.inputs_train) and np.array_equal(again.inputs_val, data.inputs_val)
+    assert again.feature_scaler == data.feature_scaler
+
+
+def test_a_member_too_short_to_train_is_left_out(folder):
+    write(folder, "DDD", DAYS[190:], 10.0, 1.0)  # 10 days before the training end: no window
+    panel = app.load_panel(PanelSource(folder=folder))
+    sets, skipped, _ = panel_windows(panel, TrainConfig(**TINY))
+    assert list(sets) == ["AAA", "BBB", "CCC"]
+    assert [s.symbol for s in skipped] == ["DDD"] and "only 10 rows" in skipped[0].why
+
+
+def test_the_market_must_cover_the_training_period(folder, tmp_path):
+    market = write(tmp_path, "MKT", DAYS[20:], 100.0, 0.5)  # starts after the members' first day
+    config = TrainConfig(**TINY, features="return,market")
+    with pytest.raises(DataError, match=r"MKT.csv.gz: the market series covers 2019-01-31 to 2019-12-31, not the"):
+        app.train_panel(PanelSource(folder=folder), "TRIO", config, market=str(market))
+    with pytest.raises(UsageError, match="--features market needs the market's prices: --market"):
+        app.train_panel(PanelSource(folder=folder), "TRIO", config)
+    with pytest.raises(UsageError, match="--market is for --features"):
+        app.train_panel(PanelSource(folder=folder), "TRIO", TrainConfig(**TINY), market=str(market))
+
+
+def test_the_command_line_asks_for_a_name_and_one_source(folder):
+    result = runner.invoke(cli, ["train", "--panel", str(folder)])
+    assert result.exit_code == 2 and "name it with --name NAME" in result.output
+    result = runner.invoke(cli, ["train", "AAA", "--panel", str(folder), "--name", "TRIO"])
+    assert result.exit_code == 2 and "leave out SYMBOL, --csv" in result.output
+    result = runner.invoke(cli, ["train", "--csv", str(folder / "AAA.csv.gz"), "--symbol-embedding"])
+    assert result.exit_code == 2 and "--symbol-embedding learns one vector per member of a panel" in result.output
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--features", "return,vol"])
+    assert result.exit_code == 2 and "--features 'return,vol': unknown 'vol'" in result.output
+
+
+@pytest.mark.slow
+def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
+    bad = folder / "EEE.csv"
+    bad.write_text('"Index","EEE.Close"\n"2019-01-02",1\n"2019-01-03",oops\n')
+    options = ["--window", "10", "--units", "4", "--epochs", "2", "--train-end", f"{END:%Y-%m-%d}", "--offline"]
+    with caplog.at_level(logging.WARNING, logger="stockrnn"):
+        result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--symbol-embedding", *options])
+    assert result.exit_code == 1, result.output  # trained and stored, but a member was left out: said, non-zero
+    assert "one model for 3 members" in result.output and f"one training end for all: {END:%Y-%m-%d}" in result.output
+    assert "pooled over 3 members against persistence" in result.output
+    assert f"left out: {bad}: {bad}, line 3 (2019-01-03)" in result.output
+    assert any(f"{bad}: left out of the panel" in r.getMessage() for r in caplog.records)
+    stored = registry.load_current("TRIO")  # one entry, its files checked
+    record = stored.manifest.data.panel
+    assert list(record["members"]) == ["AAA", "BBB", "CCC"] and record["embedding"] == 4
+    assert record["members"]["CCC"]["first_day"] == f"{DAYS[40]:%Y-%m-%d}"
+    assert record["members"]["AAA"]["sha256"] == app.load_panel(PanelSource(folder=folder)).members["AAA"].sha256
+    assert [m["symbol"] for m in record["left_out"]] == ["EEE"]
+    assert record["source"]["kind"] == "folder" and record["source"]["path"] == str(folder.absolute())
+    assert set(stored.scaler["members"]) == {"AAA", "BBB", "CCC"}
+    assert stored.scaler["members"]["AAA"] != stored.scaler["members"]["BBB"]  # each member's own scaling
+
+    result = runner.invoke(cli, ["predict", "TRIO", "--days", "3", "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    documents = json.loads(result.output)
+    assert [d["symbol"] for d in documents] == ["AAA", "BBB", "CCC"]
+    assert {d["model_version"] for d in documents} == {"TRIO:v1"}
+    recorded = ledger.read(None, None)
+    assert sorted((e.symbol, e.version) for e in recorded) == [
+        ("AAA", "TRIO:v1"),
+        ("BBB", "TRIO:v1"),
+        ("CCC", "TRIO:v1"),
+    ]
+
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "bbb", "--start", f"{DAYS[210]:%Y-%m-%d}",
+                                 "--days", "3", "--offline", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    one = json.loads(result.output)
+    assert one["symbol"] == "BBB" and len(one["rows"]) == 3
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "ZZZ", "--offline"])
+    assert result.exit_code == 2 and "ZZZ: not a member of TRIO v1 (members: AAA, BBB, CCC)" in result.output
+    # a symbol outside the panel has no learned vector: said, not guessed
+    outside = write(folder.parent, "DDD", DAYS, 30.0, 0.9)
+    result = runner.invoke(cli, ["predict", "TRIO", "--csv", str(outside), "--offline"])
+    assert result.exit_code == 2 and "DDD is outside the training panel and has none" in result.output
+
+
+@pytest.mark.slow
+def test_a_symbol_outside_the_panel_is_forecast_from_its_file_and_not_recorded(folder, tmp_path, caplog):
+    config = TrainConfig(**TINY)
+    trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config)
+    assert trained.exit_code == 0 and trained.manifest.data.kind == "panel"
+    outside = write(tmp_path, "DDD", DAYS, 30.0, 0.9)
+    with caplog.at_level(logging.WARNING, logger="stockrnn"):
+        outcomes = list(app.predict_each([app.PriceSource("TRIO", csv=outside, offline=True)], days=2))
+    assert [o.symbol for o in outcomes] == ["DDD"] and outcomes[0].error is None
+    assert outcomes[0].result.version == "TRIO:v1, outside the training panel"
+    assert any("scaled on its own prices up to" in r.getMessage() for r in caplog.records)
+    assert ledger.read(None, None) == []  # never recorded in a member's place
+
+
+@pytest.mark.slow
+def test_single_symbol_features_train_and_the_forecast_is_refused_clearly(folder):
+    path = folder / "AAA.csv.gz"
+    result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,return", "--window", "10",
+                                 "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    stored = registry.load_current("AAA")
+    assert stored.manifest.config.features == "volume,return"
+    assert stored.scaler["features"]["names"] == ["volume", "return"]
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "2"])
+    assert result.exit_code == 2 and "reads past covariates (volume,return)" in result.output
