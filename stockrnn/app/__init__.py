@@ -32,6 +32,7 @@ _API = {
     "plan_forecasts": ("batch", "plan"),
     "predict_each": ("batch", "predict_each"),
     "export_forecasts": ("batch", "export"),
+    "members_table": ("..targets.members_view", "members_table"),
     "latest": ("latest", "latest"),
     "latest_json": ("latest", "to_json"),
     "latest_each": ("latest", "latest_each"),

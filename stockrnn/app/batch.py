@@ -30,6 +30,7 @@ class Outcome:
     symbol: str
     result: Result | None = None
     error: StockRNNError | None = None
+    model: str | None = None  # the global model's name, for a member's forecast; None for a symbol's own model
 
 
 def plan(sources: Sequence[PriceSource], watchlist: Path | None) -> list[PriceSource]:

@@ -65,9 +65,9 @@ def predict_members(
         return
     for symbol in [s.upper() for s in members] or list(known):
         try:
-            yield Outcome(symbol, _member(stored, model, symbol, source, start, days, level, today))
+            yield Outcome(symbol, _member(stored, model, symbol, source, start, days, level, today), model=m.symbol)
         except StockRNNError as exc:
-            yield Outcome(symbol, error=exc)
+            yield Outcome(symbol, error=exc, model=m.symbol)
 
 
 def _member(

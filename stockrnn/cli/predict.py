@@ -66,6 +66,7 @@ def predict(
     one = len(planned) == 1 and watchlist is None
     documents: list[dict[str, Any]] = []
     results, failed = [], 0
+    together: dict[str, list] = {}
     for outcome in app.predict_each(planned, start, days, level, members or ()):
         if outcome.error is not None:
             failed = failed or outcome.error.exit_code
@@ -77,8 +78,13 @@ def predict(
         assert outcome.result is not None
         results.append(outcome.result)
         documents.append(outcome.result.to_json())
-        if not as_json:
+        if outcome.model is not None and not members:  # every member of a global model: one table, after them all
+            together.setdefault(outcome.model, []).append(outcome.result)
+        elif not as_json:
             show(outcome.result.render())
+    if not as_json:
+        for name, found in together.items():
+            show(app.members_table(name, found))
     if out_file is not None and results:
         path = app.export_forecasts(results, out_file)
         if not as_json:
