@@ -182,6 +182,16 @@ def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
     assert result.exit_code == 0, result.output
     one = json.loads(result.output)
     assert one["symbol"] == "BBB" and len(one["rows"]) == 3
+    result = runner.invoke(cli, ["predict", "TRIO", "--days", "2", "--offline"])  # one table of every member
+    assert result.exit_code == 0 and "TRIO: 3 members" in result.output
+    assert [line.split()[1] for line in result.output.splitlines() if "│ 2019-12-31 │" in line] == ["AAA", "BBB", "CCC"]
+    picture = folder.parent / "bbb.png"
+    result = runner.invoke(cli, ["plot", "TRIO", "--member", "BBB", "--days", "2", "--offline", "--out", str(picture)])
+    assert result.exit_code == 0 and picture.stat().st_size > 10_000
+    result = runner.invoke(cli, ["plot", "TRIO", "--offline"])
+    assert (
+        result.exit_code == 2 and "TRIO is a global model: name the member to forecast with --member" in result.output
+    )
     result = runner.invoke(cli, ["predict", "TRIO", "--member", "ZZZ", "--offline"])
     assert result.exit_code == 2 and "ZZZ: not a member of TRIO v1 (members: AAA, BBB, CCC)" in result.output
     # a symbol outside the panel has no learned vector: said, not guessed
