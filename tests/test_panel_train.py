@@ -201,6 +201,18 @@ def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
 
 
 @pytest.mark.slow
+def test_signal_of_a_global_model_gives_every_members_signal(folder):
+    trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**TINY))
+    assert trained.exit_code == 0
+    found = app.signal(["TRIO"], offline=True, today="2020-01-02")
+    assert sorted(s.symbol for s in found.signals) == ["AAA", "BBB", "CCC"] and found.errors == []
+    assert {s.version for s in ledger.read_signals(None)} == {"TRIO:v1"}
+    one = app.signal(["TRIO"], offline=True, today="2020-01-02", members=["bbb", "ZZZ"])
+    assert [s.symbol for s in one.signals] == ["BBB"]
+    assert [(e.symbol, e.exit_code) for e in one.errors] == [("ZZZ", 2)]
+
+
+@pytest.mark.slow
 def test_a_symbol_outside_the_panel_is_forecast_from_its_file_and_not_recorded(folder, tmp_path, caplog):
     config = TrainConfig(**TINY)
     trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config)
