@@ -15,6 +15,7 @@ from .common import (
     DaysOpt,
     JsonOpt,
     LevelOpt,
+    MembersOpt,
     StartOpt,
     fail,
     print_json,
@@ -38,10 +39,7 @@ def predict(
             "--out", help="Also write the forecasts' rows to this CSV file (symbol, model_version, date, ...)."
         ),
     ] = None,
-    members: Annotated[
-        list[str] | None,
-        typer.Option("--member", help="With a global model's name: forecast this member only (repeat for more)."),
-    ] = None,
+    members: MembersOpt = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,

@@ -15,6 +15,7 @@ from .common import (
     CostOpt,
     FillOpt,
     JsonOpt,
+    MembersOpt,
     OfflineOpt,
     checked_symbol,
     print_json,
@@ -52,10 +53,7 @@ def signal(
     cost_bps: CostOpt = COST_BPS,
     fill: FillOpt = "close",
     offline: OfflineOpt = False,
-    members: Annotated[
-        list[str] | None,
-        typer.Option("--member", help="With a global model's name: this member's signal only (repeat for more)."),
-    ] = None,
+    members: MembersOpt = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
