@@ -213,6 +213,33 @@ def test_signal_of_a_global_model_gives_every_members_signal(folder):
 
 
 @pytest.mark.slow
+def test_retrain_of_a_global_model_rereads_its_panel_and_contests_pooled_over_members(folder):
+    first = DAYS[:230]
+    for symbol, level, speed in (("AAA", 50.0, 1.0), ("BBB", 20.0, 0.7)):
+        write(folder, symbol, first, level, speed)
+    write(folder, "CCC", first[40:], 80.0, 1.3)
+    app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**{**TINY, "train_end": None}))
+    result = runner.invoke(cli, ["retrain", "TRIO", "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outcomes"][0]["status"] == "up to date"  # its panel has not changed
+    write(folder, "AAA", DAYS, 50.0, 1.0)  # new days for every member
+    write(folder, "BBB", DAYS, 20.0, 0.7)
+    write(folder, "CCC", DAYS[40:], 80.0, 1.3)
+    result = runner.invoke(cli, ["retrain", "TRIO", "--offline", "--holdout", "10", "--json"])
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)["outcomes"][0]
+    assert outcome["status"] in ("promoted", "kept champion") and outcome["challenger"] == "v2"
+    assert outcome["holdout"] == {"start": f"{DAYS[-10]:%Y-%m-%d}", "end": f"{DAYS[-1]:%Y-%m-%d}", "days": 10}
+    assert "on 3 members' holdouts the challenger was significantly better on" in outcome["message"]
+    challenger = registry.load_version("TRIO", "v2").manifest
+    assert challenger.data.train_end == f"{DAYS[-11]:%Y-%m-%d}"  # one cut-off for all: the day before the holdout
+    assert challenger.data.panel["source"] == registry.load_version("TRIO", "v1").manifest.data.panel["source"]
+    champion = outcome["champion"]
+    recorded = {(e.symbol, e.version) for e in ledger.read(None, None)}
+    assert {(s, f"TRIO:{champion}") for s in ("AAA", "BBB", "CCC")} <= recorded  # the champion's next forecasts
+
+
+@pytest.mark.slow
 def test_a_symbol_outside_the_panel_is_forecast_from_its_file_and_not_recorded(folder, tmp_path, caplog):
     config = TrainConfig(**TINY)
     trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config)

@@ -167,6 +167,26 @@ def market_needed(
     return market_series(market, panel, offline, adjusted, config.calendar)
 
 
+def read_panel(
+    source: PanelSource, config: TrainConfig, market: str | None = None
+) -> tuple[Panel, pd.Series | None, str | None]:
+    """`source`'s panel (less the market, when it is a member), and the market's closes and where they came from
+    when the config's features ask for them (checked to cover the training period; else None, None)."""
+    panel = load_panel(source, config.column, config.calendar)
+    found = market_needed(config, market, panel, source.offline, source.adjusted)
+    if found is None or market is None:
+        return panel, None, None
+    series, where = found
+    panel = panel.without({market.strip().upper()})
+    start = parse_day(config.train_start, "--train-start") or panel.calendar[0]
+    end = parse_day(config.train_end, "--train-end") or panel.calendar[-1]
+    days = panel.calendar[(panel.calendar >= start) & (panel.calendar <= end)]
+    if len(days) == 0:
+        raise DataError(f"{source.where}: no trading day between {start:%Y-%m-%d} and {end:%Y-%m-%d}")
+    covers(series, days[0], days[-1], where)
+    return panel, series, where
+
+
 def train_panel(
     source: PanelSource,
     name: str,
@@ -182,23 +202,14 @@ def train_panel(
     name = check_symbol(name)
     if config.mixed_precision:
         backend.check_mixed_precision(config.cell)
-    panel = load_panel(source, config.column, config.calendar)
-    found = market_needed(config, market, panel, source.offline, source.adjusted)
-    series = None
-    if found is not None:
-        series, where = found
-        panel = panel.without({market.strip().upper()}) if market else panel
-        start = parse_day(config.train_start, "--train-start") or panel.calendar[0]
-        end = parse_day(config.train_end, "--train-end") or panel.calendar[-1]
-        days = panel.calendar[(panel.calendar >= start) & (panel.calendar <= end)]
-        if len(days) == 0:
-            raise DataError(f"{source.where}: no trading day between {start:%Y-%m-%d} and {end:%Y-%m-%d}")
-        covers(series, days[0], days[-1], where)
+    if source.folder is not None:  # recorded as an absolute path: retrain and predict find it from any folder
+        source = dataclasses.replace(source, folder=source.folder.absolute())
+    panel, series, market_source = read_panel(source, config, market)
     with registry.lock(name):
         fitted = fit_panel(panel, config, series, progress)
         record = dict(fitted.manifest.data.panel or {}, source=source.to_json())
-        if found is not None:
-            record["market"] = found[1]
+        if market_source is not None:  # as given, to be read again by retrain; and what it read
+            record["market"], record["market_source"] = market, market_source
         manifest = dataclasses.replace(fitted.manifest, data=dataclasses.replace(fitted.manifest.data, panel=record))
         folder = registry.save_version(name, backend.model_to_bytes(fitted.model), fitted.scaler, manifest)
         stored = registry.load_version(name, folder.name).manifest
