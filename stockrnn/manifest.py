@@ -27,6 +27,7 @@ OPTIONAL = (
     "ticker",
     "headers",
     "panel",
+    "market",
 )  # DataInfo fields written only when they have a value
 
 # The layout of manifest.json. Raise it when a manifest that this version writes could be misread by an older
@@ -64,6 +65,8 @@ class DataInfo:
     # source, checksum, training days, validation scores and interval), the members left out and why, the shared
     # validation start, the features, the embedding's size and the PanelSource; None for a single symbol's model.
     panel: dict | None = None
+    # --features ...,market: where the market's prices are read again (an absolute file path, or a symbol)
+    market: str | None = None
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,7 @@ def member_manifest(manifest: Manifest, symbol: str) -> Manifest:
         last_day=record["last_day"], train_start=record["train_start"], train_end=record["train_end"],
         train_rows=record["train_rows"], date_format=record.get("date_format"), ticker=record.get("ticker"),
         warnings=list(record.get("warnings", [])), price_source={**source, "adjusted": manifest.config.adjusted},
+        market=manifest.data.market,
     )  # fmt: skip
     training = dataclasses.replace(
         manifest.training, train_windows=record["train_windows"], val_windows=record["val_windows"],

@@ -66,7 +66,7 @@ def predict(
         assert outcome.result is not None
         return outcome.result
     prices = model_prices(symbol, stored.manifest, source)
-    result = forecast(stored, prices, start, days, level)
+    result = forecast(stored, prices, start, days, level, source is not None and source.offline)
     result = dataclasses.replace(result, standing=stand(stored.manifest, result, prices, today))
     seen = provenance(stored.manifest, stored.scaler, prices, start, days)
     for warning in seen.warnings:
@@ -83,12 +83,18 @@ def predict(
 
 
 def forecast(
-    stored: registry.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL
-) -> Result:
-    """The stored model's forecast on `prices` (see `predict`); nothing recorded."""
+    stored: registry.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL,
+    offline: bool = False,
+) -> Result:  # fmt: skip
+    """The stored model's forecast on `prices` (see `predict`; `offline`: how a model's market series is read);
+    nothing recorded."""
+    from .panel import market_of
+
     m = stored.manifest
     model = load_model(m, stored.model_path)
-    return forecast_model(model, stored.scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
+    market = market_of(m, offline)
+    label = (m.symbol, m.version)
+    return forecast_model(model, stored.scaler, m.config, prices, start, days, label, m.interval, level, market)
 
 
 def stand(manifest: Manifest, result: Result, prices: Prices, today: str | date | None = None) -> Standing:

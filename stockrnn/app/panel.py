@@ -170,21 +170,42 @@ def market_needed(
 def read_panel(
     source: PanelSource, config: TrainConfig, market: str | None = None
 ) -> tuple[Panel, pd.Series | None, str | None]:
-    """`source`'s panel (less the market, when it is a member), and the market's closes and where they came from
-    when the config's features ask for them (checked to cover the training period; else None, None)."""
+    """`source`'s panel (less the market, when it is one of its members), and when the config's features ask for it
+    the market's closes and where to read them again (`market_again`), checked to cover the training period; else
+    None, None."""
     panel = load_panel(source, config.column, config.calendar)
     found = market_needed(config, market, panel, source.offline, source.adjusted)
     if found is None or market is None:
         return panel, None, None
     series, where = found
-    panel = panel.without({market.strip().upper()})
+    again = market_again(market, panel)
+    panel = panel.without({s for s, p in panel.members.items() if s == market.strip().upper() or p.source == where})
     start = parse_day(config.train_start, "--train-start") or panel.calendar[0]
     end = parse_day(config.train_end, "--train-end") or panel.calendar[-1]
     days = panel.calendar[(panel.calendar >= start) & (panel.calendar <= end)]
     if len(days) == 0:
         raise DataError(f"{source.where}: no trading day between {start:%Y-%m-%d} and {end:%Y-%m-%d}")
     covers(series, days[0], days[-1], where)
-    return panel, series, where
+    return panel, series, again
+
+
+def market_again(text: str, panel: Panel | None = None) -> str:
+    """Where `--market text` is read again (by predict, retrain): a member's or a file's absolute path, else the
+    symbol."""
+    symbol = text.strip().upper()
+    if panel is not None and symbol in panel.members and panel.members[symbol].kind == "csv":
+        return str(Path(panel.members[symbol].source).absolute())
+    if Path(text).is_file():
+        return str(Path(text).absolute())
+    return symbol
+
+
+def market_of(manifest: Manifest, offline: bool = False) -> pd.Series | None:
+    """The market's closes a stored model's `market` feature reads (from where its manifest says); None when its
+    features do not ask for them."""
+    if "market" not in manifest.config.feature_names or not manifest.data.market:
+        return None
+    return market_series(manifest.data.market, None, offline, manifest.config.adjusted, manifest.config.calendar)[0]
 
 
 def train_panel(
@@ -204,13 +225,12 @@ def train_panel(
         backend.check_mixed_precision(config.cell)
     if source.folder is not None:  # recorded as an absolute path: retrain and predict find it from any folder
         source = dataclasses.replace(source, folder=source.folder.absolute())
-    panel, series, market_source = read_panel(source, config, market)
+    panel, series, again = read_panel(source, config, market)
     with registry.lock(name):
         fitted = fit_panel(panel, config, series, progress)
         record = dict(fitted.manifest.data.panel or {}, source=source.to_json())
-        if market_source is not None:  # as given, to be read again by retrain; and what it read
-            record["market"], record["market_source"] = market, market_source
-        manifest = dataclasses.replace(fitted.manifest, data=dataclasses.replace(fitted.manifest.data, panel=record))
+        data = dataclasses.replace(fitted.manifest.data, panel=record, market=again)  # again: for predict, retrain
+        manifest = dataclasses.replace(fitted.manifest, data=data)
         folder = registry.save_version(name, backend.model_to_bytes(fitted.model), fitted.scaler, manifest)
         stored = registry.load_version(name, folder.name).manifest
     for one in fitted.skipped[len(panel.skipped) :]:  # the panel's own were said when it was read

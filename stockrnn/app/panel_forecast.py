@@ -26,6 +26,7 @@ from ..targets import Result, scaler_to_dict
 from ..windows import training_set
 from .batch import Outcome
 from .forecast import stand
+from .panel import market_of
 from .prices import load, model_prices
 
 log = logging.getLogger("stockrnn")
@@ -81,8 +82,10 @@ def _member(
     embedded = record["index"] if stored.manifest.config.symbol_embedding else None
     prices = model_prices(symbol, view, source)
     c = view.config
+    market = market_of(view, source is not None and source.offline)
+    label = (symbol, view.version)
     result = forecast_model(
-        Member(model, embedded), scaler, c, prices, start, days, (symbol, view.version), view.interval, level
+        Member(model, embedded), scaler, c, prices, start, days, label, view.interval, level, market
     )
     result = dataclasses.replace(result, standing=stand(view, result, prices, today))
     seen = provenance(view, scaler, prices, start, days)
@@ -114,10 +117,14 @@ def _from_file(
             )
         # Scaled as a member is: on its own training rows, up to the model's training end (never later).
         config = dataclasses.replace(m.config, train_end=m.data.train_end)
-        data = training_set(prices.frame, config, prices.source)
+        data = training_set(prices.frame, config, prices.source, market=market_of(m, source.offline))
         scaler = scaler_to_dict(data.scaler)
+        if data.feature_scaler is not None:  # its covariates too, on its own rows up to the training end
+            scaler["features"] = data.feature_scaler.to_json()
         version = f"{m.symbol}:{m.version}, {OUTSIDE}"
-        result = forecast_model(model, scaler, m.config, prices, start, days, (symbol, version), None, level)
+        market = market_of(m, source.offline)
+        label = (symbol, version)
+        result = forecast_model(model, scaler, m.config, prices, start, days, label, None, level, market)
         log.warning(
             "%s: %s is %s of %s %s: scaled on its own prices up to %s; this forecast is not recorded in the forecast "
             "ledger", prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,

@@ -58,26 +58,26 @@ def retrain_global(
     name, record = m.symbol, m.data.panel or {}
     config = dataclasses.replace(m.config, **options)
     source = recorded_source(m, offline, strict)
-    panel, market, _ = read_panel(source, dataclasses.replace(config, train_end=None), record.get("market"))
+    panel, market, _ = read_panel(source, dataclasses.replace(config, train_end=None), m.data.market)
     if panel.sha256 == m.data.sha256 and not force:
         return Outcome(name, "up to date", f"no new data in {source.where} since {m.data.last_day}", champion=m.version)
     days = panel.calendar
     holdout_start, cut = days[-holdout], days[-holdout - 1]
     config = dataclasses.replace(config, train_end=f"{cut:%Y-%m-%d}")
     fitted = fit_panel(panel, config, market)
-    challenger = dataclasses.replace(
-        fitted.manifest, data=dataclasses.replace(fitted.manifest.data, panel={**(fitted.manifest.data.panel or {}),
-                                                                             **_kept(record)}),
-    )  # fmt: skip
+    kept_record = {**(fitted.manifest.data.panel or {}), "source": record.get("source")}
+    data = dataclasses.replace(fitted.manifest.data, panel=kept_record, market=m.data.market)
+    challenger = dataclasses.replace(fitted.manifest, data=data)
     champion_model = load_model(m, stored.model_path)
-    versus = _holdout(panel, (fitted.model, fitted.scaler, challenger), (champion_model, stored.scaler, m), holdout)
+    contestants = (fitted.model, fitted.scaler, challenger), (champion_model, stored.scaler, m)
+    versus = _holdout(panel, *contestants, holdout, market)
     age = int((days > pd.Timestamp(m.data.train_end)).sum())  # trading days the champion has not seen
     promote, reason = _decide(versus, margin, age, max_age, targets.get(config.target).promotion_metric)
     folder = registry.save_version(name, backend.model_to_bytes(fitted.model), fitted.scaler, challenger, promote=False)
     if promote:
         registry.promote_version(name, folder.name, reason)
     kept = registry.load_current(name)
-    _remember(panel, load_model(kept.manifest, kept.model_path) if promote else champion_model, kept)
+    _remember(panel, load_model(kept.manifest, kept.model_path) if promote else champion_model, kept, market)
     left = f"; left out: {', '.join(s.symbol for s in fitted.skipped)}" if fitted.skipped else ""
     return Outcome(
         symbol=name, status="promoted" if promote else "kept champion", message=f"{reason}{left}",
@@ -87,13 +87,8 @@ def retrain_global(
     )  # fmt: skip
 
 
-def _kept(record: dict) -> dict:
-    """What a challenger's panel record keeps of its champion's: its source and its market, as given."""
-    return {k: record[k] for k in ("source", "market", "market_source") if k in record}
-
-
 def _holdout(
-    panel: Panel, challenger: tuple, champion: tuple, holdout: int
+    panel: Panel, challenger: tuple, champion: tuple, holdout: int, market: pd.Series | None
 ) -> dict[str, Comparison]:  # fmt: skip
     """Each member both contestants know: the challenger against the champion on the holdout, one step ahead."""
     found = {}
@@ -107,7 +102,14 @@ def _holdout(
             index = members[symbol]["index"] if manifest.config.symbol_embedding else None
             results.append(
                 forecast_model(
-                    Member(model, index), scaler["members"][symbol], manifest.config, prices, start, holdout, ("", "")
+                    Member(model, index),
+                    scaler["members"][symbol],
+                    manifest.config,
+                    prices,
+                    start,
+                    holdout,
+                    ("", ""),
+                    market=market,
                 )  # fmt: skip
             )
         if len(results) == 2:
@@ -140,7 +142,7 @@ def _decide(
     return True, f"{said}: the newer data decides; {words}"
 
 
-def _remember(panel: Panel, model: object, stored: registry.StoredModel) -> None:
+def _remember(panel: Panel, model: object, stored: registry.StoredModel, market: pd.Series | None) -> None:
     """The champion's next forecast of every member into the ledger, as predict records one (its own data)."""
     from ..panel_train import member_manifest
 
@@ -153,7 +155,7 @@ def _remember(panel: Panel, model: object, stored: registry.StoredModel) -> None
         try:
             result = forecast_model(
                 Member(model, index), stored.scaler["members"][symbol], m.config, prices, None, HORIZON,
-                (symbol, view.version), view.interval,
+                (symbol, view.version), view.interval, market=market,
             )  # fmt: skip
         except StockRNNError:  # a member that cannot forecast (its data ends early) records nothing
             continue

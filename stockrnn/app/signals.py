@@ -31,6 +31,7 @@ from ..targets import Result
 from ..validate import Prices
 from ..watchlist import read_watchlist
 from .forecast import forecast, stand
+from .panel import market_of
 from .panel_forecast import global_model
 from .prices import model_prices
 
@@ -91,11 +92,11 @@ def _members(
         member = Member(model, index)
 
         def made(prices: Prices, days: int, view: Manifest = view, scaler: dict = scaler, member: Member = member):
-            label = (view.symbol, view.version)
-            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval)
+            label, market = (view.symbol, view.version), market_of(view, offline)
+            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval, market=market)
 
         try:
-            mine = [s for s in before if s.symbol == symbol]
+            mine = [s for s in before if s.symbol == symbol and s.version == view.version]  # this model's own
             found.append(_signal(symbol, view, scaler, made, PriceSource(symbol, offline=offline), rule, mine, today))
         except StockRNNError as exc:
             errors.append(Failure(symbol, str(exc), exc.exit_code))
@@ -111,7 +112,7 @@ def one(
     stored = registry.load_current(symbol)
 
     def made(prices: Prices, days: int) -> Result:
-        return forecast(stored, prices, None, days)
+        return forecast(stored, prices, None, days, offline=source.offline)
 
     return _signal(symbol, stored.manifest, stored.scaler, made, source, rule, before, today)
 

@@ -24,7 +24,7 @@ from ..significance import Comparison
 from ..train import EpochProgress, fit
 from ..validate import Prices, read_from
 from ..windows import training_period
-from .panel import market_needed
+from .panel import market_again, market_needed
 from .prices import load
 
 
@@ -100,6 +100,7 @@ def train_prices(
     progress: EpochProgress | None = None,
     source: PriceSource | None = None,
     market: pd.Series | None = None,
+    market_source: str | None = None,
 ) -> TrainResult:
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). A champion
     that significantly lost to a baseline on its validation tail, or of another target than the one it replaced, is
@@ -119,6 +120,8 @@ def train_prices(
             manifest = dataclasses.replace(
                 manifest, data=dataclasses.replace(manifest.data, price_source=source.to_json())
             )
+        if market_source is not None:  # where predict reads the market's prices again
+            manifest = dataclasses.replace(manifest, data=dataclasses.replace(manifest.data, market=market_source))
         folder = registry.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
         stored = registry.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
     return TrainResult(symbol=symbol, folder=folder, manifest=stored, replaced=replaced)
@@ -138,9 +141,9 @@ def train(
     source = source.seeded(config.seed)
     prices = load(source, config.column, config.calendar)  # without a name: a UsageError saying what is missing
     found = market_needed(config, market, None, source.offline, source.adjusted)
-    series = None
-    if found is not None:
-        series, where = found
-        period = training_period(prices.frame, config, prices.source)
-        covers(series, period.index[0], period.index[-1], where)
-    return train_prices(prices, name or "", config, progress, source, series)
+    if found is None or market is None:
+        return train_prices(prices, name or "", config, progress, source)
+    series, where = found
+    period = training_period(prices.frame, config, prices.source)
+    covers(series, period.index[0], period.index[-1], where)
+    return train_prices(prices, name or "", config, progress, source, series, market_again(market))
