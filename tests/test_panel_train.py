@@ -254,13 +254,42 @@ def test_a_symbol_outside_the_panel_is_forecast_from_its_file_and_not_recorded(f
 
 
 @pytest.mark.slow
-def test_single_symbol_features_train_and_the_forecast_is_refused_clearly(folder):
-    path = folder / "AAA.csv.gz"
-    result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,return", "--window", "10",
-                                 "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
+def test_a_single_symbols_features_forecast_reads_no_covariate_after_its_origin(folder, tmp_path):
+    path, market = folder / "AAA.csv.gz", folder / "BBB.csv.gz"
+    result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,range,market", "--market",
+                                 str(market), "--window", "10", "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     stored = registry.load_current("AAA")
-    assert stored.manifest.config.features == "volume,return"
-    assert stored.scaler["features"]["names"] == ["volume", "return"]
+    assert stored.manifest.config.features == "volume,range,market"
+    assert stored.manifest.data.market == str(market.absolute())  # read again by predict
+    assert stored.scaler["features"]["names"] == ["volume", "range", "market"]
+    origin = DAYS[200]
+    first = app.predict("AAA", start=f"{DAYS[201]:%Y-%m-%d}", days=5)
+    assert first.origin == origin and first.rows["forecast"].notna().all()
+    # every covariate of the days after the origin changed (volume, high, low; the closes kept)
+    changed = tmp_path / "AAA.csv.gz"
+    close = 50.0 * np.exp(np.cumsum(0.01 * np.sin(np.arange(len(DAYS)) * 1.0)))
+    columns = quantmod_columns("AAA", close)
+    columns["AAA.Volume"] = 1e6 * (1.5 + np.cos(np.arange(len(DAYS)) * 0.3))
+    later = np.arange(len(DAYS)) > 200
+    columns["AAA.Volume"][later] *= 5.0
+    columns["AAA.High"][later] *= 1.05
+    changed.write_bytes(quantmod(DAYS, columns))
+    again = app.predict("AAA", app.PriceSource("AAA", csv=changed), start=f"{DAYS[201]:%Y-%m-%d}", days=5)
+    assert np.array_equal(again.rows["forecast"].to_numpy(), first.rows["forecast"].to_numpy())  # the path: none
+    assert again.rows["one_step"].iloc[0] == first.rows["one_step"].iloc[0]  # its window ends on the origin
+    assert not np.allclose(again.rows["one_step"].iloc[1:], first.rows["one_step"].iloc[1:])  # each day's own read
     result = runner.invoke(cli, ["predict", "AAA", "--days", "2"])
-    assert result.exit_code == 2 and "reads past covariates (volume,return)" in result.output
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_a_global_model_with_covariates_and_the_market_as_a_member(folder):
+    write(folder, "MKT", DAYS, 100.0, 0.5)
+    config = TrainConfig(**TINY, features="return,range,market", symbol_embedding=True)
+    trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config, market="MKT")
+    assert list(trained.members) == ["AAA", "BBB", "CCC"]  # the market is not a member
+    assert trained.manifest.data.market == str((folder / "MKT.csv.gz").absolute())
+    outcomes = list(app.predict_each([app.PriceSource("TRIO", offline=True)], days=3))
+    assert [(o.symbol, o.error) for o in outcomes] == [("AAA", None), ("BBB", None), ("CCC", None)]
+    assert all(o.result.rows["forecast"].notna().all() for o in outcomes)
