@@ -143,6 +143,22 @@ def test_the_command_line_asks_for_a_name_and_one_source(folder):
     assert result.exit_code == 2 and "--features 'return,vol': unknown 'vol'" in result.output
 
 
+def test_bad_panels_are_refused_in_one_line_naming_the_file(folder, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(cli, ["train", "--panel", str(empty), "--name", "TRIO"])
+    assert result.exit_code == 66 and f"{empty}: no price files" in result.output
+    bad = folder / "EEE.csv"
+    bad.write_text('"Index","EEE.Close"\n"2019-01-02",1\n"2019-01-03",oops\n')
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--strict", "--offline"])
+    assert result.exit_code == 65 and "--strict refuses the panel when a member fails; 1 failed in all" in result.output
+    (folder / "AAA-again.csv.gz").write_bytes((folder / "AAA.csv.gz").read_bytes())
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--offline"])
+    assert result.exit_code == 65 and "claims AAA, as" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (registry.models_dir("TRIO") / "current").exists()  # nothing stored
+
+
 @pytest.mark.slow
 def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
     bad = folder / "EEE.csv"
