@@ -17,7 +17,7 @@ from datetime import date
 
 from .. import ledger, registry
 from ..config import HORIZON, LEVEL
-from ..errors import DataError, StockRNNError, UsageError
+from ..errors import StockRNNError, UsageError
 from ..forecast import forecast_model, load_model
 from ..panel_train import Member, member_manifest
 from ..price_source import PriceSource
@@ -100,16 +100,17 @@ def _from_file(
     stored: registry.StoredModel, model: object, source: PriceSource, start: str | None, days: int, level: float,
     today: str | date | None,
 ) -> Outcome:  # fmt: skip
-    """The symbol of `source`'s file: a member forecast from that file (not recorded: other data), else a symbol
-    outside the training panel, scaled on its own history up to the training end and never recorded."""
+    """The symbol of `source`'s file: a member forecast from that file (recorded only when it is the member's own
+    data), else a symbol outside the training panel, scaled on its own history up to the training end and never
+    recorded."""
     m = stored.manifest
     prices = load(source, m.config.column, m.config.calendar)
     symbol = (dataclasses.replace(source, symbol=None).name or "").upper()  # the file's, not the model's name
     if symbol in (m.data.panel or {}).get("members", {}):
         try:
-            return Outcome(symbol, _member(stored, model, symbol, source, start, days, level, today))
+            return Outcome(symbol, _member(stored, model, symbol, source, start, days, level, today), model=m.symbol)
         except StockRNNError as exc:
-            return Outcome(symbol, error=exc)
+            return Outcome(symbol, error=exc, model=m.symbol)
     try:
         if m.config.symbol_embedding:
             raise UsageError(
@@ -117,18 +118,17 @@ def _from_file(
             )
         # Scaled as a member is: on its own training rows, up to the model's training end (never later).
         config = dataclasses.replace(m.config, train_end=m.data.train_end)
-        data = training_set(prices.frame, config, prices.source, market=market_of(m, source.offline))
+        market = market_of(m, source.offline)
+        data = training_set(prices.frame, config, prices.source, market=market)
         scaler = scaler_to_dict(data.scaler)
         if data.feature_scaler is not None:  # its covariates too, on its own rows up to the training end
             scaler["features"] = data.feature_scaler.to_json()
-        version = f"{m.symbol}:{m.version}, {OUTSIDE}"
-        market = market_of(m, source.offline)
-        label = (symbol, version)
+        label = (symbol, f"{m.symbol}:{m.version}, {OUTSIDE}")
         result = forecast_model(model, scaler, m.config, prices, start, days, label, None, level, market)
         log.warning(
             "%s: %s is %s of %s %s: scaled on its own prices up to %s; this forecast is not recorded in the forecast "
             "ledger", prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,
         )  # fmt: skip
         return Outcome(symbol, result)
-    except (StockRNNError, DataError) as exc:
+    except StockRNNError as exc:
         return Outcome(symbol, error=exc)

@@ -81,8 +81,8 @@ def predict(
         elif not as_json:
             show(outcome.result.render())
     if not as_json:
-        for name, found in together.items():
-            show(app.members_table(name, found))
+        for name, found in together.items():  # one member: its forecast in full, as a symbol's
+            show(found[0].render() if len(found) == 1 else app.members_table(name, found))
     if out_file is not None and results:
         path = app.export_forecasts(results, out_file)
         if not as_json:
