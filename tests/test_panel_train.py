@@ -297,6 +297,9 @@ def test_a_single_symbols_features_forecast_reads_no_covariate_after_its_origin(
     assert not np.allclose(again.rows["one_step"].iloc[1:], first.rows["one_step"].iloc[1:])  # each day's own read
     result = runner.invoke(cli, ["predict", "AAA", "--days", "2"])
     assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["retrain", "AAA", "--force", "--offline", "--epochs", "2"])  # reads the market again
+    assert result.exit_code == 0, result.output
+    assert registry.load_version("AAA", "v2").manifest.data.market == str(market.absolute())
 
 
 @pytest.mark.slow

@@ -45,6 +45,7 @@ from ..paths import check_symbol
 from ..price_source import PriceSource
 from ..provenance import own_source
 from ..watchlist import Entry
+from .panel import market_of
 from .panel_forecast import global_model
 from .panel_retrain import retrain_global
 from .prices import load, model_prices
@@ -114,6 +115,8 @@ def prepare(
         problem=problem,
         # the source the challenger read: a file named now, else the champion's as it recorded it
         source=source.to_json() if entry.csv or manifest is None else manifest.data.price_source,
+        market=market_of(manifest, offline) if manifest is not None and "market" in config.feature_names else None,
+        market_at=manifest.data.market if manifest is not None else None,
     )
 
 
@@ -124,7 +127,8 @@ def commit(
     symbol = contest.symbol
     started = time.perf_counter()
     manifest = computed.manifest
-    manifest = dataclasses.replace(manifest, data=dataclasses.replace(manifest.data, price_source=contest.source))
+    data = dataclasses.replace(manifest.data, price_source=contest.source, market=contest.market_at)
+    manifest = dataclasses.replace(manifest, data=data)
     folder = registry.save_version(symbol, computed.model, computed.scaler, manifest, promote=False)
     promote, reason = judge(contest, computed, margin, max_age)
     if promote:
