@@ -1,6 +1,8 @@
-"""Benchmark: loading a panel (a folder of price files) as `app.load_panel` reads it for a global model.
+"""Benchmark: loading a panel (a folder of price files) as `app.load_panel` reads it for a global model; and with
+--commands, the global model's whole commands against a single symbol's.
 
     .venv/bin/python bench/bench_panel.py [--panel ../shared/data/panel] [--runs 3] [--json panel.json]
+    .venv/bin/python bench/bench_panel.py --commands [--singles 5] [--epochs N] [--json commands.json]
 
 In a fresh process each run (so that its memory is its own): the imports, then `load_panel` of the folder (every file
 read, validated and checked beside the XNYS calendar), then the (days, members) matrix of the adjusted close. Reports
@@ -53,18 +55,93 @@ def child(folder: Path) -> dict:
     }
 
 
+MARKET = "GSPC"  # the shared panel's index file: the market series, not a member
+PERIOD = ("--train-start", "2012-01-01", "--train-end", "2016-12-30")
+
+
+def command(args: list[str], home: Path) -> tuple[float, int]:
+    """One whole `stockrnn` command in a fresh process under the home folder `home`: its wall seconds and exit
+    code (its output is not the benchmark's)."""
+    import os
+
+    env = {**os.environ, "STOCKRNN_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "stockrnn", *args], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):  # 1: trained, but a member was left out (said in the output)
+        sys.exit(f"stockrnn {' '.join(args)}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    return seconds, done.returncode
+
+
+def commands(folder: Path, singles: int, epochs: int | None) -> dict:
+    """The global model's whole commands against one symbol's, in fresh processes, the same training configuration:
+    `train --panel` of every member but the market (61 stocks of the shared panel) on 2012-2016, its peak memory;
+    `train --csv` of one member (AAPL), and of the first `singles` members one by one (their mean x members: the
+    one-by-one estimate); `predict NAME` of every member against `predict AAPL`."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="bench-panel-"))
+    members = work / "members"
+    members.mkdir()
+    for path in sorted(folder.glob("*.csv.gz")):
+        if not path.name.startswith(MARKET):
+            (members / path.name).symlink_to(path.resolve())
+    names = sorted(p.name for p in members.iterdir())
+    config = [*PERIOD, "--offline", *(["--epochs", str(epochs)] if epochs else [])]
+    globe, single = work / "global", work / "single"
+    trained, code = command(["train", "--panel", str(members), "--name", "PANEL", *config], globe)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the first child: the global training
+    one, _ = command(["train", "--csv", str(members / "AAPL.csv.gz"), *config], single)
+    each = [command(["train", "--csv", str(members / n), *config], single)[0] for n in names[:singles]]
+    predict_all, _ = command(["predict", "PANEL", "--offline"], globe)
+    predict_one, _ = command(["predict", "AAPL", "--offline"], single)
+    manifest = json.loads(max((globe / "models" / "PANEL").glob("v*/manifest.json")).read_text())
+    t = manifest["training"]
+    return {
+        "members": len(names), "epochs_option": epochs, "global_train_s": trained, "global_exit": code,
+        "global_epochs_run": t["epochs_run"], "global_fit_s": t["seconds"],
+        "global_windows": t["train_windows"] + t["val_windows"], "global_peak_rss_mb": peak,
+        "single_train_s": one, "singles_timed": singles, "singles_s": [round(s, 2) for s in each],
+        "one_by_one_estimate_s": statistics.mean(each) * len(names) if each else None,
+        "predict_all_s": predict_all, "predict_one_s": predict_one,
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--panel", type=Path, default=PANEL)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--commands", action="store_true", help="time the global model's whole commands")
+    parser.add_argument("--singles", type=int, default=5, help="members trained one by one for the estimate")
+    parser.add_argument("--epochs", type=int, help="--epochs for every training (default: the default config's)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.panel)))
         return
     if not args.panel.is_dir():
         sys.exit(f"{args.panel}: no panel folder; pass --panel DIR")
+    if args.commands:
+        found = commands(args.panel, args.singles, args.epochs)
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=2) + "\n")
+        print(
+            f"train --panel ({found['members']} members, 2012-2016, {found['global_windows']} windows): "
+            f"{found['global_train_s']:.1f} s ({found['global_epochs_run']} epochs, "
+            f"fit {found['global_fit_s']:.1f} s), "
+            f"peak memory {found['global_peak_rss_mb']:.0f} MB\n"
+            f"train one symbol (AAPL): {found['single_train_s']:.1f} s; ratio "
+            f"{found['global_train_s'] / found['single_train_s']:.1f}x\n"
+            f"one by one ({found['singles_timed']} timed: {found['singles_s']}): about "
+            f"{found['one_by_one_estimate_s'] or float('nan'):.0f} s for {found['members']}, "
+            f"{(found['one_by_one_estimate_s'] or float('nan')) / found['global_train_s']:.1f}x the global training\n"
+            f"predict PANEL (every member): {found['predict_all_s']:.1f} s; "
+            f"predict AAPL: {found['predict_one_s']:.1f} s; "
+            f"ratio {found['predict_all_s'] / found['predict_one_s']:.1f}x\n"
+            "(the shared panel: 61 S&P 500 stocks as of 2023 followed back to 2003: survivorship bias)"
+        )
+        return
     runs = []
     for _ in range(args.runs):
         out = subprocess.run(

@@ -40,6 +40,7 @@ KEEP = 5  # versions retrain keeps per symbol (never deleting the champion)
 CALENDAR = "XNYS"  # the exchange calendar that dates forecasts, and that the data's dates are checked against
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 TRADING_YEAR = 252  # trading days in a year
+EMBEDDING = 4  # numbers a global model learns per member symbol (--symbol-embedding): a few, for 10-100 members
 COST_BPS = 5.0  # trading cost per side (strategy.py), basis points of the amount traded: a liquid large cap's spread
 
 
@@ -160,6 +161,15 @@ class TrainConfig:
     output_days: int | None = option(
         None, f"With --output direct or encoder-decoder: trading days the network outputs at once (default {HORIZON})."
     )
+    features: str | None = option(
+        None,
+        "Past covariates beside what the target learns, comma-separated: return (the day's log return), volume (log "
+        "change of volume), range ((high - low) / close), market (the market's return, from --market); each scaled "
+        "on the training rows only.",
+    )
+    symbol_embedding: bool = option(
+        False, f"A panel's model learns a vector of {EMBEDDING} numbers per member symbol, beside its inputs."
+    )
     epochs: int = option(100, "Most epochs; early stopping usually ends sooner.")
     batch_size: int = option(64, "Windows per training step (the lecture: 32).")
     learning_rate: float = option(1e-3, "Adam's learning rate.")
@@ -198,6 +208,13 @@ class TrainConfig:
                 problems.append(f"--output {self.output} is for targets with a path of values, not {self.target}")
         elif self.output_days is not None:
             problems.append(f"--output-days is for --output direct or encoder-decoder, not {self.output}")
+        if self.features is not None:  # one spelling, whatever was typed: "return,volume"
+            from .features import parse_features
+
+            try:
+                object.__setattr__(self, "features", ",".join(parse_features(self.features)))
+            except UsageError as exc:
+                problems.append(str(exc))
         problems += option_problems(self.to_dict())
         if problems:
             raise UsageError("; ".join(problems))
@@ -220,6 +237,11 @@ class TrainConfig:
         from .shapes import of
 
         return of(self).extra_days()
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The past covariates the windows hold beside the target's own values: () without --features."""
+        return tuple(self.features.split(",")) if self.features else ()
 
     @property
     def min_train_rows(self) -> int:

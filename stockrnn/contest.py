@@ -89,6 +89,8 @@ class Contest:
     champion: Champion | None  # None: no usable champion (see `problem`)
     problem: str | None = None  # why the champion cannot compete
     source: dict[str, Any] | None = None  # the price source as recorded in the challenger's manifest
+    market: pd.Series | None = None  # the market's closes, for a model with the `market` feature
+    market_at: str | None = None  # where they are read again (the champion's data.market), for the challenger's
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def compute(contest: Contest) -> Computed:
     folder is read or written, so any process may run it. Raises `StockRNNError` on failure."""
     started = time.perf_counter()
     log.info("%s: training a challenger up to %s", contest.symbol, contest.config.train_end)
-    model, scaler, manifest = fit(contest.prices, contest.config)
+    model, scaler, manifest = fit(contest.prices, contest.config, market=contest.market)
     target = targets.get(contest.config.target)
     challenger = _holdout(contest, model, scaler, manifest.config)
     metrics: dict[str, Any] = {CHALLENGER: target.contest_scores(challenger), CHAMPION: None}
@@ -149,13 +151,16 @@ def compute(contest: Contest) -> Computed:
 
 
 def _holdout(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> Result:
-    return forecast_model(model, scaler, config, contest.prices, contest.holdout_start, contest.holdout, ("", ""))
+    return forecast_model(
+        model, scaler, config, contest.prices, contest.holdout_start, contest.holdout, ("", ""), market=contest.market
+    )
 
 
 def _next(contest: Contest, model: Any, scaler: dict, manifest: Manifest, version: str) -> Result:
     """The contestant's real forecast of the HORIZON trading days after the data's last day (what predict makes)."""
+    label = (contest.symbol, version)
     return forecast_model(
-        model, scaler, manifest.config, contest.prices, None, HORIZON, (contest.symbol, version), manifest.interval
+        model, scaler, manifest.config, contest.prices, None, HORIZON, label, manifest.interval, market=contest.market
     )
 
 

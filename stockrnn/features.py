@@ -112,6 +112,26 @@ class FeatureScaler:
     def to_json(self) -> dict[str, list]:
         return {"names": list(self.names), "mean": list(self.mean), "std": list(self.std)}
 
+    @classmethod
+    def from_json(cls, data: dict) -> FeatureScaler:
+        """The scaler `to_json` wrote (other keys ignored); a `DataError` when it is not one."""
+        try:
+            return cls(tuple(data["names"]), tuple(map(float, data["mean"])), tuple(map(float, data["std"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(
+                f"the features' scaler is damaged ({type(exc).__name__}: {exc}); retrain the model"
+            ) from None
+
+
+def scaled_covariates(
+    frame: pd.DataFrame, scaler: FeatureScaler, market: pd.Series | None = None, where: str = "the prices"
+) -> np.ndarray:
+    """(days, k) float32: `frame`'s covariates (`covariates`) scaled by a stored `scaler`, 0 (the training mean)
+    where one is missing (the first day's return, a day the market lacks): what a forecast reads beside the
+    target's values."""
+    values = scaler.transform(covariates(frame, scaler.names, market, where))
+    return np.nan_to_num(values, nan=0.0)
+
 
 @dataclass(frozen=True)
 class Windows:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from . import backend, backend_choice, targets
 from .calendar import trading_days_after
 from .config import LEVEL, TrainConfig
@@ -48,13 +50,18 @@ def forecast_model(
     label: tuple[str, str],
     calibration: dict[str, Any] | None = None,
     level: float = LEVEL,
+    market: pd.Series | None = None,
 ) -> Result:
     """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version);
     `scaler`: its parameters as stored (a dict: what a direction model needs, with its calibrator) or fitted.
 
     With the model's interval `calibration` (intervals.calibrate), the recursive forecast gets a `level`
     prediction interval from the prices up to the origin (intervals.band). What the forecast holds is the target's
-    (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities)."""
+    (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities).
+
+    A model trained with --features reads its covariates beside the prices (scaled by the scaler's `features`;
+    `market`: the market's closes, for the `market` feature): the actual ones of each one-step window's days, and
+    for the recursive path those up to the origin, then their training mean (targets.Forecasting.ahead)."""
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
     series = price_column(prices.frame, config.column, prices.source)
@@ -82,5 +89,14 @@ def forecast_model(
     dates = known.index.append(trading_days_after(series.index[-1], days - len(known), config.calendar))
     dates = dates[:days]
 
-    at = Forecasting(series, position, dates, label, calibration, level)
+    extra = None
+    if config.feature_names:
+        from .features import FeatureScaler, scaled_covariates
+
+        stored = scaler.get("features") if isinstance(scaler, dict) else None
+        if not stored:
+            raise DataError(f"{label[0]} {label[1]}: a model with --features without its features' scaler; retrain it")
+        frame = prices.frame.loc[series.index]
+        extra = scaled_covariates(frame, FeatureScaler.from_json(stored), market, prices.source)
+    at = Forecasting(series, position, dates, label, calibration, level, extra)
     return targets.get(config.target).forecast(model, scaler, config, at)

@@ -26,6 +26,8 @@ OPTIONAL = (
     "price_source",
     "ticker",
     "headers",
+    "panel",
+    "market",
 )  # DataInfo fields written only when they have a value
 
 # The layout of manifest.json. Raise it when a manifest that this version writes could be misread by an older
@@ -59,6 +61,12 @@ class DataInfo:
     # canonical column -> the file's own header (quantmod's "close": "AAPL.Close"): what the model learned, in the
     # file's words; None in manifests written before it was recorded
     headers: dict[str, str] | None = None
+    # A global model's panel (kind "panel"; panel_train.py writes it): its members (each one's index, data range,
+    # source, checksum, training days, validation scores and interval), the members left out and why, the shared
+    # validation start, the features, the embedding's size and the PanelSource; None for a single symbol's model.
+    panel: dict | None = None
+    # --features ...,market: where the market's prices are read again (an absolute file path, or a symbol)
+    market: str | None = None
 
 
 @dataclass(frozen=True)

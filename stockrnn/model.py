@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import backend, shapes, targets
-from .config import TrainConfig
+from .config import EMBEDDING, TrainConfig
 
 
 def seeds(seed: int) -> Iterator[int]:
@@ -27,7 +27,7 @@ def seeds(seed: int) -> Iterator[int]:
         yield draws.randint(1, int(1e9))
 
 
-def build(config: TrainConfig) -> Any:
+def build(config: TrainConfig, channels: int = 1, members: int = 0) -> Any:
     """The lecture's stack: `layers` recurrent layers of `units`, each followed by Dropout, then the head of the
     config's output shape (shapes.py): Dense(1); Dense(1) at every time step of the last layer (sequence loss);
     Dense(H) (direct); or a recurrent decoder over H steps with Dense(1) at each (encoder-decoder).
@@ -38,6 +38,12 @@ def build(config: TrainConfig) -> Any:
     With `mixed_precision` the hidden layers compute in float16 (keeping float32 weights): for GPUs with tensor
     cores; the output layer stays float32 so that the loss and the predictions keep full precision. Where the backend
     cannot train that (JAX's LSTM on a GPU), a `UsageError` says so before anything is built.
+
+    `channels`: values per day of a window (1: the target's own; more with covariates). `members` > 0 (a panel's
+    --symbol-embedding): the window carries one more channel, the member's index (the same on every day), which an
+    Embedding(members, EMBEDDING) turns into a learned vector, repeated over the window's days and read beside the
+    other channels. Both are built of Keras' own layers only, so that the file loads anywhere without custom code.
+    With one channel and no members the model is the Sequential stack stockrnn always built, to the last bit.
     """
     k = backend.keras()
     if config.mixed_precision:
@@ -69,17 +75,38 @@ def build(config: TrainConfig) -> Any:
         initializer = k.initializers.GlorotUniform(seed=next(seed))
         return k.layers.Dense(units, activation=target.activation, kernel_initializer=initializer, dtype="float32")
 
-    stack = [k.Input(shape=(config.window, 1))]  # (batch, window, 1)
+    stack = [k.Input(shape=(config.window, channels + (1 if members else 0)))]  # (batch, window, channels [+ 1])
     for i in range(config.layers):
         last = i == config.layers - 1
         # (batch, window, units) or, for the last layer, (batch, units)
         stack += recurrent(shape.sequences or not last, i)
     # (batch, 1); (batch, window, 1) with every time step; (batch, H) for a direct head; (batch, H, 1) for a decoder
     stack += shape.head(dense, lambda: recurrent(True, config.layers))
-    model = k.Sequential(stack, name=f"stockrnn_{config.cell}")
+    if channels == 1 and not members:
+        model = k.Sequential(stack, name=f"stockrnn_{config.cell}")
+    else:
+        model = k.Model(*_conditioned(k, stack, config.window, channels, members, seed), name=f"stockrnn_{config.cell}")
     model.compile(
         optimizer=k.optimizers.Adam(learning_rate=config.learning_rate),
         loss=target.loss,
         jit_compile=backend.jit_compile(config.jit_compile),  # always under JAX: its steps compiled, not op by op
     )
     return model
+
+
+def _conditioned(k: Any, stack: list, window: int, channels: int, members: int, seed: Iterator[int]) -> tuple:
+    """(inputs, outputs) of the functional model: the input, its member channel made an embedding (when
+    `members`), then `stack`'s layers (after its Input)."""
+    inputs = stack[0]  # (batch, window, channels [+ 1])
+    x = inputs
+    if members:
+        days_first = k.layers.Permute((2, 1))(inputs)  # (batch, channels + 1, window)
+        ids = k.layers.Cropping1D((channels, 0))(days_first)  # (batch, 1, window): the member's index every day
+        values = k.layers.Permute((2, 1))(k.layers.Cropping1D((0, 1))(days_first))  # (batch, window, channels)
+        vectors = k.layers.Embedding(
+            members, EMBEDDING, embeddings_initializer=k.initializers.RandomUniform(-0.05, 0.05, seed=next(seed))
+        )(ids)  # (batch, 1, window, EMBEDDING): Embedding casts the float index to int
+        x = k.layers.Concatenate()([values, k.layers.Reshape((window, EMBEDDING))(vectors)])  # (batch, window, c + E)
+    for layer in stack[1:]:
+        x = layer(x)
+    return inputs, x

@@ -322,7 +322,8 @@ def load_version(symbol: str, name: str) -> StoredModel:
             if sha256_file(version / file) != checksum:
                 raise DataError(f"{version / file}: does not match its checksum in the manifest; {fix}")
         scaler = json.loads((version / SCALER_FILE).read_text(encoding="utf-8"))
-        scaler_from_dict(scaler)  # checked now: a damaged scaler is bad data, not a traceback later
+        for one in scaler["members"].values() if "members" in scaler else [scaler]:  # a panel's: one per member
+            scaler_from_dict(one)  # checked now: a damaged scaler is bad data, not a traceback later
     except (OSError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise DataError(f"{version}: the model files are unreadable ({type(exc).__name__}: {exc}); {fix}") from None
     return StoredModel(folder=version, manifest=manifest, scaler=scaler)

@@ -87,12 +87,14 @@ class ManyToOne:
         band; None for shapes whose paths are recursive (their band is the price's own h-day moves)."""
         return None
 
-    def path(self, model: Any, window: np.ndarray, days: int) -> np.ndarray:
-        """A scaled path (days,) from the last window (window,): each prediction fed back as the newest input."""
+    def path(self, model: Any, window: np.ndarray, days: int, extra: np.ndarray | None = None) -> np.ndarray:
+        """A scaled path (days,) from the last window (window,): each prediction fed back as the newest input.
+        `extra`: covariate rows (window + days - 1 or more, k) beside the path's windows (targets.Forecasting.ahead);
+        None: the target's values alone."""
         buffer = list(window)
         size = len(window)
         for _ in range(days):
-            x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
+            x = _beside(np.asarray(buffer[-size:], dtype="float32")[None, :, None], extra, len(buffer) - size)
             # The compiled prediction call (backend.predict): calling model(x) eagerly walks the recurrent loop in
             # Python, about 30 times slower for a 4-layer LSTM.
             buffer.append(float(self.one_step(model, x)[0]))
@@ -167,13 +169,13 @@ class Direct(ManyToOne):
     def paths(self, model: Any, windows: np.ndarray) -> np.ndarray | None:
         return backend.predict_rows(model, windows)
 
-    def path(self, model: Any, window: np.ndarray, days: int) -> np.ndarray:
+    def path(self, model: Any, window: np.ndarray, days: int, extra: np.ndarray | None = None) -> np.ndarray:
         """The head's outputs from the last window: up to `self.days` days at once; a longer path continues from
         them, the next window ending on the last output, `self.days` at a time."""
         buffer = list(window)
         size = len(window)
         while len(buffer) - size < days:
-            x = np.asarray(buffer[-size:], dtype="float32")[None, :, None]  # (1, window, 1)
+            x = _beside(np.asarray(buffer[-size:], dtype="float32")[None, :, None], extra, len(buffer) - size)
             buffer.extend(float(v) for v in backend.predict_rows(model, x)[0])
         return np.asarray(buffer[size : size + days])
 
@@ -191,6 +193,14 @@ class EncoderDecoder(Direct):
         k = backend.keras()
         # (batch, units) -> (batch, days, units) -> the decoder (batch, days, units) -> (batch, days, 1)
         return [k.layers.RepeatVector(self.days), *recurrent(), dense(1)]
+
+
+def _beside(x: np.ndarray, extra: np.ndarray | None, offset: int) -> np.ndarray:
+    """A path's window x (1, window, 1), `offset` days after the first, with its covariates (rows offset ..
+    offset + window - 1 of `extra`) after: (1, window, 1 + k); x itself without covariates."""
+    if extra is None:
+        return x  # (1, window, 1): the array stockrnn always predicted from
+    return np.concatenate([x, extra[None, offset : offset + x.shape[1]]], axis=2).astype("float32")
 
 
 Shape = ManyToOne  # every shape is one: the protocol is ManyToOne's methods

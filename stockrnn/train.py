@@ -10,14 +10,17 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from . import __version__, backend, backend_choice, shapes, targets
 from .config import TrainConfig
+from .errors import UsageError
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .model import build
 from .targets import scaler_to_dict
@@ -40,21 +43,55 @@ LOSSES: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
 }
 
 
-def fit(
-    prices: Prices, config: TrainConfig, progress: EpochProgress | None = None, callbacks: tuple = ()
-) -> tuple[Any, dict, Manifest]:
-    """Train a model on `prices` (no I/O): the Keras model, its scaler's parameters, and its manifest (config,
-    data, training history, validation metrics, library versions; symbol and version are the registry's).
-    `callbacks`: extra Keras callbacks (the benchmark's per-epoch clock)."""
-    data = training_set(prices.frame, config, prices.source)
+@dataclass(frozen=True)
+class Run:
+    """What one training run measured: its losses per epoch, the best epoch and its wall seconds."""
+
+    loss: list[float]
+    val_loss: list[float]
+    best_epoch: int
+    seconds: float
+
+    def info(
+        self, config: TrainConfig, train_windows: int, val_windows: int, val_days: pd.DatetimeIndex
+    ) -> TrainingInfo:
+        """The manifest's record of it."""
+        return TrainingInfo(
+            device=backend.training_device(),
+            backend=backend_choice.name(),
+            epochs_run=len(self.val_loss),
+            best_epoch=self.best_epoch,
+            stopped_early=len(self.val_loss) < config.epochs,
+            seconds=round(self.seconds, 2),
+            train_windows=train_windows,
+            val_windows=val_windows,
+            val_start=f"{val_days.min():%Y-%m-%d}",
+            val_end=f"{val_days.max():%Y-%m-%d}",
+            loss=self.loss,
+            val_loss=self.val_loss,
+        )
+
+
+def train_network(
+    config: TrainConfig,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    progress: EpochProgress | None = None,
+    callbacks: tuple = (),
+    members: int = 0,
+) -> tuple[Any, Run]:
+    """Build the config's network for inputs (n, window, channels) and fit it on (x_train, y_train), early-stopped
+    on the loss of (x_val, y_val); `members` > 0: the inputs' last channel is a member index for the symbol
+    embedding (model.build). y: (n,) or (n, outputs), the shape's labels. No I/O."""
     target, shape = targets.get(config.target), shapes.of(config)
-    x_train, x_val = data.x_train[..., None], data.x_val[..., None]  # (n_train, window, 1), (n_val, window, 1)
     k = backend.keras()
     # Keras' base classes as names: mypy takes no base class from an attribute of a local (Keras is untyped: Any).
     PyDataset: Any = k.utils.PyDataset
     Callback: Any = k.callbacks.Callback
     with backend.seeded(config.seed):  # the same seed, the same model, in any process or thread
-        model = build(config)
+        model = build(config, channels=x_train.shape[2] - (1 if members else 0), members=members)
 
         class Batches(PyDataset):
             """Every training window once an epoch, in batches of one size, shuffled anew each epoch (seeded); the
@@ -63,7 +100,7 @@ def fit(
 
             def __init__(self) -> None:
                 super().__init__()
-                self.n = len(data.learn_train)
+                self.n = len(y_train)
                 self.size = min(config.batch_size, self.n)
                 self.shuffle = np.random.default_rng(config.seed)
                 self.on_epoch_begin()
@@ -73,7 +110,7 @@ def fit(
 
             def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
                 rows = self.order[i * self.size : (i + 1) * self.size]
-                return x_train[rows], data.learn_train[rows]  # (size, window, 1), (size,) or (size, outputs)
+                return x_train[rows], y_train[rows]  # (size, window, channels), (size,) or (size, outputs)
 
             def on_epoch_begin(self) -> None:
                 order = self.shuffle.permutation(self.n)
@@ -86,7 +123,7 @@ def fit(
 
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
                 if logs is not None:
-                    logs["val_loss"] = LOSSES[target.loss](data.learn_val, shape.outputs(self.model, x_val))
+                    logs["val_loss"] = LOSSES[target.loss](y_val, shape.outputs(self.model, x_val))
 
         class Report(Callback):
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -101,9 +138,38 @@ def fit(
         # `random`, which other threads draw from too.
         history = model.fit(Batches(), epochs=config.epochs, shuffle=False, callbacks=every, verbose=0)
     seconds = time.perf_counter() - started
-    val_loss = history.history["val_loss"]
+    val_loss = [float(v) for v in history.history["val_loss"]]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
+    return model, Run([float(v) for v in history.history["loss"]], val_loss, best, seconds)
 
+
+def libraries() -> dict[str, str]:
+    """The versions a manifest records."""
+    return {
+        "stockrnn": __version__,
+        "python": platform.python_version(),
+        **backend_choice.library_versions(),
+        **{name: package_version(name) for name in ("numpy", "pandas", "scipy")},
+    }
+
+
+def fit(
+    prices: Prices,
+    config: TrainConfig,
+    progress: EpochProgress | None = None,
+    callbacks: tuple = (),
+    market: pd.Series | None = None,
+) -> tuple[Any, dict, Manifest]:
+    """Train a model on `prices` (no I/O): the Keras model, its scaler's parameters, and its manifest (config,
+    data, training history, validation metrics, library versions; symbol and version are the registry's).
+    `callbacks`: extra Keras callbacks (the benchmark's per-epoch clock); `market`: the market's closes by date, for
+    the `market` feature. A `UsageError` for --symbol-embedding, which is a panel's."""
+    if config.symbol_embedding:
+        raise UsageError("--symbol-embedding learns one vector per member of a panel; train with --panel DIR")
+    data = training_set(prices.frame, config, prices.source, market=market)
+    target, shape = targets.get(config.target), shapes.of(config)
+    x_train, x_val = data.inputs_train, data.inputs_val  # (n_train, window, 1 + k), (n_val, window, 1 + k)
+    model, run = train_network(config, x_train, data.learn_train, x_val, data.learn_val, progress, callbacks)
     outputs = shape.one_step(model, x_val)  # (n_val,): the next value's, whatever the shape
     # A direct head's paths on the tail calibrate its band step by step (None for recursive paths).
     metrics, interval, calibrator = target.validate(config, data, outputs, shape.paths(model, x_val))
@@ -126,29 +192,14 @@ def fit(
             ticker=prices.ticker,
             headers=dict(prices.headers) if prices.kind == "csv" and prices.headers else None,
         ),
-        training=TrainingInfo(
-            device=backend.training_device(),
-            backend=backend_choice.name(),
-            epochs_run=len(val_loss),
-            best_epoch=best,
-            stopped_early=len(val_loss) < config.epochs,
-            seconds=round(seconds, 2),
-            train_windows=len(data.y_train),
-            val_windows=len(data.y_val),
-            val_start=f"{data.val_dates[0]:%Y-%m-%d}",
-            val_end=f"{data.val_dates[-1]:%Y-%m-%d}",
-            loss=[float(v) for v in history.history["loss"]],
-            val_loss=[float(v) for v in val_loss],
-        ),
+        training=run.info(config, len(data.y_train), len(data.y_val), data.val_dates),
         metrics=metrics,
         interval=interval,
-        libraries={
-            "stockrnn": __version__,
-            "python": platform.python_version(),
-            **backend_choice.library_versions(),
-            **{name: package_version(name) for name in ("numpy", "pandas", "scipy")},
-        },
+        libraries=libraries(),
     )
     # The direction target's calibrator is plain JSON beside the scaler's parameters: the output's transform
     # next to the input's.
-    return model, {**scaler_to_dict(data.scaler), **({"calibrator": calibrator} if calibrator else {})}, manifest
+    scaler = {**scaler_to_dict(data.scaler), **({"calibrator": calibrator} if calibrator else {})}
+    if data.feature_scaler is not None:  # the covariates' scaling beside the target's
+        scaler["features"] = data.feature_scaler.to_json()
+    return model, scaler, manifest

@@ -55,6 +55,22 @@ class TrainingSet:
     # stay the one-step labels, whatever the shape: what validation scores.
     fit_train: np.ndarray | None = None  # None: y_train
     fit_val: np.ndarray | None = None  # None: y_val
+    # With --features: the covariates' windows beside x_train and x_val, (n_train, window, k) and (n_val, window, k),
+    # on the same days, and their scaler (fitted on the training rows only); None without.
+    extra_train: np.ndarray | None = None
+    extra_val: np.ndarray | None = None
+    feature_scaler: Any = None  # features.FeatureScaler
+
+    @property
+    def inputs_train(self) -> np.ndarray:
+        """What the network reads for the training windows: (n_train, window, 1 + k), the target's own scaled values
+        first, then the covariates."""
+        return _inputs(self.x_train, self.extra_train)
+
+    @property
+    def inputs_val(self) -> np.ndarray:
+        """What the network reads for the validation windows: (n_val, window, 1 + k), as `inputs_train`."""
+        return _inputs(self.x_val, self.extra_val)
 
     @property
     def learn_train(self) -> np.ndarray:
@@ -66,6 +82,13 @@ class TrainingSet:
     def learn_val(self) -> np.ndarray:
         """The validation tail's labels in the network's output shape (see `learn_train`)."""
         return self.y_val if self.fit_val is None else self.fit_val
+
+
+def _inputs(x: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+    """(n, window) target windows and (n, window, k) covariate windows (or None) -> (n, window, 1 + k) float32."""
+    if extra is None:
+        return x[..., None]  # (n, window, 1): the same array stockrnn always trained on, to the last bit
+    return np.concatenate([x[..., None], extra], axis=2).astype("float32")
 
 
 def price_column(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
@@ -99,9 +122,19 @@ def training_period(frame: pd.DataFrame, config: TrainConfig, where: str) -> pd.
     return prices
 
 
-def training_set(frame: pd.DataFrame, config: TrainConfig, where: str = "data") -> TrainingSet:
-    """Scale and window the training period; the last `val_fraction` of windows become validation. The labels the
-    network learns take the config's output shape (shapes.py); none reaches past the training period's last day."""
+def training_set(
+    frame: pd.DataFrame,
+    config: TrainConfig,
+    where: str = "data",
+    val_start: pd.Timestamp | None = None,
+    market: pd.Series | None = None,
+) -> TrainingSet:
+    """Scale and window the training period; the last `val_fraction` of windows become validation (with `val_start`,
+    instead, the windows whose label falls on or after that day: one validation period for every member of a panel).
+    The labels the network learns take the config's output shape (shapes.py); none reaches past the training
+    period's last day. With `config.features`, the covariates (features.py, `market`: the market's closes by date)
+    of the same days ride beside the windows, scaled on the training rows only; a window holding a missing value (a
+    day the market lacks) is left out. A `DataError` naming `where` when too few windows are left."""
     from .shapes import of
     from .targets import get, scale  # here: the targets build on this module's windows
 
@@ -118,20 +151,48 @@ def training_set(frame: pd.DataFrame, config: TrainConfig, where: str = "data") 
     per_origin = target.labels(scaled, values, ahead)  # (n - ahead,): the label of the window ending on each day
     learned = shape.labels(per_origin, config.window, len(inputs))  # (n_windows, ...)
     labels = shape.next_labels(learned)  # (n_windows,)
-    n_val = max(2, math.ceil(len(labels) * config.val_fraction))
-    split = len(labels) - n_val
-    first = skip + config.window - 1 + ahead + split  # the first validation label's day
+    first_label = skip + config.window - 1 + ahead  # the first window's label day, in `prices`
+    label_days = prices.index[first_label : first_label + len(labels)]  # (n_windows,)
+    if val_start is None:
+        n_val = max(2, math.ceil(len(labels) * config.val_fraction))
+        split = len(labels) - n_val
+    else:
+        split = int(label_days.searchsorted(val_start))
     own = learned is not labels  # the network learns more than the one-step labels
+    extra, feature_scaler = None, None
+    keep = np.ones(len(labels), dtype=bool)
+    if config.feature_names:
+        from .features import FeatureScaler, covariates, feature_windows
+
+        # Day t's covariates read rows up to t only, and no row after the training period's last day is read.
+        table = covariates(frame.loc[: prices.index[-1]], config.feature_names, market, where).loc[prices.index]
+        feature_scaler = FeatureScaler.fit(table, prices.index[-1])
+        covered = feature_scaler.transform(table)[skip : skip + len(scaled) - ahead - reach]  # rows of `inputs`
+        found = feature_windows(covered, prices.index[skip : skip + len(covered)], config.window)
+        extra, keep = found.x, found.complete  # (n_windows, window, k), (n_windows,)
+    if not keep[:split].any() or keep[split:].sum() < 2:
+        raise DataError(
+            f"{where}: {int(keep[:split].sum())} training and {int(keep[split:].sum())} validation windows "
+            f"between {prices.index[0]:%Y-%m-%d} and {prices.index[-1]:%Y-%m-%d}; it needs at least 1 and 2"
+            + (" (windows holding a missing covariate are left out)" if config.feature_names else "")
+        )
+    if keep.all():  # views, not copies: the arrays stockrnn always trained on
+        train, val = slice(None, split), slice(split, None)
+    else:
+        train, val = np.flatnonzero(keep[:split]), split + np.flatnonzero(keep[split:])  # type: ignore[assignment]
     return TrainingSet(
         scaler=scaler,
-        x_train=inputs[:split],
-        y_train=labels[:split],
-        x_val=inputs[split:],
-        y_val=labels[split:],
-        val_dates=prices.index[first : first + n_val],
+        x_train=inputs[train],
+        y_train=labels[train],
+        x_val=inputs[val],
+        y_val=labels[val],
+        val_dates=label_days[val],
         prices=prices,
         start=prices.index[0],
         end=prices.index[-1],
-        fit_train=learned[:split] if own else None,
-        fit_val=learned[split:] if own else None,
+        fit_train=learned[train] if own else None,
+        fit_val=learned[val] if own else None,
+        extra_train=None if extra is None else extra[train],
+        extra_val=None if extra is None else extra[val],
+        feature_scaler=feature_scaler,
     )

@@ -30,6 +30,7 @@ class Outcome:
     symbol: str
     result: Result | None = None
     error: StockRNNError | None = None
+    model: str | None = None  # the global model's name, for a member's forecast; None for a symbol's own model
 
 
 def plan(sources: Sequence[PriceSource], watchlist: Path | None) -> list[PriceSource]:
@@ -49,16 +50,28 @@ def plan(sources: Sequence[PriceSource], watchlist: Path | None) -> list[PriceSo
 
 def predict_each(
     sources: Sequence[PriceSource], start: str | None = None, days: int = HORIZON, level: float = LEVEL,
+    members: Sequence[str] = (),
 ) -> Iterator[Outcome]:  # fmt: skip
     """`forecast.predict` for each source's symbol, in order (its model's own data unless the source names a file),
     yielding each as it is made; a symbol whose forecast fails (no model, bad data) yields its error and the next
-    goes on. The options are checked once, before any model is loaded (a `UsageError`)."""
+    goes on. A global model's name yields each of its `members` (default: all; app/panel_forecast.py). The options
+    are checked once, before any model is loaded (a `UsageError`)."""
+    from .panel_forecast import global_model, predict_members
+
     check_range("--days", days)
     check_range("--level", level)
     for source in sources:
         name = source.name or ""
+        stored = global_model(name) if source.symbol else None
+        if members and stored is None:
+            raise UsageError(
+                f"--member picks members of a global model (train --panel ... --name NAME); {name} is none"
+            )
         try:
-            yield Outcome(name, predict(name, source, start, days, level))
+            if stored is not None:
+                yield from predict_members(stored, members, source, start, days, level)
+            else:
+                yield Outcome(name, predict(name, source, start, days, level))
         except StockRNNError as exc:
             yield Outcome(name, error=exc)
 

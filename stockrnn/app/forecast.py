@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import ledger, registry
 from ..config import HORIZON, LEVEL, check_range
+from ..errors import UsageError
 from ..forecast import forecast_model, load_model
 from ..manifest import Manifest
 from ..paths import check_symbol, home
@@ -34,7 +35,7 @@ log = logging.getLogger("stockrnn")
 
 def predict(
     symbol: str, source: PriceSource | None = None, start: str | None = None, days: int = HORIZON,
-    level: float = LEVEL, today: str | date | None = None,
+    level: float = LEVEL, today: str | date | None = None, member: str | None = None,
 ) -> Result:  # fmt: skip
     """Forecast `days` trading days for `symbol`: after the data's last day, or from `start` inside the data.
 
@@ -43,14 +44,29 @@ def predict(
     day is recorded in the ledger when it is made from the model's own source: a forecast from other data is said
     (a warning) and printed, never recorded in the model's place. The result carries its `standing` (standing.py:
     in-sample or not, the evidence behind the model, and how stale the data is on `today`, default the clock's
-    date). Raises `UsageError` for bad options,
+    date). `member`: for a global model (train --panel), the member to forecast (app/panel_forecast.py). Raises
+    `UsageError` for bad options (a global model without `member`, a `member` of a single symbol's model),
     `MissingInputError` without a model, `DataError` for data the model cannot forecast from."""
+    from .panel_forecast import predict_members
+
     check_range("--days", days)  # before any model or price is read
     check_range("--level", level)
     symbol = check_symbol(symbol)
     stored = registry.load_current(symbol)
+    if (stored.manifest.data.panel is None) != (member is None):
+        raise UsageError(
+            f"{symbol} is a global model: name the member to forecast with --member SYMBOL"
+            if member is None
+            else f"--member picks a member of a global model (train --panel ... --name); {symbol} is none"
+        )
+    if member is not None:
+        outcome = next(predict_members(stored, [member], source, start, days, level, today))
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.result is not None
+        return outcome.result
     prices = model_prices(symbol, stored.manifest, source)
-    result = forecast(stored, prices, start, days, level)
+    result = forecast(stored, prices, start, days, level, source is not None and source.offline)
     result = dataclasses.replace(result, standing=stand(stored.manifest, result, prices, today))
     seen = provenance(stored.manifest, stored.scaler, prices, start, days)
     for warning in seen.warnings:
@@ -67,12 +83,18 @@ def predict(
 
 
 def forecast(
-    stored: registry.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL
-) -> Result:
-    """The stored model's forecast on `prices` (see `predict`); nothing recorded."""
+    stored: registry.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL,
+    offline: bool = False,
+) -> Result:  # fmt: skip
+    """The stored model's forecast on `prices` (see `predict`; `offline`: how a model's market series is read);
+    nothing recorded."""
+    from .panel import market_of
+
     m = stored.manifest
     model = load_model(m, stored.model_path)
-    return forecast_model(model, stored.scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
+    market = market_of(m, offline)
+    label = (m.symbol, m.version)
+    return forecast_model(model, stored.scaler, m.config, prices, start, days, label, m.interval, level, market)
 
 
 def stand(manifest: Manifest, result: Result, prices: Prices, today: str | date | None = None) -> Standing:
@@ -85,10 +107,11 @@ def stand(manifest: Manifest, result: Result, prices: Prices, today: str | date 
 
 def plot(
     symbol: str, source: PriceSource | None = None, start: str | None = None, days: int = HORIZON,
-    out: Path | None = None, level: float = LEVEL, today: str | date | None = None,
+    out: Path | None = None, level: float = LEVEL, today: str | date | None = None, member: str | None = None,
 ) -> tuple[Result, Path]:  # fmt: skip
-    """`predict`, then draw it into `out` (default: plots/<SYMBOL>_<origin>.png under the home folder)."""
+    """`predict`, then draw it into `out` (default: plots/<SYMBOL>_<origin>.png under the home folder; a global
+    model's `member`: that member's symbol)."""
     if out is not None:
         check_plot(out)  # before the work, not after it
-    result = predict(symbol, source, start, days, level, today)
+    result = predict(symbol, source, start, days, level, today, member)
     return result, draw(result, out or home() / "plots" / f"{result.symbol}_{result.origin:%Y-%m-%d}.png")

@@ -45,6 +45,9 @@ from ..paths import check_symbol
 from ..price_source import PriceSource
 from ..provenance import own_source
 from ..watchlist import Entry
+from .panel import market_of
+from .panel_forecast import global_model
+from .panel_retrain import retrain_global
 from .prices import load, model_prices
 
 log = logging.getLogger("stockrnn")
@@ -112,6 +115,8 @@ def prepare(
         problem=problem,
         # the source the challenger read: a file named now, else the champion's as it recorded it
         source=source.to_json() if entry.csv or manifest is None else manifest.data.price_source,
+        market=market_of(manifest, offline) if manifest is not None and "market" in config.feature_names else None,
+        market_at=manifest.data.market if manifest is not None else None,
     )
 
 
@@ -122,7 +127,8 @@ def commit(
     symbol = contest.symbol
     started = time.perf_counter()
     manifest = computed.manifest
-    manifest = dataclasses.replace(manifest, data=dataclasses.replace(manifest.data, price_source=contest.source))
+    data = dataclasses.replace(manifest.data, price_source=contest.source, market=contest.market_at)
+    manifest = dataclasses.replace(manifest, data=data)
     folder = registry.save_version(symbol, computed.model, computed.scaler, manifest, promote=False)
     promote, reason = judge(contest, computed, margin, max_age)
     if promote:
@@ -176,10 +182,24 @@ def retrain(
     warn_margin(margin)
     symbol = check_symbol(entry.symbol)
     with registry.lock(symbol):
+        stored = global_model(symbol)
+        if stored is not None:
+            return retrain_global(stored, dict(entry.options), force, keep, holdout, margin, offline, max_age, strict)
         contest = prepare(entry, force, holdout, offline, strict)
         if isinstance(contest, Outcome):
             return contest
         return commit(contest, compute(contest), keep, margin, max_age)
+
+
+def _global(
+    stored: registry.StoredModel, entry: Entry, force: bool, keep: int, holdout: int, margin: float | None,
+    offline: bool, max_age: int, strict: bool,
+) -> Outcome:  # fmt: skip
+    """A global model's retrain as an `Outcome`, its failure too (one model's failure never stops the others)."""
+    try:
+        return retrain_global(stored, dict(entry.options), force, keep, holdout, margin, offline, max_age, strict)
+    except Exception as exc:
+        return failure(entry.symbol, exc)
 
 
 def warn_margin(margin: float | None) -> None:
@@ -269,6 +289,11 @@ def retrain_all(
             held = ExitStack()
             try:
                 held.enter_context(registry.lock(check_symbol(entry.symbol)))
+                stored = global_model(entry.symbol)
+                if stored is not None:  # a global model: its own contest, here (app/panel_retrain.py)
+                    with held:
+                        finish(number, _global(stored, entry, force, keep, holdout, margin, offline, max_age, strict))
+                    continue
                 prepared = prepare(entry, force, holdout, offline, strict)
             except Exception as exc:
                 held.close()

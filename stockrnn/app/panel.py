@@ -1,23 +1,37 @@
-"""Application layer, panels: a `PanelSource` (a folder of price files, or a watchlist) read into a `Panel`.
+"""Application layer, panels: a `PanelSource` (a folder of price files, or a watchlist) read into a `Panel`, and a
+global model trained on it and stored as one registry entry.
 
-Input: a `PanelSource`, the price column a model would learn and the exchange calendar. Output: `panel.Panel`, each
-member validated and looked at (`checks`) as a single symbol's prices are; what cannot be read is left out with a
-warning naming the file (or, with `strict`, refuses the panel). See panel.py for the rules.
+Input: a `PanelSource`, the price column a model would learn and the exchange calendar; for training a name and a
+`TrainConfig`. Output: `panel.Panel`, each member validated and looked at (`checks`) as a single symbol's prices
+are; what cannot be read is left out with a warning naming the file (or, with `strict`, refuses the panel). See
+panel.py for the rules. `train_panel` stores `panel_train.fit_panel`'s model under its name (`PanelTrainResult`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
+from .. import backend, registry
 from ..checks import checked
-from ..config import CALENDAR
-from ..errors import MissingInputError, StockRNNError, UsageError
-from ..panel import Panel, Read, assemble
-from ..paths import symbol_from_path
+from ..config import CALENDAR, TrainConfig
+from ..errors import DataError, MissingInputError, StockRNNError, UsageError
+from ..features import covers
+from ..manifest import Manifest
+from ..panel import Panel, Read, Skipped, assemble
+from ..panel_train import fit_panel, pooled
+from ..paths import check_symbol, symbol_from_path
 from ..price_source import PanelSource
+from ..significance import Comparison
+from ..train import EpochProgress
 from ..validate import file_symbol, load_csv
 from ..watchlist import Entry, read_watchlist
+from ..windows import parse_day
 from .prices import symbol_prices
 
 # What a folder's price files are called: a CSV-like text, maybe compressed (sources.py reads them by their bytes).
@@ -90,3 +104,135 @@ def _read_entry(entry: Entry, source: PanelSource, column: str, calendar: str) -
         return Read(entry.symbol, where, checked(prices, column, source.strict, calendar))
     except StockRNNError as exc:
         return Read(entry.symbol, where, error=exc)
+
+
+log = logging.getLogger("stockrnn")
+
+
+@dataclass(frozen=True)
+class PanelTrainResult:
+    """A global model stored under its name: the version's folder and manifest, each member's validation verdicts,
+    and the members left out (the command exits non-zero when there are any: `exit_code`)."""
+
+    name: str
+    folder: Path  # models/<NAME>/v<N>
+    manifest: Manifest
+    verdicts: dict[str, list[Comparison]]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def members(self) -> dict[str, dict]:
+        """Member -> its record in the manifest (index, data range, training days, validation scores)."""
+        return dict((self.manifest.data.panel or {}).get("members", {}))
+
+    @property
+    def verdict(self) -> str:
+        """The members' validation verdicts, pooled into one line (panel_train.pooled)."""
+        return pooled(self.verdicts)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every member trained; else the first left-out member's reason is not this run's to hide: 1."""
+        return 1 if self.skipped else 0
+
+
+def market_series(
+    text: str, panel: Panel | None, offline: bool = False, adjusted: bool = True, calendar: str = CALENDAR
+) -> tuple[pd.Series, str]:
+    """The market's closes by date for the `market` feature (`--market FILE|SYMBOL`), and where they came from: a
+    member of `panel` of that symbol, else the file `text`, else the symbol's stored prices (fetched unless
+    `offline`). `MissingInputError`, `DataError` as reading any prices."""
+    symbol = text.strip().upper()
+    if panel is not None and symbol in panel.members:
+        prices = panel.members[symbol]
+    elif Path(text).is_file():
+        prices = checked(load_csv(Path(text), required=("close",)), "close", False, calendar)
+    else:
+        prices = symbol_prices(check_symbol(symbol), offline, adjusted)
+    return prices.frame["close"].dropna(), prices.source
+
+
+def market_needed(
+    config: TrainConfig, market: str | None, panel: Panel | None, offline: bool, adjusted: bool
+) -> tuple[pd.Series, str] | None:
+    """The market series the config's features need (None when they do not), checked to cover the training period:
+    a `UsageError` when `market` is asked for without --market, or --market is given without it."""
+    wanted = "market" in config.feature_names
+    if market is None:
+        if wanted:
+            raise UsageError("--features market needs the market's prices: --market FILE|SYMBOL")
+        return None
+    if not wanted:
+        raise UsageError("--market is for --features ...,market; add market to --features, or leave --market out")
+    return market_series(market, panel, offline, adjusted, config.calendar)
+
+
+def read_panel(
+    source: PanelSource, config: TrainConfig, market: str | None = None
+) -> tuple[Panel, pd.Series | None, str | None]:
+    """`source`'s panel (less the market, when it is one of its members), and when the config's features ask for it
+    the market's closes and where to read them again (`market_again`), checked to cover the training period; else
+    None, None."""
+    panel = load_panel(source, config.column, config.calendar)
+    found = market_needed(config, market, panel, source.offline, source.adjusted)
+    if found is None or market is None:
+        return panel, None, None
+    series, where = found
+    again = market_again(market, panel)
+    panel = panel.without({s for s, p in panel.members.items() if s == market.strip().upper() or p.source == where})
+    start = parse_day(config.train_start, "--train-start") or panel.calendar[0]
+    end = parse_day(config.train_end, "--train-end") or panel.calendar[-1]
+    days = panel.calendar[(panel.calendar >= start) & (panel.calendar <= end)]
+    if len(days) == 0:
+        raise DataError(f"{source.where}: no trading day between {start:%Y-%m-%d} and {end:%Y-%m-%d}")
+    covers(series, days[0], days[-1], where)
+    return panel, series, again
+
+
+def market_again(text: str, panel: Panel | None = None) -> str:
+    """Where `--market text` is read again (by predict, retrain): a member's or a file's absolute path, else the
+    symbol."""
+    symbol = text.strip().upper()
+    if panel is not None and symbol in panel.members and panel.members[symbol].kind == "csv":
+        return str(Path(panel.members[symbol].source).absolute())
+    if Path(text).is_file():
+        return str(Path(text).absolute())
+    return symbol
+
+
+def market_of(manifest: Manifest, offline: bool = False) -> pd.Series | None:
+    """The market's closes a stored model's `market` feature reads (from where its manifest says); None when its
+    features do not ask for them."""
+    if "market" not in manifest.config.feature_names or not manifest.data.market:
+        return None
+    return market_series(manifest.data.market, None, offline, manifest.config.adjusted, manifest.config.calendar)[0]
+
+
+def train_panel(
+    source: PanelSource,
+    name: str,
+    config: TrainConfig,
+    market: str | None = None,
+    progress: EpochProgress | None = None,
+) -> PanelTrainResult:
+    """Read `source`'s members, train one model on all of them up to `config.train_end` (panel_train.fit_panel) and
+    store it as `name`'s new champion, its manifest recording `source`. `market`: a member's symbol, a file or a
+    symbol, for the `market` feature (a member named as the market is not a member). Raises `UsageError` for a bad
+    name or options, `MissingInputError`/`DataError` as `load_panel`, `DataError` when the market series does not
+    cover the training period or no member can train, `LockedError` when another run holds `name`."""
+    name = check_symbol(name)
+    if config.mixed_precision:
+        backend.check_mixed_precision(config.cell)
+    if source.folder is not None:  # recorded as an absolute path: retrain and predict find it from any folder
+        source = dataclasses.replace(source, folder=source.folder.absolute())
+    panel, series, again = read_panel(source, config, market)
+    with registry.lock(name):
+        fitted = fit_panel(panel, config, series, progress)
+        record = dict(fitted.manifest.data.panel or {}, source=source.to_json())
+        data = dataclasses.replace(fitted.manifest.data, panel=record, market=again)  # again: for predict, retrain
+        manifest = dataclasses.replace(fitted.manifest, data=data)
+        folder = registry.save_version(name, backend.model_to_bytes(fitted.model), fitted.scaler, manifest)
+        stored = registry.load_version(name, folder.name).manifest
+    for one in fitted.skipped[len(panel.skipped) :]:  # the panel's own were said when it was read
+        log.warning("%s", one.line())
+    return PanelTrainResult(name, folder, stored, fitted.verdicts, fitted.skipped)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -17,14 +18,21 @@ from .. import decision, ledger, registry, targets
 from ..config import HORIZON
 from ..decision import Failure, Signal, Signals
 from ..errors import MissingInputError, StockRNNError, UsageError
+from ..forecast import forecast_model, load_model
+from ..manifest import Manifest
+from ..panel_train import Member, member_manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
 from ..provenance import provenance
 from ..record import RecordedSignal
 from ..rules import Rule
 from ..strategy import bars
+from ..targets import Result
+from ..validate import Prices
 from ..watchlist import read_watchlist
 from .forecast import forecast, stand
+from .panel import market_of
+from .panel_forecast import global_model
 from .prices import model_prices
 
 log = logging.getLogger("stockrnn")
@@ -32,7 +40,7 @@ log = logging.getLogger("stockrnn")
 
 def signal(
     symbols: list[str] | None = None, watchlist: Path | None = None, rule: Rule | None = None, offline: bool = False,
-    today: str | date | None = None,
+    today: str | date | None = None, members: Sequence[str] = (),
 ) -> Signals:  # fmt: skip
     """Today's signal of every symbol named and every symbol of `watchlist` (its csv=, date_format= and ticker=
     say where a symbol's prices are; its training options are ignored), by `rule` (default: long-flat at the
@@ -47,12 +55,52 @@ def signal(
     found: list[Signal] = []
     errors: list[Failure] = []
     for symbol, source in sources.items():
+        stored = global_model(symbol)
+        if stored is not None:  # a global model: each member's signal (or each of `members`)
+            made, failed = _members(stored, members, rule, offline, today)
+            found += made
+            errors += failed
+            continue
+        if members:
+            errors.append(Failure(symbol, f"--member picks members of a global model; {symbol} is none", 2))
+            continue
         try:
             found.append(one(symbol, source, rule, [s for s in before if s.symbol == symbol], today))
         except StockRNNError as exc:
             log.debug("%s: %s", symbol, exc)
             errors.append(Failure(symbol, str(exc), exc.exit_code))
     return Signals(decision.ranked(found), errors)
+
+
+def _members(
+    stored: registry.StoredModel, members: Sequence[str], rule: Rule, offline: bool, today: str | date | None
+) -> tuple[list[Signal], list[Failure]]:
+    """Each member's signal of the global model `stored` (default: every member), the model loaded once."""
+    m = stored.manifest
+    known = list((m.data.panel or {}).get("members", {}))
+    asked = [s.upper() for s in members] or known
+    found, errors = [], []
+    unknown = [s for s in asked if s not in known]
+    for symbol in unknown:
+        errors.append(Failure(symbol, f"{symbol}: not a member of {m.symbol} {m.version}", 2))
+    model = load_model(m, stored.model_path)
+    before = ledger.read_signals(asked)
+    for symbol in [s for s in asked if s in known]:
+        view = member_manifest(m, symbol)
+        scaler = stored.scaler["members"][symbol]
+        index = (m.data.panel or {})["members"][symbol]["index"] if m.config.symbol_embedding else None
+        member = Member(model, index)
+
+        def made(prices: Prices, days: int, view: Manifest = view, scaler: dict = scaler, member: Member = member):
+            label, market = (view.symbol, view.version), market_of(view, offline)
+            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval, market=market)
+
+        try:
+            mine = [s for s in before if s.symbol == symbol and s.version == view.version]  # this model's own
+            found.append(_signal(symbol, view, scaler, made, PriceSource(symbol, offline=offline), rule, mine, today))
+        except StockRNNError as exc:
+            errors.append(Failure(symbol, str(exc), exc.exit_code))
+    return found, errors
 
 
 def one(
@@ -62,15 +110,27 @@ def one(
     if registry.champion(symbol) is None:
         raise MissingInputError(f"no model for {symbol}: train one with stockrnn train {symbol}")
     stored = registry.load_current(symbol)
-    m = stored.manifest
+
+    def made(prices: Prices, days: int) -> Result:
+        return forecast(stored, prices, None, days, offline=source.offline)
+
+    return _signal(symbol, stored.manifest, stored.scaler, made, source, rule, before, today)
+
+
+def _signal(
+    symbol: str, m: Manifest, scaler: dict, forecasting: Callable[[Prices, int], Result], source: PriceSource,
+    rule: Rule, before: list[RecordedSignal], today: str | date | None,
+) -> Signal:  # fmt: skip
+    """The signal of the model whose manifest is `m` (a member's view of a global model, too), its forecast made by
+    `forecasting(prices, days)`; recorded as `one` says."""
     target = targets.get(m.config.target)
     resolved = rule.resolved(target)
     prices = model_prices(symbol, m, source)
     bars(prices.frame, m.config.column, resolved.fill, prices.source)  # --fill open needs opens: said before signalling
     days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
-    result = forecast(stored, prices, None, days)
+    result = forecasting(prices, days)
     made = decision.signal(result, target, resolved, stand(m, result, prices, today), before)
-    seen = provenance(m, stored.scaler, prices, None, days)
+    seen = provenance(m, scaler, prices, None, days)
     for warning in seen.warnings:
         log.warning("%s", warning)
     if prices.kind == "synthetic" or not seen.own:  # no actual price will come, or not the model's own data

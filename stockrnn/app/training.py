@@ -11,9 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from .. import backend, registry, targets
 from ..config import TrainConfig
 from ..errors import DataError
+from ..features import covers
 from ..manifest import Manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
@@ -21,6 +24,7 @@ from ..significance import Comparison
 from ..train import EpochProgress, fit
 from ..validate import Prices, read_from
 from ..windows import training_period
+from .panel import market_again, market_needed
 from .prices import load
 
 
@@ -95,6 +99,8 @@ def train_prices(
     config: TrainConfig,
     progress: EpochProgress | None = None,
     source: PriceSource | None = None,
+    market: pd.Series | None = None,
+    market_source: str | None = None,
 ) -> TrainResult:
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). A champion
     that significantly lost to a baseline on its validation tail, or of another target than the one it replaced, is
@@ -104,7 +110,7 @@ def train_prices(
     symbol = check_symbol(symbol)
     training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
     with registry.lock(symbol):
-        model, scaler, manifest = fit(prices, config, progress)
+        model, scaler, manifest = fit(prices, config, progress, market=market)
         try:
             current = registry.champion(symbol)
         except DataError:  # a damaged pointer: nothing to compare with, and this version replaces it
@@ -114,14 +120,19 @@ def train_prices(
             manifest = dataclasses.replace(
                 manifest, data=dataclasses.replace(manifest.data, price_source=source.to_json())
             )
+        if market_source is not None:  # where predict reads the market's prices again
+            manifest = dataclasses.replace(manifest, data=dataclasses.replace(manifest.data, market=market_source))
         folder = registry.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
         stored = registry.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
     return TrainResult(symbol=symbol, folder=folder, manifest=stored, replaced=replaced)
 
 
-def train(source: PriceSource, config: TrainConfig, progress: EpochProgress | None = None) -> TrainResult:
+def train(
+    source: PriceSource, config: TrainConfig, progress: EpochProgress | None = None, market: str | None = None
+) -> TrainResult:
     """Train on `source`'s prices: the model is stored as its name (the symbol; SYNTHETIC for the synthetic series
-    unless named; a file's name unless named)."""
+    unless named; a file's name unless named). `market`: a file or a symbol, the market's prices for the `market`
+    feature (checked to cover the training period)."""
     name = source.name
     if name is not None:
         check_symbol(name)  # before any I/O
@@ -129,4 +140,10 @@ def train(source: PriceSource, config: TrainConfig, progress: EpochProgress | No
         backend.check_mixed_precision(config.cell)
     source = source.seeded(config.seed)
     prices = load(source, config.column, config.calendar)  # without a name: a UsageError saying what is missing
-    return train_prices(prices, name or "", config, progress, source)
+    found = market_needed(config, market, None, source.offline, source.adjusted)
+    if found is None or market is None:
+        return train_prices(prices, name or "", config, progress, source)
+    series, where = found
+    period = training_period(prices.frame, config, prices.source)
+    covers(series, period.index[0], period.index[-1], where)
+    return train_prices(prices, name or "", config, progress, source, series, market_again(market))

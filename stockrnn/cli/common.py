@@ -159,6 +159,10 @@ TimeoutOpt = Annotated[
         rich_help_panel=RUN,
     ),
 ]
+MembersOpt = Annotated[
+    list[str] | None,
+    typer.Option("--member", help="With a global model's name (train --panel): this member only; repeat for more."),
+]
 StrictOpt = Annotated[
     bool,
     typer.Option(

@@ -28,6 +28,9 @@ def plot(
         ),
     ] = None,
     level: LevelOpt = LEVEL,
+    member: Annotated[
+        str | None, typer.Option("--member", help="With a global model's name: the member whose forecast to draw.")
+    ] = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     *,
@@ -39,7 +42,7 @@ def plot(
     Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
     """
     app.use_backend(backend)
-    result, path = app.plot(model_name(source), source, start, days, out_file, level)
+    result, path = app.plot(model_name(source), source, start, days, out_file, level, member=member)
     if as_json:
         print_json({"plot": str(path), **result.to_json()})
     else:

@@ -15,6 +15,7 @@ from .common import (
     CostOpt,
     FillOpt,
     JsonOpt,
+    MembersOpt,
     OfflineOpt,
     checked_symbol,
     print_json,
@@ -52,6 +53,7 @@ def signal(
     cost_bps: CostOpt = COST_BPS,
     fill: FillOpt = "close",
     offline: OfflineOpt = False,
+    members: MembersOpt = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
 ) -> None:
@@ -59,7 +61,8 @@ def signal(
 
     Each signal is made at the close of the data's last day and filled at the next trading day's close (or open),
     with the number behind it, what changed since the symbol's last signal and the model's evidence; every signal
-    is recorded in the forecast ledger (`stockrnn track` trades them). Exit codes: 0 every symbol gave a signal;
+    is recorded in the forecast ledger (`stockrnn track` trades them). A global model's name (train --panel) gives
+    every member's signal, or each --member's. Exit codes: 0 every symbol gave a signal;
     else the first failing symbol's code, after the others.
 
     Example: stockrnn signal --watchlist ~/watchlist.txt
@@ -67,7 +70,9 @@ def signal(
     app.use_backend(backend)
     rule = app.Rule("long-short" if short else "long-flat", threshold, cost_bps, fill)
     hint = "signal takes the symbols of trained models; train one on the file first: stockrnn train --csv"
-    found = app.signal([checked_symbol(s, hint) for s in symbols or []], watchlist, rule, offline)
+    found = app.signal(
+        [checked_symbol(s, hint) for s in symbols or []], watchlist, rule, offline, members=members or ()
+    )
     if as_json:
         print_json(found.to_json())
     else:

@@ -5,27 +5,73 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from .. import app
 from ..config import TrainConfig
 from ..price_source import PriceSource
-from .common import BackendOpt, JsonOpt, err, print_json, say, show
+from .common import SOURCE, BackendOpt, JsonOpt, err, fail, print_json, say, show
 from .options import source_options, training_options
+
+PANEL = "Panel (one global model)"
+PanelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--panel", metavar="DIR", help="Train one model on every price file in this folder (needs --name).",
+        rich_help_panel=PANEL,
+    ),
+]  # fmt: skip
+PanelListOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--watchlist", metavar="FILE",
+        help="Train one model on the symbols of this watchlist (SYMBOL, or SYMBOL csv=FILE a line; needs --name).",
+        rich_help_panel=PANEL,
+    ),
+]  # fmt: skip
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="The global model's name in the registry.", rich_help_panel=PANEL)
+]
+MarketOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--market", metavar="FILE|SYMBOL",
+        help="The market's prices for --features ...,market: a price file, a member's symbol or a symbol.",
+        rich_help_panel=SOURCE,
+    ),
+]  # fmt: skip
 
 log = logging.getLogger("stockrnn")
 
 
 @training_options()
 @source_options()
-def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: PriceSource, config: TrainConfig) -> None:
-    """Train a model on a symbol's prices or a price file; store it as the symbol's new current version.
+def train(
+    panel: PanelOpt = None,
+    watchlist: PanelListOpt = None,
+    name: NameOpt = None,
+    market: MarketOpt = None,
+    backend: BackendOpt = "auto",
+    as_json: JsonOpt = False,
+    *,
+    source: PriceSource,
+    config: TrainConfig,
+) -> None:
+    """Train a model on a symbol's prices or a price file; store it as the symbol's new current version. With --panel
+    or --watchlist: one global model on every member's windows, stored as --name.
 
     Example: stockrnn train --csv sample_data/sp500.csv --symbol ^GSPC --train-start 2012-01-01 --train-end 2016-12-30
     """
-    app.use_backend(backend)
     config = dataclasses.replace(config, adjusted=source.adjusted)
+    if panel is not None or watchlist is not None or name is not None:
+        _train_panel(panel, watchlist, name, market, backend, as_json, source, config)
+        return
+    app.use_backend(backend)
     with EpochBar(enabled=not as_json) as progress:
-        result = app.train(source, config, progress)
+        result = app.train(source, config, progress, market=market)
     if as_json:
         print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
                     "comparisons": [c.to_dict() for c in result.comparisons], "warnings": result.warnings,
@@ -48,6 +94,45 @@ def train(backend: BackendOpt = "auto", as_json: JsonOpt = False, *, source: Pri
         say(comparison.line())
     say(f"model saved in {result.folder}")
     _warn(result.warnings)
+
+
+def _train_panel(
+    panel: Path | None, watchlist: Path | None, name: str | None, market: str | None, backend: str, as_json: bool,
+    source: PriceSource, config: TrainConfig,
+) -> None:  # fmt: skip
+    """`train --panel DIR | --watchlist FILE --name NAME`: one global model; exits 1 when a member was left out."""
+    if name is None:
+        fail("--panel and --watchlist train one model for many symbols: name it with --name NAME")
+    if panel is None and watchlist is None:
+        fail("--name names a global model: give its members with --panel DIR or --watchlist FILE")
+    if source.symbol is not None or source.csv is not None or source.synthetic is not None:
+        fail("--panel and --watchlist give the members' prices: leave out SYMBOL, --csv, --symbol and --synthetic")
+    members = app.PanelSource(panel, watchlist, source.adjusted, source.offline, source.strict)
+    app.use_backend(backend)
+    with EpochBar(enabled=not as_json) as progress:
+        result = app.train_panel(members, name, config, market, progress)
+    m = result.manifest
+    t, d = m.training, m.data
+    record = d.panel or {}
+    if as_json:
+        print_json({"name": result.name, "folder": str(result.folder), "verdict": result.verdict,
+                    "members": {s: [c.to_dict() for c in v] for s, v in result.verdicts.items()},
+                    "left_out": record.get("left_out", []), **m.to_dict()})  # fmt: skip
+    else:
+        stopped = " (stopped early)" if t.stopped_early else ""
+        say(
+            f"trained [bold]{result.name}[/] {m.version}, one model for {len(result.members)} members, on "
+            f"{t.train_windows + t.val_windows} windows of {d.train_start} to {d.train_end} (one training end for "
+            f"all: {d.train_end}), in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epoch"
+            f"{'s' * (t.epochs_run != 1)}, best {t.best_epoch}{stopped}"
+        )
+        say(f"validation: {record.get('validation_start')} to {t.val_end} for every member ({t.val_windows} windows)")
+        say(result.verdict)
+        for left in result.skipped:
+            say(f"left out: {left.where}: {left.why}")
+        say(f"model saved in {result.folder}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def _warn(warnings: list[str]) -> None:

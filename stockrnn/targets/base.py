@@ -90,6 +90,28 @@ class Forecasting:
     label: tuple[str, str]  # (symbol, version)
     calibration: dict[str, Any] | None = None  # the model's interval calibration (intervals.calibrate)
     level: float = 0.8  # of the prediction interval
+    # With --features: (len(series), k) scaled covariates by position in `series` (0, the training mean, where one
+    # is missing). None: the target's values alone.
+    covariates: np.ndarray | None = None
+
+    def inputs(self, windows: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Scaled windows of the target's values (n, window), the i-th ending at position ends[i] of `series` ->
+        what the network reads: (n, window, 1), with the covariates of the same days after (n, window, 1 + k)."""
+        x = windows[..., None]
+        if self.covariates is None:
+            return x  # the array stockrnn always predicted from
+        days = np.asarray(ends)[:, None] - windows.shape[1] + 1 + np.arange(windows.shape[1])  # (n, window)
+        return np.concatenate([x, self.covariates[days]], axis=2).astype("float32")
+
+    def ahead(self, window: int) -> np.ndarray | None:
+        """The covariates of a path's windows from the origin on, (window + len(dates), k): the `window` days up to
+        the origin, then 0 (the training mean) for every day after it, which the path cannot know, even where the
+        data has them (a forecast from --start inside the data). The path's i-th window reads rows i .. i + window
+        - 1. None without covariates."""
+        if self.covariates is None:
+            return None
+        known = self.covariates[self.position - window : self.position]
+        return np.concatenate([known, np.zeros((len(self.dates), known.shape[1]), dtype="float32")])
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ class DirectionTarget(ReturnEncoding, Target):
             )
         scaled = scale(scaler_from_dict(stored), self.encode(values))  # (n,): NaN on the first day
         inputs = np.stack([scaled[o - window + 1 : o + 1] for o in origins]) if len(origins) else np.empty((0, window))
-        raw = shapes.of(config).one_step(model, inputs[..., None])  # (n_origins,)
+        raw = shapes.of(config).one_step(model, at.inputs(inputs, origins))  # (n_origins,)
         p_up = trend.calibrated(calibrator, raw)
         actual = np.full(len(dates), np.nan)
         actual[where < len(values)] = values[where[where < len(values)]]

@@ -102,12 +102,13 @@ class ValueTarget(Target):
         values = series.to_numpy()
         scaled = scale(scaler, self.encode(values))
         shape = shapes.of(config)  # the path: recursive, or a direct head's outputs
-        recursive = shape.path(model, scaled[position - config.window : position], days)
+        recursive = shape.path(model, scaled[position - config.window : position], days, at.ahead(config.window))
         path = self.decode_path(unscale(scaler, recursive), values[position - 1])
         one_step = np.full(days, np.nan)
         if len(known):
             inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
-            predicted = unscale(scaler, shape.one_step(model, inputs[..., None]))
+            ends = position - 1 + np.arange(len(inputs))  # each window's last day
+            predicted = unscale(scaler, shape.one_step(model, at.inputs(inputs, ends)))
             one_step[: len(known)] = self.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
 
         rows = pd.DataFrame(

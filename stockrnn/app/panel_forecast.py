@@ -1,0 +1,134 @@
+"""Application layer, a global model's forecasts: every member (or the ones asked for) in one process, one model load.
+
+Input: a global model's name (`train --panel ... --name NAME`), the members to forecast (default: all), or a price
+file of a symbol outside the training panel, and the forecast's options. Output: one `Outcome` per member, in member
+order, each its target's `Result` as a single symbol's model gives it (labelled with the model's name: "NAME:v1"),
+recorded in the forecast ledger under the member's symbol when made after its data from its own source, so that
+`track` scores it. A symbol outside the panel is forecast from its file, scaled on its own history up to the
+training end, labelled as outside the training panel and never recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import date
+
+from .. import ledger, registry
+from ..config import HORIZON, LEVEL
+from ..errors import StockRNNError, UsageError
+from ..forecast import forecast_model, load_model
+from ..panel_train import Member, member_manifest
+from ..price_source import PriceSource
+from ..provenance import provenance
+from ..targets import Result, scaler_to_dict
+from ..windows import training_set
+from .batch import Outcome
+from .forecast import stand
+from .panel import market_of
+from .prices import load, model_prices
+
+log = logging.getLogger("stockrnn")
+OUTSIDE = "outside the training panel"
+
+
+def global_model(name: str) -> registry.StoredModel | None:
+    """`name`'s champion when it is a global model of a panel; None when it is a single symbol's model, or there is
+    none (or it cannot be read: the single symbol's path says why)."""
+    try:
+        stored = registry.load_current(name)
+    except StockRNNError:
+        return None
+    return stored if stored.manifest.data.panel is not None else None
+
+
+def predict_members(
+    stored: registry.StoredModel, members: Sequence[str] = (), source: PriceSource | None = None,
+    start: str | None = None, days: int = HORIZON, level: float = LEVEL, today: str | date | None = None,
+) -> Iterator[Outcome]:  # fmt: skip
+    """Each of `members` (default: every member) forecast by the global model `stored`, the model loaded once; with
+    `source` naming a file, that file's symbol instead (a member: from that file, not recorded; else outside the
+    training panel). A member whose forecast fails (its file gone, bad data) yields its error and the next goes on.
+    Raises `UsageError` for a symbol that is no member (without a file)."""
+    m = stored.manifest
+    record = m.data.panel or {}
+    known = dict(record.get("members", {}))
+    unknown = [s for s in members if s.upper() not in known]
+    if unknown:
+        raise UsageError(
+            f"{', '.join(unknown)}: not a member of {m.symbol} {m.version} (members: {', '.join(known)}); forecast a "
+            "symbol outside the panel from its prices with --csv FILE"
+        )
+    model = load_model(m, stored.model_path)
+    if source is not None and source.csv is not None:
+        yield _from_file(stored, model, source, start, days, level, today)
+        return
+    for symbol in [s.upper() for s in members] or list(known):
+        try:
+            yield Outcome(symbol, _member(stored, model, symbol, source, start, days, level, today), model=m.symbol)
+        except StockRNNError as exc:
+            yield Outcome(symbol, error=exc, model=m.symbol)
+
+
+def _member(
+    stored: registry.StoredModel, model: object, symbol: str, source: PriceSource | None, start: str | None,
+    days: int, level: float, today: str | date | None,
+) -> Result:  # fmt: skip
+    """One member's forecast from its own recorded source (or `source`'s file), recorded as predict records one."""
+    view = member_manifest(stored.manifest, symbol)
+    record = (stored.manifest.data.panel or {})["members"][symbol]
+    scaler = stored.scaler["members"][symbol]
+    embedded = record["index"] if stored.manifest.config.symbol_embedding else None
+    prices = model_prices(symbol, view, source)
+    c = view.config
+    market = market_of(view, source is not None and source.offline)
+    label = (symbol, view.version)
+    result = forecast_model(
+        Member(model, embedded), scaler, c, prices, start, days, label, view.interval, level, market
+    )
+    result = dataclasses.replace(result, standing=stand(view, result, prices, today))
+    seen = provenance(view, scaler, prices, start, days)
+    for warning in seen.warnings:
+        log.warning("%s", warning)
+    if start is None and seen.own:  # a real forecast: into the ledger under the member, with the model's name
+        ledger.remember(result, c, prices, "predict")
+    return result
+
+
+def _from_file(
+    stored: registry.StoredModel, model: object, source: PriceSource, start: str | None, days: int, level: float,
+    today: str | date | None,
+) -> Outcome:  # fmt: skip
+    """The symbol of `source`'s file: a member forecast from that file (recorded only when it is the member's own
+    data), else a symbol outside the training panel, scaled on its own history up to the training end and never
+    recorded."""
+    m = stored.manifest
+    prices = load(source, m.config.column, m.config.calendar)
+    symbol = (dataclasses.replace(source, symbol=None).name or "").upper()  # the file's, not the model's name
+    if symbol in (m.data.panel or {}).get("members", {}):
+        try:
+            return Outcome(symbol, _member(stored, model, symbol, source, start, days, level, today), model=m.symbol)
+        except StockRNNError as exc:
+            return Outcome(symbol, error=exc, model=m.symbol)
+    try:
+        if m.config.symbol_embedding:
+            raise UsageError(
+                f"{m.symbol} {m.version} learned a vector for each member symbol; {symbol} is {OUTSIDE} and has none"
+            )
+        # Scaled as a member is: on its own training rows, up to the model's training end (never later).
+        config = dataclasses.replace(m.config, train_end=m.data.train_end)
+        market = market_of(m, source.offline)
+        data = training_set(prices.frame, config, prices.source, market=market)
+        scaler = scaler_to_dict(data.scaler)
+        if data.feature_scaler is not None:  # its covariates too, on its own rows up to the training end
+            scaler["features"] = data.feature_scaler.to_json()
+        label = (symbol, f"{m.symbol}:{m.version}, {OUTSIDE}")
+        result = forecast_model(model, scaler, m.config, prices, start, days, label, None, level, market)
+        log.warning(
+            "%s: %s is %s of %s %s: scaled on its own prices up to %s; this forecast is not recorded in the forecast "
+            "ledger", prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,
+        )  # fmt: skip
+        return Outcome(symbol, result)
+    except StockRNNError as exc:
+        return Outcome(symbol, error=exc)

@@ -1,0 +1,162 @@
+"""Application layer, retraining a global model: the nightly contest of app/nightly.py, pooled over the members.
+
+Input: a global model's name (its champion records its panel's source: the folder or watchlist, adjusted, strict, and
+the --market it was given), the watchlist's training options for it, and retrain's options. Output: one
+`contest.Outcome`, as a symbol's retrain gives (the command's table and log, the retrain log).
+
+The panel is read again from its recorded source. When its data is the champion's (its fingerprint, `Panel.sha256`)
+and not forced: up to date. Else a challenger is trained (panel_train.fit_panel) up to the day before the holdout
+(the last `holdout` days of the common calendar: one cut-off for every member), and both contestants forecast every
+member they share on the holdout, one step ahead, as a symbol's contest does (`Target.versus`: the Diebold-Mariano
+test on each member's days). The rule, pooled over members: the newer challenger is promoted unless the champion is
+significantly better on more members than the challenger is; a champion older than `max_age` trading days always
+gives way; with `margin`, the challenger's score must beat the champion's by more than that fraction on the median
+member. The new champion's next forecast of every member goes into the ledger (`track` scores them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .. import backend, ledger, registry, targets
+from ..config import HORIZON
+from ..contest import Outcome, rule
+from ..errors import StockRNNError
+from ..forecast import forecast_model, load_model
+from ..manifest import Manifest
+from ..panel import Panel
+from ..panel_train import Member, fit_panel
+from ..price_source import PanelSource
+from ..significance import Comparison
+from ..targets import Result
+from .panel import read_panel
+
+
+def recorded_source(manifest: Manifest, offline: bool, strict: bool) -> PanelSource:
+    """The panel source a global model's manifest recorded, read `offline` and `strict` as this run asks (strict if
+    either asks)."""
+    source = (manifest.data.panel or {}).get("source") or {}
+    path = Path(source.get("path", ""))
+    folder, watchlist = (path, None) if source.get("kind") == "folder" else (None, path)
+    strict = strict or bool(source.get("strict"))
+    return PanelSource(folder, watchlist, bool(source.get("adjusted", True)), offline, strict)
+
+
+def retrain_global(
+    stored: registry.StoredModel, options: dict, force: bool, keep: int, holdout: int, margin: float | None,
+    offline: bool, max_age: int, strict: bool,
+) -> Outcome:  # fmt: skip
+    """Retrain the global model `stored` (see the module's docstring); call it holding its lock. Raises
+    `StockRNNError` on failure (the panel cannot be read, no member can train)."""
+    started = time.perf_counter()
+    m = stored.manifest
+    name, record = m.symbol, m.data.panel or {}
+    config = dataclasses.replace(m.config, **options)
+    source = recorded_source(m, offline, strict)
+    panel, market, _ = read_panel(source, dataclasses.replace(config, train_end=None), m.data.market)
+    if panel.sha256 == m.data.sha256 and not force:
+        return Outcome(name, "up to date", f"no new data in {source.where} since {m.data.last_day}", champion=m.version)
+    days = panel.calendar
+    holdout_start, cut = days[-holdout], days[-holdout - 1]
+    config = dataclasses.replace(config, train_end=f"{cut:%Y-%m-%d}")
+    fitted = fit_panel(panel, config, market)
+    kept_record = {**(fitted.manifest.data.panel or {}), "source": record.get("source")}
+    data = dataclasses.replace(fitted.manifest.data, panel=kept_record, market=m.data.market)
+    challenger = dataclasses.replace(fitted.manifest, data=data)
+    champion_model = load_model(m, stored.model_path)
+    contestants = (fitted.model, fitted.scaler, challenger), (champion_model, stored.scaler, m)
+    versus = _holdout(panel, *contestants, holdout, market)
+    age = int((days > pd.Timestamp(m.data.train_end)).sum())  # trading days the champion has not seen
+    promote, reason = _decide(versus, margin, age, max_age, targets.get(config.target).promotion_metric)
+    folder = registry.save_version(name, backend.model_to_bytes(fitted.model), fitted.scaler, challenger, promote=False)
+    if promote:
+        registry.promote_version(name, folder.name, reason)
+    kept = registry.load_current(name)
+    _remember(panel, load_model(kept.manifest, kept.model_path) if promote else champion_model, kept, market)
+    left = f"; left out: {', '.join(s.symbol for s in fitted.skipped)}" if fitted.skipped else ""
+    return Outcome(
+        symbol=name, status="promoted" if promote else "kept champion", message=f"{reason}{left}",
+        exit_code=0, champion=registry.champion(name), challenger=folder.name,
+        holdout={"start": f"{holdout_start:%Y-%m-%d}", "end": f"{days[-1]:%Y-%m-%d}", "days": holdout},
+        pruned=registry.prune(name, keep), seconds=round(time.perf_counter() - started, 1), target=config.target,
+    )  # fmt: skip
+
+
+def _holdout(
+    panel: Panel, challenger: tuple, champion: tuple, holdout: int, market: pd.Series | None
+) -> dict[str, Comparison]:  # fmt: skip
+    """Each member both contestants know: the challenger against the champion on the holdout, one step ahead."""
+    found = {}
+    start = f"{panel.calendar[-holdout]:%Y-%m-%d}"
+    for symbol, prices in panel.members.items():
+        results: list[Result] = []
+        for model, scaler, manifest in (challenger, champion):
+            members = (manifest.data.panel or {}).get("members", {})
+            if symbol not in members or prices.frame.index[-1] < panel.calendar[-1]:
+                break  # not a member of both, or its data ends before the holdout does
+            index = members[symbol]["index"] if manifest.config.symbol_embedding else None
+            results.append(
+                forecast_model(
+                    Member(model, index),
+                    scaler["members"][symbol],
+                    manifest.config,
+                    prices,
+                    start,
+                    holdout,
+                    ("", ""),
+                    market=market,
+                )  # fmt: skip
+            )
+        if len(results) == 2:
+            found[symbol] = targets.get(challenger[2].config.target).versus(*results)
+    return found
+
+
+def _decide(
+    versus: dict[str, Comparison], margin: float | None, age: int, max_age: int, metric: str
+) -> tuple[bool, str]:
+    """The pooled rule (see the module's docstring): (promote?, the reason in words, with the rule)."""
+    beat = sum(c.significant and c.outcome == "beat" for c in versus.values())
+    lost = sum(c.significant and c.outcome == "lost" for c in versus.values())
+    ratios = [c.model_rmse / c.baseline_rmse for c in versus.values() if c.baseline_rmse]
+    median = statistics.median(ratios) if ratios else None
+    said = (
+        f"on {len(versus)} members' holdouts the challenger was significantly better on {beat}, the champion on "
+        f"{lost}" + (f"; the challenger's {metric.upper()} / the champion's, median {median:.3f}" if median else "")
+    )
+    words = f"rule: {rule(margin, max_age)}, pooled over members (more members significantly better)"
+    if not versus:
+        return True, f"no member to compare on the holdout; {words}"
+    if max_age and age > max_age:
+        return True, f"the champion is {age} trading days old, over {max_age} ({said}); {words}"
+    if margin is not None:
+        promote = median is not None and median < 1 - margin
+        return promote, f"{said}: {'beats' if promote else 'does not beat'} the champion by {margin:.0%}; {words}"
+    if lost > beat:
+        return False, f"the champion is significantly better on more members ({said}); {words}"
+    return True, f"{said}: the newer data decides; {words}"
+
+
+def _remember(panel: Panel, model: object, stored: registry.StoredModel, market: pd.Series | None) -> None:
+    """The champion's next forecast of every member into the ledger, as predict records one (its own data)."""
+    from ..panel_train import member_manifest
+
+    m = stored.manifest
+    for symbol, prices in panel.members.items():
+        if symbol not in (m.data.panel or {}).get("members", {}):
+            continue
+        view = member_manifest(m, symbol)
+        index = (m.data.panel or {})["members"][symbol]["index"] if m.config.symbol_embedding else None
+        try:
+            result = forecast_model(
+                Member(model, index), stored.scaler["members"][symbol], m.config, prices, None, HORIZON,
+                (symbol, view.version), view.interval, market=market,
+            )  # fmt: skip
+        except StockRNNError:  # a member that cannot forecast (its data ends early) records nothing
+            continue
+        ledger.remember(result, m.config, prices, "retrain")

@@ -1,0 +1,314 @@
+"""A global model: one network trained on the windows of every member of a panel (panel_train.py), stored as one
+registry entry (app/panel.py), forecast for every member in one process (app/panel_forecast.py); and --features
+for a single symbol. Small generated panels, tiny models."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn import app, ledger, registry
+from stockrnn.calendar import sessions
+from stockrnn.cli import app as cli
+from stockrnn.config import TrainConfig
+from stockrnn.errors import DataError, UsageError
+from stockrnn.panel import Panel
+from stockrnn.panel_train import panel_windows, stacked, validation_start
+from stockrnn.price_source import PanelSource
+from stockrnn.windows import training_set
+
+from .test_validate import quantmod, quantmod_columns
+
+runner = CliRunner()
+DAYS = sessions(pd.Timestamp("2019-01-02"), pd.Timestamp("2019-12-31"), "XNYS")  # 252 sessions
+END = DAYS[199]  # the one training end: 52 days after it
+TINY = dict(window=10, units=4, epochs=2, batch_size=32, train_end=f"{END:%Y-%m-%d}")
+
+
+def write(folder: Path, symbol: str, days: pd.DatetimeIndex, level: float, speed: float) -> Path:
+    close = level * np.exp(np.cumsum(0.01 * np.sin(np.arange(len(days)) * speed)))
+    columns = quantmod_columns(symbol, close)
+    columns[f"{symbol}.Volume"] = 1e6 * (1.5 + np.cos(np.arange(len(days)) * 0.3))  # a volume that moves
+    path = folder / f"{symbol}.csv.gz"
+    path.write_bytes(quantmod(days, columns))
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Three members, ragged: CCC starts 40 sessions late."""
+    panel = tmp_path / "panel"
+    panel.mkdir()
+    write(panel, "AAA", DAYS, 50.0, 1.0)
+    write(panel, "BBB", DAYS, 20.0, 0.7)
+    write(panel, "CCC", DAYS[40:], 80.0, 1.3)
+    return panel
+
+
+def later_changed(panel: Panel, day: pd.Timestamp) -> Panel:
+    """`panel` with every member's prices after `day` changed (doubled, volume too)."""
+    members = {}
+    for symbol, prices in panel.members.items():
+        frame = prices.frame.copy()
+        frame.loc[frame.index > day, ["open", "high", "low", "close", "adj_close", "volume"]] *= 2.0
+        members[symbol] = dataclasses.replace(prices, frame=frame)
+    return dataclasses.replace(panel, members=members)
+
+
+def test_one_end_own_scalers_and_one_validation_period(folder):
+    panel = app.load_panel(PanelSource(folder=folder))
+    config = TrainConfig(**TINY)
+    sets, skipped, val_start = panel_windows(panel, config)
+    assert list(sets) == ["AAA", "BBB", "CCC"] and skipped == ()
+    assert val_start == validation_start(panel.until(END), config) and DAYS[150] < val_start <= END
+    for symbol, data in sets.items():
+        assert data.end == END  # one training end for all, whatever each member's last day
+        assert data.val_dates.min() == val_start and data.val_dates.max() == END  # the same validation days
+        assert data.val_dates.equals(sets["AAA"].val_dates)
+        # each member scaled by its own training rows only: the scaler a single-symbol model of it would fit
+        alone = training_set(panel.members[symbol].frame, config, symbol)
+        assert data.scaler.params == alone.scaler.params
+    assert sets["CCC"].start == DAYS[40] and len(sets["CCC"].y_train) < len(sets["AAA"].y_train)  # ragged
+    # No member's later days reach anyone's training: every later price changed, every input and label the same.
+    again, _, day = panel_windows(later_changed(panel, END), config)
+    assert day == val_start
+    for symbol, data in sets.items():
+        assert np.array_equal(again[symbol].inputs_train, data.inputs_train)
+        assert np.array_equal(again[symbol].inputs_val, data.inputs_val)
+        assert np.array_equal(again[symbol].y_val, data.y_val)
+        assert again[symbol].scaler.params == data.scaler.params
+
+
+def test_windows_are_stacked_with_the_member_index(folder):
+    panel = app.load_panel(PanelSource(folder=folder))
+    sets, _, _ = panel_windows(panel, TrainConfig(**TINY, features="return,volume,range"))
+    x = stacked(sets, embedding=True, part="train")
+    sizes = [len(d.y_train) for d in sets.values()]
+    assert x.shape == (sum(sizes), 10, 1 + 3 + 1)  # the target's values, three covariates, the member's index
+    ids = x[:, :, -1]
+    assert (ids == ids[:, :1]).all()  # one index a window, every day
+    assert np.bincount(ids[:, 0].astype(int)).tolist() == sizes
+    assert np.array_equal(stacked(sets, embedding=False, part="train"), x[..., :-1])
+
+
+def test_covariates_in_training_windows_read_nothing_after_the_training_end(folder):
+    prices = app.load_panel(PanelSource(folder=folder)).members["AAA"]
+    config = TrainConfig(**TINY, features="return,volume,range")
+    data = training_set(prices.frame, config, "AAA")
+    assert data.inputs_train.shape[1:] == (10, 4) and data.inputs_val.shape == (len(data.y_val), 10, 4)
+    assert np.array_equal(data.inputs_train[..., 0], data.x_train)  # the target's own values first
+    # every covariate scaled on training rows only: about centred there, whatever came later
+    assert abs(float(np.nanmean(data.inputs_train[..., 1:]))) < 0.5
+    frame = prices.frame.copy()
+    frame.loc[frame.index > END, ["high", "low", "close", "volume"]] *= 3.0
+    again = training_set(frame, config, "AAA")
+    assert np.array_equal(again.inputs_train, data.inputs_train) and np.array_equal(again.inputs_val, data.inputs_val)
+    assert again.feature_scaler == data.feature_scaler
+
+
+def test_a_member_too_short_to_train_is_left_out(folder):
+    write(folder, "DDD", DAYS[190:], 10.0, 1.0)  # 10 days before the training end: no window
+    panel = app.load_panel(PanelSource(folder=folder))
+    sets, skipped, _ = panel_windows(panel, TrainConfig(**TINY))
+    assert list(sets) == ["AAA", "BBB", "CCC"]
+    assert [s.symbol for s in skipped] == ["DDD"] and "only 10 rows" in skipped[0].why
+
+
+def test_the_market_must_cover_the_training_period(folder, tmp_path):
+    market = write(tmp_path, "MKT", DAYS[20:], 100.0, 0.5)  # starts after the members' first day
+    config = TrainConfig(**TINY, features="return,market")
+    with pytest.raises(DataError, match=r"MKT.csv.gz: the market series covers 2019-01-31 to 2019-12-31, not the"):
+        app.train_panel(PanelSource(folder=folder), "TRIO", config, market=str(market))
+    with pytest.raises(UsageError, match="--features market needs the market's prices: --market"):
+        app.train_panel(PanelSource(folder=folder), "TRIO", config)
+    with pytest.raises(UsageError, match="--market is for --features"):
+        app.train_panel(PanelSource(folder=folder), "TRIO", TrainConfig(**TINY), market=str(market))
+
+
+def test_the_command_line_asks_for_a_name_and_one_source(folder):
+    result = runner.invoke(cli, ["train", "--panel", str(folder)])
+    assert result.exit_code == 2 and "name it with --name NAME" in result.output
+    result = runner.invoke(cli, ["train", "AAA", "--panel", str(folder), "--name", "TRIO"])
+    assert result.exit_code == 2 and "leave out SYMBOL, --csv" in result.output
+    result = runner.invoke(cli, ["train", "--csv", str(folder / "AAA.csv.gz"), "--symbol-embedding"])
+    assert result.exit_code == 2 and "--symbol-embedding learns one vector per member of a panel" in result.output
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--features", "return,vol"])
+    assert result.exit_code == 2 and "--features 'return,vol': unknown 'vol'" in result.output
+
+
+def test_bad_panels_are_refused_in_one_line_naming_the_file(folder, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(cli, ["train", "--panel", str(empty), "--name", "TRIO"])
+    assert result.exit_code == 66 and f"{empty}: no price files" in result.output
+    bad = folder / "EEE.csv"
+    bad.write_text('"Index","EEE.Close"\n"2019-01-02",1\n"2019-01-03",oops\n')
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--strict", "--offline"])
+    assert result.exit_code == 65 and "--strict refuses the panel when a member fails; 1 failed in all" in result.output
+    (folder / "AAA-again.csv.gz").write_bytes((folder / "AAA.csv.gz").read_bytes())
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--offline"])
+    assert result.exit_code == 65 and "claims AAA, as" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (registry.models_dir("TRIO") / "current").exists()  # nothing stored
+
+
+@pytest.mark.slow
+def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
+    bad = folder / "EEE.csv"
+    bad.write_text('"Index","EEE.Close"\n"2019-01-02",1\n"2019-01-03",oops\n')
+    options = ["--window", "10", "--units", "4", "--epochs", "2", "--train-end", f"{END:%Y-%m-%d}", "--offline"]
+    with caplog.at_level(logging.WARNING, logger="stockrnn"):
+        result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--symbol-embedding", *options])
+    assert result.exit_code == 1, result.output  # trained and stored, but a member was left out: said, non-zero
+    assert "one model for 3 members" in result.output and f"one training end for all: {END:%Y-%m-%d}" in result.output
+    assert "pooled over 3 members against persistence" in result.output
+    assert f"left out: {bad}: {bad}, line 3 (2019-01-03)" in result.output
+    assert any(f"{bad}: left out of the panel" in r.getMessage() for r in caplog.records)
+    stored = registry.load_current("TRIO")  # one entry, its files checked
+    record = stored.manifest.data.panel
+    assert list(record["members"]) == ["AAA", "BBB", "CCC"] and record["embedding"] == 4
+    assert record["members"]["CCC"]["first_day"] == f"{DAYS[40]:%Y-%m-%d}"
+    assert record["members"]["AAA"]["sha256"] == app.load_panel(PanelSource(folder=folder)).members["AAA"].sha256
+    assert [m["symbol"] for m in record["left_out"]] == ["EEE"]
+    assert record["source"]["kind"] == "folder" and record["source"]["path"] == str(folder.absolute())
+    assert set(stored.scaler["members"]) == {"AAA", "BBB", "CCC"}
+    assert stored.scaler["members"]["AAA"] != stored.scaler["members"]["BBB"]  # each member's own scaling
+
+    result = runner.invoke(cli, ["predict", "TRIO", "--days", "3", "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    documents = json.loads(result.output)
+    assert [d["symbol"] for d in documents] == ["AAA", "BBB", "CCC"]
+    assert {d["model_version"] for d in documents} == {"TRIO:v1"}
+    recorded = ledger.read(None, None)
+    assert sorted((e.symbol, e.version) for e in recorded) == [
+        ("AAA", "TRIO:v1"),
+        ("BBB", "TRIO:v1"),
+        ("CCC", "TRIO:v1"),
+    ]
+
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "bbb", "--start", f"{DAYS[210]:%Y-%m-%d}",
+                                 "--days", "3", "--offline", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    one = json.loads(result.output)
+    assert one["symbol"] == "BBB" and len(one["rows"]) == 3
+    result = runner.invoke(cli, ["predict", "TRIO", "--days", "2", "--offline"])  # one table of every member
+    assert result.exit_code == 0 and "TRIO: 3 members" in result.output
+    assert [line.split()[1] for line in result.output.splitlines() if "│ 2019-12-31 │" in line] == ["AAA", "BBB", "CCC"]
+    picture = folder.parent / "bbb.png"
+    result = runner.invoke(cli, ["plot", "TRIO", "--member", "BBB", "--days", "2", "--offline", "--out", str(picture)])
+    assert result.exit_code == 0 and picture.stat().st_size > 10_000
+    result = runner.invoke(cli, ["plot", "TRIO", "--offline"])
+    assert (
+        result.exit_code == 2 and "TRIO is a global model: name the member to forecast with --member" in result.output
+    )
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "ZZZ", "--offline"])
+    assert result.exit_code == 2 and "ZZZ: not a member of TRIO v1 (members: AAA, BBB, CCC)" in result.output
+    # a symbol outside the panel has no learned vector: said, not guessed
+    outside = write(folder.parent, "DDD", DAYS, 30.0, 0.9)
+    result = runner.invoke(cli, ["predict", "TRIO", "--csv", str(outside), "--offline"])
+    assert result.exit_code == 2 and "DDD is outside the training panel and has none" in result.output
+
+
+@pytest.mark.slow
+def test_signal_of_a_global_model_gives_every_members_signal(folder):
+    trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**TINY))
+    assert trained.exit_code == 0
+    found = app.signal(["TRIO"], offline=True, today="2020-01-02")
+    assert sorted(s.symbol for s in found.signals) == ["AAA", "BBB", "CCC"] and found.errors == []
+    assert {s.version for s in ledger.read_signals(None)} == {"TRIO:v1"}
+    one = app.signal(["TRIO"], offline=True, today="2020-01-02", members=["bbb", "ZZZ"])
+    assert [s.symbol for s in one.signals] == ["BBB"]
+    assert [(e.symbol, e.exit_code) for e in one.errors] == [("ZZZ", 2)]
+
+
+@pytest.mark.slow
+def test_retrain_of_a_global_model_rereads_its_panel_and_contests_pooled_over_members(folder):
+    first = DAYS[:230]
+    for symbol, level, speed in (("AAA", 50.0, 1.0), ("BBB", 20.0, 0.7)):
+        write(folder, symbol, first, level, speed)
+    write(folder, "CCC", first[40:], 80.0, 1.3)
+    app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**{**TINY, "train_end": None}))
+    result = runner.invoke(cli, ["retrain", "TRIO", "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outcomes"][0]["status"] == "up to date"  # its panel has not changed
+    write(folder, "AAA", DAYS, 50.0, 1.0)  # new days for every member
+    write(folder, "BBB", DAYS, 20.0, 0.7)
+    write(folder, "CCC", DAYS[40:], 80.0, 1.3)
+    result = runner.invoke(cli, ["retrain", "TRIO", "--offline", "--holdout", "10", "--json"])
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)["outcomes"][0]
+    assert outcome["status"] in ("promoted", "kept champion") and outcome["challenger"] == "v2"
+    assert outcome["holdout"] == {"start": f"{DAYS[-10]:%Y-%m-%d}", "end": f"{DAYS[-1]:%Y-%m-%d}", "days": 10}
+    assert "on 3 members' holdouts the challenger was significantly better on" in outcome["message"]
+    challenger = registry.load_version("TRIO", "v2").manifest
+    assert challenger.data.train_end == f"{DAYS[-11]:%Y-%m-%d}"  # one cut-off for all: the day before the holdout
+    assert challenger.data.panel["source"] == registry.load_version("TRIO", "v1").manifest.data.panel["source"]
+    champion = outcome["champion"]
+    recorded = {(e.symbol, e.version) for e in ledger.read(None, None)}
+    assert {(s, f"TRIO:{champion}") for s in ("AAA", "BBB", "CCC")} <= recorded  # the champion's next forecasts
+
+
+@pytest.mark.slow
+def test_a_symbol_outside_the_panel_is_forecast_from_its_file_and_not_recorded(folder, tmp_path, caplog):
+    config = TrainConfig(**TINY)
+    trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config)
+    assert trained.exit_code == 0 and trained.manifest.data.kind == "panel"
+    outside = write(tmp_path, "DDD", DAYS, 30.0, 0.9)
+    with caplog.at_level(logging.WARNING, logger="stockrnn"):
+        outcomes = list(app.predict_each([app.PriceSource("TRIO", csv=outside, offline=True)], days=2))
+    assert [o.symbol for o in outcomes] == ["DDD"] and outcomes[0].error is None
+    assert outcomes[0].result.version == "TRIO:v1, outside the training panel"
+    assert any("scaled on its own prices up to" in r.getMessage() for r in caplog.records)
+    assert ledger.read(None, None) == []  # never recorded in a member's place
+
+
+@pytest.mark.slow
+def test_a_single_symbols_features_forecast_reads_no_covariate_after_its_origin(folder, tmp_path):
+    path, market = folder / "AAA.csv.gz", folder / "BBB.csv.gz"
+    result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,range,market", "--market",
+                                 str(market), "--window", "10", "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    stored = registry.load_current("AAA")
+    assert stored.manifest.config.features == "volume,range,market"
+    assert stored.manifest.data.market == str(market.absolute())  # read again by predict
+    assert stored.scaler["features"]["names"] == ["volume", "range", "market"]
+    origin = DAYS[200]
+    first = app.predict("AAA", start=f"{DAYS[201]:%Y-%m-%d}", days=5)
+    assert first.origin == origin and first.rows["forecast"].notna().all()
+    # every covariate of the days after the origin changed (volume, high, low; the closes kept)
+    changed = tmp_path / "AAA.csv.gz"
+    close = 50.0 * np.exp(np.cumsum(0.01 * np.sin(np.arange(len(DAYS)) * 1.0)))
+    columns = quantmod_columns("AAA", close)
+    columns["AAA.Volume"] = 1e6 * (1.5 + np.cos(np.arange(len(DAYS)) * 0.3))
+    later = np.arange(len(DAYS)) > 200
+    columns["AAA.Volume"][later] *= 5.0
+    columns["AAA.High"][later] *= 1.05
+    changed.write_bytes(quantmod(DAYS, columns))
+    again = app.predict("AAA", app.PriceSource("AAA", csv=changed), start=f"{DAYS[201]:%Y-%m-%d}", days=5)
+    assert np.array_equal(again.rows["forecast"].to_numpy(), first.rows["forecast"].to_numpy())  # the path: none
+    assert again.rows["one_step"].iloc[0] == first.rows["one_step"].iloc[0]  # its window ends on the origin
+    assert not np.allclose(again.rows["one_step"].iloc[1:], first.rows["one_step"].iloc[1:])  # each day's own read
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "2"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["retrain", "AAA", "--force", "--offline", "--epochs", "2"])  # reads the market again
+    assert result.exit_code == 0, result.output
+    assert registry.load_version("AAA", "v2").manifest.data.market == str(market.absolute())
+
+
+@pytest.mark.slow
+def test_a_global_model_with_covariates_and_the_market_as_a_member(folder):
+    write(folder, "MKT", DAYS, 100.0, 0.5)
+    config = TrainConfig(**TINY, features="return,range,market", symbol_embedding=True)
+    trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config, market="MKT")
+    assert list(trained.members) == ["AAA", "BBB", "CCC"]  # the market is not a member
+    assert trained.manifest.data.market == str((folder / "MKT.csv.gz").absolute())
+    outcomes = list(app.predict_each([app.PriceSource("TRIO", offline=True)], days=3))
+    assert [(o.symbol, o.error) for o in outcomes] == [("AAA", None), ("BBB", None), ("CCC", None)]
+    assert all(o.result.rows["forecast"].notna().all() for o in outcomes)
