@@ -110,7 +110,7 @@ class SequenceLoss(ManyToOne):
     sequences: ClassVar[bool] = True
 
     def describe(self) -> str:
-        return "many-to-one, sequence loss"
+        return "many-to-many training"  # docs/shapes.md's name: its loss covers every time step
 
     def labels(self, per_origin: np.ndarray, window: int, count: int) -> np.ndarray:
         """(count, window): row j holds the labels of origins j .. j + window - 1, the days of window j, so that

@@ -53,7 +53,7 @@ def test_each_shape_says_what_it_is_and_how_its_path_is_made():
     words = {name: (shapes.of(config(**o)).describe(), shapes.of(config(**o)).path_words) for name, o in SHAPES.items()}
     assert words == {
         "many-to-one": ("many-to-one", "recursive"),
-        "sequence-loss": ("many-to-one, sequence loss", "recursive"),
+        "sequence-loss": ("many-to-many training", "recursive"),
         "direct": (f"direct, {H} days", "direct"),
         "encoder-decoder": (f"encoder-decoder, {H} days", "encoder-decoder"),
     }

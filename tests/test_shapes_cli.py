@@ -20,7 +20,7 @@ SHAPES = {  # options, what the shape is called, how its path is made
         f"encoder-decoder, {H} days",
         "encoder-decoder",
     ),
-    "sequence-loss": (["--sequence-loss"], "many-to-one, sequence loss", "recursive"),
+    "sequence-loss": (["--sequence-loss"], "many-to-many training", "recursive"),
 }
 
 
