@@ -203,7 +203,10 @@ class TrainConfig:
             if self.output_days is None:
                 object.__setattr__(self, "output_days", HORIZON)  # frozen: set once, while being built
             if self.sequence_loss:
-                problems.append(f"--sequence-loss trains one output per time step; --output {self.output} has one head")
+                problems.append(
+                    f"--sequence-loss trains one output per time step; --output {self.output} outputs "
+                    f"{self.output_days} values per window"
+                )
             if self.target in TARGETS and not TARGETS[self.target].has_path:
                 problems.append(f"--output {self.output} is for targets with a path of values, not {self.target}")
         elif self.output_days is not None:

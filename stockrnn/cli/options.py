@@ -92,10 +92,20 @@ def _canonical(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+METAVAR_WIDTH = 24  # the widest [a|b|c] that --help keeps whole at 80 columns ([price|return|direction])
+
+
+def _choices_metavar(name: str, choices: tuple[str, ...]) -> str:
+    """`[a|b|c]` for --help; where that is wider than its column at 80 columns (Rich would break it inside a word,
+    `[recursive|direct|encode r-decoder]`), the option's name in capitals: its help names the choices."""
+    listed = f"[{'|'.join(choices)}]"
+    return listed if len(listed) <= METAVAR_WIDTH else name.upper()
+
+
 def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.Parameter:
     flag = f"--{field.name.replace('_', '-')}"
     choices = CHOICES.get(field.name)
-    metavar = f"[{'|'.join(choices)}]" if choices else None  # None: the metavar Typer derives
+    metavar = _choices_metavar(field.name, choices) if choices else None  # None: the metavar Typer derives
     callback = _canonical if choices else None
     text = field.metadata["help"] + (f" {RANGES[field.name].help()}" if field.name in RANGES else "")
     if overrides:
