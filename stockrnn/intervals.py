@@ -29,6 +29,10 @@ GAMMA = 0.05  # adaptive conformal inference's step (bench/bench_intervals.py: 0
 PATH = "ewma-path"
 LOG = "log"  # the one-step scores' `space` since the bands moved to log space; before it they were price errors
 STEPS = "ewma-steps"  # a multi-day head's band (direct, encoder-decoder): its own errors at each step
+# Fewest validation origins per step for a multi-day head's band without a warning: at 80% the conformal quantile
+# is then the 17th smallest of 20 scores, and its coverage is between 80% and 85% (level + 1 / (n + 1)); with 4,
+# the fewest for which an 80% band exists at all, it is the largest error seen, and coverage anywhere to 100%.
+MIN_ORIGINS = 20
 BAND_METHODS = {
     STEPS: "conformal quantile of the validation tail's log errors at each step of the network's H-day outputs, each "
     "divided by the EWMA volatility (lambda 0.94) on its origin; the band exp(log(forecast) -/+ quantile * the "
@@ -103,6 +107,22 @@ def with_steps(calibration: dict[str, Any], history: np.ndarray, paths: np.ndarr
     scores = np.abs(np.log(positive(paths, history) / actual)) / sigma[:, None]
     steps = [sorted(round(float(v), 6) for v in column) for column in scores.T]
     return {**calibration, "method": STEPS, "steps": steps}
+
+
+def thin_steps(calibration: dict[str, Any] | None) -> str | None:
+    """What a multi-day head's band (`with_steps`) should say when it rests on fewer than MIN_ORIGINS validation
+    origins per step; None for enough origins and for every other band (the h-day moves of the whole history)."""
+    if not calibration or calibration.get("method") != STEPS or not calibration.get("steps"):
+        return None
+    origins = len(calibration["steps"][0])
+    if origins >= MIN_ORIGINS:
+        return None
+    return (
+        f"the forecast band of the network's {len(calibration['steps'])} days rests on {origins} validation "
+        f"origin{'s' * (origins != 1)} per step (fewer than {MIN_ORIGINS}), so how often it holds the price is "
+        f"barely measured; a longer validation tail (more training rows, or a later "
+        f"--train-end) gives it {MIN_ORIGINS} or more"
+    )
 
 
 def path_scores(history: np.ndarray, step: int, sigma: np.ndarray) -> np.ndarray:

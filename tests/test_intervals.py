@@ -241,3 +241,18 @@ def test_a_direct_head_s_band_stays_above_zero_when_the_head_predicts_a_negative
     steps = intervals.with_steps(intervals.calibrate(history, np.zeros(50), origins + 1), history, paths, origins)
     lower, upper = intervals.band(steps, np.array([-5.0, -5.0]), history, 0.8)
     assert (lower > 0).all() and (upper >= lower).all() and np.isfinite(steps["steps"][0]).all()
+
+
+def test_a_multi_day_band_on_too_few_validation_origins_is_said():
+    history = 100 * np.exp(np.cumsum(0.01 * np.random.default_rng(4).standard_normal(300)))
+    base = intervals.calibrate(history, np.zeros(30), np.arange(250, 280))
+
+    def calibrated(origins: int) -> dict:
+        at = np.arange(200, 200 + origins)
+        return intervals.with_steps(base, history, history[at[:, None] + np.arange(1, 6)], at)
+
+    said = intervals.thin_steps(calibrated(4))
+    assert said is not None and "network's 5 days rests on 4 validation origins per step (fewer than 20)" in said
+    assert intervals.thin_steps(calibrated(intervals.MIN_ORIGINS - 1)) is not None
+    assert intervals.thin_steps(calibrated(intervals.MIN_ORIGINS)) is None
+    assert intervals.thin_steps(base) is None and intervals.thin_steps(None) is None  # the h-day moves: no warning

@@ -77,3 +77,26 @@ def test_every_command_takes_a_model_of_each_shape(shape, home, tmp_path):
     assert (whole["forecasts"], whole["matured"], whole["steps"]) == (1, 1, DAYS)  # each step a forecast of its day
     run("retrain", "WAVE", "--force", "--holdout", "10")
     assert [v["shape"] for v in json.loads(run("models", "WAVE", "--json").stdout)["WAVE"]] == [name, name]
+
+
+@pytest.mark.slow
+def test_a_multi_day_band_on_a_short_validation_tail_is_warned_by_train_and_predict(home, tmp_path, caplog):
+    short = tmp_path / "short.csv"
+    price_frame(sine_prices(120, noise=0.3)).to_csv(short, index=False)  # about 10 validation origins
+    options = ["--output", "direct", "--output-days", str(H)]
+    thin = "validation origins per step (fewer than 20)"
+    with caplog.at_level("WARNING", logger="stockrnn"):
+        trained = json.loads(
+            run("train", "--csv", str(short), "--symbol", "SHORT", *tiny_args(), *options, "--json").stdout
+        )
+        assert any(thin in w for w in trained["warnings"])  # said, and kept in the JSON a script reads
+        assert sum(thin in r.getMessage() for r in caplog.records) == 1
+        caplog.clear()
+        run("predict", "SHORT", "--days", "3")
+        assert [r.getMessage() for r in caplog.records if thin in r.getMessage()] == [
+            w for w in trained["warnings"] if thin in w
+        ]  # predict repeats it from the stored calibration
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="stockrnn"):
+        run("train", "--csv", str(short), "--symbol", "PLAIN", *tiny_args())  # the default band: the h-day moves
+        assert not any(thin in r.getMessage() for r in caplog.records)

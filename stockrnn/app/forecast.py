@@ -19,6 +19,7 @@ from .. import ledger, registry
 from ..config import HORIZON, LEVEL, check_range
 from ..errors import UsageError
 from ..forecast import forecast_model, load_model
+from ..intervals import thin_steps
 from ..manifest import Manifest
 from ..paths import check_symbol, home
 from ..plot import check_plot, draw
@@ -71,6 +72,9 @@ def predict(
     seen = provenance(stored.manifest, stored.scaler, prices, start, days)
     for warning in seen.warnings:
         log.warning("%s", warning)
+    thin = thin_steps(stored.manifest.interval)  # train said it too: the band it shows rests on a short tail
+    if thin is not None:
+        log.warning("%s %s: %s", symbol, stored.manifest.version, thin)
     if start is None and seen.own:  # a real forecast: into the ledger, to be scored when its days have passed
         ledger.remember(result, stored.manifest.config, prices, "predict")
     elif start is None:

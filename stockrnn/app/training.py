@@ -17,6 +17,7 @@ from .. import backend, registry, targets
 from ..config import TrainConfig
 from ..errors import DataError
 from ..features import covers
+from ..intervals import thin_steps
 from ..manifest import Manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
@@ -65,7 +66,8 @@ class TrainResult:
     def warnings(self) -> list[str]:
         """What a person must know of this promotion, each with the way back: the new champion significantly lost to
         a baseline on its own validation tail, or it learned another target than the champion it replaced (what
-        predict returns changed)."""
+        predict returns changed); and a multi-day head's band calibrated on fewer than `intervals.MIN_ORIGINS`
+        validation origins."""
         new, old = self.manifest, self.replaced
         back = (
             f"the way back: stockrnn models rollback {self.symbol} (makes {old.version} the champion again)"
@@ -79,6 +81,9 @@ class TrainResult:
             for c in self.comparisons
             if c.significant and c.outcome == "lost" and c.test.p_value is not None
         ]
+        thin = thin_steps(new.interval)  # also said by predict, from the same stored calibration
+        if thin is not None:
+            found.append(f"{self.symbol} {new.version}: {thin}")
         if old is not None and old.config.target != new.config.target:
             was, now = (targets.get(m.config.target) for m in (old, new))
             found.append(
