@@ -51,6 +51,15 @@ class ManyToOne:
         """What a path of `days` days should say about how it was made, beyond `path_words`; None: nothing."""
         return None
 
+    def made(self, days: int) -> str:
+        """How a path of `days` days from the origin was made, in words (predict's method, the plot's legend)."""
+        return f"{self.path_words} from the origin"
+
+    def head_end(self, days: int) -> int | None:
+        """The path's last day (1-based) that the network output at once, where a path of `days` days continues
+        past it; None where nothing continues (a recursive path, or one within the head)."""
+        return None
+
     def head_units(self) -> int:
         """Units of the dense output layer."""
         return 1
@@ -145,6 +154,13 @@ class Direct(ManyToOne):
             f"the network outputs {self.days} days at once (--output-days {self.days}); days {self.days + 1} to "
             f"{days} continue from its outputs, {self.days} at a time"
         )
+
+    def made(self, days: int) -> str:
+        made = super().made(days)
+        return made if days <= self.days else f"{made} for {self.days} days, then continued from its outputs"
+
+    def head_end(self, days: int) -> int | None:
+        return self.days if days > self.days else None
 
     def extra_days(self) -> int:
         return self.days - 1

@@ -185,6 +185,16 @@ def test_a_direct_path_is_the_head_s_outputs_then_continues_from_them():
     np.testing.assert_allclose(longer[H : 2 * H], backend.predict_rows(direct, after[None, :, None])[0], rtol=1e-6)
 
 
+def test_a_path_longer_than_the_head_says_it_was_continued():
+    for shape in (shapes.Direct(days=H), shapes.EncoderDecoder(days=H)):
+        within = f"{shape.path_words} from the origin"
+        assert (shape.made(H), shape.head_end(H)) == (within, None)
+        assert shape.made(H + 7) == f"{within} for {H} days, then continued from its outputs"
+        assert shape.head_end(H + 7) == H
+    for shape in (shapes.ManyToOne(), shapes.SequenceLoss()):  # recursive at every length: nothing to mark
+        assert (shape.made(H + 7), shape.head_end(H + 7)) == ("recursive from the origin", None)
+
+
 def test_the_many_to_one_path_feeds_each_prediction_back():
     model = build(config(units=4))
     window = np.linspace(-1, 1, WINDOW)

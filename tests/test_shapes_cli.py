@@ -5,8 +5,10 @@ long-flat), signal, track and retrain; the shape said where a user reads the for
 import json
 
 import pytest
+from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
+from stockrnn import app as api
 from stockrnn.cli import app
 
 from .conftest import price_frame, sine_prices, tiny_args
@@ -50,7 +52,18 @@ def test_every_command_takes_a_model_of_each_shape(shape, home, tmp_path):
     text = " ".join(run("predict", "WAVE", "--days", str(DAYS)).stdout.split())
     assert f"(model v1, {name})" in text  # the title says the shape
     scored = " ".join(run("predict", "WAVE", "--start", "2016-05-02", "--days", str(DAYS)).stdout.split())
-    assert f"forecast: model, {words} from the origin (" in scored  # how the scored path was made
+    continued = "" if shape == "sequence-loss" else f" for {H} days, then continued from its outputs"
+    assert f"forecast: model, {words} from the origin{continued} (" in scored  # how the scored path was made
+    result = api.predict("WAVE", start="2016-05-02", days=DAYS)
+    header = "recursive" if shape == "sequence-loss" else f"{words}, then continued"
+    assert result.render()[0].columns[1].header == f"forecast\n({header}, in-sample)"  # the column says it too
+    figure = Figure()
+    result.draw(figure)
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    marks = [t for t in legend if t.startswith("the network's last output")]
+    assert marks == ([] if shape == "sequence-loss" else [f"the network's last output, day {H} (2016-05-06); "
+                                                          "later days continue from it"])  # fmt: skip
+    assert f"(model v1, {name})" in figure.get_suptitle()  # the shape in the plot's title
     assert (data["path_note"] or "") in text
     out = tmp_path / "wave.png"
     run("plot", "WAVE", "--days", str(DAYS), "--out", str(out))

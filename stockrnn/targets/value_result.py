@@ -81,7 +81,7 @@ class ValueForecast:
     def method(self, name: str) -> str:
         """What the method `name` is, in words; the forecast's path is no real forecast on in-sample days."""
         if name == FORECAST:
-            made = f"model, {self.shape.path_words} from the origin"
+            made = f"model, {self.shape.made(len(self.rows))}"
             return (
                 f"{made} ({self.standing.label}; not a real forecast)"
                 if self.standing and self.standing.label

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from .value import ValueForecast
 
 HISTORY_DAYS = 120  # trading days of history shown before the origin
+DEFAULT_SHAPE = "many-to-one"  # shapes.ManyToOne's name: the default shape goes unsaid in titles
+
+
+def shape_words(described: str) -> str:
+    """A title's words for a model's shape (`Shape.describe()`): ", direct, 5 days"; nothing for the default."""
+    return "" if described == DEFAULT_SHAPE else f", {described}"
 
 
 def scores_view(title: str, metrics: Mapping[str, Scores], methods: Mapping[str, str] = PRICE_METHODS) -> list[Any]:
@@ -55,12 +61,12 @@ def forecast_view(data: dict[str, Any], metrics: Mapping[str, Scores], standing:
     from rich.table import Table
 
     label = standing.label if standing else None
-    shape = "" if data.get("shape", "many-to-one") == "many-to-one" else f", {data['shape']}"  # the default unsaid
+    shape = shape_words(data.get("shape", DEFAULT_SHAPE))
     title = f"{data['symbol']} {data['column']}: from {data['origin']} (model {data['model_version']}{shape})"
     table = Table(title=title if label is None else f"{title}\n{label.upper()}: inside the model's training data")
     # Where 80 columns are too few, the long headers wrap; the prices, never cut, keep their digits.
     table.add_column("date", no_wrap=True)
-    path = data.get("path", "recursive")
+    path = data.get("path", "recursive") + (", then continued" if data.get("path_note") else "")  # past the head
     table.add_column(f"forecast\n(real, {path})" if label is None else f"forecast\n({path}, in-sample)",
                      justify="right")  # fmt: skip
     if data["interval"]:
@@ -108,10 +114,17 @@ def draw_forecast(forecast: ValueForecast, figure: Any) -> None:
     # The path starts at the origin's price, so that the line joins the history.
     what = "real forecast" if label is None else f"{label}; not a real forecast"
     ax.plot(rows.index.insert(0, forecast.origin), [history.iloc[-1], *rows["forecast"]], color="tab:red", lw=1.8,
-            ls="--", label=f"forecast: {forecast.shape.path_words} from the origin ({what})")  # fmt: skip
+            ls="--", label=f"forecast: {forecast.shape.made(len(rows))} ({what})")  # fmt: skip
     ax.axvline(forecast.origin, color="0.6", lw=0.8, ls=":")
+    head = forecast.shape.head_end(len(rows))
+    if head is not None:  # the path goes on past what the network output at once: where its own outputs end
+        last = rows.index[head - 1]
+        words = f"the network's last output, day {head} ({last:%Y-%m-%d}); later days continue from it"
+        ax.axvline(last, color="tab:red", lw=0.8, ls="-.", label=words)
     shade_in_sample(ax, standing)
-    title = f"{forecast.symbol}: {len(rows)} trading days after {forecast.origin:%Y-%m-%d} (model {forecast.version})"
+    shape = shape_words(forecast.shape.describe())
+    title = f"{forecast.symbol}: {len(rows)} trading days after {forecast.origin:%Y-%m-%d} (model {forecast.version}"
+    title += f"{shape})"
     figure.suptitle(title if label is None else f"{title}, {label.upper()}")
     ax.set_ylabel(forecast.column)
     ax.grid(alpha=0.3)
