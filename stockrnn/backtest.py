@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import parallel, targets
+from . import parallel, shapes, targets
 from .config import HORIZON, LEVEL, TrainConfig
 from .errors import DataError, LostTaskError, UsageError
 from .forecast import forecast_model
@@ -52,10 +52,16 @@ class BacktestReport:
     plot: str | None = None  # the PNG drawn of it, if any
     strategy: StrategyReport | None = None  # the folds' signals traded (backtest --strategy)
     strategy_plot: str | None = None  # the PNG of its equity curves, if any
+    shape: shapes.Shape = shapes.ManyToOne()  # the models' output shape (shapes.py), as predict's JSON says it
+    horizon: int = HORIZON  # trading days scored after each cut-off: a path of this many days
 
     def to_json(self) -> dict[str, Any]:
+        # As predict's: the shape, and for a target with a path of values how it was made and what it should say
+        # (a path longer than a multi-day head continues from its outputs).
+        path = {"path": self.shape.path_words, "path_note": self.shape.note(self.horizon)}
         return {
-            "symbol": self.symbol, "folds": self.folds, "summary": self.summary,
+            "symbol": self.symbol, "shape": self.shape.describe(), **(path if self.target.has_path else {}),
+            "folds": self.folds, "summary": self.summary,
             "pooled": self.pooled, "verdict": self.verdict, **({"plot": self.plot} if self.plot else {}),
             **({"strategy": self.strategy.to_json()} if self.strategy else {}),
             **({"strategy_plot": self.strategy_plot} if self.strategy_plot else {}),
@@ -131,7 +137,9 @@ def backtest(
     target = targets.get(config.target)
     together = target.pool(records, config, horizon, level)
     verdict = [c["verdict"] for c in together["comparisons"]]
-    return BacktestReport(target, records, summarize(records), together, verdict)
+    return BacktestReport(
+        target, records, summarize(records), together, verdict, shape=shapes.of(config), horizon=horizon
+    )
 
 
 def until(prices: Prices, end: str | None) -> Prices:

@@ -39,6 +39,9 @@ def test_folds_see_nothing_after_their_cutoff_and_refit_the_scaler(write_csv, ta
         else:
             assert fold["scaler"]["scale"] == pytest.approx(np.diff(np.log(seen.to_numpy())).std())
     assert len({json.dumps(f["scaler"]) for f in report["folds"]}) == 3
+    paths = {"path": "recursive", "path_note": None} if target != "direction" else {}  # as predict's JSON
+    assert {k: report.get(k) for k in ("shape", *paths)} == {"shape": "many-to-one", **paths}
+    assert target != "direction" or "path" not in report  # a probability has no path of values
     assert [f["cutoff"] for f in report["folds"]] == [f"{close.index[i - 1]:%Y-%m-%d}" for i in (350, 370, 390)]
 
 

@@ -73,12 +73,14 @@ def test_every_command_takes_a_model_of_each_shape(shape, home, tmp_path):
 
     backtest = ["backtest", "--csv", str(walk), "--symbol", "WAVE", "--folds", "2", "--horizon", str(DAYS), *tiny]
     report = json.loads(run(*backtest, *options, "--json").stdout)
+    assert (report["shape"], report["path"], report["path_note"]) == (name, words, data["path_note"])  # predict's
     assert report["pooled"]["path"] == words
     assert report["pooled"]["comparisons"][1]["window"].endswith(f"{words} forecast")
     assert report["pooled"]["comparisons"][1]["lags"] == DAYS - 1  # the H-day paths overlap: H - 1 lags
     steps = report["pooled"]["interval"]["forecast"]["step_coverage"]  # the band's coverage per step, over folds
     assert len(steps) == DAYS and all(c in (0.0, 0.5, 1.0) for c in steps)  # 2 folds: 0, 1 or 2 of 2 inside
     text = " ".join(run(*backtest, *options).stdout.split())
+    assert (data["path_note"] or "") in text  # the continuation past the head, as predict says it
     assert f"the {words} path vs naive" in text and f"coverage per step after the cut-off (h = 1..{DAYS})" in text
     strategy = json.loads(run(*backtest, *options, "--strategy", "long-flat", "--json").stdout)
     assert strategy["pooled"]["path"] == words

@@ -177,6 +177,8 @@ def backtest_view(report: dict[str, Any]) -> list[Any]:
             fmt(f["closer_to_yesterday"], ".0%"),
         )  # fmt: skip
     items.append(table)
+    if report.get("path_note"):  # a path longer than a multi-day head: said as predict says it
+        items.append(report["path_note"])
     s = report["summary"]
     skill = s[ONE_STEP]["skill"]
     items.append(
