@@ -101,3 +101,6 @@ def test_backtest_plots_name_the_symbol_and_the_period():
     assert title.startswith("^GSPC: walk-forward backtest of the forecasts, 2 folds scored 2020-01-02 to 2020-02-28")
     assert "the model LOST" in title
     assert backtest_title({**report, "symbol": None}, "P(up)").startswith("prices: walk-forward backtest of P(up)")
+    shaped = backtest_title({**report, "shape": "direct, 5 days"}, "the forecasts")
+    assert shaped.startswith("^GSPC: walk-forward backtest of the forecasts (direct, 5 days), 2 folds")
+    assert backtest_title({**report, "shape": "many-to-one"}, "P(up)") == backtest_title(report, "P(up)")  # unsaid

@@ -40,7 +40,8 @@ def test_every_command_takes_a_model_of_each_shape(shape, home, tmp_path):
     walk = tmp_path / "walk.csv"
     frame.iloc[:370].to_csv(walk, index=False)
     tiny = tiny_args(epochs=2)
-    run("train", "--csv", str(walk), "--symbol", "WAVE", *tiny, *options)
+    trained = " ".join(run("train", "--csv", str(walk), "--symbol", "WAVE", *tiny, *options).stdout.split())
+    assert trained.startswith(f"trained WAVE v1 ({name}) on ")  # the summary line names a non-default shape
 
     data = json.loads(run("predict", "WAVE", "--days", str(DAYS), "--json").stdout)  # a real forecast: recorded
     assert (data["shape"], data["path"], len(data["rows"])) == (name, words, DAYS)
@@ -105,6 +106,7 @@ def test_a_multi_day_band_on_a_short_validation_tail_is_warned_by_train_and_pred
             run("train", "--csv", str(short), "--symbol", "SHORT", *tiny_args(), *options, "--json").stdout
         )
         assert any(thin in w for w in trained["warnings"])  # said, and kept in the JSON a script reads
+        assert trained["shape"] == f"direct, {H} days"  # as predict's JSON says it
         assert sum(thin in r.getMessage() for r in caplog.records) == 1
         caplog.clear()
         run("predict", "SHORT", "--days", "3")
@@ -113,5 +115,6 @@ def test_a_multi_day_band_on_a_short_validation_tail_is_warned_by_train_and_pred
         ]  # predict repeats it from the stored calibration
     caplog.clear()
     with caplog.at_level("WARNING", logger="stockrnn"):
-        run("train", "--csv", str(short), "--symbol", "PLAIN", *tiny_args())  # the default band: the h-day moves
+        plain = run("train", "--csv", str(short), "--symbol", "PLAIN", *tiny_args())  # the band: the h-day moves
+        assert plain.stdout.startswith("trained PLAIN v1 on ")  # the default shape goes unsaid
         assert not any(thin in r.getMessage() for r in caplog.records)

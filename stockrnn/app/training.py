@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import backend, registry, targets
+from .. import backend, registry, shapes, targets
 from ..config import TrainConfig
 from ..errors import DataError
 from ..features import covers
@@ -46,6 +46,16 @@ class TrainResult:
         return targets.get(config.target).comparisons(
             self.metrics, f"its validation tail {t.val_start}..{t.val_end}", config
         )
+
+    @property
+    def shape(self) -> str:
+        """The network's output shape in words, as predict's JSON says it: 'many-to-one', 'direct, 5 days', ..."""
+        return shapes.of(self.manifest.config).describe()
+
+    @property
+    def default_shape(self) -> bool:
+        """The shape stockrnn always had (many-to-one, recursive paths), which summaries leave unsaid."""
+        return shapes.of(self.manifest.config) == shapes.ManyToOne()
 
     @property
     def column_line(self) -> str | None:

@@ -73,18 +73,20 @@ def train(
     with EpochBar(enabled=not as_json) as progress:
         result = app.train(source, config, progress, market=market)
     if as_json:
-        print_json({"symbol": result.symbol, "folder": str(result.folder), "verdict": result.verdict,
-                    "comparisons": [c.to_dict() for c in result.comparisons], "warnings": result.warnings,
+        print_json({"symbol": result.symbol, "folder": str(result.folder), "shape": result.shape,
+                    "verdict": result.verdict, "comparisons": [c.to_dict() for c in result.comparisons],
+                    "warnings": result.warnings,
                     **result.manifest.to_dict()})  # fmt: skip
         _warn(result.warnings)
         return
     m = result.manifest
     t, d = m.training, m.data
     stopped = " (stopped early)" if t.stopped_early else ""
+    shape = "" if result.default_shape else f" ({result.shape})"
     say(
-        f"trained [bold]{result.symbol}[/] {m.version} on {d.train_start} to {d.train_end} ({d.train_rows} days) "
-        f"in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epoch{'s' * (t.epochs_run != 1)}, best {t.best_epoch}"
-        f"{stopped}"
+        f"trained [bold]{result.symbol}[/] {m.version}{shape} on {d.train_start} to {d.train_end} "
+        f"({d.train_rows} days) in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epoch{'s' * (t.epochs_run != 1)}, "
+        f"best {t.best_epoch}{stopped}"
     )
     if result.column_line:
         say(result.column_line)

@@ -12,6 +12,7 @@ import statistics
 from typing import Any
 
 ALPHA = 0.05  # a fold's bar is a win or a loss when its DM test's p is below this
+DEFAULT_SHAPE = "many-to-one"  # shapes.ManyToOne's name: the default shape goes unsaid in titles
 NOISE_SE = 2  # the noise band: the folds' mean skill is within this many standard errors of 0
 MIN_SKILL_RANGE = 0.05  # the skill axis shows at least -0.05..+0.05, so that tiny skills stay tiny
 
@@ -23,6 +24,8 @@ def backtest_title(report: dict[str, Any], what: str) -> str:
     symbol = report.get("symbol") or "prices"
     period = f"{folds[0]['start']} to {folds[-1]['end']}" if folds and "start" in folds[0] else "n/a"
     count = f"{len(folds)} fold{'s' * (len(folds) != 1)}"
+    shape = report.get("shape", DEFAULT_SHAPE)  # reports from before shapes: the default's
+    what = what if shape == DEFAULT_SHAPE else f"{what} ({shape})"  # the default shape goes unsaid, as in predict's
     return f"{symbol}: walk-forward backtest of {what}, {count} scored {period} (a new model trained per cut-off)"
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..formatting import band, fmt, price, significant
 from ..metrics import ALWAYS_UP, FORECAST, NAIVE, ONE_STEP, PERSISTENCE, PRICE_METHODS, Scores
-from .panels import backtest_title, draw_skill
+from .panels import DEFAULT_SHAPE, backtest_title, draw_skill
 
 if TYPE_CHECKING:
     from ..significance import Comparison
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from .value import ValueForecast
 
 HISTORY_DAYS = 120  # trading days of history shown before the origin
-DEFAULT_SHAPE = "many-to-one"  # shapes.ManyToOne's name: the default shape goes unsaid in titles
 
 
 def shape_words(described: str) -> str:
