@@ -87,7 +87,8 @@ def test_backtest_json_schema(write_csv):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"symbol", "folds", "summary", "pooled", "verdict", "plot"} and len(report["folds"]) == 2
+    keys = {"symbol", "shape", "path", "path_note", "folds", "summary", "pooled", "verdict", "plot"}  # predict's shape
+    assert set(report) == keys and len(report["folds"]) == 2
     assert report["symbol"] == "S"  # the file's name, as train would store it
     assert (csv.parent / "folds.png").read_bytes()[:4] == b"\x89PNG" and report["plot"].endswith("folds.png")
     fold = report["folds"][0]
