@@ -69,3 +69,35 @@ class Rule:
     def name(self) -> str:
         """In words: "long-flat at 0.001"."""
         return self.strategy if self.threshold is None else f"{self.strategy} at {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class PortfolioRule:
+    """A cross-sectional portfolio's rule (portfolio.py trades it): each day, long the `top` members by score and,
+    unless `long_only`, short the bottom `top`, equal weight (1/k a name, so gross exposure 2 long-short, 1
+    long-only); `cost_bps` per half-turn (each unit of turnover, sum |change of weight|, pays it); filled at the next
+    close (`fill`; open fills are not supported for a portfolio)."""
+
+    top: int = 10  # names a side: Fischer and Krauss (2018) trade k = 10 of the S&P 500's members
+    long_only: bool = False
+    cost_bps: float = COST_BPS
+    fill: str = "close"
+
+    @property
+    def cost(self) -> float:
+        """Per half-turn, as a fraction of the amount traded."""
+        return self.cost_bps / 10_000
+
+    def check(self) -> None:
+        """The rule's values in range; a `UsageError` naming the option at fault otherwise."""
+        if not (isinstance(self.top, int) and self.top >= 1):
+            raise UsageError(f"--top must be a whole number of names a side, 1 or more, not {self.top!r}")
+        if str(self.fill).lower() != "close":
+            raise UsageError(f"--fill for a portfolio must be close (the next close), not {self.fill!r}")
+        if not (math.isfinite(self.cost_bps) and 0 <= self.cost_bps <= 1000):
+            raise UsageError(f"--cost-bps must be from 0 to 1000 basis points per half-turn, not {self.cost_bps:g}")
+
+    @property
+    def name(self) -> str:
+        """In words: "long-short top/bottom 10", "long-only top 10"."""
+        return f"long-only top {self.top}" if self.long_only else f"long-short top/bottom {self.top}"

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .bootstrap import MIN_DAYS, REPS, SEED, p_value, resample
 from .errors import DataError
 from .rules import Rule
 from .significance import ALPHA
@@ -37,9 +38,6 @@ if TYPE_CHECKING:
     from .targets import Target
 
 YEAR = 252  # trading days a year: annualises returns, volatility, Sharpe and turnover
-REPS = 2000  # bootstrap resamples of each test: p-values to about +-0.01 at p = 0.05
-SEED = 0  # of the bootstrap: the same data give the same p-value
-MIN_DAYS = 20  # days, and days in the market, that a Sharpe ratio test needs
 
 
 def positions(signals: pd.DataFrame, target: Target, rule: Rule) -> pd.Series:
@@ -73,8 +71,9 @@ def daily(wanted: pd.Series, prices: pd.DataFrame, cost: float, last: pd.Timesta
     `last`: the last day scored (default: the prices' last). Returns one row per day from the day after the first
     signal to `last`, columns: `held` (the position at the day's close), `before` (the position held overnight, before
     the day's fill), `exposed` (whether the day's return depended on a position), `gross` (the day's return before
-    costs, a fraction), `cost` (paid that day, a fraction of equity) and `ret` (after costs). A `DataError` when a
-    signal's origin is not a trading day of `prices`.
+    costs, a fraction), `turnover` (|held - before|: the equity traded by the day's fill), `cost` (paid that day, a
+    fraction of equity) and `ret` (after costs). A `DataError` when a signal's origin is not a trading day of
+    `prices`.
     """
     days = prices.index
     missing = wanted.index.difference(days)
@@ -84,10 +83,10 @@ def daily(wanted: pd.Series, prices: pd.DataFrame, cost: float, last: pd.Timesta
     first = days.get_loc(wanted.index[0])
     span = days[first : days.searchsorted(last, side="right")]  # the first origin .. the last day scored
     decided = wanted.reindex(span).ffill().to_numpy()  # (n,): the position asked for at each close; kept when none
-    after = _later(decided, 1)  # day i's fill executes what was decided at the close before it
-    before = _later(decided, 2)  # so the position held into day i was decided two closes before
+    after = later(decided, 1)  # day i's fill executes what was decided at the close before it
+    before = later(decided, 2)  # so the position held into day i was decided two closes before
     close = prices["close"].reindex(span).to_numpy()
-    previous = _later(close, 1, np.nan)
+    previous = later(close, 1, np.nan)
     if "open" in prices:
         opens = prices["open"].reindex(span).to_numpy()
         gross = (1 + before * (opens / previous - 1)) * (1 + after * (close / opens - 1)) - 1
@@ -95,17 +94,19 @@ def daily(wanted: pd.Series, prices: pd.DataFrame, cost: float, last: pd.Timesta
     else:  # filled at the close: the whole day is held at the position from before the fill
         gross = before * (close / previous - 1)
         exposed = before != 0
-    paid = np.abs(after - before) * cost
+    traded = np.abs(after - before)
     frame = pd.DataFrame(
-        {"held": after, "before": before, "exposed": exposed, "gross": gross, "cost": paid, "ret": gross - paid},
+        {"held": after, "before": before, "exposed": exposed, "gross": gross, "turnover": traded,
+         "cost": traded * cost, "ret": gross - traded * cost},
         index=span,
-    )
+    )  # fmt: skip
     return frame.iloc[1:]  # the first origin's own day has no return: its signal is filled the day after
 
 
-def _later(values: np.ndarray, days: int, empty: float = 0.0) -> np.ndarray:
-    """`values` (n,) moved `days` later: element i is values[i - days]; the first `days` are `empty`."""
-    return np.concatenate([np.full(days, empty), values[:-days]])[: len(values)]
+def later(values: np.ndarray, days: int, empty: float = 0.0) -> np.ndarray:
+    """`values` (n, ...) moved `days` later along the first axis: row i is values[i - days]; the first `days` rows
+    are `empty`. A position (n,) or a portfolio's weights (n, members) alike."""
+    return np.concatenate([np.full((days, *values.shape[1:]), empty), values[:-days]])[: len(values)]
 
 
 @dataclass(frozen=True)
@@ -158,18 +159,19 @@ class Performance:
     max_drawdown: Drawdown
     calmar: float | None
     turnover: float  # the position's changes a year: 1 = the whole equity bought or sold once a year
-    trades: int  # fills that changed the position
+    trades: int  # fills that changed the position (a portfolio's: days whose fill changed any weight)
     exposure: float  # the share of days whose return depended on a position (long or short)
     hit_rate: float | None  # the share of those days whose return after costs was positive; None: none
     costs: float  # paid in all, a fraction of equity (summed)
 
     @classmethod
     def of(cls, day: pd.DataFrame, start: pd.Timestamp) -> Performance:
-        """From `daily`'s frame (n >= 1 rows); `start`: the day before its first, whose close equity starts at."""
+        """From `daily`'s frame (n >= 1 rows; columns ret, turnover, cost, exposed; a portfolio's daily frame has
+        them too); `start`: the day before its first, whose close equity starts at."""
         import empyrical  # lazy: its import (about 1 s) is paid only where a strategy is scored
 
         returns = day["ret"]
-        changes = np.abs(day["held"].to_numpy() - day["before"].to_numpy())
+        changes = day["turnover"].to_numpy()
         exposed = day["exposed"].to_numpy(dtype=bool)
         drawdown = Drawdown.of(returns, start)
         return cls(
@@ -236,8 +238,6 @@ class SharpeTest:
     ) -> SharpeTest:  # fmt: skip
         """Test daily returns `strategy` (n,) against `benchmark` (n,) on the same days (a date index); `exposed`:
         the strategy's days in the market (`daily`'s `exposed`; default: its days with a non-zero return)."""
-        from arch.bootstrap import StationaryBootstrap, optimal_block_length
-
         pair = np.column_stack([strategy.to_numpy(), benchmark.to_numpy()])  # (n, 2)
         observed = sharpe(pair)
         mine, theirs = (None if not math.isfinite(v) else float(v) for v in observed)
@@ -259,15 +259,8 @@ class SharpeTest:
             return cls(mine, theirs, None, len(pair), reason=reason, window=window, model=model, baseline=baseline)
         if np.ptp(pair[:, 0] - pair[:, 1]) == 0:  # the same returns as buy-and-hold's every day (or a constant off)
             return cls(mine, theirs, 1.0, len(pair), window=window, model=model, baseline=baseline)
-        block = float(max(1.0, optimal_block_length(pair[:, 0] - pair[:, 1])["stationary"].iloc[0]))
-        resampled = np.empty(reps)
-        # arch takes the mean block length as a float, though its annotation says int.
-        for i, (data, _) in enumerate(StationaryBootstrap(block, pair, seed=seed).bootstrap(reps)):  # type: ignore[arg-type]
-            both = sharpe(data[0])
-            resampled[i] = both[0] - both[1]
-        resampled = resampled[np.isfinite(resampled)]
-        difference = float(observed[0] - observed[1])
-        p = float(np.mean(np.abs(resampled - difference) >= abs(difference)))
+        block, resampled = resample(pair, _difference, pair[:, 0] - pair[:, 1], reps, seed)
+        p = p_value(resampled, float(observed[0] - observed[1]))
         return cls(mine, theirs, p, len(pair), block, reps, window=window, model=model, baseline=baseline)
 
     @property
@@ -298,6 +291,12 @@ class SharpeTest:
             "reps": self.reps, "reason": self.reason, "window": self.window, "outcome": self.outcome,
             "verdict": self.line(),
         }  # fmt: skip
+
+
+def _difference(pair: np.ndarray) -> float:
+    """The Sharpe ratio of column 0 less column 1's, of paired daily returns (n, 2)."""
+    both = sharpe(pair)
+    return float(both[0] - both[1])
 
 
 def _ratio(value: float | None) -> str:

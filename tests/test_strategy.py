@@ -86,7 +86,9 @@ def test_sharpe_matches_empyrical_and_the_drawdown_its_max_drawdown():
         np.random.default_rng(3).normal(0.0005, 0.01, 300), index=pd.bdate_range("2020-01-01", periods=300)
     )
     assert strategy.sharpe(returns.to_numpy()) == pytest.approx(empyrical.sharpe_ratio(returns))
-    frame = pd.DataFrame({"held": 1.0, "before": 1.0, "exposed": True, "gross": returns, "cost": 0.0, "ret": returns})
+    frame = pd.DataFrame(
+        {"held": 1.0, "before": 1.0, "exposed": True, "gross": returns, "turnover": 0.0, "cost": 0.0, "ret": returns}
+    )
     p = Performance.of(frame, returns.index[0] - pd.offsets.BDay())
     assert p.max_drawdown.depth == pytest.approx(empyrical.max_drawdown(returns))
     assert p.cagr == pytest.approx(empyrical.annual_return(returns))
