@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import app
-from ..config import CELLS, OUTPUTS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
+from ..config import CELLS, OPTIMIZERS, OUTPUTS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
 from .common import (
     TRAINING,
     CsvOpt,
@@ -40,8 +40,10 @@ from .common import (
 )
 
 FIELDS = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
-TARGETS = ("price", "return", "direction")  # config checks the name against targets/ when a config is made
-CHOICES = {"cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS, "output": OUTPUTS}  # shown in --help as [a|b|c]
+TARGETS = ("price", "return", "direction", "rank")  # config checks the name against targets/ when a config is made
+CHOICES = {
+    "cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS, "output": OUTPUTS, "optimizer": OPTIMIZERS,
+}  # fmt: skip  # shown in --help as [a|b|c]
 
 
 def _insert(

@@ -122,6 +122,12 @@ class Target:
         series (n,): here the next scaled value, scaled[o + 1] (horizon 1). (n - horizon,)"""
         return scaled[1:]
 
+    def panel_labels(self, panel: Any, config: TrainConfig) -> pd.DataFrame | None:
+        """A cross-sectional target's labels from a whole panel (panel.Panel, already cut at the training end):
+        (days, members), the label of the window ending on each day, NaN where none; None (every target but rank):
+        each member's labels come from its own series (`labels`)."""
+        return None
+
     # Training's validation tail.
     def validate(
         self, config: TrainConfig, data: Any, outputs: np.ndarray, paths: np.ndarray | None = None
