@@ -15,8 +15,8 @@ The convention is strategy.py's, for weights instead of one position (docs/portf
   (gross exposure unchanged), and a day with fewer than 2 members scored is flat. A long-only portfolio is the
   long-short's long leg.
 - The weights are filled at the next close, t + 1, and held from it to the close of t + 2 (fill "close"); with fill
-  "same-close" (Fischer and Krauss's convention, not executable) at the close of t itself, held to t + 1 (`decided`). A day with no row of
-  scores keeps the weights it had; a row with no score at all is flat.
+  "same-close" (Fischer and Krauss's convention, not executable) at the close of t itself, held to t + 1
+  (`decided`). A day with no row of scores keeps the weights it had; a row with no score at all is flat.
 - Held weights are rebalanced to 1/k every day: a day's return is sum(w x r) over the members held into it, and the
   drift of weights within a day (and the trades that would undo it) is not counted.
 - Turnover is sum |change of weight| at a fill, each unit paying `cost_bps` (a half-turn) on the fill's day:
