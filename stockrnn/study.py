@@ -34,6 +34,28 @@ from .portfolio import PortfolioReport, trade
 from .rules import PortfolioRule
 from .targets import scale, scaler_from_dict
 
+# Named network specifications (--spec): TrainConfig fields set before the options given, which override them.
+SPECS: dict[str, dict[str, Any]] = {
+    # Fischer and Krauss (2018), section 3.3: 240-day windows of one-day returns, one LSTM layer of 25 cells, dropout
+    # 0.1, RMSprop, early stopping with patience 10 and at most 1000 epochs. Their returns are total returns (the
+    # adjusted close here), and a fifth of the training windows is held out for early stopping. Their batch size is
+    # not given here: stockrnn's (64) is kept.
+    "fischer-krauss": {
+        "target": "rank", "window": 240, "layers": 1, "units": 25, "dropout": 0.1, "optimizer": "rmsprop",
+        "patience": 10, "epochs": 1000, "val_fraction": 0.2, "column": "adj_close",
+    },
+    # stockrnn's own training defaults (config.py) on the rank target.
+    "stockrnn": {"target": "rank"},
+}  # fmt: skip
+
+
+def study_config(spec: str | None, given: dict[str, Any]) -> TrainConfig:
+    """The config of a study: the named `spec`'s fields (SPECS; None: stockrnn's defaults), then the options
+    `given` on top, the target rank unless given. A `UsageError` naming --spec for an unknown name."""
+    if spec is not None and spec not in SPECS:
+        raise UsageError(f"--spec must be one of {', '.join(SPECS)}, not {spec!r}")
+    return TrainConfig(**{**SPECS[spec or "stockrnn"], **given})
+
 
 @dataclass(frozen=True)
 class StudySpec:
@@ -172,6 +194,19 @@ class StudyReport:
     chances: trend.Chances | None  # pooled over every period's scored cells
     portfolios: dict[str, PortfolioReport]  # fill -> the pooled portfolio
     index_name: str | None
+    plot: str | None = None  # the image written (the application layer's), None: none
+
+    figure_size = (11, 6)  # inches
+
+    def render(self) -> list[Any]:
+        from .study_views import study_view
+
+        return study_view(self)
+
+    def draw(self, figure: Any) -> None:
+        from .study_views import draw_study
+
+        draw_study(self, figure)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -179,6 +214,7 @@ class StudyReport:
             "config": self.config.to_dict(),
             "labels": "1 when the member's next-day return is above the median of the members present that day",
             "periods": [p.to_json() for p in self.periods],
+            "plot": self.plot,
             "pooled": {"brier": None if self.chances is None else self.chances.to_dict(),
                        "portfolios": {fill: r.to_json() for fill, r in self.portfolios.items()}},
         }  # fmt: skip
