@@ -92,6 +92,8 @@ RANGES = {
     "step": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
     "holdout": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
     "folds": Range(1, 1000, "each fold trains a model"),
+    "periods": Range(1, 1000, "each study period trains a model"),
+    "top_k": Range(1, 1000, "names a side"),
     "level": Range(0, 1, open_low=True, open_high=True),
     "margin": Range(0, 1, open_high=True),
     "max_age": Range(0, 10 * TRADING_YEAR, "ten years of trading days; 0: no limit"),

@@ -176,6 +176,12 @@ class PeriodResult:
     seconds: float
     validation: str  # the members' validation verdicts counted (panel_train.pooled)
 
+    def line(self) -> str:
+        """The period in one line, as it ends (study_views.period_line)."""
+        from .study_views import period_line
+
+        return period_line(self)
+
     def to_json(self) -> dict[str, Any]:
         return {**self.period.to_json(), "members": self.members, "left_out": [s.line() for s in self.left_out],
                 "training": {"epochs": self.epochs, "best_epoch": self.best_epoch, "seconds": round(self.seconds, 1),

@@ -22,6 +22,7 @@ from .common import (
     StrictOpt,
     err,
     print_json,
+    ranged,
     say,
     show,
 )
@@ -76,8 +77,7 @@ def study(
         ),
     ] = "750:250",  # fmt: skip
     periods: Annotated[
-        int | None,
-        typer.Option("--periods", min=1, rich_help_panel=STUDY, help="Only the first N periods (default: all)."),
+        int | None, ranged("periods", "Only the first N periods (default: all).", rich_help_panel=STUDY)
     ] = None,
     first: Annotated[
         str | None,
@@ -98,9 +98,7 @@ def study(
             "the adjusted close) or stockrnn (its defaults; the default); the training options override it.",
         ),
     ] = None,  # fmt: skip
-    top_k: Annotated[
-        int, typer.Option("--top-k", min=1, rich_help_panel=STRATEGY, help="Names long (and short) each day.")
-    ] = 10,
+    top_k: Annotated[int, ranged("top_k", "Names long (and short) each day.", rich_help_panel=STRATEGY)] = 10,
     long_only: Annotated[
         bool, typer.Option("--long-only", rich_help_panel=STRATEGY, help="Only the top k, long: no short leg.")
     ] = False,
@@ -148,9 +146,7 @@ def study(
     app.use_backend(backend)
 
     def done(result: Any) -> None:
-        from ..study_views import period_line
-
-        line = period_line(result)
+        line = result.line()
         err.print(line, soft_wrap=True, highlight=False) if as_json else say(line)
 
     report = app.study(source, config, plan, rules, market, done, plot_file)
