@@ -18,9 +18,10 @@ from stockrnn.crosssection import next_returns, rank_labels
 from stockrnn.errors import UsageError
 from stockrnn.panel import Panel, Read, assemble
 from stockrnn.panel_controls import planted_reversal_panel
-from stockrnn.panel_train import fit_panel, panel_windows
+from stockrnn.panel_train import Member, fit_panel, panel_windows
 from stockrnn.portfolio import daily, decided, trade, weights
 from stockrnn.rules import PortfolioRule
+from stockrnn.targets import Forecasting
 from stockrnn.validate import Prices
 from stockrnn.windows import training_set
 
@@ -96,6 +97,7 @@ def test_rank_is_the_direction_targets_output_and_calibration():
     assert isinstance(rank, type(direction))  # its validation, calibration and scores are direction's, inherited
     assert (rank.activation, rank.loss, rank.promotion_metric) == ("sigmoid", "binary_crossentropy", "brier")
     assert not rank.asks_horizon and TrainConfig(target="rank").horizon == 1
+    assert rank.panel_only and not direction.panel_only
     assert not rank.can_replace(direction)  # a different question: never each other's champion
     assert direction.panel_labels(None, TrainConfig()) is None
 
@@ -109,6 +111,12 @@ def test_a_rank_model_trains_on_a_panel_with_a_calibrator(closes):
     assert fit.manifest.config.target == "rank"
     first = next(iter(fit.verdicts.values()))
     assert first[0].baseline == "the base rate"
+    # A member's forecast: P(above median) made at each origin; its outcome needs the other members: left empty.
+    series = closes["M00"]
+    at = Forecasting(series=series, position=130, dates=series.index[130:135], label=("M00", "v1"))
+    found = targets.get("rank").forecast(Member(fit.model), fit.scaler["members"]["M00"], fit.manifest.config, at)
+    assert len(found.rows) == 5 and found.rows["p_up"].between(0, 1).all()
+    assert found.rows["outcome"].isna().all() and found.metrics == {} and found.target == "rank"
 
 
 def test_the_optimizer_option():

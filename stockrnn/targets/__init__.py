@@ -50,6 +50,7 @@ TARGETS: dict[str, Target] = {
         baseline="base_rate",
         family="rank",
         has_path=False,
+        panel_only=True,
     ),
 }
 

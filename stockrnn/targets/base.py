@@ -107,6 +107,7 @@ class Target:
     baseline: str = "persistence"  # and the baseline beside it
     family: str = "value"  # targets of one family can replace each other as champion (see `can_replace`)
     has_path: bool = True  # its labels are values of a path, day after day: a direct head can output many at once
+    panel_only: bool = False  # its labels need a panel's cross-section (`panel_labels`): no single symbol learns it
 
     # What the network learns.
     def encode(self, prices: np.ndarray) -> np.ndarray:
