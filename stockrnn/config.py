@@ -17,6 +17,7 @@ from typing import Any
 from .errors import UsageError
 
 CELLS = ("lstm", "gru", "rnn")
+OPTIMIZERS = ("adam", "rmsprop")
 # The network's output (shapes.py): one output, the next value, fed back for a path of many days; or the next
 # `output_days` values at once, from a dense head (direct) or from a recurrent decoder over those days.
 RECURSIVE, DIRECT, ENCODER_DECODER = "recursive", "direct", "encoder-decoder"
@@ -27,6 +28,7 @@ CHOSEN = (
     "column",
     "target",
     "output",
+    "optimizer",
 )  # fields whose value is one of a few lower-case names, accepted in any case
 # The defaults of the commands around training, in one place (the command line shows them in --help):
 DIRECTION_HORIZON = 5  # trading days the direction target asks about by default: chosen in docs/direction.md
@@ -91,6 +93,8 @@ RANGES = {
     "step": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
     "holdout": Range(1, 10 * TRADING_YEAR, "ten years of trading days"),
     "folds": Range(1, 1000, "each fold trains a model"),
+    "periods": Range(1, 1000, "each study period trains a model"),
+    "top_k": Range(1, 1000, "names a side"),
     "level": Range(0, 1, open_low=True, open_high=True),
     "margin": Range(0, 1, open_high=True),
     "max_age": Range(0, 10 * TRADING_YEAR, "ten years of trading days; 0: no limit"),
@@ -172,7 +176,8 @@ class TrainConfig:
     )
     epochs: int = option(100, "Most epochs; early stopping usually ends sooner.")
     batch_size: int = option(64, "Windows per training step (the lecture: 32).")
-    learning_rate: float = option(1e-3, "Adam's learning rate.")
+    learning_rate: float = option(1e-3, "The optimizer's learning rate.")
+    optimizer: str = option("adam", "Training's optimizer: adam or rmsprop (Fischer and Krauss, 2018).")
     patience: int = option(10, "Epochs without a better validation loss before stopping; 0: off.")
     val_fraction: float = option(0.1, "The chronological tail of the training windows held out for validation.", False)
     seed: int = option(42, "Random seed: the same seed gives the same model on the CPU.")
@@ -276,6 +281,8 @@ def option_problems(values: dict[str, Any]) -> list[str]:
         problems.append(f"--target must be one of {', '.join(TARGETS)}, not {values['target']!r}")
     if given("cell") and values["cell"] not in CELLS:
         problems.append(f"--cell must be one of {', '.join(CELLS)}, not {values['cell']!r}")
+    if given("optimizer") and values["optimizer"] not in OPTIMIZERS:
+        problems.append(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {values['optimizer']!r}")
     if given("output") and values["output"] not in OUTPUTS:
         problems.append(f"--output must be one of {', '.join(OUTPUTS)}, not {values['output']!r}")
     for name in ("horizon_days", "output_days", "window", "layers", "units", "epochs", "batch_size", "patience"):

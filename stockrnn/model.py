@@ -87,11 +87,18 @@ def build(config: TrainConfig, channels: int = 1, members: int = 0) -> Any:
     else:
         model = k.Model(*_conditioned(k, stack, config.window, channels, members, seed), name=f"stockrnn_{config.cell}")
     model.compile(
-        optimizer=k.optimizers.Adam(learning_rate=config.learning_rate),
+        optimizer=_optimizer(k, config),
         loss=target.loss,
         jit_compile=backend.jit_compile(config.jit_compile),  # always under JAX: its steps compiled, not op by op
     )
     return model
+
+
+def _optimizer(k: Any, config: TrainConfig) -> Any:
+    """The config's optimizer at its learning rate: Adam (the default) or RMSprop (Fischer and Krauss's)."""
+    if config.optimizer == "rmsprop":
+        return k.optimizers.RMSprop(learning_rate=config.learning_rate)
+    return k.optimizers.Adam(learning_rate=config.learning_rate)
 
 
 def _conditioned(k: Any, stack: list, window: int, channels: int, members: int, seed: Iterator[int]) -> tuple:

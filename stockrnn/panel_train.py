@@ -79,11 +79,16 @@ def panel_windows(
     end = parse_day(config.train_end, "--train-end")
     cut = panel.until(end) if end is not None else panel
     val_start = validation_start(cut, config)
+    # A cross-sectional target's labels come from the whole (cut) panel, before any member is windowed.
+    classes = targets.get(config.target).panel_labels(cut, config)
     sets: dict[str, TrainingSet] = {}
     skipped = list(cut.skipped)
     for symbol, prices in cut.members.items():
         try:
-            sets[symbol] = training_set(prices.frame, config, prices.source, val_start=val_start, market=market)
+            own = None if classes is None else classes[symbol]
+            sets[symbol] = training_set(
+                prices.frame, config, prices.source, val_start=val_start, market=market, classes=own
+            )
         except DataError as exc:
             skipped.append(Skipped(symbol, prices.source, str(exc)))
     if not sets:

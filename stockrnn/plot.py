@@ -64,6 +64,13 @@ def draw_strategy(report: Any, out: Path) -> Path:
     return _save(figure, out)
 
 
+def draw_report(report: Any, out: Path) -> Path:
+    """Any report that draws itself (`figure_size`, `draw(figure)`: a study's) into `out` (its suffix's format)."""
+    figure = _figure(*report.figure_size)
+    report.draw(figure)
+    return _save(figure, out)
+
+
 def _figure(width: float, height: float) -> Any:
     """A matplotlib Figure on the Agg backend: drawn to a file, never to a window."""
     import matplotlib

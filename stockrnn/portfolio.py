@@ -14,8 +14,9 @@ The convention is strategy.py's, for weights instead of one position (docs/portf
 - With m members scored that day, k = min(top, m // 2) names a side: a thin day trades fewer names at 1/k each
   (gross exposure unchanged), and a day with fewer than 2 members scored is flat. A long-only portfolio is the
   long-short's long leg.
-- The weights are filled at the next close, t + 1, and held from it to the close of t + 2. A day with no row of
-  scores keeps the weights it had; a row with no score at all is flat.
+- The weights are filled at the next close, t + 1, and held from it to the close of t + 2 (fill "close"); with fill
+  "same-close" (Fischer and Krauss's convention, not executable) at the close of t itself, held to t + 1
+  (`decided`). A day with no row of scores keeps the weights it had; a row with no score at all is flat.
 - Held weights are rebalanced to 1/k every day: a day's return is sum(w x r) over the members held into it, and the
   drift of weights within a day (and the trades that would undo it) is not counted.
 - Turnover is sum |change of weight| at a fill, each unit paying `cost_bps` (a half-turn) on the fill's day:
@@ -43,6 +44,10 @@ from .rules import PortfolioRule
 from .strategy import Performance, SharpeTest, later
 
 PANEL = "the equal-weighted panel"
+FILL_WORDS = {
+    "close": "the next trading day's close (executable)",
+    "same-close": "the close the scores were made at (the literature's convention: optimistic, not executable)",
+}
 
 
 def weights(scores: pd.DataFrame, rule: PortfolioRule) -> pd.DataFrame:
@@ -144,7 +149,7 @@ class PortfolioReport:
                      self.rule.cost_bps, "fill": self.rule.fill, "name": self.rule.name},
             "convention": {
                 "scores": "made at the close of each day; the top k long at 1/k, the bottom k short at -1/k",
-                "fill": "the next trading day's close", "thin_day": "k = min(top, members scored // 2); flat below 2",
+                "fill": FILL_WORDS[self.rule.fill], "thin_day": "k = min(top, members scored // 2); flat below 2",
                 "costs": "sum |change of weight| x cost_bps per half-turn, on the fill's day",
                 "rebalancing": "to 1/k every day; the drift of weights within a day is not counted",
             },
@@ -156,6 +161,23 @@ class PortfolioReport:
         }  # fmt: skip
 
 
+def decided(scores: pd.DataFrame, closes: pd.DataFrame, fill: str) -> pd.DataFrame:
+    """The scores as `daily` reads them, by the rule's `fill`: "close" (filled at the next close) as they are;
+    "same-close" (filled at the close they were made at, Fischer and Krauss's convention: optimistic, not executable
+    by whoever sees that close only after it) each row dated the calendar day before, so that `daily`'s next-close
+    fill lands on the scores' own close and the weights earn the next day's return. A member with no close on that
+    earlier day is unscored there; a row on the closes' first day has no day before and is left out. A `DataError`
+    naming the day when a score's day is not a day of `closes`."""
+    if fill == "close":
+        return scores
+    at = closes.index.get_indexer(scores.index)  # (rows,) positions on the calendar; -1: not a day of it
+    if (at < 0).any():
+        raise DataError(f"a decision day {scores.index[np.argmax(at < 0)]:%Y-%m-%d} is not a day of the closes")
+    kept = scores[at > 0]
+    moved = kept.set_axis(closes.index[at[at > 0] - 1], axis=0)
+    return moved.where(closes.reindex(index=moved.index, columns=moved.columns).notna())
+
+
 def trade(
     scores: pd.DataFrame, closes: pd.DataFrame, rule: PortfolioRule, index: pd.Series | None = None,
     index_name: str = "the index", last: pd.Timestamp | None = None,
@@ -164,9 +186,9 @@ def trade(
     the equal-weighted panel and, when given, `index` (closes by day, carried over a day it lacks), all from the same
     first fill to `last` (default: the closes' last day). Errors: `UsageError` (the rule), `DataError` (`weights`,
     `daily`; an index with no close on the first decision day)."""
-    wanted = weights(scores, rule)
+    wanted = weights(decided(scores, closes, rule.fill), rule)
     day = daily(wanted, closes, rule.cost, last)
-    start = scores.index[0]  # equity is 1 at its close
+    start = wanted.index[0]  # equity is 1 at its close
     if day.empty:
         raise DataError(f"no day to trade after the first decision {start:%Y-%m-%d}: the closes end there")
     span = closes.index[(closes.index >= start) & (closes.index <= day.index[-1])]

@@ -71,12 +71,17 @@ class Rule:
         return self.strategy if self.threshold is None else f"{self.strategy} at {self.threshold:g}"
 
 
+PORTFOLIO_FILLS = ("close", "same-close")  # a portfolio's fills: the next close; the scores' own close
+
+
 @dataclass(frozen=True)
 class PortfolioRule:
     """A cross-sectional portfolio's rule (portfolio.py trades it): each day, long the `top` members by score and,
     unless `long_only`, short the bottom `top`, equal weight (1/k a name, so gross exposure 2 long-short, 1
     long-only); `cost_bps` per half-turn (each unit of turnover, sum |change of weight|, pays it); filled at the next
-    close (`fill`; open fills are not supported for a portfolio)."""
+    close (`fill` "close", executable), or at the very close the scores were made at (`fill` "same-close": Fischer and
+    Krauss's convention, optimistic: who sees a close only after it cannot trade at it); open fills are not
+    supported for a portfolio."""
 
     top: int = 10  # names a side: Fischer and Krauss (2018) trade k = 10 of the S&P 500's members
     long_only: bool = False
@@ -92,8 +97,11 @@ class PortfolioRule:
         """The rule's values in range; a `UsageError` naming the option at fault otherwise."""
         if not (isinstance(self.top, int) and self.top >= 1):
             raise UsageError(f"--top must be a whole number of names a side, 1 or more, not {self.top!r}")
-        if str(self.fill).lower() != "close":
-            raise UsageError(f"--fill for a portfolio must be close (the next close), not {self.fill!r}")
+        if str(self.fill).lower() not in PORTFOLIO_FILLS:
+            raise UsageError(
+                f"--fill for a portfolio must be close (the next close) or same-close (the scores' own close, the "
+                f"literature's convention), not {self.fill!r}"
+            )
         if not (math.isfinite(self.cost_bps) and 0 <= self.cost_bps <= 1000):
             raise UsageError(f"--cost-bps must be from 0 to 1000 basis points per half-turn, not {self.cost_bps:g}")
 

@@ -128,6 +128,7 @@ def training_set(
     where: str = "data",
     val_start: pd.Timestamp | None = None,
     market: pd.Series | None = None,
+    classes: pd.Series | None = None,
 ) -> TrainingSet:
     """Scale and window the training period; the last `val_fraction` of windows become validation (with `val_start`,
     instead, the windows whose label falls on or after that day: one validation period for every member of a panel).
@@ -148,7 +149,10 @@ def training_set(
     # direct head's labels `reach` more days): no label reaches past the training period's last day.
     reach = shape.extra_days()
     inputs = np.lib.stride_tricks.sliding_window_view(scaled[: len(scaled) - ahead - reach], config.window)
-    per_origin = target.labels(scaled, values, ahead)  # (n - ahead,): the label of the window ending on each day
+    if classes is None:  # (n - ahead,): the label of the window ending on each day
+        per_origin = target.labels(scaled, values, ahead)
+    else:  # read on the days themselves: the class of the window ending on day o is the one dated o
+        per_origin = classes.reindex(prices.index[skip : skip + len(values) - ahead]).to_numpy(dtype="float32")
     learned = shape.labels(per_origin, config.window, len(inputs))  # (n_windows, ...)
     labels = shape.next_labels(learned)  # (n_windows,)
     first_label = skip + config.window - 1 + ahead  # the first window's label day, in `prices`
@@ -160,7 +164,7 @@ def training_set(
         split = int(label_days.searchsorted(val_start))
     own = learned is not labels  # the network learns more than the one-step labels
     extra, feature_scaler = None, None
-    keep = np.ones(len(labels), dtype=bool)
+    keep = np.ones(len(labels), dtype=bool) if classes is None else np.isfinite(labels)
     if config.feature_names:
         from .features import FeatureScaler, covariates, feature_windows
 
@@ -169,7 +173,7 @@ def training_set(
         feature_scaler = FeatureScaler.fit(table, prices.index[-1])
         covered = feature_scaler.transform(table)[skip : skip + len(scaled) - ahead - reach]  # rows of `inputs`
         found = feature_windows(covered, prices.index[skip : skip + len(covered)], config.window)
-        extra, keep = found.x, found.complete  # (n_windows, window, k), (n_windows,)
+        extra, keep = found.x, found.complete & keep  # (n_windows, window, k), (n_windows,)
     if not keep[:split].any() or keep[split:].sum() < 2:
         raise DataError(
             f"{where}: {int(keep[:split].sum())} training and {int(keep[split:].sum())} validation windows "

@@ -40,7 +40,7 @@ COMMANDS = command_paths()
 def test_the_app_has_the_documented_commands():
     top = {path[0] for path in COMMANDS}
     assert top == {"fetch", "train", "backtest", "predict", "plot", "info", "retrain", "models", "schedule", "track",
-                   "latest", "signal"}  # fmt: skip
+                   "latest", "signal", "study"}  # fmt: skip
     assert {("models", "list"), ("models", "promote"), ("models", "rollback")} <= set(COMMANDS)
 
 
@@ -64,11 +64,18 @@ def parameters(path: tuple[str, ...]) -> dict:
 # (default 1: its folds' log lines in order, as before --jobs existed). --horizon: the trading days scored, after each
 # cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
 # train's --watchlist names a panel's members, for one global model (--name), where the others' name one model each.
+# study's --panel and --watchlist name a panel's members too, for a model per study period (no --name); its --market is
+# the index beside the portfolio, its --fill the portfolio's (both|close|same-close), its --plot the equity curves;
+# its training options override its --spec, as retrain's override a saved config.
 
 
 OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file"),
                ("predict", "out_file"), ("signal", "threshold"), ("signal", "watchlist"),
-               ("train", "watchlist")}  # fmt: skip
+               ("train", "watchlist"), ("study", "panel"), ("study", "watchlist"), ("study", "market"),
+               ("study", "fill"), ("study", "plot_file")}  # fmt: skip
+
+
+OVERRIDING = {("retrain",): "the saved config", ("study",): "the --spec"}
 
 
 def test_one_option_one_meaning_on_every_command():
@@ -80,8 +87,8 @@ def test_one_option_one_meaning_on_every_command():
         for name, option in parameters(path).items():
             if (path[0], name) in OWN_MEANING:
                 continue
-            if path == ("retrain",) and name in {f.name for f in FIELDS}:  # overrides of a saved config
-                assert option.default is None and option.help.startswith("Override the saved config: "), name
+            if path in OVERRIDING and name in {f.name for f in FIELDS}:  # overrides of a saved config, a spec
+                assert option.default is None and option.help.startswith(f"Override {OVERRIDING[path]}: "), name
                 assert option.help.endswith(parameters(("train",))[name].help), name
                 continue
             found = (option.bare_type(), option.default, option.help, tuple(option.opts))

@@ -146,7 +146,11 @@ def test_the_index_is_bought_once_and_held():
     ("rule", "message"),
     [
         (PortfolioRule(top=0), "--top must be a whole number of names a side, 1 or more, not 0"),
-        (PortfolioRule(fill="open"), "--fill for a portfolio must be close (the next close), not 'open'"),
+        (
+            PortfolioRule(fill="open"),
+            "--fill for a portfolio must be close (the next close) or same-close (the scores' own close, the "
+            "literature's convention), not 'open'",
+        ),
         (PortfolioRule(cost_bps=-1), "--cost-bps must be from 0 to 1000 basis points per half-turn, not -1"),
     ],
 )

@@ -111,7 +111,8 @@ def test_a_forecast_inside_the_data_measures_no_staleness():
     assert found.behind is None and found.today is None and not found.stale
 
 
-@pytest.fixture(scope="module", params=sorted(targets.TARGETS))
+# Every target a single symbol trains (the rank target's results are the direction target's: tests/test_rank.py).
+@pytest.fixture(scope="module", params=sorted(t for t, target in targets.TARGETS.items() if not target.panel_only))
 def every_target(request, sine_300):
     """(prices, a forecast inside the training period, one after the data, the manifest) of each target's tiny model,
     trained up to the 250th day."""

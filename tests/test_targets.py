@@ -38,10 +38,10 @@ def test_each_target_is_one_object_with_its_output_and_promotion_rule():
     assert (RETURN.extra_days, PRICE.extra_days) == (1, 0)  # the first return needs the day before it
     assert {(t.name, t.loss, t.activation, t.promotion_metric) for t in TARGETS.values()} == {
         ("price", "mean_squared_error", "linear", "rmse"), ("return", "mean_squared_error", "linear", "rmse"),
-        ("direction", "binary_crossentropy", "sigmoid", "brier"),
+        ("direction", "binary_crossentropy", "sigmoid", "brier"), ("rank", "binary_crossentropy", "sigmoid", "brier"),
     }  # fmt: skip
     assert get("return") is RETURN
-    with pytest.raises(UsageError, match="--target must be one of price, return, direction, not 'level'"):
+    with pytest.raises(UsageError, match="--target must be one of price, return, direction, rank, not 'level'"):
         get("level")
 
 
@@ -141,7 +141,7 @@ def test_a_return_model_learns_a_signal_in_the_returns(write_csv):
 
 
 def test_target_is_checked_and_old_models_are_price_models():
-    with pytest.raises(UsageError, match="--target must be one of price, return, direction, not 'level'"):
+    with pytest.raises(UsageError, match="--target must be one of price, return, direction, rank, not 'level'"):
         TrainConfig(target="level")
     saved_before_targets = {k: v for k, v in TrainConfig(target="return").to_dict().items() if k != "target"}
     assert TrainConfig.from_dict(saved_before_targets).target == "price"

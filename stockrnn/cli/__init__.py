@@ -14,7 +14,7 @@ import typer
 
 from .. import __version__
 from .. import app as application
-from . import backtest, fetch, info, latest, models, plot, predict, retrain, schedule, signal, track, train
+from . import backtest, fetch, info, latest, models, plot, predict, retrain, schedule, signal, study, track, train
 from .common import Commands, err, out
 
 app = typer.Typer(
@@ -44,7 +44,7 @@ def main_options(
 
 
 for command in (fetch.fetch, train.train, backtest.backtest, predict.predict, plot.plot, info.info, retrain.retrain,
-                track.track, latest.latest, signal.signal):  # fmt: skip
+                track.track, latest.latest, signal.signal, study.study):  # fmt: skip
     app.command()(command)
 app.add_typer(models.models, name="models")
 app.command()(schedule.schedule)

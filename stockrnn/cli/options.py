@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import app
-from ..config import CELLS, OUTPUTS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
+from ..config import CELLS, OPTIMIZERS, OUTPUTS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
 from .common import (
     TRAINING,
     CsvOpt,
@@ -40,8 +40,10 @@ from .common import (
 )
 
 FIELDS = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
-TARGETS = ("price", "return", "direction")  # config checks the name against targets/ when a config is made
-CHOICES = {"cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS, "output": OUTPUTS}  # shown in --help as [a|b|c]
+TARGETS = ("price", "return", "direction", "rank")  # config checks the name against targets/ when a config is made
+CHOICES = {
+    "cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS, "output": OUTPUTS, "optimizer": OPTIMIZERS,
+}  # fmt: skip  # shown in --help as [a|b|c]
 
 
 def _insert(
@@ -54,19 +56,21 @@ def _insert(
     return signature.replace(parameters=[*own[:cut], *added, *own[cut:]])
 
 
-def training_options(skip: tuple[str, ...] = (), overrides: bool = False) -> Callable:
+def training_options(
+    skip: tuple[str, ...] = (), overrides: bool = False, overriding: str = "the saved config"
+) -> Callable:
     """Give a command one option per command-line field of `TrainConfig` (but `skip`), placed before its `--json`.
 
     The command declares `config: TrainConfig` and gets it built from the options (a `UsageError` for bad values);
     with `overrides`, it declares `overrides: dict` instead: every option defaults to None (not given) and it gets
-    only the options given, which override a saved config.
+    only the options given, which override a saved config (`overriding` says what, in --help).
     """
     hints = typing.get_type_hints(TrainConfig)
     fields = [f for f in FIELDS if f.name not in skip]
     receives = "overrides" if overrides else "config"
 
     def decorate(command: Callable) -> Callable:
-        added = [_parameter(f, hints[f.name], overrides) for f in fields]
+        added = [_parameter(f, hints[f.name], overrides, overriding) for f in fields]
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
@@ -102,14 +106,16 @@ def _choices_metavar(name: str, choices: tuple[str, ...]) -> str:
     return listed if len(listed) <= METAVAR_WIDTH else name.upper()
 
 
-def _parameter(field: dataclasses.Field, kind: Any, overrides: bool) -> inspect.Parameter:
+def _parameter(
+    field: dataclasses.Field, kind: Any, overrides: bool, overriding: str = "the saved config"
+) -> inspect.Parameter:
     flag = f"--{field.name.replace('_', '-')}"
     choices = CHOICES.get(field.name)
     metavar = _choices_metavar(field.name, choices) if choices else None  # None: the metavar Typer derives
     callback = _canonical if choices else None
     text = field.metadata["help"] + (f" {RANGES[field.name].help()}" if field.name in RANGES else "")
     if overrides:
-        option = typer.Option(help=f"Override the saved config: {text}", rich_help_panel=TRAINING,
+        option = typer.Option(help=f"Override {overriding}: {text}", rich_help_panel=TRAINING,
                               metavar=metavar, callback=callback)  # fmt: skip
         return inspect.Parameter(
             field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=Annotated[kind | None, option]

@@ -129,6 +129,7 @@ class Target:
     baseline: str = "persistence"  # and the baseline beside it
     family: str = "value"  # targets of one family can replace each other as champion (see `can_replace`)
     has_path: bool = True  # its labels are values of a path, day after day: a direct head can output many at once
+    panel_only: bool = False  # its labels need a panel's cross-section (`panel_labels`): no single symbol learns it
 
     # What the network learns.
     def encode(self, prices: np.ndarray) -> np.ndarray:
@@ -143,6 +144,12 @@ class Target:
         """What the network learns for the window ending at each day o = 0 .. n - 1 - horizon of the encoded
         series (n,): here the next scaled value, scaled[o + 1] (horizon 1). (n - horizon,)"""
         return scaled[1:]
+
+    def panel_labels(self, panel: Any, config: TrainConfig) -> pd.DataFrame | None:
+        """A cross-sectional target's labels from a whole panel (panel.Panel, already cut at the training end):
+        (days, members), the label of the window ending on each day, NaN where none; None (every target but rank):
+        each member's labels come from its own series (`labels`)."""
+        return None
 
     # Training's validation tail.
     def validate(

@@ -1,0 +1,47 @@
+"""Application layer, studies: a panel read from its files, Fischer and Krauss's rolling study periods run on it
+(study.py), the index's closes beside them.
+
+Input: a `PanelSource` (a folder or a watchlist), a `TrainConfig` (study.study_config: a named spec and the options
+given), a `StudySpec`, the portfolio rules and `--market` (a member's symbol, a price file or a symbol: the index,
+kept out of the members). Output: `study.StudyReport`. Nothing is stored: a study's models are thrown away.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import backend
+from ..config import TrainConfig
+from ..plot import check_plot, draw_report
+from ..price_source import PanelSource
+from ..rules import PortfolioRule
+from ..study import PeriodResult, StudyReport, StudySpec, run
+from .panel import load_panel, market_series
+
+
+def study(
+    source: PanelSource, config: TrainConfig, spec: StudySpec, rules: list[PortfolioRule], market: str | None = None,
+    on_period: Callable[[PeriodResult], None] | None = None, plot: Path | None = None,
+) -> StudyReport:  # fmt: skip
+    """Read `source`'s members and run the study on them (study.run), beside `market`'s closes as the index when
+    given (a member of that symbol leaves the members); with `plot`, the pooled equity curves written there (checked
+    before any work). Errors: `UsageError` (options), `MissingInputError` and
+    `DataError` as `load_panel` and `study.run`."""
+    if config.mixed_precision:
+        backend.check_mixed_precision(config.cell)
+    for rule in rules:
+        rule.check()  # before minutes of reading and training
+    if plot is not None:
+        check_plot(plot)
+    panel = load_panel(source, config.column, config.calendar)
+    index, name = None, "the index"
+    if market is not None:
+        index, _ = market_series(market, panel, source.offline, source.adjusted, config.calendar)
+        name = market.strip().upper()
+        panel = panel.without({name})
+    report = run(panel, config, spec, rules, index, name, on_period)
+    if plot is not None:
+        report = dataclasses.replace(report, plot=str(draw_report(report, plot).resolve()))
+    return report

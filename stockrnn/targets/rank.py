@@ -1,0 +1,64 @@
+"""The rank target: P(a member's next-day return beats the cross-sectional median of the panel's members that day),
+Fischer and Krauss's (2018) class, learned by one global model on a panel (panel_train.py).
+
+The windows are the direction target's (each member's own daily log returns, divided by their standard deviation
+on that member's training rows, not centred: Fischer and Krauss standardise simple returns by the training period's
+mean and deviation over all stocks; the difference is a shift of about 0.03 deviations and a per-member scale). The
+labels are not a function of the member's own series: they come from the panel, before any member is windowed
+(`panel_labels`: `crosssection.rank_labels` of each member's next return over the members present that day), on the
+panel already cut at the training end, so that no label reads a day after it. A single symbol has no median to
+beat: it refuses the target in one line.
+
+Everything after the labels is the direction target's, inherited, not copied: the sigmoid output and binary
+cross-entropy, the calibration (Platt, anchored at the base rate, about one half here), the validation scores
+(Brier, log loss, accuracy beside the base rate and "always up", here "always above the median").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UsageError
+from .direction import DirectionForecast, DirectionTarget
+
+if TYPE_CHECKING:
+    from ..config import TrainConfig
+    from ..panel import Panel
+    from .base import Forecasting
+    from .scaling import Scaler
+
+SINGLE = (
+    "--target rank ranks a symbol among the members of a panel (above or below their median next-day return): "
+    "train it on a panel with --panel DIR or --watchlist FILE --name NAME"
+)
+
+
+@dataclass(frozen=True)
+class RankTarget(DirectionTarget):
+    score_name = "P(above median)"
+
+    def panel_labels(self, panel: Panel, config: TrainConfig) -> pd.DataFrame:
+        """(days, members) classes on the panel's calendar: 1.0 where the member's return from that day's close to
+        the next calendar day's is above the median of the members present, 0.0 where not, NaN where it has no such
+        return (absent, a day it lacks, the panel's last day) or fewer than 2 members have one. `panel` is the one
+        already cut at the training end: the last day's classes are NaN, no label reads past it."""
+        from ..crosssection import next_returns, rank_labels
+
+        return rank_labels(next_returns(panel.matrix(config.column)))
+
+    def labels(self, scaled: np.ndarray, values: np.ndarray, horizon: int) -> np.ndarray:
+        """A member's own series has no cross-section: only `panel_labels` gives this target's labels."""
+        raise UsageError(SINGLE)
+
+    def forecast(self, model: Any, scaler: Scaler | dict, config: TrainConfig, at: Forecasting) -> DirectionForecast:
+        """P(above the median) for `at.dates`, made at each date's origin (the day before it). Its outcome needs
+        the other members' returns, which one member's forecast does not have: the outcomes and scores are left
+        empty here (`stockrnn study` scores the whole cross-section)."""
+        found = super().forecast(model, scaler, config, at)
+        rows = found.rows.assign(outcome=np.nan)
+        return dataclasses.replace(found, rows=rows, metrics={})

@@ -1,0 +1,176 @@
+"""Study periods (study.py, app/study.py, cli/study.py): the periods' arithmetic, the scores made out of sample and
+from past prices only, the whole study on a planted-reversal panel and on random walks, the refusals. Small
+generated panels, tiny models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stockrnn import study
+from stockrnn.calendar import sessions
+from stockrnn.cli import app as cli
+from stockrnn.config import TrainConfig
+from stockrnn.errors import DataError, UsageError
+from stockrnn.panel_controls import planted_reversal_panel, random_walk_panel
+from stockrnn.panel_train import fit_panel
+from stockrnn.rules import PortfolioRule
+from stockrnn.study import Period, StudySpec, periods, study_config
+
+from .test_rank import panel_of
+from .test_validate import quantmod, quantmod_columns
+
+runner = CliRunner()
+TINY = dict(target="rank", window=10, units=8, epochs=5, patience=3, batch_size=64)
+RULES = [PortfolioRule(top=3, fill="close"), PortfolioRule(top=3, fill="same-close")]
+
+
+def test_periods_follow_one_another_without_overlap_each_trained_on_the_days_before():
+    calendar = pd.bdate_range("2010-01-04", periods=1000, name="date")
+    found = periods(calendar, StudySpec(300, 200))
+    assert [p.trade_days for p in found] == [200, 200, 200, 100]  # the last one shorter
+    assert found[0].trade_start == calendar[300] and found[-1].trade_end == calendar[-1]
+    for p in found:
+        train = calendar[(calendar >= p.train_start) & (calendar <= p.train_end)]
+        trade = calendar[(calendar >= p.trade_start) & (calendar <= p.trade_end)]
+        assert len(train) == 300 and len(trade) == p.trade_days
+        assert train[-1] < trade[0] and calendar.get_loc(trade[0]) == calendar.get_loc(train[-1]) + 1
+    for before, after in zip(found, found[1:], strict=False):
+        assert calendar.get_loc(after.trade_start) == calendar.get_loc(before.trade_end) + 1  # no gap, no overlap
+    assert len(periods(calendar, StudySpec(300, 200, periods=2))) == 2
+    late = periods(calendar, StudySpec(300, 200, first=calendar[450]))
+    assert late[0].trade_start == calendar[450] and late[0].train_start == calendar[150]
+    config = study.period_config(TrainConfig(target="rank"), found[1])
+    assert (config.train_start, config.train_end) == (f"{found[1].train_start:%Y-%m-%d}", f"{calendar[499]:%Y-%m-%d}")
+
+
+def test_a_calendar_too_short_and_bad_study_options_are_refused_in_one_line():
+    calendar = pd.bdate_range("2010-01-04", periods=300, name="date")
+    with pytest.raises(DataError, match=r"the panel has 300 trading days \(2010-01-04..2011-02-25\); --study 300:50"):
+        periods(calendar, StudySpec(300, 50))
+    for text in ("750-250", "750:", "a:b", "750:250:1"):
+        with pytest.raises(UsageError, match="--study must be TRAINING:TRADING trading days, e.g. 750:250"):
+            StudySpec.parse(text)
+    with pytest.raises(UsageError, match="--study needs at least 1 training and 1 trading day"):
+        StudySpec.parse("0:250")
+    assert StudySpec.parse("750:250") == StudySpec(750, 250)
+    with pytest.raises(UsageError, match="--spec must be one of fischer-krauss, stockrnn, not 'paper'"):
+        study_config("paper", {})
+
+
+def test_the_fischer_krauss_spec_and_the_options_over_it():
+    paper = study_config("fischer-krauss", {})
+    assert (paper.target, paper.window, paper.layers, paper.units, paper.dropout, paper.optimizer) == (
+        "rank", 240, 1, 25, 0.1, "rmsprop",
+    )  # fmt: skip
+    assert (paper.patience, paper.column) == (10, "adj_close")
+    assert study_config("fischer-krauss", {"window": 60}).window == 60  # an option given wins
+    assert study_config(None, {}) == TrainConfig(target="rank")
+
+
+def test_a_study_refuses_other_targets_and_features():
+    panel = panel_of(random_walk_panel(members=4, days=200).prices)
+    with pytest.raises(UsageError, match="a study ranks the panel's members: --target rank, not direction"):
+        study.run(panel, TrainConfig(target="direction"), StudySpec(100, 50), RULES)
+    with pytest.raises(UsageError, match="leave out --features"):
+        study.run(panel, TrainConfig(target="rank", features="return"), StudySpec(100, 50), RULES)
+
+
+@pytest.mark.slow
+def test_scores_are_made_from_past_prices_by_the_model_of_the_period():
+    closes = planted_reversal_panel(members=6, days=260, planted=3, seed=2).prices
+    panel = panel_of(closes)
+    period = periods(panel.calendar, StudySpec(200, 60))[0]
+    config = TrainConfig(**{**TINY, "epochs": 2})
+    fit = fit_panel(panel, study.period_config(config, period))
+    assert fit.manifest.data.train_end == f"{period.train_end:%Y-%m-%d}"  # nothing of the trading days learned
+    found = study.scores(fit, panel, config, period)
+    assert found.index[0] == period.trade_start and len(found) == 60 and found.notna().all().all()
+    assert ((found > 0) & (found < 1)).all().all()
+    # Prices after a trading day change no score up to it.
+    day = found.index[29]
+    later = closes.copy()
+    later.loc[later.index > day] *= 1.5
+    again = study.scores(fit, panel_of(later), config, period)
+    pd.testing.assert_frame_equal(found.loc[:day], again.loc[:day])
+    assert (found.iloc[30:] != again.iloc[30:]).any().any()  # the later windows did read the change
+
+
+@pytest.mark.slow
+def test_a_planted_reversal_is_ranked_above_chance_and_traded_profitably():
+    closes = planted_reversal_panel(members=20, days=700, planted=10, strength=0.25, seed=1).prices
+    seen = []
+    report = study.run(panel_of(closes), TrainConfig(**TINY), StudySpec(300, 200), RULES, on_period=seen.append)
+    assert [r.period.number for r in seen] == [1, 2] and len(report.periods) == 2
+    pooled = report.portfolios["close"]
+    assert pooled.accuracy.share > 0.53 and pooled.accuracy.n == 20 * 399  # the last day has no next-day class
+    assert pooled.mean_test.outcome == "above zero"
+    assert report.portfolios["same-close"].day["gross"].mean() > pooled.day["gross"].mean()  # a day earlier: more
+    assert report.chances is not None and report.chances.brier < 0.25
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["pooled"]["portfolios"]["close"]["rule"]["fill"] == "close"
+    assert data["periods"][1]["trade_start"] == f"{closes.index[500]:%Y-%m-%d}"
+
+
+@pytest.mark.slow
+def test_random_walks_are_not_called_significant():
+    closes = random_walk_panel(members=20, days=500, seed=4).prices
+    report = study.run(panel_of(closes), TrainConfig(**TINY), StudySpec(300, 200), RULES[:1])
+    pooled = report.portfolios["close"]
+    assert abs(pooled.accuracy.share - 0.5) < 0.03
+    assert pooled.mean_test.outcome != "above zero"
+
+
+def write_panel(folder: Path, closes: pd.DataFrame) -> Path:
+    """`closes` as quantmod's files, one a member, on XNYS sessions, and GSPC the members' mean, as the index."""
+    folder.mkdir()
+    days = sessions(pd.Timestamp("2015-01-02"), pd.Timestamp("2020-12-31"), "XNYS")[: len(closes)]
+    closes = closes.set_axis(days, axis=0).assign(GSPC=closes.mean(axis=1).to_numpy())
+    for symbol in closes.columns:
+        (folder / f"{symbol}.csv.gz").write_bytes(quantmod(days, quantmod_columns(symbol, closes[symbol].to_numpy())))
+    return folder
+
+
+@pytest.mark.slow
+def test_the_command_line_runs_a_study_and_writes_its_plot(tmp_path):
+    folder = write_panel(tmp_path / "panel", planted_reversal_panel(members=8, days=260, planted=4, seed=5).prices)
+    options = ["--study", "200:30", "--window", "10", "--units", "4", "--epochs", "2", "--top-k", "2", "--offline",
+               "--market", "GSPC"]  # fmt: skip
+    plot = tmp_path / "study.png"
+    result = runner.invoke(cli, ["study", "--panel", str(folder), *options, "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert "period 1: trading" in result.output and "period 2: trading" in result.output
+    assert "Pooled over 2 periods" in result.output and "equal-weighted" in result.output
+    assert "GSPC" in result.output and "the close the scores were made at" in result.output
+    assert plot.stat().st_size > 10_000
+    result = runner.invoke(cli, ["study", "--panel", str(folder), *options, "--fill", "close", "--periods", "1",
+                                 "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["periods"]) == 1 and list(data["pooled"]["portfolios"]) == ["close"]
+    assert data["config"]["target"] == "rank" and data["periods"][0]["members"] == 8  # GSPC is the index
+
+
+def test_the_command_line_refuses_in_one_line(tmp_path):
+    folder = tmp_path / "panel"
+    folder.mkdir()
+    cases = [
+        ([], "give the panel's members with --panel DIR or --watchlist FILE"),
+        (["--panel", str(folder), "--watchlist", str(folder / "w.txt")], "(one of them)"),
+        (["--panel", str(folder), "--fill", "open"], "--fill must be one of both, close, same-close, not 'open'"),
+        (["--panel", str(folder), "--study", "750"], "--study must be TRAINING:TRADING trading days"),
+        (["--panel", str(folder), "--spec", "paper"], "--spec must be one of fischer-krauss, stockrnn"),
+        (["--panel", str(folder), "--first", "soon"], "--first 'soon' is not a date"),
+        (["--panel", str(folder), "--optimizer", "sgd"], "--optimizer must be one of adam, rmsprop, not 'sgd'"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(cli, ["study", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["study", "--panel", str(folder)])
+    assert result.exit_code == 66 and "no price files" in result.output
+    assert Period.__doc__  # the public values say what they are
