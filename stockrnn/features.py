@@ -112,6 +112,11 @@ class FeatureScaler:
     def to_json(self) -> dict[str, list]:
         return {"names": list(self.names), "mean": list(self.mean), "std": list(self.std)}
 
+    @classmethod
+    def from_json(cls, data: dict[str, list]) -> FeatureScaler:
+        """The scaler `to_json` wrote (scaler.json's `features`)."""
+        return cls(tuple(data["names"]), tuple(map(float, data["mean"])), tuple(map(float, data["std"])))
+
 
 @dataclass(frozen=True)
 class Windows:

@@ -27,6 +27,8 @@ _API = {
     "load_panel": ("panel", "load_panel"),
     "train": ("training", "train"),
     "train_panel": ("panel", "train_panel"),
+    "panel_backtest": ("panel_backtesting", "panel_backtest"),
+    "model_backtest": ("panel_backtesting", "model_backtest"),
     "predict": ("forecast", "predict"),
     "plot": ("forecast", "plot"),
     "plan_forecasts": ("batch", "plan"),

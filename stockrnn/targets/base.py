@@ -162,6 +162,22 @@ class Target:
         """A backtest report (JSON form) drawn onto `figure`."""
         raise NotImplementedError
 
+    # Panel backtests (panel_backtest.py): each day's loss, in one unit for every member, so that members pool.
+    def day_losses(
+        self, model: Any, scaler: dict, config: TrainConfig, series: pd.Series, extra: np.ndarray | None,
+        labels: np.ndarray,
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """The one-step losses of the days at positions `labels` (n,) of `series` (a member's prices, (days,)),
+        each forecast from the actual prices up to its origin (`config.horizon` days before it), with the scaled
+        covariates `extra` (days, k) beside the target's values where the model reads them: score -> method (the
+        model's, then its baselines') -> (n,) losses, NaN where a window holds a missing covariate. The scores'
+        units do not depend on the price level (returns, probabilities): the members' losses can be averaged."""
+        raise NotImplementedError
+
+    def pooled_score(self, score: str, mean_loss: float) -> float:
+        """A score's value from its mean loss over days (the root of a mean squared error: RMSE)."""
+        return mean_loss
+
     # Retrain's contest.
     def can_replace(self, other: Target) -> bool:
         """Whether a model of this target can be compared with, and replace, a champion of `other`."""
@@ -219,3 +235,12 @@ class Target:
     def track_row(self, metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
         """Track's table cells after symbol, model and counts: five cells."""
         raise NotImplementedError
+
+
+def windows_at(scaled: np.ndarray, extra: np.ndarray | None, origins: np.ndarray, window: int) -> np.ndarray:
+    """The windows ending on `origins` (n,) of a scaled series (days,) and its scaled covariates (days, k) or None:
+    (n, window, 1 + k) float32, the target's own values first (as windows.TrainingSet.inputs_train)."""
+    values = scaled[:, None] if extra is None else np.concatenate([scaled[:, None], extra], axis=1)  # (days, 1 + k)
+    if not len(origins):
+        return np.empty((0, window, values.shape[1]), dtype="float32")
+    return np.stack([values[o - window + 1 : o + 1] for o in origins]).astype("float32")

@@ -32,7 +32,7 @@ from ..metrics import (
 )
 from ..significance import Comparison, compare, forecast_comparison, overlapping, squared_error_test
 from ..windows import make_windows, parse_day
-from .base import Forecasting, Target
+from .base import Forecasting, Target, windows_at
 from .scaling import Scaler, scale, scaler_from_dict, unscale
 from .value_result import ValueForecast
 
@@ -191,6 +191,34 @@ class ValueTarget(Target):
                 ONE_STEP: _band(folds, ONE_STEP, actual, column("one_step_lower"), column("one_step_upper"), level),
             },
         }
+
+    def day_losses(
+        self, model: Any, scaler: dict, config: TrainConfig, series: pd.Series, extra: np.ndarray | None,
+        labels: np.ndarray,
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """The one-step forecast as a log return from the actual previous price: its squared error beside
+        persistence's (a return of 0), and its wrong calls of the direction beside always-up's (a flat day counts
+        as not up)."""
+        fitted = scaler_from_dict(scaler)
+        values = series.to_numpy(dtype="float64")
+        scaled = scale(fitted, self.encode(values))
+        origins = labels - config.horizon
+        inputs = windows_at(scaled, extra, origins, config.window)  # (n, window, 1 + k)
+        complete = ~np.isnan(inputs).any(axis=(1, 2))
+        raw = np.full(len(labels), np.nan)
+        if complete.any():
+            raw[complete] = shapes.of(config).one_step(model, inputs[complete])
+        previous = values[origins]
+        predicted = np.log(self.decode_one_step(unscale(fitted, raw), previous) / previous)  # (n,) log returns
+        actual = np.log(values[labels] / previous)
+        wrong = np.where(np.isnan(predicted), np.nan, ((predicted > 0) != (actual > 0)) * 1.0)
+        return {
+            "RMSE": {"model": (predicted - actual) ** 2, "persistence": actual**2},
+            "error rate": {"model": wrong, "always up": (actual <= 0) * 1.0},
+        }
+
+    def pooled_score(self, score: str, mean_loss: float) -> float:
+        return float(np.sqrt(mean_loss)) if score == "RMSE" else mean_loss
 
     def backtest_view(self, report: dict[str, Any]) -> list[Any]:
         from .value_views import backtest_view

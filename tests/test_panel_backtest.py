@@ -1,0 +1,99 @@
+"""Walk-forward of a panel: the global model and the members' own models re-fitted at each cut-off of the common
+calendar, each member's one-step losses in the target's units, pooled by the daily cross-sectional mean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stockrnn import app
+from stockrnn.calendar import sessions
+from stockrnn.config import TrainConfig
+from stockrnn.errors import DataError, UsageError
+from stockrnn.panel_backtest import GLOBAL, LOCAL, PanelBacktest, panel_folds, pooled_test, versus, walk_forward
+from stockrnn.price_source import PanelSource
+
+from .test_validate import quantmod, quantmod_columns
+
+DAYS = sessions(pd.Timestamp("2019-01-02"), pd.Timestamp("2020-12-31"), "XNYS")[:200]
+TINY = dict(window=5, units=4, epochs=2, patience=0, batch_size=32)
+
+
+def write(folder: Path, symbol: str, days: pd.DatetimeIndex, seed: int, level: float) -> None:
+    rng = np.random.default_rng(seed)
+    close = level * np.exp(np.cumsum(rng.normal(0.0005, 0.01, len(days))))
+    (folder / f"{symbol}.csv.gz").write_bytes(quantmod(days, quantmod_columns(symbol, close)))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Three members (CCC joins 30 days late) and a market series MKT."""
+    panel = tmp_path / "panel"
+    panel.mkdir()
+    write(panel, "AAA", DAYS, 1, 50.0)
+    write(panel, "BBB", DAYS, 2, 500.0)
+    write(panel, "CCC", DAYS[30:], 3, 5.0)
+    write(panel, "MKT", DAYS, 4, 3000.0)
+    return panel
+
+
+def test_folds_end_on_the_calendars_last_day(folder):
+    panel = app.load_panel(PanelSource(folder=folder))
+    folds = panel_folds(panel, TrainConfig(**TINY), folds=2, horizon=10, step=10)
+    assert [f.cutoff for f in folds] == [panel.calendar[-21], panel.calendar[-11]]
+    assert folds[-1].days[-1] == panel.calendar[-1] and [len(f.days) for f in folds] == [10, 10]
+    with pytest.raises(DataError, match="--folds"):
+        panel_folds(panel, TrainConfig(**TINY), folds=30, horizon=10, step=10)
+
+
+def test_pooled_test_averages_the_members_each_day():
+    days = pd.date_range("2020-01-01", periods=40)
+    rng = np.random.default_rng(0)
+    base = pd.DataFrame(rng.random((40, 3)), index=days, columns=list("abc"))
+    better = base - 0.1 + 0.01 * rng.standard_normal((40, 3))
+    test = pooled_test(better, base)
+    assert test.n == 40 and test.statistic < 0 and test.p_value < 0.001
+    assert pooled_test(base, base).p_value == 1.0
+    # a member that did not forecast a day leaves that day's mean to the others
+    gap = better.copy()
+    gap.iloc[:5, 0] = np.nan
+    assert pooled_test(gap, base).n == 40
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["return", "direction"])
+def test_global_and_local_walk_forward_score_the_same_member_days(folder, target):
+    panel = app.load_panel(PanelSource(folder=folder)).without({"MKT"})
+    config = TrainConfig(target=target, **TINY, **({"horizon_days": 1} if target == "direction" else {}))
+    one = walk_forward(panel, config, folds=2, horizon=10, step=10, side=GLOBAL)
+    two = walk_forward(panel, config, folds=2, horizon=10, step=10, side=LOCAL)
+    assert isinstance(one, PanelBacktest) and len(one.epochs) == 2 and len(two.epochs) == 6
+    keys = ["fold", "date", "symbol", "score", "method"]
+    assert one.losses[keys].equals(two.losses[keys])  # the same member-days, the same scores
+    assert set(one.losses["symbol"]) == {"AAA", "BBB", "CCC"} and one.losses["date"].nunique() == 20
+    pooled = {(p.score, p.method): p for p in one.pooled()}
+    score = "RMSE" if target == "return" else "Brier"
+    assert pooled[(score, "model")].member_days == 60 and pooled[(score, "model")].test is None
+    baseline = "persistence" if target == "return" else "base rate"
+    assert pooled[(score, baseline)].test.n == 20
+    if target == "return":  # persistence's loss is the squared log return itself
+        prices = panel.members["BBB"].frame["close"]
+        moves = np.log(prices / prices.shift(1)).loc[one.losses["date"].unique()]
+        rows = one.losses[(one.losses["symbol"] == "BBB") & (one.losses["method"] == "persistence")]
+        rows = rows[rows["score"] == "RMSE"]
+        np.testing.assert_allclose(rows["loss"].to_numpy(), (moves**2).to_numpy(), rtol=1e-9)
+    assert versus(one, two, score).n == 20
+    assert set(one.to_json()["per_member"]) == {"AAA", "BBB", "CCC"}
+
+
+@pytest.mark.slow
+def test_a_covariates_panel_backtest_and_a_bad_end(folder):
+    config = TrainConfig(target="return", features="return,volume,range,market", **TINY)
+    report = app.panel_backtest(PanelSource(folder=folder), config, folds=1, horizon=10, step=10, market="MKT")
+    assert set(report.losses["symbol"]) == {"AAA", "BBB", "CCC"}  # the market is not a member
+    assert np.isfinite(report.losses["loss"]).all()
+    with pytest.raises(UsageError, match="--end 2030-01-01 is outside the panel's calendar"):
+        app.panel_backtest(PanelSource(folder=folder), config, folds=1, horizon=10, end="2030-01-01", market="MKT")
