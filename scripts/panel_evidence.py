@@ -63,11 +63,12 @@ def table(out: Path) -> str:
     lines = []
     for target, extra in TARGETS:
         config = TrainConfig(target=target, **extra)
-        head = (
-            "| period | row | one-step RMSE (log return) | DM p vs persistence | p vs local | error rate | n days | n member-days |"
+        cells = (
+            ["one-step RMSE (log return)", "DM p vs persistence", "p vs local", "error rate"]
             if target == "return"
-            else "| period | row | Brier | DM p vs base rate | p vs always up | p vs local | n days | n member-days |"
+            else ["Brier", "DM p vs base rate", "p vs always up", "p vs local"]
         )
+        head = "| " + " | ".join(["period", "row", *cells, "n days", "n member-days"]) + " |"
         lines += [f"**{target} target**", "", head, head_rule(head)]
         for period, _, _ in PERIODS:
             reports = {}

@@ -212,6 +212,38 @@ class PanelBacktest:
             "left_out": [{"symbol": s.symbol, "where": s.where, "why": s.why} for s in self.skipped],
         }  # fmt: skip
 
+    def render(self) -> list[Any]:
+        """Printable items: the folds in one line, the pooled scores and tests (a rich table), the members counted
+        by their own score against each baseline, and what the test is."""
+        from rich.table import Table
+
+        from .formatting import fmt
+
+        folds = ", ".join(f"{f.cutoff:%Y-%m-%d} (+{len(f.days)} days)" for f in self.folds)
+        members, days = self.losses["symbol"].nunique(), self.losses["date"].nunique()
+        who = "one global model" if self.side == GLOBAL else "one model per member"
+        items: list[Any] = [f"{self.name or 'the panel'}: {who}, {self.config.target} target; {members} members, "
+                            f"{days} days scored after the cut-offs {folds}"]  # fmt: skip
+        table = Table(title="Pooled over members, one step ahead", title_style="bold")
+        for column in ("score", "method", "value", "member-days", "model vs it: DM statistic", "p", "days"):
+            table.add_column(column, justify="left" if column in ("score", "method") else "right")
+        for p in self.pooled():
+            test = p.test
+            tested = (
+                ["", "", ""] if test is None else [fmt(test.statistic, ".3f"), fmt(test.p_value, ".3f"), str(test.n)]
+            )
+            table.add_row(p.score, p.method, fmt(p.value, ".5g"), str(p.member_days), *tested)
+        items.append(table)
+        per = self.per_member()
+        for score in self.scores:
+            for method in self.methods(score)[1:]:
+                pairs = [(s[score]["model"], s[score][method]) for s in per.values() if score in s]
+                lower = sum(1 for a, b in pairs if a is not None and b is not None and a < b)
+                items.append(f"{score}: the model lower than {method} on {lower} of {len(pairs)} members")
+        items.append(f"test: {TEST} (a negative statistic: the model's losses are lower)")
+        items += [f"left out: {s.line()}" for s in self.skipped]
+        return items
+
 
 def _round(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 6)

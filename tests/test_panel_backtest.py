@@ -3,14 +3,17 @@ calendar, each member's one-step losses in the target's units, pooled by the dai
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from stockrnn import app
 from stockrnn.calendar import sessions
+from stockrnn.cli import app as cli
 from stockrnn.config import TrainConfig
 from stockrnn.errors import DataError, UsageError
 from stockrnn.panel_backtest import GLOBAL, LOCAL, PanelBacktest, panel_folds, pooled_test, versus, walk_forward
@@ -97,3 +100,44 @@ def test_a_covariates_panel_backtest_and_a_bad_end(folder):
     assert np.isfinite(report.losses["loss"]).all()
     with pytest.raises(UsageError, match="--end 2030-01-01 is outside the panel's calendar"):
         app.panel_backtest(PanelSource(folder=folder), config, folds=1, horizon=10, end="2030-01-01", market="MKT")
+
+
+runner = CliRunner()
+OPTIONS = ["--window", "5", "--units", "4", "--epochs", "2", "--patience", "0", "--offline"]
+
+
+def test_the_command_line_refuses_what_a_panel_backtest_is_not(folder):
+    result = runner.invoke(cli, ["backtest", "AAA", "--panel", str(folder)])
+    assert result.exit_code == 2 and "leave out SYMBOL, --csv" in result.output
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder), "--strategy", "long-flat"])
+    assert result.exit_code == 2 and "--strategy, --threshold, --plot" in result.output
+    result = runner.invoke(cli, ["backtest", "--local"])
+    assert result.exit_code == 2 and "give --panel DIR, --watchlist FILE or NAME" in result.output
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder / "nowhere"), *OPTIONS])
+    assert result.exit_code == 66 and "nowhere: no such folder" in result.output
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder), "--features", "return,market", *OPTIONS])
+    assert result.exit_code == 2 and "--features market needs the market's prices: --market" in result.output
+
+
+@pytest.mark.slow
+def test_backtest_of_a_panel_and_of_a_global_models_name(folder):
+    args = ["--folds", "1", "--horizon", "10", *OPTIONS]
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder), *args, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["side"] == "global" and report["members"] == 4 and report["days"] == 10
+    pooled = {(p["score"], p["method"]): p for p in report["pooled"]}
+    assert pooled[("RMSE", "persistence")]["test"]["n"] == 10 and pooled[("RMSE", "model")]["member_days"] == 40
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder), *args])
+    assert result.exit_code == 0, result.output
+    assert "one global model, return target; 4 members, 10 days" in result.output
+    assert "daily cross-sectional mean of the members' loss differentials" in result.output
+    # a registered global model: its recorded panel, configuration and market
+    train = ["train", "--panel", str(folder), "--name", "TRIO", "--features", "return,market", "--market", "MKT"]
+    assert runner.invoke(cli, [*train, *OPTIONS]).exit_code == 0
+    result = runner.invoke(cli, ["backtest", "TRIO", "--folds", "1", "--horizon", "10", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["name"] == "TRIO" and report["members"] == 3  # MKT is the market, not a member
+    result = runner.invoke(cli, ["backtest", "TRIO", "--folds", "1", "--window", "7"])
+    assert result.exit_code == 2 and "recorded configuration and market" in result.output

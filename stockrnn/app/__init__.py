@@ -25,6 +25,7 @@ _API = {
     "fetch": ("prices", "fetch"),
     "load": ("prices", "load"),
     "load_panel": ("panel", "load_panel"),
+    "global_model": ("panel_forecast", "global_model"),
     "train": ("training", "train"),
     "train_panel": ("panel", "train_panel"),
     "panel_backtest": ("panel_backtesting", "panel_backtest"),

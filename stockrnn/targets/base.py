@@ -164,7 +164,12 @@ class Target:
 
     # Panel backtests (panel_backtest.py): each day's loss, in one unit for every member, so that members pool.
     def day_losses(
-        self, model: Any, scaler: dict, config: TrainConfig, series: pd.Series, extra: np.ndarray | None,
+        self,
+        model: Any,
+        scaler: dict,
+        config: TrainConfig,
+        series: pd.Series,
+        extra: np.ndarray | None,
         labels: np.ndarray,
     ) -> dict[str, dict[str, np.ndarray]]:
         """The one-step losses of the days at positions `labels` (n,) of `series` (a member's prices, (days,)),

@@ -256,7 +256,12 @@ class DirectionTarget(ReturnEncoding, Target):
         }
 
     def day_losses(
-        self, model: Any, scaler: dict, config: TrainConfig, series: pd.Series, extra: np.ndarray | None,
+        self,
+        model: Any,
+        scaler: dict,
+        config: TrainConfig,
+        series: pd.Series,
+        extra: np.ndarray | None,
         labels: np.ndarray,
     ) -> dict[str, dict[str, np.ndarray]]:
         """The calibrated P(up) of each day from its origin `horizon` days before: its Brier loss beside the training

@@ -193,7 +193,12 @@ class ValueTarget(Target):
         }
 
     def day_losses(
-        self, model: Any, scaler: dict, config: TrainConfig, series: pd.Series, extra: np.ndarray | None,
+        self,
+        model: Any,
+        scaler: dict,
+        config: TrainConfig,
+        series: pd.Series,
+        extra: np.ndarray | None,
         labels: np.ndarray,
     ) -> dict[str, dict[str, np.ndarray]]:
         """The one-step forecast as a log return from the actual previous price: its squared error beside
