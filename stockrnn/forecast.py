@@ -12,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import backend, backend_choice, targets
+import pandas as pd
+
+from . import backend, backend_choice, shapes, targets
 from .calendar import trading_days_after
 from .config import LEVEL, TrainConfig
 from .errors import DataError, UsageError
@@ -48,21 +50,39 @@ def forecast_model(
     label: tuple[str, str],
     calibration: dict[str, Any] | None = None,
     level: float = LEVEL,
+    market: pd.Series | None = None,
 ) -> Result:
     """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version);
-    `scaler`: its parameters as stored (a dict: what a direction model needs, with its calibrator) or fitted.
+    `scaler`: its parameters as stored (a dict: what a direction model needs, with its calibrator) or fitted;
+    `market`: the market's closes by date, for a model of the `market` feature.
+
+    A model of past covariates (--features) forecasts from the actual covariates of each window: its one-step
+    predictions (each from the day before's window), and a path of as many days as its head outputs from the
+    origin's window (1; H for a direct head of H days); a longer path is a `UsageError` naming --days, since it would
+    need covariates of days after the origin.
 
     With the model's interval `calibration` (intervals.calibrate), the recursive forecast gets a `level`
     prediction interval from the prices up to the origin (intervals.band). What the forecast holds is the target's
     (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities)."""
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
-    if config.feature_names:  # a path would need the covariates of days no one has seen yet
+    reach = shapes.of(config).extra_days() + 1  # days a head outputs from one window: no prediction fed back
+    if config.feature_names and targets.get(config.target).has_path and days > reach:
         raise UsageError(
-            f"{label[0]} {label[1]} reads past covariates ({config.features}), which no day after the data has; "
-            "forecasts of such a model are not available yet: train it without --features"
+            f"--days {days}: {label[0]} {label[1]} reads past covariates ({config.features}), and a path longer than "
+            f"what its head outputs from the origin's window would need the covariates of days not seen yet; use "
+            f"--days {reach}" + (" (or train it with --output direct --output-days H)" if reach == 1 else "")
         )
     series = price_column(prices.frame, config.column, prices.source)
+    extra = None
+    if config.feature_names:  # day t's covariates read prices up to t only (features.py)
+        from .features import FeatureScaler, covariates
+
+        stored = scaler.get("features") if isinstance(scaler, dict) else None
+        if not stored:
+            raise DataError(f"{label[0]} {label[1]}: a model of --features without its covariates' scaler; retrain it")
+        table = covariates(prices.frame, config.feature_names, market, prices.source)
+        extra = FeatureScaler.from_json(stored).transform(table)  # (n, k), on `series`' days
     if series.isna().any():
         raise DataError(
             f"{prices.source}: {config.column!r} is empty on {series.index[series.isna().argmax()]:%Y-%m-%d}"
@@ -87,5 +107,5 @@ def forecast_model(
     dates = known.index.append(trading_days_after(series.index[-1], days - len(known), config.calendar))
     dates = dates[:days]
 
-    at = Forecasting(series, position, dates, label, calibration, level)
+    at = Forecasting(series, position, dates, label, calibration, level, extra)
     return targets.get(config.target).forecast(model, scaler, config, at)

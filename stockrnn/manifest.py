@@ -64,6 +64,9 @@ class DataInfo:
     # source, checksum, training days, validation scores and interval), the members left out and why, the shared
     # validation start, the features, the embedding's size and the PanelSource; None for a single symbol's model.
     panel: dict | None = None
+    # --market as given (a file's absolute path, or a symbol), where a single symbol's model of the `market` feature
+    # reads the market's prices again to forecast; None without (a global model's is `panel["market"]`).
+    market: str | None = None
 
 
 @dataclass(frozen=True)

@@ -227,13 +227,58 @@ def test_a_symbol_outside_the_panel_is_forecast_from_its_file_and_not_recorded(f
 
 
 @pytest.mark.slow
-def test_single_symbol_features_train_and_the_forecast_is_refused_clearly(folder):
+def test_single_symbol_features_train_and_forecast_one_day(folder, tmp_path):
     path = folder / "AAA.csv.gz"
-    result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,return", "--window", "10",
-                                 "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
+    market = write(tmp_path, "MKT", DAYS, 100.0, 0.5)
+    result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,return,market", "--market",
+                                 str(market), "--window", "10", "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     stored = registry.load_current("AAA")
-    assert stored.manifest.config.features == "volume,return"
-    assert stored.scaler["features"]["names"] == ["volume", "return"]
+    assert stored.manifest.config.features == "volume,return,market"
+    assert stored.scaler["features"]["names"] == ["volume", "return", "market"]
+    assert stored.manifest.data.market == str(market.absolute())  # where predict reads the market again
     result = runner.invoke(cli, ["predict", "AAA", "--days", "2"])
-    assert result.exit_code == 2 and "reads past covariates (volume,return)" in result.output
+    assert result.exit_code == 2 and "--days 2: AAA v1 reads past covariates (volume,return,market)" in result.output
+    assert "use --days 1" in result.output
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert len(rows) == 1 and np.isfinite(rows[0]["forecast"])
+    # inside the data: each known day forecast one step from the actual covariates of the window before it
+    start = f"{DAYS[-10]:%Y-%m-%d}"
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "1", "--start", start, "--json"])
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(json.loads(result.stdout)["rows"][0]["one_step"])
+
+
+@pytest.mark.slow
+def test_one_step_forecast_of_a_covariates_model_reads_only_the_past(folder, tmp_path):
+    """Changing every price after the origin changes neither the one-day forecast nor the covariates it read."""
+    from stockrnn.forecast import forecast_model
+    from stockrnn.train import fit
+    from stockrnn.validate import load_csv
+
+    prices = load_csv(folder / "AAA.csv.gz")
+    config = TrainConfig(**{**TINY, "train_end": f"{DAYS[150]:%Y-%m-%d}"}, features="return,volume,range")
+    model, scaler, _ = fit(prices, config)
+    start = f"{DAYS[180]:%Y-%m-%d}"
+    one = forecast_model(model, scaler, config, prices, start, 1, ("AAA", "v1"))
+    later = prices.frame.copy()
+    later.iloc[180:, :] *= 1.7  # from the first forecast day on
+    two = forecast_model(model, scaler, config, dataclasses.replace(prices, frame=later), start, 1, ("AAA", "v1"))
+    assert one.rows["forecast"].iloc[0] == pytest.approx(two.rows["forecast"].iloc[0], rel=1e-9)
+    assert one.rows["one_step"].iloc[0] == pytest.approx(two.rows["one_step"].iloc[0], rel=1e-9)
+    with pytest.raises(UsageError, match="--days 3: AAA v1 reads past covariates"):
+        forecast_model(model, scaler, config, prices, start, 3, ("AAA", "v1"))
+
+
+@pytest.mark.slow
+def test_a_global_covariates_model_forecasts_its_members_one_day(folder, tmp_path):
+    market = write(tmp_path, "MKT", DAYS, 100.0, 0.5)
+    config = TrainConfig(**TINY, features="return,market")
+    assert app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config, market=str(market)).exit_code == 0
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "BBB", "--days", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(json.loads(result.stdout)["rows"][0]["forecast"])
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "BBB"])
+    assert result.exit_code == 2 and "use --days 1" in result.output

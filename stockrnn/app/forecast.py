@@ -28,6 +28,7 @@ from ..standing import Standing, standing
 from ..targets import Result
 from ..validate import Prices
 from ..windows import price_column
+from .panel import recorded_market
 from .prices import model_prices
 
 log = logging.getLogger("stockrnn")
@@ -66,7 +67,7 @@ def predict(
         assert outcome.result is not None
         return outcome.result
     prices = model_prices(symbol, stored.manifest, source)
-    result = forecast(stored, prices, start, days, level)
+    result = forecast(stored, prices, start, days, level, source.offline if source is not None else False)
     result = dataclasses.replace(result, standing=stand(stored.manifest, result, prices, today))
     seen = provenance(stored.manifest, stored.scaler, prices, start, days)
     for warning in seen.warnings:
@@ -83,12 +84,16 @@ def predict(
 
 
 def forecast(
-    stored: registry.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL
-) -> Result:
-    """The stored model's forecast on `prices` (see `predict`); nothing recorded."""
+    stored: registry.StoredModel, prices: Prices, start: str | None, days: int, level: float = LEVEL,
+    offline: bool = False,
+) -> Result:  # fmt: skip
+    """The stored model's forecast on `prices` (see `predict`), with the market's prices it recorded when it reads
+    the `market` feature (fetched unless `offline`, for a symbol); nothing recorded."""
     m = stored.manifest
     model = load_model(m, stored.model_path)
-    return forecast_model(model, stored.scaler, m.config, prices, start, days, (m.symbol, m.version), m.interval, level)
+    market = recorded_market(m, offline)
+    label = (m.symbol, m.version)
+    return forecast_model(model, stored.scaler, m.config, prices, start, days, label, m.interval, level, market)
 
 
 def stand(manifest: Manifest, result: Result, prices: Prices, today: str | date | None = None) -> Standing:

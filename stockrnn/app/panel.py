@@ -167,6 +167,22 @@ def market_needed(
     return market_series(market, panel, offline, adjusted, config.calendar)
 
 
+def recorded_market(manifest: Manifest, offline: bool = False) -> pd.Series | None:
+    """The market's closes a model of the `market` feature reads to forecast, from where its manifest recorded them
+    (a single symbol's `data.market`, a global model's `data.panel["market"]`); None for a model without the
+    feature. A `DataError` naming the model when none was recorded; what reading the prices raises."""
+    config = manifest.config
+    if "market" not in config.feature_names:
+        return None
+    where = manifest.data.market or (manifest.data.panel or {}).get("market")
+    if not where:
+        raise DataError(
+            f"{manifest.symbol} {manifest.version} reads the market feature, but its manifest does not say where the "
+            "market's prices came from; retrain it with --market FILE|SYMBOL"
+        )
+    return market_series(where, None, offline, config.adjusted, config.calendar)[0]
+
+
 def train_panel(
     source: PanelSource,
     name: str,

@@ -26,6 +26,7 @@ from ..targets import Result, scaler_to_dict
 from ..windows import training_set
 from .batch import Outcome
 from .forecast import stand
+from .panel import recorded_market
 from .prices import load, model_prices
 
 log = logging.getLogger("stockrnn")
@@ -81,8 +82,9 @@ def _member(
     embedded = record["index"] if stored.manifest.config.symbol_embedding else None
     prices = model_prices(symbol, view, source)
     c = view.config
+    market = recorded_market(stored.manifest, source.offline if source is not None else False)
     result = forecast_model(
-        Member(model, embedded), scaler, c, prices, start, days, (symbol, view.version), view.interval, level
+        Member(model, embedded), scaler, c, prices, start, days, (symbol, view.version), view.interval, level, market
     )
     result = dataclasses.replace(result, standing=stand(view, result, prices, today))
     seen = provenance(view, scaler, prices, start, days)
@@ -114,10 +116,13 @@ def _from_file(
             )
         # Scaled as a member is: on its own training rows, up to the model's training end (never later).
         config = dataclasses.replace(m.config, train_end=m.data.train_end)
-        data = training_set(prices.frame, config, prices.source)
+        market = recorded_market(m, source.offline)
+        data = training_set(prices.frame, config, prices.source, market=market)
         scaler = scaler_to_dict(data.scaler)
+        if data.feature_scaler is not None:  # its covariates scaled on its own training rows too
+            scaler["features"] = data.feature_scaler.to_json()
         version = f"{m.symbol}:{m.version}, {OUTSIDE}"
-        result = forecast_model(model, scaler, m.config, prices, start, days, (symbol, version), None, level)
+        result = forecast_model(model, scaler, m.config, prices, start, days, (symbol, version), None, level, market)
         log.warning(
             "%s: %s is %s of %s %s: scaled on its own prices up to %s; this forecast is not recorded in the forecast "
             "ledger", prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from .. import decision, ledger, registry, targets
-from ..config import HORIZON
+from .. import decision, ledger, registry, shapes, targets
+from ..config import HORIZON, LEVEL
 from ..decision import Failure, Signal, Signals
 from ..errors import MissingInputError, StockRNNError, UsageError
 from ..forecast import forecast_model, load_model
@@ -31,6 +31,7 @@ from ..targets import Result
 from ..validate import Prices
 from ..watchlist import read_watchlist
 from .forecast import forecast, stand
+from .panel import recorded_market
 from .panel_forecast import global_model
 from .prices import model_prices
 
@@ -83,6 +84,7 @@ def _members(
     for symbol in unknown:
         errors.append(Failure(symbol, f"{symbol}: not a member of {m.symbol} {m.version}", 2))
     model = load_model(m, stored.model_path)
+    market = recorded_market(m, offline)
     before = ledger.read_signals(asked)
     for symbol in [s for s in asked if s in known]:
         view = member_manifest(m, symbol)
@@ -92,7 +94,7 @@ def _members(
 
         def made(prices: Prices, days: int, view: Manifest = view, scaler: dict = scaler, member: Member = member):
             label = (view.symbol, view.version)
-            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval)
+            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval, LEVEL, market)
 
         try:
             mine = [s for s in before if s.symbol == symbol]
@@ -111,7 +113,7 @@ def one(
     stored = registry.load_current(symbol)
 
     def made(prices: Prices, days: int) -> Result:
-        return forecast(stored, prices, None, days)
+        return forecast(stored, prices, None, days, LEVEL, source.offline)
 
     return _signal(symbol, stored.manifest, stored.scaler, made, source, rule, before, today)
 
@@ -127,6 +129,8 @@ def _signal(
     prices = model_prices(symbol, m, source)
     bars(prices.frame, m.config.column, resolved.fill, prices.source)  # --fill open needs opens: said before signalling
     days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
+    if m.config.feature_names:  # past covariates: no path past what its head outputs from the last day's window
+        days = max(shapes.of(m.config).extra_days() + 1, m.config.horizon_days or 1)
     result = forecasting(prices, days)
     made = decision.signal(result, target, resolved, stand(m, result, prices, today), before)
     seen = provenance(m, scaler, prices, None, days)

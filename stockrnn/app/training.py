@@ -100,6 +100,7 @@ def train_prices(
     progress: EpochProgress | None = None,
     source: PriceSource | None = None,
     market: pd.Series | None = None,
+    market_from: str | None = None,
 ) -> TrainResult:
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). A champion
     that significantly lost to a baseline on its validation tail, or of another target than the one it replaced, is
@@ -119,6 +120,8 @@ def train_prices(
             manifest = dataclasses.replace(
                 manifest, data=dataclasses.replace(manifest.data, price_source=source.to_json())
             )
+        if market_from is not None:  # where predict reads the market's prices again
+            manifest = dataclasses.replace(manifest, data=dataclasses.replace(manifest.data, market=market_from))
         folder = registry.save_version(symbol, backend.model_to_bytes(model), scaler, manifest)
         stored = registry.load_version(symbol, folder.name).manifest  # with its symbol, version and checksums
     return TrainResult(symbol=symbol, folder=folder, manifest=stored, replaced=replaced)
@@ -143,4 +146,7 @@ def train(
         series, where = found
         period = training_period(prices.frame, config, prices.source)
         covers(series, period.index[0], period.index[-1], where)
-    return train_prices(prices, name or "", config, progress, source, series)
+    market_from = None
+    if market is not None:  # a file by its absolute path (predict may run elsewhere), else the symbol
+        market_from = str(Path(market).absolute()) if Path(market).is_file() else market.strip().upper()
+    return train_prices(prices, name or "", config, progress, source, series, market_from)

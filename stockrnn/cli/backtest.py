@@ -13,6 +13,7 @@ from .. import app
 from ..config import COST_BPS, HORIZON, LEVEL, TrainConfig
 from ..price_source import PriceSource
 from .common import (
+    PANEL,
     STRATEGY,
     BackendOpt,
     CostOpt,
@@ -20,6 +21,9 @@ from .common import (
     FillOpt,
     JsonOpt,
     LevelOpt,
+    MarketOpt,
+    PanelListOpt,
+    PanelOpt,
     ThresholdOpt,
     TimeoutOpt,
     completion,
@@ -33,22 +37,6 @@ from .options import source_options, training_options
 
 log = logging.getLogger("stockrnn")
 
-PANEL = "Panel (one global model)"
-PanelDirOpt = Annotated[
-    Path | None,
-    typer.Option("--panel", metavar="DIR", rich_help_panel=PANEL,
-                 help="Walk forward one global model of every price file in this folder."),
-]  # fmt: skip
-WatchlistOpt = Annotated[
-    Path | None,
-    typer.Option("--watchlist", metavar="FILE", rich_help_panel=PANEL,
-                 help="Walk forward one global model of this watchlist's symbols (SYMBOL, or SYMBOL csv=FILE a line)."),
-]  # fmt: skip
-MarketOpt = Annotated[
-    str | None,
-    typer.Option("--market", metavar="FILE|SYMBOL", rich_help_panel=PANEL,
-                 help="The market's prices for --features ...,market: a price file, a member's symbol or a symbol."),
-]  # fmt: skip
 LocalOpt = Annotated[
     bool,
     typer.Option("--local", rich_help_panel=PANEL,
@@ -95,8 +83,8 @@ def backtest(
     fill: FillOpt = "close",
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
-    panel: PanelDirOpt = None,
-    watchlist: WatchlistOpt = None,
+    panel: PanelOpt = None,
+    watchlist: PanelListOpt = None,
     market: MarketOpt = None,
     local: LocalOpt = False,
     *,

@@ -90,6 +90,9 @@ class Forecasting:
     label: tuple[str, str]  # (symbol, version)
     calibration: dict[str, Any] | None = None  # the model's interval calibration (intervals.calibrate)
     level: float = 0.8  # of the prediction interval
+    # The scaled past covariates of `series`' days, (n, k), for a model that reads them (--features); None without.
+    # Day t's row reads prices up to t only: a window ending on the origin is known there, a later one is not.
+    extra: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

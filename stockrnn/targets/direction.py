@@ -209,8 +209,14 @@ class DirectionTarget(ReturnEncoding, Target):
                 f"{series.index[max(origins[0], 0)]:%Y-%m-%d}, which needs {window + 1} days of prices up to it"
             )
         scaled = scale(scaler_from_dict(stored), self.encode(values))  # (n,): NaN on the first day
-        inputs = np.stack([scaled[o - window + 1 : o + 1] for o in origins]) if len(origins) else np.empty((0, window))
-        raw = shapes.of(config).one_step(model, inputs[..., None])  # (n_origins,)
+        if at.extra is None:
+            inputs = (
+                np.stack([scaled[o - window + 1 : o + 1] for o in origins]) if len(origins) else np.empty((0, window))
+            )
+            windows = inputs[..., None]  # (n_origins, window, 1)
+        else:  # the covariates of each origin's window beside it: every one known at the origin
+            windows = windows_at(scaled, at.extra, origins, window)  # (n_origins, window, 1 + k)
+        raw = shapes.of(config).one_step(model, windows)  # (n_origins,)
         p_up = trend.calibrated(calibrator, raw)
         actual = np.full(len(dates), np.nan)
         actual[where < len(values)] = values[where[where < len(values)]]

@@ -102,12 +102,23 @@ class ValueTarget(Target):
         values = series.to_numpy()
         scaled = scale(scaler, self.encode(values))
         shape = shapes.of(config)  # the path: recursive, or a direct head's outputs
-        recursive = shape.path(model, scaled[position - config.window : position], days)
+        if at.extra is None:
+            recursive = shape.path(model, scaled[position - config.window : position], days)
+        else:  # the window ending on the origin only: forecast_model keeps `days` within what its head reaches
+            last = windows_at(scaled, at.extra, np.array([position - 1]), config.window)  # (1, window, 1 + k)
+            head = shape.paths(model, last)  # (1, H) for a direct head, else None: one step
+            recursive = (head[0] if head is not None else shape.one_step(model, last))[:days]
         path = self.decode_path(unscale(scaler, recursive), values[position - 1])
         one_step = np.full(days, np.nan)
         if len(known):
-            inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
-            predicted = unscale(scaler, shape.one_step(model, inputs[..., None]))
+            if at.extra is None:
+                inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
+                windows = inputs[..., None]  # (n, window, 1)
+            else:  # each known day from the window ending the day before it, covariates beside
+                windows = windows_at(
+                    scaled, at.extra, np.arange(position - 1, position - 1 + len(known)), config.window
+                )
+            predicted = unscale(scaler, shape.one_step(model, windows))
             one_step[: len(known)] = self.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
 
         rows = pd.DataFrame(
