@@ -44,13 +44,15 @@ FEATURES = "return,volume,range,market"
 SIDES = [("global", GLOBAL, None), ("global+cov", GLOBAL, FEATURES), ("local", LOCAL, None)]
 TARGETS = [("return", {}), ("direction", {"horizon_days": 1})]
 # The order the cells run in (the compute budget: a local cell is 61 trainings, about 15 minutes on the 2 shared
-# cores): the return target everywhere, then the direction target's 2022 with its local side, then its global rows
-# of the other periods.
+# cores): the return target's global rows and local side, the direction target's 2022 (its local side last), then
+# the direction target's global rows of the other periods.
 ORDER = [
-    *[("return", p, s) for p in ("2018", "2008-09", "2022") for s in ("global", "global+cov", "local")],
-    *[("direction", "2022", s) for s in ("global", "global+cov", "local")],
+    *[("return", p, s) for p in ("2018", "2008-09") for s in ("global", "global+cov", "local")],
+    ("return", "2022", "global"), ("return", "2022", "global+cov"),
+    ("direction", "2022", "global"), ("direction", "2022", "global+cov"),
+    ("return", "2022", "local"), ("direction", "2022", "local"),
     *[("direction", p, s) for p in ("2018", "2008-09") for s in ("global", "global+cov")],
-]
+]  # fmt: skip
 
 
 def cell_name(period: str, target: str, side: str) -> str:
@@ -70,53 +72,59 @@ def run_cell(panel, market, period: tuple[str, str, str], target: str, extra: di
 
 
 def table(out: Path) -> str:
-    """The markdown table of every finished cell."""
+    """The markdown tables of every finished cell: per target, per period, the model rows (global, global with
+    covariates, local) and the baselines' rows, each score pooled over member-days, each test over days."""
     lines = []
     for target, extra in TARGETS:
         config = TrainConfig(target=target, **extra)
+        score, base = ("RMSE", "persistence") if target == "return" else ("Brier", "base rate")
         cells = (
-            ["one-step RMSE (log return)", "DM p vs persistence", "p vs local", "error rate"]
+            ["RMSE (log return)", "p vs persistence", "error rate", "p vs always up"]
             if target == "return"
-            else ["Brier", "DM p vs base rate", "p vs always up", "p vs local"]
+            else ["Brier", "p vs base rate", "p vs always up", ""]
         )
-        head = "| " + " | ".join(["period", "row", *cells, "n days", "n member-days"]) + " |"
-        lines += [f"**{target} target**", "", head, head_rule(head)]
+        cells = [c for c in cells if c]
+        head = ["period", "row", *cells, "p vs global", "p vs local", "days", "member-days"]
+        lines += [f"**{target} target**", "", "| " + " | ".join(head) + " |", head_rule("|" * (len(head) + 1))]
         for period, _, _ in PERIODS:
             reports = {}
             for label, kind, _features in SIDES:
                 path = out / f"{cell_name(period, target, label)}.csv.gz"
                 if path.exists():
-                    losses = pd.read_csv(path, parse_dates=["date"])
-                    reports[label] = PanelBacktest(config, kind, [], losses)
+                    reports[label] = PanelBacktest(config, kind, [], pd.read_csv(path, parse_dates=["date"]))
             if not reports:
                 continue
-            baselines_done = False
+            first = next(iter(reports.values()))
+            days = str(first.losses["date"].nunique())
             for label, report in reports.items():
                 pooled = {(p.score, p.method): p for p in report.pooled()}
-                score = "RMSE" if target == "return" else "Brier"
                 model = pooled[(score, "model")]
-                local = reports.get("local")
-                p_local = "" if local is None or label == "local" else _p(versus(report, local, score))
+                versus_cells = [
+                    "" if other not in reports or other == label else _p(versus(report, reports[other], score))
+                    for other in ("global", "local")
+                ]
                 if target == "return":
-                    base = pooled[(score, "persistence")]
-                    wrong = pooled[("error rate", "model")]
-                    row = [period, label, _v(model.value), _p(base.test), p_local, _v(wrong.value)]
+                    wrong, up = pooled[("error rate", "model")], pooled[("error rate", "always up")]
+                    row = [_v(model.value), _p(pooled[(score, base)].test), _v(wrong.value), _p(up.test)]
                 else:
-                    base, up = pooled[(score, "base rate")], pooled[(score, "always up")]
-                    row = [period, label, _v(model.value), _p(base.test), _p(up.test), p_local]
-                days = report.losses["date"].nunique()
-                lines.append("| " + " | ".join([*row, str(days), str(model.member_days)]) + " |")
-                if not baselines_done:
-                    baselines_done = True
-                    for method in report.methods(score)[1:]:
-                        value = pooled[(score, method)]
-                        err = pooled.get(("error rate", "always up")) if target == "return" else None
-                        cells = [period, method, _v(value.value), "", "", ""]
-                        if target == "return":
-                            cells[5] = _v(err.value) if err else ""
-                        lines.append("| " + " | ".join([*cells, str(days), str(value.member_days)]) + " |")
+                    row = [_v(model.value), _p(pooled[(score, base)].test), _p(pooled[(score, "always up")].test)]
+                lines.append(_row([period, label, *row, *versus_cells, days, str(model.member_days)]))
+            pooled = {(p.score, p.method): p for p in first.pooled()}
+            if target == "return":
+                persistence, up = pooled[(score, base)], pooled[("error rate", "always up")]
+                lines.append(_row([period, base, _v(persistence.value), "", "-", "", "", "", days,
+                                   str(persistence.member_days)]))  # fmt: skip
+                lines.append(_row([period, "always up", "-", "", _v(up.value), "", "", "", days, str(up.member_days)]))
+            else:
+                for method in (base, "always up"):
+                    one = pooled[(score, method)]
+                    lines.append(_row([period, method, _v(one.value), "", "", "", "", days, str(one.member_days)]))
         lines.append("")
     return "\n".join(lines)
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def head_rule(head: str) -> str:

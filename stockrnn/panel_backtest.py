@@ -16,10 +16,10 @@ The pooled test (`pooled_test`): for each day, the cross-sectional mean over mem
 (model minus baseline, or one side's model minus the other's), then the Diebold-Mariano test (Diebold and Mariano
 1995, with the HLN correction of significance.py) on that one daily series. The members' errors on one day are
 correlated (the market moves them together), so their member-days are not independent observations; averaging
-them first leaves one observation a day and the test's variance sees the correlation. This is the cross-sectional
-averaging of the panel Diebold-Mariano tests of Pesaran, Timmermann and Zhu ("Comparing forecasting performance
-with panel data", 2020, their test of equal average accuracy across units), here without their lags beyond the
-forecast horizon's.
+them first leaves one observation a day and the test's variance sees the correlation. The averaging is this tool's
+choice; its null is the "overall" equal predictive ability of the panel tests of Akgun, Pirotte, Urga and Yang
+(International Journal of Forecasting 40(1), 2024: equal on average over all units and over time), whose own
+statistics and variance estimators are not implemented here.
 """
 
 from __future__ import annotations

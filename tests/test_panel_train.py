@@ -282,3 +282,18 @@ def test_a_global_covariates_model_forecasts_its_members_one_day(folder, tmp_pat
     assert np.isfinite(json.loads(result.stdout)["rows"][0]["forecast"])
     result = runner.invoke(cli, ["predict", "TRIO", "--member", "BBB"])
     assert result.exit_code == 2 and "use --days 1" in result.output
+
+
+@pytest.mark.slow
+def test_a_direction_model_of_covariates_forecasts_any_days(folder):
+    """P(up) of each date asks of its origin's window only: nothing unseen, so no --days limit."""
+    from stockrnn.forecast import forecast_model
+    from stockrnn.train import fit
+    from stockrnn.validate import load_csv
+
+    prices = load_csv(folder / "AAA.csv.gz")
+    config = TrainConfig(**TINY, target="direction", horizon_days=2, features="return,volume")
+    model, scaler, _ = fit(prices, config)
+    result = forecast_model(model, scaler, config, prices, None, 4, ("AAA", "v1"))
+    p_up = result.rows["p_up"].to_numpy()
+    assert len(p_up) == 2 and np.all((p_up > 0) & (p_up < 1))  # the dates whose origin is inside the data
