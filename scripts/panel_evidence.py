@@ -165,7 +165,9 @@ def main() -> None:
                 continue
             began = time.perf_counter()
             report = run_cell(panel, market, periods[period], target, extras[target], sides[side])
-            report.losses.to_csv(path, index=False)
+            partial = path.with_name(f".{path.name}")
+            report.losses.to_csv(partial, index=False)
+            partial.replace(path)  # whole or absent: a run stopped while writing leaves no cell behind
             epochs = list(report.epochs)
             log.info("%s: %.0f s, epochs: median %s of %d trainings", path.name, time.perf_counter() - began,
                      sorted(epochs)[len(epochs) // 2], len(epochs))  # fmt: skip
