@@ -156,7 +156,8 @@ class PanelBacktest:
     losses: pd.DataFrame
     skipped: tuple[Skipped, ...] = ()
     epochs: tuple[int, ...] = ()  # epochs run by each training
-    name: str | None = None
+    name: str | None = None  # the global model walked forward (backtest NAME); None for a panel given as files
+    panel: str | None = None  # where the members came from: the folder or the watchlist
 
     @property
     def target(self) -> targets.Target:
@@ -205,7 +206,7 @@ class PanelBacktest:
     def to_json(self) -> dict[str, Any]:
         days = self.losses["date"]
         return {
-            "name": self.name, "side": self.side, "target": self.config.target, "test": TEST,
+            "symbol": self.name, "panel": self.panel, "side": self.side, "target": self.config.target, "test": TEST,
             "folds": [f.to_json() for f in self.folds], "epochs": list(self.epochs),
             "members": int(self.losses["symbol"].nunique()), "days": int(days.nunique()),
             "pooled": [p.to_json() for p in self.pooled()], "per_member": self.per_member(),
@@ -222,8 +223,9 @@ class PanelBacktest:
         folds = ", ".join(f"{f.cutoff:%Y-%m-%d} (+{len(f.days)} days)" for f in self.folds)
         members, days = self.losses["symbol"].nunique(), self.losses["date"].nunique()
         who = "one global model" if self.side == GLOBAL else "one model per member"
-        items: list[Any] = [f"{self.name or 'the panel'}: {who}, {self.config.target} target; {members} members, "
-                            f"{days} days scored after the cut-offs {folds}"]  # fmt: skip
+        what = self.name or self.panel or "the panel"
+        items: list[Any] = [f"{what}: {who}, {self.config.target} target; {members} members, {days} days scored after "
+                            f"the cut-offs {folds}"]  # fmt: skip
         table = Table(title="Pooled over members, one step ahead", title_style="bold")
         for column in ("score", "method", "value", "member-days", "model vs it: DM statistic", "p", "days"):
             table.add_column(column, justify="left" if column in ("score", "method") else "right")

@@ -126,6 +126,7 @@ def test_backtest_of_a_panel_and_of_a_global_models_name(folder):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["side"] == "global" and report["members"] == 4 and report["days"] == 10
+    assert report["symbol"] is None and report["panel"] == str(folder)
     pooled = {(p["score"], p["method"]): p for p in report["pooled"]}
     assert pooled[("RMSE", "persistence")]["test"]["n"] == 10 and pooled[("RMSE", "model")]["member_days"] == 40
     result = runner.invoke(cli, ["backtest", "--panel", str(folder), *args])
@@ -138,6 +139,6 @@ def test_backtest_of_a_panel_and_of_a_global_models_name(folder):
     result = runner.invoke(cli, ["backtest", "TRIO", "--folds", "1", "--horizon", "10", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["name"] == "TRIO" and report["members"] == 3  # MKT is the market, not a member
+    assert report["symbol"] == "TRIO" and report["members"] == 3  # MKT is the market, not a member
     result = runner.invoke(cli, ["backtest", "TRIO", "--folds", "1", "--window", "7"])
     assert result.exit_code == 2 and "recorded configuration and market" in result.output

@@ -63,7 +63,7 @@ def panel_backtest(
         covers(found[0], days[0], days[-1], found[1])
     series = None if found is None else found[0]
     report = walk_forward(panel, config, folds, horizon, step, series, LOCAL if local else GLOBAL, progress)
-    return dataclasses.replace(report, name=name or source.where)
+    return dataclasses.replace(report, name=name, panel=source.where)
 
 
 def model_backtest(
