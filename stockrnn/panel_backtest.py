@@ -227,7 +227,7 @@ class PanelBacktest:
         items: list[Any] = [f"{what}: {who}, {self.config.target} target; {members} members, {days} days scored after "
                             f"the cut-offs {folds}"]  # fmt: skip
         table = Table(title="Pooled over members, one step ahead", title_style="bold")
-        for column in ("score", "method", "value", "member-days", "model vs it: DM statistic", "p", "days"):
+        for column in ("score", "method", "value", "member-days", "DM (model - it)", "p", "days"):
             table.add_column(column, justify="left" if column in ("score", "method") else "right")
         for p in self.pooled():
             test = p.test
