@@ -237,6 +237,14 @@ class PanelBacktest:
             table.add_row(p.score, p.method, fmt(p.value, ".5g"), str(p.member_days), *tested)
         items.append(table)
         per = self.per_member()
+        members_table = Table(title="Per member", title_style="bold")
+        columns = [(score, method) for score in self.scores for method in self.methods(score)]
+        members_table.add_column("member")
+        for score, method in columns:
+            members_table.add_column(f"{score}: {method}", justify="right")
+        for symbol, scores in per.items():
+            members_table.add_row(symbol, *(fmt(scores.get(score, {}).get(method), ".5g") for score, method in columns))
+        items.append(members_table)
         for score in self.scores:
             for method in self.methods(score)[1:]:
                 pairs = [(s[score]["model"], s[score][method]) for s in per.values() if score in s]
