@@ -45,13 +45,14 @@ SIDES = [("global", GLOBAL, None), ("global+cov", GLOBAL, FEATURES), ("local", L
 TARGETS = [("return", {}), ("direction", {"horizon_days": 1})]
 # The order the cells run in (the compute budget: a local cell is 61 trainings, about 15 minutes on the 2 shared
 # cores): the return target's global rows and local side, the direction target's 2022 (its local side last), then
-# the direction target's global rows of the other periods.
+# the direction target's global rows of the other periods, then their local sides.
 ORDER = [
     *[("return", p, s) for p in ("2018", "2008-09") for s in ("global", "global+cov", "local")],
     ("return", "2022", "global"), ("return", "2022", "global+cov"),
     ("direction", "2022", "global"), ("direction", "2022", "global+cov"),
     ("return", "2022", "local"), ("direction", "2022", "local"),
     *[("direction", p, s) for p in ("2018", "2008-09") for s in ("global", "global+cov")],
+    *[("direction", p, "local") for p in ("2018", "2008-09")],
 ]  # fmt: skip
 
 
