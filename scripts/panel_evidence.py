@@ -175,7 +175,7 @@ def main() -> None:
     text = table(args.out)
     print(text)
     if args.docs:
-        command = "python scripts/panel_evidence.py --docs"
+        command = " ".join(["python scripts/panel_evidence.py", *sys.argv[1:]])
         replace_block(ROOT / "docs" / "panel.md", "panel-evidence", stamp(command) + "\n" + text)
 
 
