@@ -91,10 +91,13 @@ def member_losses(
     days: pd.DatetimeIndex,
     fold: int,
     market: pd.Series | None = None,
+    cutoff: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """One member's losses on those of `days` it trades (long form, `COLUMNS`), each day forecast from the actual
     prices up to its origin: `frame` is the member's price frame, `scaler` its scaler.json entry (with the
-    covariates' scaler when the model reads them). Days too early for a window are left out."""
+    covariates' scaler when the model reads them). Days too early for a window are left out, and so are days whose
+    origin lies before the model's `cutoff` (a label more than one day ahead): the model has seen the prices after
+    such an origin."""
     from .features import FeatureScaler, covariates
 
     series = price_column(frame, config.column, where)
@@ -104,6 +107,8 @@ def member_losses(
         extra = FeatureScaler.from_json(scaler["features"]).transform(table)  # (days, k)
     labels = series.index.get_indexer(days[days.isin(series.index)])
     labels = labels[labels - config.horizon >= config.lookback - 1]  # a whole window before each origin
+    if cutoff is not None:
+        labels = labels[series.index[labels - config.horizon] >= cutoff]
     found = targets.get(config.target).day_losses(model, scaler, config, series, extra, labels)
     dates = series.index[labels]
     parts = [
@@ -297,7 +302,7 @@ def walk_forward(
                 index = records[symbol]["index"] if config.symbol_embedding else None
                 prices = panel.members[symbol]
                 frames.append(member_losses(Member(fitted.model, index), scaler, cut, symbol, prices.frame,
-                                            prices.source, fold.days, fold.number, market))  # fmt: skip
+                                            prices.source, fold.days, fold.number, market, fold.cutoff))  # fmt: skip
             continue
         alone = dataclasses.replace(cut, symbol_embedding=False)
         for symbol, prices in panel.members.items():
@@ -310,7 +315,7 @@ def walk_forward(
                 continue
             epochs.append(manifest.training.epochs_run)
             frames.append(member_losses(Member(model), scaler, alone, symbol, prices.frame, prices.source,
-                                        fold.days, fold.number, market))  # fmt: skip
+                                        fold.days, fold.number, market, fold.cutoff))  # fmt: skip
     if not frames:
         raise DataError("no member of the panel could train at any cut-off: " + "; ".join(s.line() for s in skipped))
     losses = pd.concat(frames, ignore_index=True)

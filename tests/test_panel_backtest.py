@@ -4,6 +4,7 @@ calendar, each member's one-step losses in the target's units, pooled by the dai
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,35 @@ def test_pooled_test_averages_the_members_each_day():
     gap = better.copy()
     gap.iloc[:5, 0] = np.nan
     assert pooled_test(gap, base).n == 40
+
+
+@dataclass(frozen=True)
+class Flat:
+    """A model whose every output is `value`: 0 is a return of 0 (persistence), 0.5 a raw P(up) of one half."""
+
+    value: float = 0.0
+
+    def predict_on_batch(self, batch: np.ndarray) -> np.ndarray:
+        return np.full((len(batch), 1), self.value, dtype="float32")
+
+
+def test_member_losses_in_the_targets_units_and_never_from_before_the_cutoff(folder):
+    from stockrnn.panel_backtest import member_losses
+
+    prices = app.load_panel(PanelSource(folder=folder)).members["BBB"]
+    days, cutoff = DAYS[150:160], DAYS[149]
+    config = TrainConfig(target="return", **TINY)
+    losses = member_losses(Flat(), {"kind": "scale", "scale": 0.01}, config, "BBB", prices.frame, "BBB", days, 1)
+    rmse = losses[losses["score"] == "RMSE"].pivot(index="date", columns="method", values="loss")
+    np.testing.assert_allclose(rmse["model"], rmse["persistence"], rtol=1e-6)  # a 0 return is persistence
+    assert list(rmse.index) == list(days)
+    # three days ahead: a day whose origin lies before the cut-off is not scored (the model saw what followed it)
+    ahead = TrainConfig(target="direction", horizon_days=3, **TINY)
+    scaler = {"kind": "scale", "scale": 0.01, "calibrator": {"a": 1.0, "b": 0.0, "base_rate": 0.5}}
+    found = member_losses(Flat(0.5), scaler, ahead, "BBB", prices.frame, "BBB", days, 1, cutoff=cutoff)
+    assert sorted(found["date"].unique()) == list(days[2:])
+    brier = found[found["method"] == "model"]["loss"]
+    np.testing.assert_allclose(brier, 0.25)  # P(up) 0.5 whatever happened
 
 
 @pytest.mark.slow
