@@ -146,7 +146,7 @@ def _p(test) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "panel")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "panel_evidence")
+    parser.add_argument("--out", type=Path, default=ROOT / "out" / "panel_evidence")  # ignored by git
     parser.add_argument("--docs", action="store_true", help="rewrite docs/panel.md's panel-evidence block")
     parser.add_argument("--table-only", action="store_true", help="no training: the table of finished cells")
     parser.add_argument("--targets", default="return,direction")
