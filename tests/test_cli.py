@@ -63,12 +63,13 @@ def parameters(path: tuple[str, ...]) -> dict:
 # --jobs: processes on this machine for both retrain (default: one per core, a night of symbols) and backtest
 # (default 1: its folds' log lines in order, as before --jobs existed). --horizon: the trading days scored, after each
 # cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
-# train's --watchlist names a panel's members, for one global model (--name), where the others' name one model each.
+# train's and backtest's --watchlist name a panel's members, for one global model, where the others' name one model
+# each.
 
 
 OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file"),
                ("predict", "out_file"), ("signal", "threshold"), ("signal", "watchlist"),
-               ("train", "watchlist")}  # fmt: skip
+               ("train", "watchlist"), ("backtest", "watchlist")}  # fmt: skip
 
 
 def test_one_option_one_meaning_on_every_command():
