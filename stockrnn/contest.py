@@ -25,7 +25,7 @@ import pandas as pd
 from . import backend, targets
 from .config import HORIZON, MARGIN, MAX_AGE, TrainConfig, check_range
 from .errors import DataError, StockRNNError
-from .forecast import forecast_model, load_model
+from .forecast import forecast_model, load_model, reach
 from .manifest import Manifest
 from .significance import ALPHA, Comparison
 from .targets import Result
@@ -152,15 +152,17 @@ def compute(contest: Contest) -> Computed:
 
 def _holdout(contest: Contest, model: Any, scaler: dict, config: TrainConfig) -> Result:
     return forecast_model(
-        model, scaler, config, contest.prices, contest.holdout_start, contest.holdout, ("", ""), market=contest.market
-    )
+        model, scaler, config, contest.prices, contest.holdout_start, contest.holdout, ("", ""), market=contest.market,
+        whole_path=False,  # scored one step ahead: a covariates model's path stops where its head's outputs do
+    )  # fmt: skip
 
 
 def _next(contest: Contest, model: Any, scaler: dict, manifest: Manifest, version: str) -> Result:
-    """The contestant's real forecast of the HORIZON trading days after the data's last day (what predict makes)."""
-    label = (contest.symbol, version)
+    """The contestant's real forecast of the HORIZON trading days after the data's last day (what predict makes;
+    a covariates model's: as many as its head outputs, `reach`)."""
+    label, days = (contest.symbol, version), min(HORIZON, reach(manifest.config) or HORIZON)
     return forecast_model(
-        model, scaler, manifest.config, contest.prices, None, HORIZON, label, manifest.interval, market=contest.market
+        model, scaler, manifest.config, contest.prices, None, days, label, manifest.interval, market=contest.market
     )
 
 

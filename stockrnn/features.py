@@ -123,16 +123,6 @@ class FeatureScaler:
             ) from None
 
 
-def scaled_covariates(
-    frame: pd.DataFrame, scaler: FeatureScaler, market: pd.Series | None = None, where: str = "the prices"
-) -> np.ndarray:
-    """(days, k) float32: `frame`'s covariates (`covariates`) scaled by a stored `scaler`, 0 (the training mean)
-    where one is missing (the first day's return, a day the market lacks): what a forecast reads beside the
-    target's values."""
-    values = scaler.transform(covariates(frame, scaler.names, market, where))
-    return np.nan_to_num(values, nan=0.0)
-
-
 @dataclass(frozen=True)
 class Windows:
     x: np.ndarray  # (n, window, k): x[i] holds the `window` days up to and including ends[i]

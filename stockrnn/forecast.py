@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from . import backend, backend_choice, targets
+from . import backend, backend_choice, shapes, targets
 from .calendar import trading_days_after
 from .config import LEVEL, TrainConfig
 from .errors import DataError, UsageError
@@ -40,6 +41,15 @@ def load_model(manifest: Manifest, model: Path | bytes) -> Any:
         ) from None
 
 
+def reach(config: TrainConfig) -> int | None:
+    """The most days a model's path may have: None (any) unless it reads past covariates and its target has a path;
+    then as many as its head outputs from the origin's window (1; H for a multi-day head), since a later day's
+    covariates are not known at the origin."""
+    if not config.feature_names or not targets.get(config.target).has_path:
+        return None
+    return shapes.of(config).extra_days() + 1
+
+
 def forecast_model(
     model: Any,
     scaler: Any,
@@ -51,20 +61,40 @@ def forecast_model(
     calibration: dict[str, Any] | None = None,
     level: float = LEVEL,
     market: pd.Series | None = None,
+    whole_path: bool = True,
 ) -> Result:
     """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version);
-    `scaler`: its parameters as stored (a dict: what a direction model needs, with its calibrator) or fitted.
+    `scaler`: its parameters as stored (a dict: what a direction model needs, with its calibrator) or fitted;
+    `market`: the market's closes by date, for a model of the `market` feature.
+
+    A model of past covariates (--features) forecasts from the actual covariates of each window: its one-step
+    predictions (each from the day before's window), and a path of as many days as its head outputs from the
+    origin's window (1; H for a direct head of H days); a longer path is a `UsageError` naming --days, since it would
+    need covariates of days after the origin. `whole_path=False` (retrain's contest, which scores a holdout's
+    one-step predictions only) takes any `days` and leaves the path's later days NaN instead.
 
     With the model's interval `calibration` (intervals.calibrate), the recursive forecast gets a `level`
     prediction interval from the prices up to the origin (intervals.band). What the forecast holds is the target's
-    (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities).
-
-    A model trained with --features reads its covariates beside the prices (scaled by the scaler's `features`;
-    `market`: the market's closes, for the `market` feature): the actual ones of each one-step window's days, and
-    for the recursive path those up to the origin, then their training mean (targets.Forecasting.ahead)."""
+    (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities)."""
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
+    most = reach(config)
+    if most is not None and days > most and whole_path:
+        raise UsageError(
+            f"--days {days}: {label[0]} {label[1]} reads past covariates ({config.features}), and a path longer than "
+            f"what its head outputs from the origin's window would need the covariates of days not seen yet; use "
+            f"--days {most}" + (" (or train it with --output direct --output-days H)" if most == 1 else "")
+        )
     series = price_column(prices.frame, config.column, prices.source)
+    extra = None
+    if config.feature_names:  # day t's covariates read prices up to t only (features.py)
+        from .features import FeatureScaler, covariates
+
+        stored = scaler.get("features") if isinstance(scaler, dict) else None
+        if not stored:
+            raise DataError(f"{label[0]} {label[1]}: a model of --features without its covariates' scaler; retrain it")
+        table = covariates(prices.frame, config.feature_names, market, prices.source)
+        extra = FeatureScaler.from_json(stored).transform(table)  # (n, k), on `series`' days
     if series.isna().any():
         raise DataError(
             f"{prices.source}: {config.column!r} is empty on {series.index[series.isna().argmax()]:%Y-%m-%d}"
@@ -88,15 +118,15 @@ def forecast_model(
     known = series.iloc[position : position + days]  # actual prices of the forecast period, where the data has them
     dates = known.index.append(trading_days_after(series.index[-1], days - len(known), config.calendar))
     dates = dates[:days]
+    if extra is not None:  # the path reads the window ending on the origin: each of its covariates observed
+        lacking = np.isnan(extra[position - config.window : position]).any(axis=1)  # (window,)
+        if lacking.any():
+            day = series.index[position - config.window + int(lacking.argmax())]
+            raise DataError(
+                f"{prices.source}: a forecast from {series.index[position - 1]:%Y-%m-%d} reads the covariates "
+                f"({config.features}) of {day:%Y-%m-%d}, which has none (a day the market lacks, or the first day); "
+                "use a later --start"
+            )
 
-    extra = None
-    if config.feature_names:
-        from .features import FeatureScaler, scaled_covariates
-
-        stored = scaler.get("features") if isinstance(scaler, dict) else None
-        if not stored:
-            raise DataError(f"{label[0]} {label[1]}: a model with --features without its features' scaler; retrain it")
-        frame = prices.frame.loc[series.index]
-        extra = scaled_covariates(frame, FeatureScaler.from_json(stored), market, prices.source)
     at = Forecasting(series, position, dates, label, calibration, level, extra)
     return targets.get(config.target).forecast(model, scaler, config, at)

@@ -65,7 +65,8 @@ class DataInfo:
     # source, checksum, training days, validation scores and interval), the members left out and why, the shared
     # validation start, the features, the embedding's size and the PanelSource; None for a single symbol's model.
     panel: dict | None = None
-    # --features ...,market: where the market's prices are read again (an absolute file path, or a symbol)
+    # --features ...,market: where the market's prices are read again to forecast and retrain (an absolute file
+    # path, or a symbol), for a single symbol's model and a global model alike; None without.
     market: str | None = None
 
 

@@ -135,6 +135,13 @@ class PanelSource:
         kind = "folder" if self.folder is not None else "watchlist"
         return {"kind": kind, "path": str(path.absolute()), "adjusted": self.adjusted, "strict": self.strict}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any], offline: bool = True) -> PanelSource:
+        """The source `to_json` recorded (a manifest's `data.panel.source`), read `offline` unless told otherwise."""
+        where = {"folder" if data["kind"] == "folder" else "watchlist": Path(data["path"])}
+        return cls(**where, adjusted=bool(data.get("adjusted", True)), offline=offline,
+                   strict=bool(data.get("strict", False)))  # fmt: skip
+
 
 def check_date_format(text: str | None) -> None:
     """A `UsageError` (exit 2) unless `text` is None, a name of EPOCH_UNITS, or strftime codes that read a day: a

@@ -98,8 +98,8 @@ class ManyToOne:
 
     def path(self, model: Any, window: np.ndarray, days: int, extra: np.ndarray | None = None) -> np.ndarray:
         """A scaled path (days,) from the last window (window,): each prediction fed back as the newest input.
-        `extra`: covariate rows (window + days - 1 or more, k) beside the path's windows (targets.Forecasting.ahead);
-        None: the target's values alone."""
+        `extra`: the scaled covariates (window, k) of the last window's days, for a model that reads them: its path
+        is one day (no later day's covariates are known); None: the target's values alone."""
         buffer = list(window)
         size = len(window)
         for _ in range(days):
@@ -187,7 +187,8 @@ class Direct(ManyToOne):
 
     def path(self, model: Any, window: np.ndarray, days: int, extra: np.ndarray | None = None) -> np.ndarray:
         """The head's outputs from the last window: up to `self.days` days at once; a longer path continues from
-        them, the next window ending on the last output, `self.days` at a time."""
+        them, the next window ending on the last output, `self.days` at a time (not with covariates `extra`
+        (window, k): those of a later window are not known)."""
         buffer = list(window)
         size = len(window)
         while len(buffer) - size < days:
@@ -212,10 +213,13 @@ class EncoderDecoder(Direct):
 
 
 def _beside(x: np.ndarray, extra: np.ndarray | None, offset: int) -> np.ndarray:
-    """A path's window x (1, window, 1), `offset` days after the first, with its covariates (rows offset ..
-    offset + window - 1 of `extra`) after: (1, window, 1 + k); x itself without covariates."""
+    """A path's window x (1, window, 1), `offset` days after the first, with the first window's covariates `extra`
+    (window, k) after: (1, window, 1 + k); x itself without covariates. A later window (offset > 0) would read
+    covariates not observed: a `ValueError` (forecast_model refuses such a path first, naming --days)."""
     if extra is None:
         return x  # (1, window, 1): the array stockrnn always predicted from
+    if offset:
+        raise ValueError(f"a path step {offset} days after the origin's window would read covariates not observed")
     return np.concatenate([x, extra[None, offset : offset + x.shape[1]]], axis=2).astype("float32")
 
 

@@ -63,16 +63,16 @@ def parameters(path: tuple[str, ...]) -> dict:
 # --jobs: processes on this machine for both retrain (default: one per core, a night of symbols) and backtest
 # (default 1: its folds' log lines in order, as before --jobs existed). --horizon: the trading days scored, after each
 # cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
-# train's --watchlist names a panel's members, for one global model (--name), where the others' name one model each.
-# study's --panel and --watchlist name a panel's members too, for a model per study period (no --name); its --market is
-# the index beside the portfolio, its --fill the portfolio's (both|close|same-close), its --plot the equity curves;
-# its training options override its --spec, as retrain's override a saved config.
+# train's and backtest's --watchlist name a panel's members, for one global model, where the others' name one model
+# each. study's --panel and --watchlist name a panel's members too, for a model per study period (no --name); its
+# --market is the index beside the portfolio, its --fill the portfolio's (both|close|same-close), its --plot the equity
+# curves; its training options override its --spec, as retrain's override a saved config.
 
 
 OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file"),
                ("predict", "out_file"), ("signal", "threshold"), ("signal", "watchlist"),
-               ("train", "watchlist"), ("study", "panel"), ("study", "watchlist"), ("study", "market"),
-               ("study", "fill"), ("study", "plot_file")}  # fmt: skip
+               ("train", "watchlist"), ("backtest", "watchlist"), ("study", "panel"), ("study", "watchlist"),
+               ("study", "market"), ("study", "fill"), ("study", "plot_file")}  # fmt: skip
 
 
 OVERRIDING = {("retrain",): "the saved config", ("study",): "the --spec"}

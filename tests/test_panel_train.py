@@ -270,17 +270,21 @@ def test_a_symbol_outside_the_panel_is_forecast_from_its_file_and_not_recorded(f
 
 
 @pytest.mark.slow
-def test_a_single_symbols_features_forecast_reads_no_covariate_after_its_origin(folder, tmp_path):
+def test_a_direct_head_of_covariates_forecasts_its_h_days_reading_no_covariate_after_its_origin(folder, tmp_path):
+    """A multi-day head's path is its outputs from the origin's window: changing every covariate after the origin
+    changes none of it, nor the first one-step day (its window ends on the origin), while each later one-step day
+    reads its own window's actual covariates. A longer path is refused, naming --days."""
     path, market = folder / "AAA.csv.gz", folder / "BBB.csv.gz"
     result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,range,market", "--market",
-                                 str(market), "--window", "10", "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
+                                 str(market), "--output", "direct", "--output-days", "3", "--window", "10",
+                                 "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     stored = registry.load_current("AAA")
     assert stored.manifest.config.features == "volume,range,market"
     assert stored.manifest.data.market == str(market.absolute())  # read again by predict
     assert stored.scaler["features"]["names"] == ["volume", "range", "market"]
     origin = DAYS[200]
-    first = app.predict("AAA", start=f"{DAYS[201]:%Y-%m-%d}", days=5)
+    first = app.predict("AAA", start=f"{DAYS[201]:%Y-%m-%d}", days=3)
     assert first.origin == origin and first.rows["forecast"].notna().all()
     # every covariate of the days after the origin changed (volume, high, low; the closes kept)
     changed = tmp_path / "AAA.csv.gz"
@@ -291,11 +295,14 @@ def test_a_single_symbols_features_forecast_reads_no_covariate_after_its_origin(
     columns["AAA.Volume"][later] *= 5.0
     columns["AAA.High"][later] *= 1.05
     changed.write_bytes(quantmod(DAYS, columns))
-    again = app.predict("AAA", app.PriceSource("AAA", csv=changed), start=f"{DAYS[201]:%Y-%m-%d}", days=5)
+    again = app.predict("AAA", app.PriceSource("AAA", csv=changed), start=f"{DAYS[201]:%Y-%m-%d}", days=3)
     assert np.array_equal(again.rows["forecast"].to_numpy(), first.rows["forecast"].to_numpy())  # the path: none
     assert again.rows["one_step"].iloc[0] == first.rows["one_step"].iloc[0]  # its window ends on the origin
     assert not np.allclose(again.rows["one_step"].iloc[1:], first.rows["one_step"].iloc[1:])  # each day's own read
-    result = runner.invoke(cli, ["predict", "AAA", "--days", "2"])
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "4"])
+    assert result.exit_code == 2 and "--days 4: AAA v1 reads past covariates (volume,range,market)" in result.output
+    assert "use --days 3" in result.output
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "3"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["retrain", "AAA", "--force", "--offline", "--epochs", "2"])  # reads the market again
     assert result.exit_code == 0, result.output
@@ -309,6 +316,88 @@ def test_a_global_model_with_covariates_and_the_market_as_a_member(folder):
     trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config, market="MKT")
     assert list(trained.members) == ["AAA", "BBB", "CCC"]  # the market is not a member
     assert trained.manifest.data.market == str((folder / "MKT.csv.gz").absolute())
-    outcomes = list(app.predict_each([app.PriceSource("TRIO", offline=True)], days=3))
+    outcomes = list(app.predict_each([app.PriceSource("TRIO", offline=True)], days=1))
     assert [(o.symbol, o.error) for o in outcomes] == [("AAA", None), ("BBB", None), ("CCC", None)]
     assert all(o.result.rows["forecast"].notna().all() for o in outcomes)
+
+
+@pytest.mark.slow
+def test_single_symbol_features_train_and_forecast_one_day(folder, tmp_path):
+    path = folder / "AAA.csv.gz"
+    market = write(tmp_path, "MKT", DAYS, 100.0, 0.5)
+    result = runner.invoke(cli, ["train", "--csv", str(path), "--features", "volume,return,market", "--market",
+                                 str(market), "--window", "10", "--units", "4", "--epochs", "2", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    stored = registry.load_current("AAA")
+    assert stored.manifest.config.features == "volume,return,market"
+    assert stored.scaler["features"]["names"] == ["volume", "return", "market"]
+    assert stored.manifest.data.market == str(market.absolute())  # where predict reads the market again
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "2"])
+    assert result.exit_code == 2 and "--days 2: AAA v1 reads past covariates (volume,return,market)" in result.output
+    assert "use --days 1" in result.output
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert len(rows) == 1 and np.isfinite(rows[0]["forecast"])
+    # inside the data: each known day forecast one step from the actual covariates of the window before it
+    start = f"{DAYS[-10]:%Y-%m-%d}"
+    result = runner.invoke(cli, ["predict", "AAA", "--days", "1", "--start", start, "--json"])
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(json.loads(result.stdout)["rows"][0]["one_step"])
+
+
+@pytest.mark.slow
+def test_one_step_forecast_of_a_covariates_model_reads_only_the_past(folder, tmp_path):
+    """Changing every price after the origin changes neither the one-day forecast nor the covariates it read."""
+    from stockrnn.forecast import forecast_model
+    from stockrnn.train import fit
+    from stockrnn.validate import load_csv
+
+    prices = load_csv(folder / "AAA.csv.gz")
+    config = TrainConfig(**{**TINY, "train_end": f"{DAYS[150]:%Y-%m-%d}"}, features="return,volume,range")
+    model, scaler, _ = fit(prices, config)
+    start = f"{DAYS[180]:%Y-%m-%d}"
+    one = forecast_model(model, scaler, config, prices, start, 1, ("AAA", "v1"))
+    later = prices.frame.copy()
+    later.iloc[180:, :] *= 1.7  # from the first forecast day on
+    two = forecast_model(model, scaler, config, dataclasses.replace(prices, frame=later), start, 1, ("AAA", "v1"))
+    assert one.rows["forecast"].iloc[0] == pytest.approx(two.rows["forecast"].iloc[0], rel=1e-9)
+    assert one.rows["one_step"].iloc[0] == pytest.approx(two.rows["one_step"].iloc[0], rel=1e-9)
+    with pytest.raises(UsageError, match="--days 3: AAA v1 reads past covariates"):
+        forecast_model(model, scaler, config, prices, start, 3, ("AAA", "v1"))
+    # retrain's holdout (scored one step ahead) takes any days: the path stops where the head's outputs do
+    held = forecast_model(model, scaler, config, prices, start, 3, ("AAA", "v1"), whole_path=False)
+    assert held.rows["forecast"].iloc[0] == pytest.approx(one.rows["forecast"].iloc[0], rel=1e-9)
+    assert held.rows["forecast"].iloc[1:].isna().all() and held.rows["one_step"].notna().all()
+    # a covariate missing in the origin's window is not filled in: refused, naming the day
+    gap = prices.frame.copy()
+    gap.iloc[175, gap.columns.get_loc("volume")] = np.nan
+    with pytest.raises(DataError, match=f"covariates \\(return,volume,range\\) of {DAYS[175]:%Y-%m-%d}"):
+        forecast_model(model, scaler, config, dataclasses.replace(prices, frame=gap), start, 1, ("AAA", "v1"))
+
+
+@pytest.mark.slow
+def test_a_global_covariates_model_forecasts_its_members_one_day(folder, tmp_path):
+    market = write(tmp_path, "MKT", DAYS, 100.0, 0.5)
+    config = TrainConfig(**TINY, features="return,market")
+    assert app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config, market=str(market)).exit_code == 0
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "BBB", "--days", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(json.loads(result.stdout)["rows"][0]["forecast"])
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "BBB"])
+    assert result.exit_code == 2 and "use --days 1" in result.output
+
+
+@pytest.mark.slow
+def test_a_direction_model_of_covariates_forecasts_any_days(folder):
+    """P(up) of each date asks of its origin's window only: nothing unseen, so no --days limit."""
+    from stockrnn.forecast import forecast_model
+    from stockrnn.train import fit
+    from stockrnn.validate import load_csv
+
+    prices = load_csv(folder / "AAA.csv.gz")
+    config = TrainConfig(**TINY, target="direction", horizon_days=2, features="return,volume")
+    model, scaler, _ = fit(prices, config)
+    result = forecast_model(model, scaler, config, prices, None, 4, ("AAA", "v1"))
+    p_up = result.rows["p_up"].to_numpy()
+    assert len(p_up) == 2 and np.all((p_up > 0) & (p_up < 1))  # the dates whose origin is inside the data

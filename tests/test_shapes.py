@@ -244,3 +244,14 @@ def test_too_few_rows_for_a_direct_head_says_why():
                                         r"predict, 29 more for the head's last outputs\)"):  # fmt: skip
         training_set(frame, cfg)
     training_set(frame, config(train_end=cfg.train_end))  # enough for one output per window
+
+
+def test_a_path_with_covariates_goes_no_further_than_the_origins_window():
+    """With covariates, a recursive path's second step would read a window of days whose covariates are unknown."""
+    from stockrnn.shapes import _beside
+
+    x = np.zeros((1, 4, 1), dtype="float32")
+    extra = np.ones((4, 2), dtype="float32")
+    assert _beside(x, extra, 0).shape == (1, 4, 3)
+    with pytest.raises(ValueError, match="covariates not observed"):
+        _beside(x, extra, 1)

@@ -201,11 +201,19 @@ def market_again(text: str, panel: Panel | None = None) -> str:
 
 
 def market_of(manifest: Manifest, offline: bool = False) -> pd.Series | None:
-    """The market's closes a stored model's `market` feature reads (from where its manifest says); None when its
-    features do not ask for them."""
-    if "market" not in manifest.config.feature_names or not manifest.data.market:
+    """The market's closes a stored model of the `market` feature reads to forecast, from where its manifest recorded
+    them (`data.market`; a global model written before it: `data.panel["market"]`), fetched unless `offline` for a
+    symbol; None for a model without the feature. A `DataError` naming the model when none was recorded."""
+    config = manifest.config
+    if "market" not in config.feature_names:
         return None
-    return market_series(manifest.data.market, None, offline, manifest.config.adjusted, manifest.config.calendar)[0]
+    where = manifest.data.market or (manifest.data.panel or {}).get("market")
+    if not where:
+        raise DataError(
+            f"{manifest.symbol} {manifest.version} reads the market feature, but its manifest does not say where the "
+            "market's prices came from; retrain it with --market FILE|SYMBOL"
+        )
+    return market_series(where, None, offline, config.adjusted, config.calendar)[0]
 
 
 def train_panel(

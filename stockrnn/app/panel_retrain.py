@@ -27,7 +27,7 @@ from .. import backend, ledger, registry, targets
 from ..config import HORIZON
 from ..contest import Outcome, rule
 from ..errors import StockRNNError
-from ..forecast import forecast_model, load_model
+from ..forecast import forecast_model, load_model, reach
 from ..manifest import Manifest
 from ..panel import Panel
 from ..panel_train import Member, fit_panel
@@ -110,6 +110,7 @@ def _holdout(
                     holdout,
                     ("", ""),
                     market=market,
+                    whole_path=False,  # scored one step ahead: a covariates model's path stops at its head's outputs
                 )  # fmt: skip
             )
         if len(results) == 2:
@@ -147,6 +148,7 @@ def _remember(panel: Panel, model: object, stored: registry.StoredModel, market:
     from ..panel_train import member_manifest
 
     m = stored.manifest
+    days = min(HORIZON, reach(m.config) or HORIZON)  # a covariates model's: as many as its head outputs
     for symbol, prices in panel.members.items():
         if symbol not in (m.data.panel or {}).get("members", {}):
             continue
@@ -154,7 +156,7 @@ def _remember(panel: Panel, model: object, stored: registry.StoredModel, market:
         index = (m.data.panel or {})["members"][symbol]["index"] if m.config.symbol_embedding else None
         try:
             result = forecast_model(
-                Member(model, index), stored.scaler["members"][symbol], m.config, prices, None, HORIZON,
+                Member(model, index), stored.scaler["members"][symbol], m.config, prices, None, days,
                 (symbol, view.version), view.interval, market=market,
             )  # fmt: skip
         except StockRNNError:  # a member that cannot forecast (its data ends early) records nothing

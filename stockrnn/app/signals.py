@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 
 from .. import decision, ledger, registry, targets
-from ..config import HORIZON
+from ..config import HORIZON, LEVEL
 from ..decision import Failure, Signal, Signals
 from ..errors import MissingInputError, StockRNNError, UsageError
-from ..forecast import forecast_model, load_model
+from ..forecast import forecast_model, load_model, reach
 from ..manifest import Manifest
 from ..panel_train import Member, member_manifest
 from ..paths import check_symbol
@@ -84,6 +84,7 @@ def _members(
     for symbol in unknown:
         errors.append(Failure(symbol, f"{symbol}: not a member of {m.symbol} {m.version}", 2))
     model = load_model(m, stored.model_path)
+    market = market_of(m, offline)  # read once for every member
     before = ledger.read_signals(asked)
     for symbol in [s for s in asked if s in known]:
         view = member_manifest(m, symbol)
@@ -92,8 +93,8 @@ def _members(
         member = Member(model, index)
 
         def made(prices: Prices, days: int, view: Manifest = view, scaler: dict = scaler, member: Member = member):
-            label, market = (view.symbol, view.version), market_of(view, offline)
-            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval, market=market)
+            label = (view.symbol, view.version)
+            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval, LEVEL, market)
 
         try:
             mine = [s for s in before if s.symbol == symbol and s.version == view.version]  # this model's own
@@ -128,6 +129,9 @@ def _signal(
     prices = model_prices(symbol, m, source)
     bars(prices.frame, m.config.column, resolved.fill, prices.source)  # --fill open needs opens: said before signalling
     days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
+    most = reach(m.config)  # past covariates: no path past what its head outputs from the last day's window
+    if most is not None:
+        days = max(most, m.config.horizon_days or 1)
     result = forecasting(prices, days)
     made = decision.signal(result, target, resolved, stand(m, result, prices, today), before)
     seen = provenance(m, scaler, prices, None, days)

@@ -13,6 +13,7 @@ from .. import app
 from ..config import COST_BPS, HORIZON, LEVEL, TrainConfig
 from ..price_source import PriceSource
 from .common import (
+    PANEL,
     STRATEGY,
     BackendOpt,
     CostOpt,
@@ -20,6 +21,9 @@ from .common import (
     FillOpt,
     JsonOpt,
     LevelOpt,
+    MarketOpt,
+    PanelListOpt,
+    PanelOpt,
     ThresholdOpt,
     TimeoutOpt,
     completion,
@@ -32,6 +36,12 @@ from .common import (
 from .options import source_options, training_options
 
 log = logging.getLogger("stockrnn")
+
+LocalOpt = Annotated[
+    bool,
+    typer.Option("--local", rich_help_panel=PANEL,
+                 help="With a panel: one model per member instead of the global one (the same folds and days)."),
+]  # fmt: skip
 
 
 def _progress(fold: int, folds: int, cutoff: str) -> None:
@@ -73,6 +83,10 @@ def backtest(
     fill: FillOpt = "close",
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
+    panel: PanelOpt = None,
+    watchlist: PanelListOpt = None,
+    market: MarketOpt = None,
+    local: LocalOpt = False,
     *,
     source: PriceSource,
     config: TrainConfig,
@@ -81,11 +95,24 @@ def backtest(
 
     Example: stockrnn backtest --csv sample_data/sp500.csv --train-start 2012-01-01 --folds 5 --layers 1
 
+    With --panel DIR or --watchlist FILE (or the name of a global model, which walks forward its recorded panel and
+    configuration): one global model re-fitted at each cut-off, every member's one-step forecasts scored, and the
+    members pooled (a Diebold-Mariano test on each day's mean loss difference over the members).
+
     With --strategy, each day's signal (made at a close, filled at the next day's close or open, a position kept
     until a new signal) is traded after --cost-bps a side, beside buy-and-hold over the same days.
     """
     app.use_backend(backend)
     config = dataclasses.replace(config, adjusted=source.adjusted)
+    named = source.symbol if source.csv is None and source.synthetic is None else None
+    if panel is not None or watchlist is not None or local or (named and app.global_model(named) is not None):
+        if strategies or threshold or plot_file or dask or jobs != 1:
+            fail("--strategy, --threshold, --plot, --dask and --jobs are a single symbol's backtest's; leave them out "
+                 "with --panel, --watchlist, --local or a global model's name")  # fmt: skip
+        _panel(panel, watchlist, market, local, folds, horizon, step, end, as_json, source, config)
+        return
+    if market is not None:
+        fail("--market is a panel's (--panel DIR or --watchlist FILE); a symbol's covariates: train it with --market")
     chosen = strategies or (["long-flat"] if threshold else [])  # a --threshold alone: the default rule
     if not chosen and (cost_bps != COST_BPS or fill.lower() != "close"):
         fail("--cost-bps and --fill are the strategy's: add --strategy long-flat (or long-short)")
@@ -100,4 +127,31 @@ def backtest(
     for path in (report.plot, report.strategy_plot):
         if path is not None:
             say(f"plot written to {path}")
+    show(report.render())
+
+
+def _panel_progress(fold: int, folds: int, cutoff: str, what: str) -> None:
+    log.info("fold %d/%d: cut-off %s, %s", fold, folds, cutoff, what)
+
+
+def _panel(
+    panel: Path | None, watchlist: Path | None, market: str | None, local: bool, folds: int, horizon: int, step: int,
+    end: str | None, as_json: bool, source: PriceSource, config: TrainConfig,
+) -> None:  # fmt: skip
+    """`backtest --panel DIR | --watchlist FILE` or `backtest NAME` of a global model: the panel walk-forward."""
+    if panel is None and watchlist is None:
+        if source.symbol is None:
+            fail("--local walks forward a panel's members one by one: give --panel DIR, --watchlist FILE or NAME")
+        if config != dataclasses.replace(TrainConfig(), adjusted=config.adjusted) or market is not None:
+            fail(f"backtest {source.symbol} walks forward the global model's recorded configuration and market; "
+                 "leave out the training options and --market")  # fmt: skip
+        report = app.model_backtest(source.symbol, folds, horizon, step, end, local, _panel_progress)
+    else:
+        if source.symbol is not None or source.csv is not None or source.synthetic is not None:
+            fail("--panel and --watchlist give the members' prices: leave out SYMBOL, --csv, --symbol and --synthetic")
+        members = app.PanelSource(panel, watchlist, source.adjusted, source.offline, source.strict)
+        report = app.panel_backtest(members, config, folds, horizon, step, end, market, local, _panel_progress)
+    if as_json:
+        print_json(report.to_json())
+        return
     show(report.render())

@@ -96,6 +96,30 @@ NoiseOpt = Annotated[
 ]
 LevelOpt = Annotated[float, ranged("level", "Coverage of the forecast's prediction interval (0.8 = 80%).")]
 # The trading rule (strategy.py), one meaning wherever a command trades: backtest --strategy, signal.
+PANEL = "Panel (one global model)"
+PanelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--panel", metavar="DIR", rich_help_panel=PANEL,
+        help="Every price file in this folder: the members of one global model (train: needs --name).",
+    ),
+]  # fmt: skip
+PanelListOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--watchlist", metavar="FILE", rich_help_panel=PANEL,
+        help="The symbols of this watchlist (SYMBOL, or SYMBOL csv=FILE a line): the members of one global model "
+        "(train: needs --name).",
+    ),
+]  # fmt: skip
+MarketOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--market", metavar="FILE|SYMBOL",
+        help="The market's prices for --features ...,market: a price file, a member's symbol or a symbol.",
+        rich_help_panel=SOURCE,
+    ),
+]  # fmt: skip
 STRATEGY = "Strategy"
 ThresholdOpt = Annotated[
     list[float] | None,

@@ -13,36 +13,12 @@ import typer
 from .. import app
 from ..config import TrainConfig
 from ..price_source import PriceSource
-from .common import SOURCE, BackendOpt, JsonOpt, err, fail, print_json, say, show
+from .common import PANEL, BackendOpt, JsonOpt, MarketOpt, PanelListOpt, PanelOpt, err, fail, print_json, say, show
 from .options import source_options, training_options
 
-PANEL = "Panel (one global model)"
-PanelOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--panel", metavar="DIR", help="Train one model on every price file in this folder (needs --name).",
-        rich_help_panel=PANEL,
-    ),
-]  # fmt: skip
-PanelListOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--watchlist", metavar="FILE",
-        help="Train one model on the symbols of this watchlist (SYMBOL, or SYMBOL csv=FILE a line; needs --name).",
-        rich_help_panel=PANEL,
-    ),
-]  # fmt: skip
 NameOpt = Annotated[
     str | None, typer.Option("--name", help="The global model's name in the registry.", rich_help_panel=PANEL)
 ]
-MarketOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--market", metavar="FILE|SYMBOL",
-        help="The market's prices for --features ...,market: a price file, a member's symbol or a symbol.",
-        rich_help_panel=SOURCE,
-    ),
-]  # fmt: skip
 
 log = logging.getLogger("stockrnn")
 

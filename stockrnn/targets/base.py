@@ -90,28 +90,10 @@ class Forecasting:
     label: tuple[str, str]  # (symbol, version)
     calibration: dict[str, Any] | None = None  # the model's interval calibration (intervals.calibrate)
     level: float = 0.8  # of the prediction interval
-    # With --features: (len(series), k) scaled covariates by position in `series` (0, the training mean, where one
-    # is missing). None: the target's values alone.
-    covariates: np.ndarray | None = None
-
-    def inputs(self, windows: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        """Scaled windows of the target's values (n, window), the i-th ending at position ends[i] of `series` ->
-        what the network reads: (n, window, 1), with the covariates of the same days after (n, window, 1 + k)."""
-        x = windows[..., None]
-        if self.covariates is None:
-            return x  # the array stockrnn always predicted from
-        days = np.asarray(ends)[:, None] - windows.shape[1] + 1 + np.arange(windows.shape[1])  # (n, window)
-        return np.concatenate([x, self.covariates[days]], axis=2).astype("float32")
-
-    def ahead(self, window: int) -> np.ndarray | None:
-        """The covariates of a path's windows from the origin on, (window + len(dates), k): the `window` days up to
-        the origin, then 0 (the training mean) for every day after it, which the path cannot know, even where the
-        data has them (a forecast from --start inside the data). The path's i-th window reads rows i .. i + window
-        - 1. None without covariates."""
-        if self.covariates is None:
-            return None
-        known = self.covariates[self.position - window : self.position]
-        return np.concatenate([known, np.zeros((len(self.dates), known.shape[1]), dtype="float32")])
+    # The scaled past covariates of `series`' days, (n, k), for a model that reads them (--features); None without.
+    # Day t's row reads prices up to t only (NaN where one is missing): a window ending on the origin is known there,
+    # a later one is not, so a path goes no further than the head outputs from the origin's window (forecast_model).
+    extra: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +173,27 @@ class Target:
         """A backtest report (JSON form) drawn onto `figure`."""
         raise NotImplementedError
 
+    # Panel backtests (panel_backtest.py): each day's loss, in one unit for every member, so that members pool.
+    def day_losses(
+        self,
+        model: Any,
+        scaler: dict,
+        config: TrainConfig,
+        series: pd.Series,
+        extra: np.ndarray | None,
+        labels: np.ndarray,
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """The one-step losses of the days at positions `labels` (n,) of `series` (a member's prices, (days,)),
+        each forecast from the actual prices up to its origin (`config.horizon` days before it), with the scaled
+        covariates `extra` (days, k) beside the target's values where the model reads them: score -> method (the
+        model's, then its baselines') -> (n,) losses, NaN where a window holds a missing covariate. The scores'
+        units do not depend on the price level (returns, probabilities): the members' losses can be averaged."""
+        raise NotImplementedError
+
+    def pooled_score(self, score: str, mean_loss: float) -> float:
+        """A score's value from its mean loss over days (the root of a mean squared error: RMSE)."""
+        return mean_loss
+
     # Retrain's contest.
     def can_replace(self, other: Target) -> bool:
         """Whether a model of this target can be compared with, and replace, a champion of `other`."""
@@ -248,3 +251,12 @@ class Target:
     def track_row(self, metrics: dict[str, dict], level: float | None, comparisons: list[Comparison]) -> list[str]:
         """Track's table cells after symbol, model and counts: five cells."""
         raise NotImplementedError
+
+
+def windows_at(scaled: np.ndarray, extra: np.ndarray | None, origins: np.ndarray, window: int) -> np.ndarray:
+    """The windows ending on `origins` (n,) of a scaled series (days,) and its scaled covariates (days, k) or None:
+    (n, window, 1 + k) float32, the target's own values first (as windows.TrainingSet.inputs_train)."""
+    values = scaled[:, None] if extra is None else np.concatenate([scaled[:, None], extra], axis=1)  # (days, 1 + k)
+    if not len(origins):
+        return np.empty((0, window, values.shape[1]), dtype="float32")
+    return np.stack([values[o - window + 1 : o + 1] for o in origins]).astype("float32")

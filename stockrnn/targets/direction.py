@@ -27,7 +27,7 @@ from ..errors import DataError
 from ..formatting import fmt
 from ..metrics import ALWAYS_UP, Scores, rounded
 from ..significance import Comparison, compare
-from .base import Forecasting, Step, Target
+from .base import Forecasting, Step, Target, windows_at
 from .scaling import Scaler, scale, scaler_from_dict
 from .value import ReturnEncoding
 
@@ -209,8 +209,8 @@ class DirectionTarget(ReturnEncoding, Target):
                 f"{series.index[max(origins[0], 0)]:%Y-%m-%d}, which needs {window + 1} days of prices up to it"
             )
         scaled = scale(scaler_from_dict(stored), self.encode(values))  # (n,): NaN on the first day
-        inputs = np.stack([scaled[o - window + 1 : o + 1] for o in origins]) if len(origins) else np.empty((0, window))
-        raw = shapes.of(config).one_step(model, at.inputs(inputs, origins))  # (n_origins,)
+        windows = windows_at(scaled, at.extra, origins, window)  # (n_origins, window, 1 + k): known at each origin
+        raw = shapes.of(config).one_step(model, windows)  # (n_origins,)
         p_up = trend.calibrated(calibrator, raw)
         actual = np.full(len(dates), np.nan)
         actual[where < len(values)] = values[where[where < len(values)]]
@@ -254,6 +254,32 @@ class DirectionTarget(ReturnEncoding, Target):
             "comparisons": [c.to_dict() for c in comparisons],
             "reliability": trend.reliability(p, y),
         }
+
+    def day_losses(
+        self,
+        model: Any,
+        scaler: dict,
+        config: TrainConfig,
+        series: pd.Series,
+        extra: np.ndarray | None,
+        labels: np.ndarray,
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """The calibrated P(up) of each day from its origin `horizon` days before: its Brier loss beside the training
+        period's base rate and always-up's (P = 1)."""
+        calibrator = scaler.get("calibrator")
+        if not calibrator:
+            raise DataError("a direction model without its calibrator; retrain it")
+        values = series.to_numpy(dtype="float64")
+        scaled = scale(scaler_from_dict(scaler), self.encode(values))
+        origins = labels - config.horizon
+        inputs = windows_at(scaled, extra, origins, config.window)  # (n, window, 1 + k)
+        complete = ~np.isnan(inputs).any(axis=(1, 2))
+        p_up = np.full(len(labels), np.nan)
+        if complete.any():
+            p_up[complete] = trend.calibrated(calibrator, shapes.of(config).one_step(model, inputs[complete]))
+        y = (values[labels] > values[origins]) * 1.0
+        base = float(calibrator["base_rate"])
+        return {"Brier": {"model": (p_up - y) ** 2, "base rate": (base - y) ** 2, "always up": (1.0 - y) ** 2}}
 
     def backtest_view(self, report: dict[str, Any]) -> list[Any]:
         from .direction_views import backtest_view

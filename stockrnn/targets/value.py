@@ -31,8 +31,8 @@ from ..metrics import (
     skill,
 )
 from ..significance import Comparison, compare, forecast_comparison, overlapping, squared_error_test
-from ..windows import make_windows, parse_day
-from .base import Forecasting, Target
+from ..windows import parse_day
+from .base import Forecasting, Target, windows_at
 from .scaling import Scaler, scale, scaler_from_dict, unscale
 from .value_result import ValueForecast
 
@@ -102,13 +102,18 @@ class ValueTarget(Target):
         values = series.to_numpy()
         scaled = scale(scaler, self.encode(values))
         shape = shapes.of(config)  # the path: recursive, or a direct head's outputs
-        recursive = shape.path(model, scaled[position - config.window : position], days, at.ahead(config.window))
-        path = self.decode_path(unscale(scaler, recursive), values[position - 1])
+        window = config.window
+        # With covariates, the path is what the head outputs from the origin's window (no later covariate is known):
+        # forecast_model refuses more days, or (a contest's holdout, scored one step ahead) leaves the rest NaN
+        covariates = None if at.extra is None else at.extra[position - window : position]  # (window, k)
+        steps = days if covariates is None else min(days, shape.extra_days() + 1)
+        recursive = shape.path(model, scaled[position - window : position], steps, covariates)
+        path = np.full(days, np.nan)
+        path[:steps] = self.decode_path(unscale(scaler, recursive), values[position - 1])
         one_step = np.full(days, np.nan)
-        if len(known):
-            inputs, _ = make_windows(scaled[position - config.window : position + len(known)], config.window)
-            ends = position - 1 + np.arange(len(inputs))  # each window's last day
-            predicted = unscale(scaler, shape.one_step(model, at.inputs(inputs, ends)))
+        if len(known):  # each known day from the window ending the day before it
+            windows = windows_at(scaled, at.extra, np.arange(position - 1, position - 1 + len(known)), window)
+            predicted = unscale(scaler, shape.one_step(model, windows))
             one_step[: len(known)] = self.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
 
         rows = pd.DataFrame(
@@ -130,7 +135,7 @@ class ValueTarget(Target):
                 f"{level:.4%}".rstrip("0").rstrip("."), n, what, f"{n / (n + 1):.4%}",
             )  # fmt: skip
         if bounds is not None:
-            rows["lower"], rows["upper"] = bounds
+            rows["lower"], rows["upper"] = (np.where(np.isnan(path), np.nan, bound) for bound in bounds)
         one_step_bounds = None
         if calibration and len(known):
             before = series.loc[train_start:].iloc[: len(history) + len(known) - 1]  # known the evening before each day
@@ -200,6 +205,39 @@ class ValueTarget(Target):
                 ONE_STEP: _band(folds, ONE_STEP, actual, column("one_step_lower"), column("one_step_upper"), level),
             },
         }
+
+    def day_losses(
+        self,
+        model: Any,
+        scaler: dict,
+        config: TrainConfig,
+        series: pd.Series,
+        extra: np.ndarray | None,
+        labels: np.ndarray,
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """The one-step forecast as a log return from the actual previous price: its squared error beside
+        persistence's (a return of 0), and its wrong calls of the direction beside always-up's (a flat day counts
+        as not up)."""
+        fitted = scaler_from_dict(scaler)
+        values = series.to_numpy(dtype="float64")
+        scaled = scale(fitted, self.encode(values))
+        origins = labels - config.horizon
+        inputs = windows_at(scaled, extra, origins, config.window)  # (n, window, 1 + k)
+        complete = ~np.isnan(inputs).any(axis=(1, 2))
+        raw = np.full(len(labels), np.nan)
+        if complete.any():
+            raw[complete] = shapes.of(config).one_step(model, inputs[complete])
+        previous = values[origins]
+        predicted = np.log(self.decode_one_step(unscale(fitted, raw), previous) / previous)  # (n,) log returns
+        actual = np.log(values[labels] / previous)
+        wrong = np.where(np.isnan(predicted), np.nan, ((predicted > 0) != (actual > 0)) * 1.0)
+        return {
+            "RMSE": {"model": (predicted - actual) ** 2, "persistence": actual**2},
+            "error rate": {"model": wrong, "always up": (actual <= 0) * 1.0},
+        }
+
+    def pooled_score(self, score: str, mean_loss: float) -> float:
+        return float(np.sqrt(mean_loss)) if score == "RMSE" else mean_loss
 
     def backtest_view(self, report: dict[str, Any]) -> list[Any]:
         from .value_views import backtest_view
