@@ -137,8 +137,9 @@ class TrainConfig:
     column: str = option("close", "Price column to learn: close, adj_close, open, high or low.")
     target: str = option(
         "return",
-        "What the model learns: price (scaled levels, the lecture), return (daily log returns) or direction "
-        "(the probability that the price is higher --horizon-days later).",
+        "What the model learns: price (scaled levels, the lecture), return (daily log returns), direction "
+        "(the probability that the price is higher --horizon-days later) or, for a panel's global model, rank (the "
+        "probability that a member's next-day return beats the median of the panel's members that day).",
     )
     horizon_days: int | None = option(
         None, f"With --target direction: trading days ahead it asks about (default {DIRECTION_HORIZON})."

@@ -97,7 +97,9 @@ def test_missing_training_file_is_named(sine_model, tmp_path):
     moved = tmp_path / "moved.csv"
     sine_model.rename(moved)
     try:
-        with pytest.raises(MissingInputError, match="sine.csv, which no longer exists; pass --csv"):
+        with pytest.raises(
+            MissingInputError, match="sine.csv, which no longer exists: put it back, give predict or plot --csv FILE"
+        ):
             predict("SINE")
     finally:
         moved.rename(sine_model)

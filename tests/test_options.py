@@ -39,9 +39,11 @@ def test_the_choices_in_help_are_never_broken_inside_a_word_at_80_columns():
     assert "encode r-decoder" not in text and "adj\n" not in text
     lines = {line.split("│")[1].split()[0]: line.split("│")[1].split() for line in text.splitlines() if "│ --" in line}
     assert lines["--output"][1] == "OUTPUT" and lines["--column"][1] == "COLUMN"  # the help names their choices
-    assert lines["--cell"][1] == "[lstm|gru|rnn]" and lines["--target"][1] == "[price|return|direction]"
+    assert lines["--cell"][1] == "[lstm|gru|rnn]" and lines["--target"][1] == "TARGET"
     for name in ("recursive", "direct", "encoder-decoder"):
         assert name in FIELDS["output"].metadata["help"]
+    for name in ("price", "return", "direction", "rank"):
+        assert name in FIELDS["target"].metadata["help"]
 
 
 def test_train_defaults_are_the_config_defaults_and_retrain_overrides_nothing_unless_given():

@@ -153,7 +153,10 @@ def model_prices(symbol: str, manifest: Manifest, source: PriceSource | None = N
     # A symbol's model trained on the bundled sample because its own prices could not be had (the price source it
     # was asked for: the symbol's store) reads the symbol's prices again, not the sample forever.
     kind = "store" if (d.price_source or {}).get("kind") == "store" else d.kind
-    where = f"{symbol} was trained on {d.source}, which no longer exists; pass --csv FILE"
+    where = (
+        f"{symbol} was trained on {d.source}, which no longer exists: put it back, give predict or plot --csv FILE, "
+        "or train again on another file (train --csv FILE)"
+    )
     recorded = PriceSource.recorded(
         symbol, kind, d.source, manifest.config.adjusted, d.date_format, offline=offline, ticker=d.ticker,
         strict=strict,
