@@ -107,7 +107,7 @@ def study_view(report: StudyReport) -> list[Any]:
         f"by next-day return; 50% by chance), Brier {brier}",
         *(f"fill {fill}: {FILL_WORDS[fill]}" for fill in fills),
     ]
-    verdicts = [f"[{header}] {line}" for header, r in columns for line in r.verdict]
+    verdicts = [f"{header}: {line}" for header, r in columns for line in r.verdict]  # no brackets: rich markup
     return [periods, pooled, *lines, *verdicts, *era_view(report)]
 
 

@@ -192,7 +192,9 @@ def test_several_k_trade_the_same_scores_and_the_pooled_portfolios_split_by_era(
     result = runner.invoke(cli, ["study", "--panel", str(folder), *options, "--eras", "2015-11-02"])
     assert result.exit_code == 0, result.output
     assert "k = 2, next close" in result.output and "k = 1, next close" in result.output
-    assert "Pooled, by era" in result.output
+    assert (
+        "Pooled, by era" in result.output and "k = 1, next close: verdict: the long-short top/bottom 1" in result.output
+    )
 
 
 def test_the_command_line_refuses_in_one_line(tmp_path):
