@@ -199,9 +199,9 @@ def era_table(records: dict[str, dict]) -> str:
                         f"{pval(row['p']) if split else 'needs the rerun'} |"
                     )
     if notes:
-        lines += ["", f"The run above predates `--eras`: its eras are its periods grouped by whether they start before "
-                  f"{CUT} or after it by most of their days (the period of October 2009 to October 2010 counts as "
-                  f"after), from each period's own numbers "
+        lines += ["", f"The run above predates `--eras`: its eras are its periods grouped by the side of {CUT} that "
+                  f"holds most of their days (October 2009 to October 2010 counts as after), from each period's own "
+                  f"numbers "
                   f"(each period traded from flat), so they carry no test; `python scripts/study.py --json "
                   f"out/study.json --docs` splits the pooled portfolio at {CUT} itself, with p-values."]  # fmt: skip
     return "\n".join(lines)
