@@ -6,7 +6,8 @@ index's closes. Output: a `StudyReport`: for each period the global model traine
 (panel_train.fit_panel, its validation tail the last `val_fraction` of them), its out-of-sample P(above median) for
 every member and trading day, their Brier score and accuracy, and the long-short portfolio of each rule beside the
 equal-weighted panel and the index (portfolio.trade); then all periods pooled (one portfolio over every period's
-scores, the model changing at each period's start).
+scores, the model changing at each period's start), and the pooled portfolios split by era (eras.py).
+Several rules of different k trade the same scores: the network is trained once per period whatever the k.
 
 No leakage by construction: the trading periods are consecutive and never overlap; a period's model is trained on
 the `train_days` calendar days before its first trading day and no later one (fit_panel cuts the panel there, and
@@ -24,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import eras as eras_
 from . import shapes, targets, trend
-from .config import TrainConfig
+from .config import RANGES, TrainConfig
 from .crosssection import next_returns, rank_labels
 from .errors import DataError, UsageError
 from .panel import Panel, Skipped
@@ -55,6 +57,72 @@ def study_config(spec: str | None, given: dict[str, Any]) -> TrainConfig:
     if spec is not None and spec not in SPECS:
         raise UsageError(f"--spec must be one of {', '.join(SPECS)}, not {spec!r}")
     return TrainConfig(**{**SPECS[spec or "stockrnn"], **given})
+
+
+SCALED = "scaled"  # --top-k scaled: k as the paper's 10 of about 500 constituents (scaled_k)
+PAPER_K, PAPER_MEMBERS = 10, 500  # Fischer and Krauss: the top and bottom 10 of the S&P 500's about 500 members
+
+
+def scaled_k(members: int) -> int:
+    """k scaled to a panel of `members` as Fischer and Krauss's 10 of about 500: max(1, round(10 x members / 500))
+    (61 members: 1)."""
+    return max(1, round(PAPER_K * members / PAPER_MEMBERS))
+
+
+@dataclass(frozen=True)
+class Trading:
+    """How a study's scores are traded: each k of `tops` (a number of names a side, or `SCALED`) under each fill
+    of `fills`, long-only or long-short, at `cost_bps` a half-turn. The rules need the panel's size for a scaled
+    k (`rules`)."""
+
+    tops: tuple[int | str, ...] = (PAPER_K,)
+    long_only: bool = False
+    cost_bps: float = 5.0
+    fills: tuple[str, ...] = ("close", "same-close")
+
+    @classmethod
+    def parse(cls, tops: list[str], long_only: bool, cost_bps: float, fills: tuple[str, ...]) -> Trading:
+        """`--top-k` values as given (each a whole number or "scaled"; repeats dropped, the order kept); a
+        `UsageError` naming --top-k and its range for anything else, and as `PortfolioRule.check` for the rest."""
+        allowed, found = RANGES["top_k"], []
+        for text in tops:
+            word = str(text).strip().lower()
+            value: int | str = SCALED if word == SCALED else int(word) if word.isdigit() else -1
+            if value != SCALED and not allowed.holds(int(value)):
+                raise UsageError(f"--top-k must be a whole number of names a side, {allowed} ({allowed.why}), or "
+                                 f"{SCALED} (10 of 500 members, scaled to the panel), not {text!r}")  # fmt: skip
+            if value not in found:
+                found.append(value)
+        made = cls(tuple(found) or (PAPER_K,), long_only, cost_bps, fills)
+        made.rules(PAPER_MEMBERS)  # checked now, before minutes of reading and training
+        return made
+
+    def rules(self, members: int) -> list[PortfolioRule]:
+        """The portfolio rules on a panel of `members`: for each k in order, each fill (checked: a `UsageError`)."""
+        found = []
+        for top in self.tops:
+            k = scaled_k(members) if top == SCALED else int(top)
+            found += [PortfolioRule(k, self.long_only, self.cost_bps, fill) for fill in self.fills]
+        unique = list(dict.fromkeys(found))  # a scaled k equal to a given one is traded once
+        for rule in unique:
+            rule.check()
+        return unique
+
+
+def by_k(rules: list[PortfolioRule], traded: list[PortfolioReport]) -> dict[int, dict[str, PortfolioReport]]:
+    """The portfolios of `rules` (in order, one each in `traded`) grouped as k -> fill -> report."""
+    found: dict[int, dict[str, PortfolioReport]] = {}
+    for rule, report in zip(rules, traded, strict=True):
+        found.setdefault(rule.top, {})[rule.fill] = report
+    return found
+
+
+def _by_k_json(portfolios: dict[int, dict[str, PortfolioReport]]) -> dict[str, Any]:
+    """The first k's portfolios by fill (`portfolios`, as a study of one k has them) and the other k's (`other_k`:
+    k -> fill -> portfolio)."""
+    ks = list(portfolios)
+    return {"top_k": ks, "portfolios": {fill: r.to_json() for fill, r in portfolios[ks[0]].items()},
+            "other_k": {str(k): {fill: r.to_json() for fill, r in portfolios[k].items()} for k in ks[1:]}}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -168,13 +236,18 @@ class PeriodResult:
     period: Period
     scores: pd.DataFrame  # (trading days, members) P(above median); NaN: unscored
     chances: trend.Chances | None  # Brier score, log loss, P >= 0.5 accuracy over the scored cells with a class
-    portfolios: dict[str, PortfolioReport]  # fill -> the period's portfolio
+    by_k: dict[int, dict[str, PortfolioReport]]  # k -> fill -> the period's portfolio
     members: int  # trained on
     left_out: tuple[Skipped, ...]
     epochs: int
     best_epoch: int
     seconds: float
     validation: str  # the members' validation verdicts counted (panel_train.pooled)
+
+    @property
+    def portfolios(self) -> dict[str, PortfolioReport]:
+        """The first k's portfolios, by fill."""
+        return next(iter(self.by_k.values()))
 
     def line(self) -> str:
         """The period in one line, as it ends (study_views.period_line)."""
@@ -186,21 +259,27 @@ class PeriodResult:
         return {**self.period.to_json(), "members": self.members, "left_out": [s.line() for s in self.left_out],
                 "training": {"epochs": self.epochs, "best_epoch": self.best_epoch, "seconds": round(self.seconds, 1),
                              "validation": self.validation},
-                "brier": None if self.chances is None else self.chances.to_dict(),
-                "portfolios": {fill: report.to_json() for fill, report in self.portfolios.items()}}  # fmt: skip
+                "brier": None if self.chances is None else self.chances.to_dict(), **_by_k_json(self.by_k)}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class StudyReport:
-    """Every period's result, and all of them pooled: one portfolio per rule over every period's scores."""
+    """Every period's result, and all of them pooled: one portfolio per rule over every period's scores (by k, then
+    fill), each split by era."""
 
     spec: StudySpec
     config: TrainConfig
     periods: list[PeriodResult]
     chances: trend.Chances | None  # pooled over every period's scored cells
-    portfolios: dict[str, PortfolioReport]  # fill -> the pooled portfolio
+    by_k: dict[int, dict[str, PortfolioReport]]  # k -> fill -> the pooled portfolio
     index_name: str | None
     plot: str | None = None  # the image written (the application layer's), None: none
+    eras: dict[int, dict[str, list[eras_.Era]]] = dataclasses.field(default_factory=dict)  # k -> fill -> eras
+
+    @property
+    def portfolios(self) -> dict[str, PortfolioReport]:
+        """The first k's pooled portfolios, by fill (the plot draws these)."""
+        return next(iter(self.by_k.values()))
 
     figure_size = (11, 6)  # inches
 
@@ -221,8 +300,9 @@ class StudyReport:
             "labels": "1 when the member's next-day return is above the median of the members present that day",
             "periods": [p.to_json() for p in self.periods],
             "plot": self.plot,
-            "pooled": {"brier": None if self.chances is None else self.chances.to_dict(),
-                       "portfolios": {fill: r.to_json() for fill, r in self.portfolios.items()}},
+            "pooled": {"brier": None if self.chances is None else self.chances.to_dict(), **_by_k_json(self.by_k),
+                       "eras": {str(k): {fill: [e.to_json() for e in found] for fill, found in fills.items()}
+                                for k, fills in self.eras.items()}},
         }  # fmt: skip
 
 
@@ -238,11 +318,13 @@ def chances(found: pd.DataFrame, closes: pd.DataFrame) -> trend.Chances | None:
 def run(
     panel: Panel, config: TrainConfig, spec: StudySpec, rules: list[PortfolioRule], index: pd.Series | None = None,
     index_name: str = "the index", on_period: Callable[[PeriodResult], None] | None = None,
-    fit: Callable[..., PanelFit] = fit_panel,
+    fit: Callable[..., PanelFit] = fit_panel, eras: tuple[pd.Timestamp, ...] = (),
 ) -> StudyReport:  # fmt: skip
     """The whole study (module docstring). `config.target` must be a cross-sectional one (rank): a `UsageError`
-    otherwise, and for --features (a study's windows are the members' own returns). `on_period` is called with each
-    period's result as soon as it is done. Errors: `DataError` (too short a calendar, no member can train),
+    otherwise, and for --features (a study's windows are the members' own returns). `rules`: one portfolio each,
+    grouped by k then fill (several k trade the same scores). `on_period` is called with each period's result as
+    soon as it is done. `eras`: the days the pooled portfolios are cut at (eras.split; none: one era). Errors:
+    `DataError` (too short a calendar, no member can train),
     `UsageError` (a bad rule)."""
     if config.target != "rank":
         raise UsageError(f"a study ranks the panel's members: --target rank, not {config.target}")
@@ -257,7 +339,7 @@ def run(
         found = scores(fitted, panel.until(period.trade_end), config, period)
         if found.isna().all().all():
             raise DataError(f"period {period.number}: no member has a score from {period.trade_start:%Y-%m-%d}")
-        portfolios = {r.fill: trade(found, closes, r, index, index_name, last=period.trade_end) for r in rules}
+        portfolios = by_k(rules, [trade(found, closes, r, index, index_name, last=period.trade_end) for r in rules])
         t = fitted.manifest.training
         result = PeriodResult(
             period, found, chances(found, closes), portfolios, len(fitted.windows), fitted.skipped, t.epochs_run,
@@ -268,5 +350,7 @@ def run(
             on_period(result)
     every = pd.concat([r.scores for r in done])
     last = done[-1].period.trade_end
-    pooled_portfolios = {r.fill: trade(every, closes, r, index, index_name, last=last) for r in rules}
-    return StudyReport(spec, config, done, chances(every, closes), pooled_portfolios, index_name)
+    pooled_portfolios = by_k(rules, [trade(every, closes, r, index, index_name, last=last) for r in rules])
+    split = {k: {fill: eras_.split(r, every, closes, eras) for fill, r in fills.items()}
+             for k, fills in pooled_portfolios.items()}  # fmt: skip
+    return StudyReport(spec, config, done, chances(every, closes), pooled_portfolios, index_name, eras=split)

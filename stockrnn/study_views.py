@@ -1,5 +1,6 @@
 """A study report as lines, tables and a figure: each period in one line as it ends, the periods in one table, the
-pooled portfolios beside the equal-weighted panel and the index, the verdicts; the pooled equity curves.
+pooled portfolios (each k, each fill) beside the equal-weighted panel and the index, the eras, the verdicts; the
+first k's pooled equity curves.
 
 Input: a `study.StudyReport` (or one `study.PeriodResult`). Output: printable items (str lines and rich tables) and a
 drawn figure. No I/O: plot.py writes the figure.
@@ -24,6 +25,14 @@ def _day(value: float) -> str:
     return f"{value:+.3%}"
 
 
+def _columns(by_k: dict[int, dict[str, PortfolioReport]]) -> list[tuple[str, PortfolioReport]]:
+    """Each (k, fill)'s portfolio with its header: the fill in two words, "k = K, " before it when several k."""
+    several = len(by_k) > 1
+    return [
+        (f"{f'k = {k}, ' if several else ''}{FILLS[fill]}", r) for k, fills in by_k.items() for fill, r in fills.items()
+    ]
+
+
 def _p(report: PortfolioReport) -> str:
     p = report.mean_test.p_value
     return "-" if p is None else f"{p:.2f}"
@@ -36,9 +45,9 @@ def period_line(result: PeriodResult) -> str:
     accuracy = next(iter(result.portfolios.values())).accuracy.share
     brier = "-" if result.chances is None else f"{result.chances.brier:.4f}"
     trades = "; ".join(
-        f"{FILLS[fill]}: {_day(float(r.day['gross'].mean()))} before, {_day(float(r.day['ret'].mean()))} after costs"
+        f"{name}: {_day(float(r.day['gross'].mean()))} before, {_day(float(r.day['ret'].mean()))} after costs"
         f" a day (p = {_p(r)})"
-        for fill, r in result.portfolios.items()
+        for name, r in _columns(result.by_k)
     )
     return (
         f"period {p.number}: trading {p.trade_start:%Y-%m-%d}..{p.trade_end:%Y-%m-%d} ({p.trade_days} days), trained "
@@ -54,35 +63,36 @@ def study_view(report: StudyReport) -> list[Any]:
     from rich.table import Table
 
     fills = list(report.portfolios)
+    columns = _columns(report.by_k)
     periods = Table(title="Study periods (out of sample)", title_justify="left")
     for name in ("period", "trading", "members", "epochs", "accuracy", "Brier"):
         periods.add_column(name, justify="right", overflow="fold")
-    for fill in fills:
-        periods.add_column(f"{FILLS[fill]}\nbefore/after\ncosts a day", justify="right", overflow="fold")
+    for header, _ in columns:
+        periods.add_column(f"{header}\nbefore/after\ncosts a day", justify="right", overflow="fold")
         periods.add_column("p", justify="right")
     for r in report.periods:
         p = r.period
         cells = [str(p.number), f"{p.trade_start:%Y-%m-%d}\n{p.trade_end:%Y-%m-%d}", str(r.members),
                  f"{r.epochs} ({r.best_epoch})", fmt(r.portfolios[fills[0]].accuracy.share, ".1%"),
                  "-" if r.chances is None else f"{r.chances.brier:.4f}"]  # fmt: skip
-        for fill in fills:
-            one = r.portfolios[fill]
+        for _, one in _columns(r.by_k):
             cells += [f"{_day(float(one.day['gross'].mean()))}\n{_day(float(one.day['ret'].mean()))}", _p(one)]
         periods.add_row(*cells)
     first = report.portfolios[fills[0]]
     rule = first.rule
     title = (
         f"Pooled over {len(report.periods)} periods, {first.performance.start}..{first.performance.end}: "
-        f"{rule.name}, {rule.cost_bps:g} bps a half-turn"
+        f"{rule.name if len(report.by_k) == 1 else 'long-short' if not rule.long_only else 'long-only'}, "
+        f"{rule.cost_bps:g} bps a half-turn"
     )
     pooled = Table(title=title, title_justify="left")
     pooled.add_column("", overflow="fold")
-    for fill in fills:
-        pooled.add_column(f"portfolio,\n{FILLS[fill]}", justify="right", overflow="fold")
+    for header, _ in columns:
+        pooled.add_column(f"portfolio,\n{header}", justify="right", overflow="fold")
     pooled.add_column("equal-weighted\npanel", justify="right", overflow="fold")
     if first.index is not None:
         pooled.add_column(str(first.index_name), justify="right", overflow="fold")
-    chosen = [report.portfolios[f] for f in fills]
+    chosen = [r for _, r in columns]
     dash = ["-"] if first.index is not None else []  # the index's daily frame is not kept: its ratios are below
     for said, column in (("mean a day, before costs", "gross"), ("mean a day, after costs", "ret")):
         means = [_day(float(r.day[column].mean())) for r in chosen]
@@ -97,13 +107,35 @@ def study_view(report: StudyReport) -> list[Any]:
         f"by next-day return; 50% by chance), Brier {brier}",
         *(f"fill {fill}: {FILL_WORDS[fill]}" for fill in fills),
     ]
-    verdicts = [f"[{FILLS[fill]}] {line}" for fill in fills for line in report.portfolios[fill].verdict]
-    return [periods, pooled, *lines, *verdicts]
+    verdicts = [f"{header}: {line}" for header, r in columns for line in r.verdict]  # no brackets: rich markup
+    return [periods, pooled, *lines, *verdicts, *era_view(report)]
+
+
+def era_view(report: StudyReport) -> list[Any]:
+    """The pooled portfolios by era (none: nothing): each era's mean a day before and after costs, Sharpe, accuracy
+    and the test of the mean after costs (p, days)."""
+    from rich.table import Table
+
+    if not any(len(found) > 1 for fills in report.eras.values() for found in fills.values()):
+        return []
+    table = Table(title="Pooled, by era", title_justify="left")
+    for name in ("portfolio", "era", "days", "before costs\na day", "after costs\na day", "Sharpe", "accuracy", "p"):
+        table.add_column(name, justify="right", overflow="fold")
+    several = len(report.eras) > 1
+    for k, fills in report.eras.items():
+        for fill, found in fills.items():
+            for era in found:
+                p = era.mean_test.p_value
+                table.add_row(f"{f'k = {k}, ' if several else ''}{FILLS[fill]}",
+                              f"{era.start:%Y-%m-%d}..{era.end:%Y-%m-%d}", str(era.days), _day(era.gross),
+                              _day(era.net), fmt(era.sharpe, ".2f"), fmt(era.accuracy.share, ".1%"),
+                              "-" if p is None else f"{p:.2f}")  # fmt: skip
+    return [table]
 
 
 def draw_study(report: StudyReport, figure: Any) -> None:
-    """The pooled equity curves after costs (each fill's portfolio, the equal-weighted panel, the index) on a log
-    scale, the periods' starts marked."""
+    """The first k's pooled equity curves after costs (each fill's portfolio, the equal-weighted panel, the index)
+    on a log scale, the periods' starts marked."""
     import numpy as np
 
     ax = figure.subplots(1, 1)

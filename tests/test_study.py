@@ -48,6 +48,22 @@ def test_periods_follow_one_another_without_overlap_each_trained_on_the_days_bef
     assert (config.train_start, config.train_end) == (f"{found[1].train_start:%Y-%m-%d}", f"{calendar[499]:%Y-%m-%d}")
 
 
+def test_k_scaled_is_the_papers_10_of_500_and_several_k_make_a_rule_each():
+    assert [study.scaled_k(n) for n in (20, 61, 75, 250, 500, 1000)] == [1, 1, 2, 5, 10, 20]
+    trading = study.Trading.parse(["scaled", "10", "10", " Scaled "], False, 5.0, ("close", "same-close"))
+    assert trading.tops == ("scaled", 10)
+    assert [(r.top, r.fill) for r in trading.rules(61)] == [(1, "close"), (1, "same-close"), (10, "close"),
+                                                            (10, "same-close")]  # fmt: skip
+    assert [r.top for r in trading.rules(500)] == [10, 10]  # a scaled k equal to a given one: traded once
+    assert study.Trading.parse([], True, 0.0, ("close",)).rules(61) == [PortfolioRule(10, True, 0.0, "close")]
+    for text in ("0", "many", "-1", "2.5", "1001"):
+        with pytest.raises(UsageError, match=rf"^--top-k must be a whole number of names a side, 1 to 1000 .*not "
+                                             rf"'{text}'$"):  # fmt: skip
+            study.Trading.parse([text], False, 5.0, ("close",))
+    with pytest.raises(UsageError, match="--cost-bps must be from 0 to 1000"):
+        study.Trading.parse(["scaled"], False, -1.0, ("close",))
+
+
 def test_a_calendar_too_short_and_bad_study_options_are_refused_in_one_line():
     calendar = pd.bdate_range("2010-01-04", periods=300, name="date")
     with pytest.raises(DataError, match=r"the panel has 300 trading days \(2010-01-04..2011-02-25\); --study 300:50"):
@@ -153,6 +169,32 @@ def test_the_command_line_runs_a_study_and_writes_its_plot(tmp_path):
     data = json.loads(result.stdout)
     assert len(data["periods"]) == 1 and list(data["pooled"]["portfolios"]) == ["close"]
     assert data["config"]["target"] == "rank" and data["periods"][0]["members"] == 8  # GSPC is the index
+    assert data["pooled"]["top_k"] == [2] and data["pooled"]["other_k"] == {}
+
+
+@pytest.mark.slow
+def test_several_k_trade_the_same_scores_and_the_pooled_portfolios_split_by_era(tmp_path):
+    folder = write_panel(tmp_path / "panel", planted_reversal_panel(members=8, days=260, planted=4, seed=5).prices)
+    options = ["--study", "200:30", "--window", "10", "--units", "4", "--epochs", "2", "--offline", "--market",
+               "GSPC", "--top-k", "2", "--top-k", "scaled", "--fill", "close"]  # fmt: skip
+    result = runner.invoke(cli, ["study", "--panel", str(folder), *options, "--eras", "2015-11-02", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    pooled = data["pooled"]
+    assert pooled["top_k"] == [2, 1] and list(pooled["other_k"]) == ["1"]  # scaled: max(1, round(10 x 8 / 500))
+    assert pooled["portfolios"]["close"]["rule"]["top"] == 2 and pooled["other_k"]["1"]["close"]["rule"]["top"] == 1
+    assert data["periods"][0]["other_k"]["1"]["close"]["rule"]["top"] == 1
+    first, second = pooled["eras"]["2"]["close"]
+    assert first["end"] < "2015-11-02" <= second["start"] and second["end"] == pooled["portfolios"]["close"][
+        "performance"]["end"]  # fmt: skip
+    assert first["days"] + second["days"] == pooled["portfolios"]["close"]["performance"]["days"]
+    assert len(pooled["eras"]["1"]["close"]) == 2
+    result = runner.invoke(cli, ["study", "--panel", str(folder), *options, "--eras", "2015-11-02"])
+    assert result.exit_code == 0, result.output
+    assert "k = 2, next close" in result.output and "k = 1, next close" in result.output
+    assert (
+        "Pooled, by era" in result.output and "k = 1, next close: verdict: the long-short top/bottom 1" in result.output
+    )
 
 
 def test_the_command_line_refuses_in_one_line(tmp_path):
@@ -165,6 +207,9 @@ def test_the_command_line_refuses_in_one_line(tmp_path):
         (["--panel", str(folder), "--study", "750"], "--study must be TRAINING:TRADING trading days"),
         (["--panel", str(folder), "--spec", "paper"], "--spec must be one of fischer-krauss, stockrnn"),
         (["--panel", str(folder), "--first", "soon"], "--first 'soon' is not a date"),
+        (["--panel", str(folder), "--top-k", "0"], "--top-k must be a whole number of names a side, 1 to 1000"),
+        (["--panel", str(folder), "--top-k", "half"], "or scaled (10 of 500 members, scaled to the panel), not 'half'"),
+        (["--panel", str(folder), "--eras", "later"], "--eras 'later' is not a date"),
         (["--panel", str(folder), "--optimizer", "sgd"], "--optimizer must be one of adam, rmsprop, not 'sgd'"),
     ]
     for args, message in cases:

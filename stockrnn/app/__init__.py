@@ -63,6 +63,8 @@ _API = {
     "PortfolioRule": ("..rules", "PortfolioRule"),
     "StudySpec": ("..study", "StudySpec"),
     "study_config": ("..study", "study_config"),
+    "Trading": ("..study", "Trading"),
+    "parse_eras": ("..eras", "parse"),
     "check_symbol": ("..paths", "check_symbol"),
     "check_output": ("..paths", "check_output"),
     "symbol_from_path": ("..paths", "symbol_from_path"),

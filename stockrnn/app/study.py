@@ -2,36 +2,41 @@
 (study.py), the index's closes beside them.
 
 Input: a `PanelSource` (a folder or a watchlist), a `TrainConfig` (study.study_config: a named spec and the options
-given), a `StudySpec`, the portfolio rules and `--market` (a member's symbol, a price file or a symbol: the index,
+given), a `StudySpec`, the portfolio rules (or a `study.Trading`, whose scaled k needs the panel's size), the eras
+and `--market` (a member's symbol, a price file or a symbol: the index,
 kept out of the members). Output: `study.StudyReport`. Nothing is stored: a study's models are thrown away.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from .. import backend
 from ..config import TrainConfig
 from ..plot import check_plot, draw_report
 from ..price_source import PanelSource
 from ..rules import PortfolioRule
-from ..study import PeriodResult, StudyReport, StudySpec, run
+from ..study import PeriodResult, StudyReport, StudySpec, Trading, run
 from .panel import load_panel, market_series
 
 
 def study(
-    source: PanelSource, config: TrainConfig, spec: StudySpec, rules: list[PortfolioRule], market: str | None = None,
-    on_period: Callable[[PeriodResult], None] | None = None, plot: Path | None = None,
+    source: PanelSource, config: TrainConfig, spec: StudySpec, rules: Sequence[PortfolioRule] | Trading,
+    market: str | None = None, on_period: Callable[[PeriodResult], None] | None = None, plot: Path | None = None,
+    eras: tuple[pd.Timestamp, ...] = (),
 ) -> StudyReport:  # fmt: skip
     """Read `source`'s members and run the study on them (study.run), beside `market`'s closes as the index when
-    given (a member of that symbol leaves the members); with `plot`, the pooled equity curves written there (checked
-    before any work). Errors: `UsageError` (options), `MissingInputError` and
-    `DataError` as `load_panel` and `study.run`."""
+    given (a member of that symbol leaves the members); `rules` as given, or a `Trading`'s for the members read (a
+    scaled k: 10 of 500 members); `eras`: the days the pooled portfolios are cut at; with `plot`, the first k's
+    pooled equity curves written there (checked before any work). Errors: `UsageError` (options),
+    `MissingInputError` and `DataError` as `load_panel` and `study.run`."""
     if config.mixed_precision:
         backend.check_mixed_precision(config.cell)
-    for rule in rules:
+    for rule in rules.rules(500) if isinstance(rules, Trading) else rules:
         rule.check()  # before minutes of reading and training
     if plot is not None:
         check_plot(plot)
@@ -41,7 +46,8 @@ def study(
         index, _ = market_series(market, panel, source.offline, source.adjusted, config.calendar)
         name = market.strip().upper()
         panel = panel.without({name})
-    report = run(panel, config, spec, rules, index, name, on_period)
+    chosen = rules.rules(len(panel.members)) if isinstance(rules, Trading) else list(rules)
+    report = run(panel, config, spec, chosen, index, name, on_period, eras=eras)
     if plot is not None:
         report = dataclasses.replace(report, plot=str(draw_report(report, plot).resolve()))
     return report

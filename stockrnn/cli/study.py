@@ -98,7 +98,26 @@ def study(
             "the adjusted close) or stockrnn (its defaults; the default); the training options override it.",
         ),
     ] = None,  # fmt: skip
-    top_k: Annotated[int, ranged("top_k", "Names long (and short) each day.", rich_help_panel=STRATEGY)] = 10,
+    top_k: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--top-k",
+            metavar="K|scaled",
+            rich_help_panel=STRATEGY,
+            help="Names long (and short) each day; several times: each k traded on the same scores (the plot draws "
+            "the first). scaled: 10 of 500 members, scaled to the panel (max(1, round(10 x members / 500))). "
+            "Default 10.",
+        ),
+    ] = None,  # fmt: skip
+    eras: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eras",
+            metavar="YYYY-MM-DD",
+            rich_help_panel=STUDY,
+            help="Also split the pooled portfolios at this day (several times: several cuts), e.g. 2010-01-01.",
+        ),
+    ] = None,  # fmt: skip
     long_only: Annotated[
         bool, typer.Option("--long-only", rich_help_panel=STRATEGY, help="Only the top k, long: no short leg.")
     ] = False,
@@ -125,7 +144,8 @@ def study(
     days before each trading period, its scores traded long the top k and short the bottom k each day, beside the
     equal-weighted panel and the index; every number per period and pooled.
 
-    Example: stockrnn study --panel prices/ --market GSPC --study 750:250 --spec fischer-krauss --top-k 10
+    Example: stockrnn study --panel prices/ --market GSPC --study 750:250 --spec fischer-krauss --top-k scaled
+    --top-k 10 --eras 2010-01-01
     """
     import pandas as pd
 
@@ -141,7 +161,8 @@ def study(
     except ValueError:
         raise UsageError(f"--first {first!r} is not a date; use YYYY-MM-DD") from None
     plan = app.StudySpec.parse(periods_spec, periods, start)
-    rules = [app.PortfolioRule(top_k, long_only, cost_bps, f) for f in FILLS[fill]]
+    trading = app.Trading.parse(top_k or ["10"], long_only, cost_bps, FILLS[fill])
+    cuts = app.parse_eras(eras or [])
     source = app.PanelSource(panel, watchlist, not raw, offline, strict)
     app.use_backend(backend)
 
@@ -149,7 +170,7 @@ def study(
         line = result.line()
         err.print(line, soft_wrap=True, highlight=False) if as_json else say(line)
 
-    report = app.study(source, config, plan, rules, market, done, plot_file)
+    report = app.study(source, config, plan, trading, market, done, plot_file, cuts)
     if as_json:
         print_json(report.to_json())
         return
