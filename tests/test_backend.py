@@ -172,10 +172,10 @@ traced = {{"train_step": set(), "test_step": set(), "predict_step": set()}}
 build = train.build
 
 
-def counting(config):
+def counting(config, **inputs):
     # A compiled step runs its Python code only while it is traced (jax.jit, tf.function): note the input shapes
     # of those runs. (TensorFlow traces a function that makes variables twice on its first call, one shape.)
-    model = build(config)
+    model = build(config, **inputs)
     for name in traced:
         def step(*args, _step=getattr(model, name), _name=name):  # JAX's steps take (state, data), the others data
             data = args[-1] if isinstance(args[-1], tuple) else (args[-1],)
