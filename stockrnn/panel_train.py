@@ -210,8 +210,8 @@ def sets_days(sets: dict[str, TrainingSet]) -> pd.DatetimeIndex:
 
 def pooled(verdicts: dict[str, list[Comparison]]) -> str:
     """The members' first verdicts (against the target's baseline) counted: how many beat it, lost, or showed no
-    significant difference, and the median change of the score, in one line. Per member, not one test on the pooled
-    days: the members' errors are in different units (prices of different levels)."""
+    significant difference, and the median member's score above or below the baseline's, in one line. Per member,
+    not one test on the pooled days: the members' errors are in different units (prices of different levels)."""
     firsts = [v[0] for v in verdicts.values() if v]
     if not firsts:
         return "no validation verdict"
@@ -219,7 +219,13 @@ def pooled(verdicts: dict[str, list[Comparison]]) -> str:
     for c in firsts:
         counts[c.outcome] = counts.get(c.outcome, 0) + 1
     changes = [c.change for c in firsts if c.change is not None]
-    median = f"; median change of {firsts[0].score} {np.median(changes):+.2%}" if changes else ""
+    # change is 1 - model / baseline (significance.Comparison): above 0 the model's error is the smaller one
+    middle = float(np.median(changes)) if changes else None
+    median = (
+        f"; median {firsts[0].score} {abs(middle):.2%} {'below' if middle > 0 else 'above'} {firsts[0].baseline}'s"
+        if middle
+        else (f"; median {firsts[0].score} equal to {firsts[0].baseline}'s" if middle == 0 else "")
+    )
     said = ", ".join(f"{outcome} on {n}" for outcome, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     return f"pooled over {len(firsts)} members against {firsts[0].baseline}: {said}{median}"
 

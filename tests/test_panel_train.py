@@ -401,3 +401,18 @@ def test_a_direction_model_of_covariates_forecasts_any_days(folder):
     result = forecast_model(model, scaler, config, prices, None, 4, ("AAA", "v1"))
     p_up = result.rows["p_up"].to_numpy()
     assert len(p_up) == 2 and np.all((p_up > 0) & (p_up < 1))  # the dates whose origin is inside the data
+
+
+def test_the_pooled_verdict_says_whether_the_median_member_scored_above_or_below_the_baseline():
+    from stockrnn.panel_train import pooled
+    from stockrnn.significance import Comparison, DMTest
+
+    def member(model_rmse: float) -> list[Comparison]:
+        return [Comparison("persistence", "validation", model_rmse, 1.0, DMTest(0.1, 0.9, 120, 0, None))]
+
+    worse = pooled({"A": member(1.0067), "B": member(1.01), "C": member(1.0)})  # median member 0.67% worse
+    assert worse.endswith("median RMSE 0.67% above persistence's")
+    better = pooled({"A": member(0.98), "B": member(0.99), "C": member(1.0)})
+    assert better.endswith("median RMSE 1.00% below persistence's")
+    assert pooled({"A": member(1.0)}).endswith("median RMSE equal to persistence's")
+    assert pooled({}) == "no validation verdict"
