@@ -78,7 +78,10 @@ class Membership:
 
     def warnings(self) -> list[str]:
         """One line a member that no longer trains, naming it and its file."""
-        lines = [f"{s.symbol} left out: {s.line()}" for s in self.left_out]
+        lines = [
+            f"{s.symbol} left out of the panel ({s.where}): {s.why.removeprefix(f'{s.where}: ')}"  # the file once
+            for s in self.left_out
+        ]
         lines += [
             f"{s} dropped: {where or 'its source'} is no longer in the panel; its forecasts stop"
             for s, where in self.dropped.items()
