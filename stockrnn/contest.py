@@ -27,6 +27,7 @@ from .config import HORIZON, MARGIN, MAX_AGE, TrainConfig, check_range
 from .errors import DataError, StockRNNError
 from .forecast import forecast_model, load_model, reach
 from .manifest import Manifest
+from .panel import Membership
 from .significance import ALPHA, Comparison
 from .targets import Result
 from .train import fit
@@ -58,10 +59,23 @@ class Outcome:
     # What stood in for the prices asked for (validate.Prices.substitute: a failed download, the stored days used),
     # said as a WARNING; None: the run read the prices it was asked to.
     substitute: str | None = None
+    # A global model's members against its champion's (dropped, left out, added); None: a symbol's model. A member
+    # dropped or left out is said as a WARNING and sets `exit_code` to 1 however the contest went.
+    membership: Membership | None = None
 
     @property
     def ok(self) -> bool:
         return self.status != "failed"
+
+    @property
+    def warnings(self) -> list[str]:
+        """Lines said as WARNING beside the outcome (the members that no longer train)."""
+        return self.membership.warnings() if self.membership else []
+
+    @property
+    def notes(self) -> list[str]:
+        """Lines said as INFO beside the outcome (the members added)."""
+        return self.membership.notes() if self.membership else []
 
     def contest_cell(self) -> str:
         """The holdout scores in one cell (its target's words); empty when nothing competed."""
@@ -74,7 +88,8 @@ class Outcome:
             for who, scores in self.metrics.items()
         }
         comparison = None if self.comparison is None else self.comparison.to_dict()
-        return {**self.__dict__, "metrics": metrics, "comparison": comparison}
+        membership = None if self.membership is None else self.membership.to_json()
+        return {**self.__dict__, "metrics": metrics, "comparison": comparison, "membership": membership}
 
 
 @dataclass(frozen=True)
@@ -267,10 +282,11 @@ def compute_or_fail(contest: Contest) -> Computed | Outcome:
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
-    """0: every symbol succeeded; 1: some failed; none succeeded: their common exit code, or 3 when they differ."""
+    """0: every symbol succeeded; 1: some failed, or succeeded with a warning that asks for one (a global model's
+    member left out: `Outcome.exit_code`); none succeeded: their common exit code, or 3 when they differ."""
     failed = [o for o in outcomes if not o.ok]
     if not failed:
-        return 0
+        return 1 if any(o.exit_code for o in outcomes) else 0
     if len(failed) < len(outcomes):
         return 1
     codes = {o.exit_code for o in failed}

@@ -54,6 +54,53 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """A global model's members now against its champion's, as retrain says them beside its outcome. `dropped`: the
+    champion's members whose source is gone from the panel (symbol -> where the champion read it); `left_out`: the
+    source's members that could not train now (unreadable, too short: why); `added`: members the champion lacks."""
+
+    dropped: dict[str, str] = field(default_factory=dict)
+    left_out: tuple[Skipped, ...] = ()
+    added: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, champion: dict[str, dict], members: list[str], left_out: tuple[Skipped, ...]) -> Membership:
+        """`champion`: the champion's `data.panel["members"]` (symbol -> record with its `source`); `members`: the
+        symbols trained now; `left_out`: the source's members that could not train now."""
+        gone = set(members) | {s.symbol for s in left_out}
+        dropped = {s: str(r.get("source", "")) for s, r in sorted(champion.items()) if s not in gone}
+        return cls(dropped, tuple(left_out), tuple(sorted(set(members) - set(champion))))
+
+    @property
+    def lost(self) -> bool:
+        """A member no longer trains: its forecasts stop, so the run exits non-zero (as train does)."""
+        return bool(self.dropped or self.left_out)
+
+    def warnings(self) -> list[str]:
+        """One line a member that no longer trains, naming it and its file."""
+        lines = [
+            f"{s.symbol} left out of the panel ({s.where}): {s.why.removeprefix(f'{s.where}: ')}"  # the file once
+            for s in self.left_out
+        ]
+        lines += [
+            f"{s} dropped: {where or 'its source'} is no longer in the panel; its forecasts stop"
+            for s, where in self.dropped.items()
+        ]
+        return lines
+
+    def notes(self) -> list[str]:
+        """One line for the members added (none: no line)."""
+        return [f"members added: {', '.join(self.added)}"] if self.added else []
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "dropped": dict(self.dropped),
+            "left_out": [{"symbol": s.symbol, "where": s.where, "why": s.why} for s in self.left_out],
+            "added": list(self.added),
+        }
+
+
+@dataclass(frozen=True)
 class Span:
     """One member's history on the panel's calendar: its own first and last day, its rows, and the calendar's days
     between them that it lacks (a halt, a missing row)."""

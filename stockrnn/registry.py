@@ -204,6 +204,13 @@ def newest_version(symbol: str) -> str | None:
     return f"v{numbers[-1]}" if numbers else None
 
 
+def last_attempt(symbol: str, champion: Manifest) -> Manifest:
+    """The manifest of the newest version of `symbol` (the last model trained, champion or not), else `champion`'s
+    (the newest is unreadable): what retrain judges "up to date" against."""
+    newest = newest_version(symbol)
+    return (read_manifest(symbol, newest) if newest else None) or champion
+
+
 def symbols() -> list[str]:
     """Every symbol with a champion; a folder under models/ that is no symbol's is left out with a warning."""
     models = home() / "models"

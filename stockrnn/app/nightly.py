@@ -86,7 +86,7 @@ def prepare(
             prices = checked(prices, config.column, True, config.calendar)
 
     # Up to date only for a usable champion: one that fails its checks is replaced however old the data.
-    last = _last_attempt(symbol, manifest) if champion is not None and manifest is not None else None
+    last = registry.last_attempt(symbol, manifest) if champion is not None and manifest is not None else None
     days = prices.frame.index
     # A challenger would train up to the day before the holdout: a last attempt trained on the same data but to an
     # earlier day (train --train-end 2016-12-30 on a file that reaches 2018) is not up to date.
@@ -211,13 +211,6 @@ def warn_margin(margin: float | None) -> None:
             "newer challenger is promoted unless the champion is significantly better",
             margin, margin * 100,
         )  # fmt: skip
-
-
-def _last_attempt(symbol: str, champion: Manifest) -> Manifest:
-    """The manifest of the newest version of `symbol` (the last model trained, champion or not), else `champion`'s
-    (the newest is unreadable)."""
-    newest = registry.newest_version(symbol)
-    return (registry.read_manifest(symbol, newest) if newest else None) or champion
 
 
 def _champion(symbol: str) -> tuple[registry.StoredModel | None, Manifest | None, str | None]:

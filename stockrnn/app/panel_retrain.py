@@ -26,10 +26,10 @@ import pandas as pd
 from .. import backend, ledger, registry, targets
 from ..config import HORIZON
 from ..contest import Outcome, rule
-from ..errors import StockRNNError
+from ..errors import DataError, StockRNNError
 from ..forecast import forecast_model, load_model, reach
 from ..manifest import Manifest
-from ..panel import Panel
+from ..panel import Membership, Panel, Skipped
 from ..panel_train import Member, fit_panel
 from ..price_source import PanelSource
 from ..significance import Comparison
@@ -59,9 +59,24 @@ def retrain_global(
     config = dataclasses.replace(m.config, **options)
     source = recorded_source(m, offline, strict)
     panel, market, _ = read_panel(source, dataclasses.replace(config, train_end=None), m.data.market)
-    if panel.sha256 == m.data.sha256 and not force:
-        return Outcome(name, "up to date", f"no new data in {source.where} since {m.data.last_day}", champion=m.version)
     days = panel.calendar
+    champions = record.get("members", {})
+    # Up to date as a symbol's retrain judges it (nightly.prepare): the data is the last attempt's (champion or not:
+    # a kept challenger is not trained again on the same days), and it was trained up to the day a challenger would.
+    last = registry.last_attempt(name, m)
+    through = f"{days[-holdout - 1]:%Y-%m-%d}" if len(days) > holdout else None
+    covered = through is not None and last.data.train_end >= through
+    if panel.sha256 == last.data.sha256 and covered and not force:
+        said = f"no new data in {source.where} since {last.data.last_day}"
+        if last.version != m.version:
+            said += f": {last.version} was trained on it and kept out"
+        attempt = last.data.panel or {}
+        membership = Membership.of(champions, list(attempt.get("members", {})), _left_out(attempt))
+        return Outcome(
+            name, "up to date", said, exit_code=int(membership.lost), champion=m.version, membership=membership
+        )
+    if len(days) <= holdout:
+        raise DataError(f"{source.where}: {len(days)} trading days; retraining needs more than --holdout {holdout}")
     holdout_start, cut = days[-holdout], days[-holdout - 1]
     config = dataclasses.replace(config, train_end=f"{cut:%Y-%m-%d}")
     fitted = fit_panel(panel, config, market)
@@ -78,13 +93,20 @@ def retrain_global(
         registry.promote_version(name, folder.name, reason)
     kept = registry.load_current(name)
     _remember(panel, load_model(kept.manifest, kept.model_path) if promote else champion_model, kept, market)
+    membership = Membership.of(champions, list((fitted.manifest.data.panel or {}).get("members", {})), fitted.skipped)
     left = f"; left out: {', '.join(s.symbol for s in fitted.skipped)}" if fitted.skipped else ""
     return Outcome(
         symbol=name, status="promoted" if promote else "kept champion", message=f"{reason}{left}",
-        exit_code=0, champion=registry.champion(name), challenger=folder.name,
+        exit_code=int(membership.lost), champion=registry.champion(name), challenger=folder.name,
         holdout={"start": f"{holdout_start:%Y-%m-%d}", "end": f"{days[-1]:%Y-%m-%d}", "days": holdout},
         pruned=registry.prune(name, keep), seconds=round(time.perf_counter() - started, 1), target=config.target,
+        membership=membership,
     )  # fmt: skip
+
+
+def _left_out(record: dict) -> tuple[Skipped, ...]:
+    """The members a version's manifest recorded as left out (`data.panel["left_out"]`)."""
+    return tuple(Skipped(one["symbol"], one["where"], one["why"]) for one in record.get("left_out", []))
 
 
 def _holdout(

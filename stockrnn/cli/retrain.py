@@ -88,8 +88,9 @@ def retrain(
     Diebold-Mariano test: the challenger, which has seen the newer days, is promoted unless the champion is
     significantly better (5%); a champion whose training ended more than --max-age trading days ago always gives way.
 
-    Exit codes: 0 every symbol succeeded (promoted, kept or up to date); 1 some failed; when all failed, their
-    common code (e.g. 75: locked or rate-limited, try later), or 3 when the causes differ.
+    Exit codes: 0 every symbol succeeded (promoted, kept or up to date); 1 some failed, or a global model's member
+    was left out or dropped (said as a WARNING); when all failed, their common code (e.g. 75: locked or
+    rate-limited, try later), or 3 when the causes differ.
 
     Example: stockrnn retrain --watchlist ~/watchlist.txt --log-file ~/stockrnn.log
     From cron (stockrnn schedule writes the line): ... retrain --all --log-file LOG --quiet >/dev/null
@@ -112,6 +113,10 @@ def retrain(
                 f", {versions}" if versions else "", o.message)  # fmt: skip
         if o.substitute:  # said again beside the outcome, where a reader of the night's log looks
             log.warning("%s: %s on prices that are not the ones asked for: %s", o.symbol, o.status, o.substitute)
+        for line in o.warnings:  # a global model's member that no longer trains: its forecasts stop
+            log.warning("%s: %s", o.symbol, line)
+        for line in o.notes:
+            log.info("%s: %s", o.symbol, line)
     code = app.exit_code(outcomes)
     if as_json:
         print_json({"outcomes": [o.to_json() for o in outcomes], "exit_code": code})
@@ -124,4 +129,8 @@ def retrain(
             out.print(f"{o.symbol}: {o.message}", soft_wrap=True, highlight=False, markup=False)
             if o.substitute:
                 out.print(f"{o.symbol}: WARNING: {o.substitute}", soft_wrap=True, highlight=False, markup=False)
+            for line in o.warnings:
+                out.print(f"{o.symbol}: WARNING: {line}", soft_wrap=True, highlight=False, markup=False)
+            for line in o.notes:
+                out.print(f"{o.symbol}: {line}", soft_wrap=True, highlight=False, markup=False)
     raise typer.Exit(code)
