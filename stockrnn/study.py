@@ -109,11 +109,12 @@ class Trading:
         most = max(1, members // 2)
         asked_for: dict[int, list[int]] = {}  # the k traded -> the k's asked that trade as it, in order
         for top in self.tops:
-            asked = scaled_k(members) if top == SCALED else int(top)
-            same = asked_for.setdefault(min(asked, most), [])
-            if asked not in same:
-                same.append(asked)
-        found, notes = [], []
+            one = scaled_k(members) if top == SCALED else int(top)
+            same = asked_for.setdefault(min(one, most), [])
+            if one not in same:
+                same.append(one)
+        found: list[PortfolioRule] = []
+        notes: list[str] = []
         side = "long" if self.long_only else "a side"
         for k, asked in asked_for.items():
             over = tuple(a for a in asked if a > k)
