@@ -146,7 +146,8 @@ class PortfolioReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "rule": {"top": self.rule.top, "long_only": self.rule.long_only, "cost_bps_per_half_turn":
-                     self.rule.cost_bps, "fill": self.rule.fill, "name": self.rule.name},
+                     self.rule.cost_bps, "fill": self.rule.fill, "name": self.rule.name,
+                     "asked": list(self.rule.asked) or [self.rule.top]},
             "convention": {
                 "scores": "made at the close of each day; the top k long at 1/k, the bottom k short at -1/k",
                 "fill": FILL_WORDS[self.rule.fill], "thin_day": "k = min(top, members scored // 2); flat below 2",

@@ -211,6 +211,40 @@ def last_attempt(symbol: str, champion: Manifest) -> Manifest:
     return (read_manifest(symbol, newest) if newest else None) or champion
 
 
+def holds_panel(symbol: str) -> bool | None:
+    """Whether `symbol`'s entry holds a global model (True: its champion, else its newest readable version, was
+    trained on a panel), a single symbol's (False), or nothing yet (None: no version, or none readable)."""
+    names = [f"v{n}" for n in reversed(_versions(models_dir(symbol)))]
+    try:
+        current = champion(symbol)
+    except DataError:  # a damaged pointer: the versions themselves still say what the entry holds
+        current = None
+    for name in ([current] if current else []) + names:
+        manifest = read_manifest(symbol, name)
+        if manifest is not None:
+            return manifest.data.panel is not None
+    return None
+
+
+def refuse_other_kind(symbol: str, panel: bool) -> None:
+    """Refuse (`UsageError`, exit 2) to store a global model (`panel`) under an entry that holds a single symbol's,
+    or a single symbol's model under an entry that holds a global one: its versions would mix the two kinds, and a
+    rollback would switch between them."""
+    held = holds_panel(symbol)
+    if held is None or held == panel:
+        return
+    where = models_dir(symbol)
+    if panel:
+        raise UsageError(
+            f"--name {symbol}: {where} holds a single symbol's model of {symbol}; a global model needs a name of its "
+            "own (another --name)"
+        )
+    raise UsageError(
+        f"{symbol}: {where} holds a global model named {symbol} (train --panel/--watchlist); a single symbol's model "
+        "cannot be stored under it: give it another name (train OTHER --csv FILE), or delete that folder"
+    )
+
+
 def symbols() -> list[str]:
     """Every symbol with a champion; a folder under models/ that is no symbol's is left out with a warning."""
     models = home() / "models"

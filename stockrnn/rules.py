@@ -87,6 +87,10 @@ class PortfolioRule:
     long_only: bool = False
     cost_bps: float = COST_BPS
     fill: str = "close"
+    # The k's asked for that a panel too small for them traded as `top` (its members // 2), and its members: said
+    # in the rule's name, so that a capped k is never reported as the one asked for; () and None: as asked.
+    asked: tuple[int, ...] = ()
+    members: int | None = None
 
     @property
     def cost(self) -> float:
@@ -107,5 +111,9 @@ class PortfolioRule:
 
     @property
     def name(self) -> str:
-        """In words: "long-short top/bottom 10", "long-only top 10"."""
-        return f"long-only top {self.top}" if self.long_only else f"long-short top/bottom {self.top}"
+        """In words: "long-short top/bottom 10", "long-only top 10", a capped k "long-short top/bottom 2 (asked 10:
+        5 members)"."""
+        words = f"long-only top {self.top}" if self.long_only else f"long-short top/bottom {self.top}"
+        if self.asked:
+            words += f" (asked {', '.join(map(str, self.asked))}: {self.members} members)"
+        return words

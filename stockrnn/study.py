@@ -98,15 +98,38 @@ class Trading:
         return made
 
     def rules(self, members: int) -> list[PortfolioRule]:
-        """The portfolio rules on a panel of `members`: for each k in order, each fill (checked: a `UsageError`)."""
-        found = []
+        """The portfolio rules on a panel of `members`: for each k in order, each fill (checked: a `UsageError`);
+        a k over members // 2 is traded as members // 2, once (`plan`)."""
+        return self.plan(members)[0]
+
+    def plan(self, members: int) -> tuple[list[PortfolioRule], list[str]]:
+        """The rules on a panel of `members` and a note for each k it cannot trade as asked: a portfolio trades at
+        most members // 2 names a side (portfolio.weights), so a larger k is traded as that (its rule names the k
+        asked), and k's that come to the same are traded once."""
+        most = max(1, members // 2)
+        asked_for: dict[int, list[int]] = {}  # the k traded -> the k's asked that trade as it, in order
         for top in self.tops:
-            k = scaled_k(members) if top == SCALED else int(top)
-            found += [PortfolioRule(k, self.long_only, self.cost_bps, fill) for fill in self.fills]
-        unique = list(dict.fromkeys(found))  # a scaled k equal to a given one is traded once
-        for rule in unique:
+            one = scaled_k(members) if top == SCALED else int(top)
+            same = asked_for.setdefault(min(one, most), [])
+            if one not in same:
+                same.append(one)
+        found: list[PortfolioRule] = []
+        notes: list[str] = []
+        side = "long" if self.long_only else "a side"
+        for k, asked in asked_for.items():
+            over = tuple(a for a in asked if a > k)
+            capped = over if over and k not in asked else ()
+            found += [PortfolioRule(k, self.long_only, self.cost_bps, fill, capped, members if capped else None)
+                      for fill in self.fills]  # fmt: skip
+            listed = ", ".join(map(str, asked))
+            if len(asked) > 1:
+                notes.append(f"--top-k {listed} all trade k = {k} on {members} members (at most {most} names {side}): "
+                             "traded once")  # fmt: skip
+            elif over:
+                notes.append(f"--top-k {listed}: {members} members allow at most {most} names {side}; trading k = {k}")
+        for rule in found:
             rule.check()
-        return unique
+        return found, notes
 
 
 def by_k(rules: list[PortfolioRule], traded: list[PortfolioReport]) -> dict[int, dict[str, PortfolioReport]]:

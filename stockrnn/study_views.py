@@ -25,11 +25,17 @@ def _day(value: float) -> str:
     return f"{value:+.3%}"
 
 
+def _k(k: int, report: PortfolioReport) -> str:
+    """'k = K, ', and the k's asked for when the panel traded them as K: 'k = 2 (asked 10), '."""
+    asked = ", ".join(map(str, report.rule.asked))
+    return f"k = {k} (asked {asked}), " if asked else f"k = {k}, "
+
+
 def _columns(by_k: dict[int, dict[str, PortfolioReport]]) -> list[tuple[str, PortfolioReport]]:
     """Each (k, fill)'s portfolio with its header: the fill in two words, "k = K, " before it when several k."""
     several = len(by_k) > 1
     return [
-        (f"{f'k = {k}, ' if several else ''}{FILLS[fill]}", r) for k, fills in by_k.items() for fill, r in fills.items()
+        (f"{_k(k, r) if several else ''}{FILLS[fill]}", r) for k, fills in by_k.items() for fill, r in fills.items()
     ]
 
 
@@ -126,7 +132,7 @@ def era_view(report: StudyReport) -> list[Any]:
         for fill, found in fills.items():
             for era in found:
                 p = era.mean_test.p_value
-                table.add_row(f"{f'k = {k}, ' if several else ''}{FILLS[fill]}",
+                table.add_row(f"{_k(k, report.by_k[k][fill]) if several else ''}{FILLS[fill]}",
                               f"{era.start:%Y-%m-%d}..{era.end:%Y-%m-%d}", str(era.days), _day(era.gross),
                               _day(era.net), fmt(era.sharpe, ".2f"), fmt(era.accuracy.share, ".1%"),
                               "-" if p is None else f"{p:.2f}")  # fmt: skip

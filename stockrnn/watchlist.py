@@ -34,6 +34,7 @@ class Entry:
     options: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields that override the saved config
     ticker: str | None = None  # the one ticker to read of a `csv` that holds several
     date_format: str | None = None  # how the csv file writes its dates (--date-format), when it cannot show it
+    line: int = field(default=0, compare=False)  # the watchlist's line it was read from (0: named on the command line)
 
 
 def read_watchlist(path: str | Path) -> list[Entry]:
@@ -89,7 +90,7 @@ def read_watchlist(path: str | Path) -> list[Entry]:
             raise UsageError(f"{path}, line {number}: {exc} (an unclosed quote?)") from None
         except UsageError as exc:
             raise UsageError(f"{path}, line {number}: {exc}") from None
-        entries.append(Entry(symbol=symbol, csv=csv, options=options, ticker=ticker, date_format=date_format))
+        entries.append(Entry(symbol, csv, options, ticker, date_format, number))
     if not entries:
         raise UsageError(f"{path}: the watchlist names no symbol")
     return entries

@@ -477,3 +477,14 @@ def test_latest_prints_the_recorded_forecast_without_keras(sine_model, home):
     both = run("latest", "SINE", "NOMODEL", "--json")  # one without a forecast: its error, and the other printed
     assert both.exit_code == 66 and [d["symbol"] for d in json.loads(both.stdout)] == ["SINE", "NOMODEL"]
     assert "error" in json.loads(both.stdout)[1] and "no forecast of NOMODEL" in both.stderr
+
+
+def test_messages_keep_text_that_looks_like_an_emoji_code(write_csv, capsys):
+    bad = write_csv("colons.csv", "Date,Close\n2020-01-02,1\n2020-01-03,250:100:3\n")
+    result = run("train", "--csv", str(bad))
+    assert result.exit_code == 65, result.output
+    assert "'250:100:3' is not a number" in result.stderr and "\N{HUNDRED POINTS SYMBOL}" not in result.stderr
+    from stockrnn.cli.common import say
+
+    say("scores :100: and :smile:")
+    assert capsys.readouterr().out == "scores :100: and :smile:\n"

@@ -116,9 +116,11 @@ def test_a_panel_with_no_member_left_is_refused(tmp_path):
 
 def test_a_watchlist_is_a_panel(folder, tmp_path):
     watchlist = tmp_path / "list.txt"
-    watchlist.write_text(f"XXX csv={folder / 'AAA.csv.gz'}\nYYY csv={folder / 'CCC.csv.gz'}\nZZZ\n")
+    watchlist.write_text(
+        f"XXX csv={folder / 'AAA.csv.gz'} ticker=AAA\nYYY csv={folder / 'CCC.csv.gz'} ticker=ccc\nZZZ\n"
+    )
     panel = app.load_panel(PanelSource(watchlist=watchlist, offline=True))
-    assert panel.symbols == ("XXX", "YYY")  # the lines name the members, whatever the files' columns say
+    assert panel.symbols == ("XXX", "YYY")  # the lines name the members; ticker= says the file's own is meant
     assert panel.members["YYY"].frame.index[0] == DAYS[20]
     (zzz,) = panel.skipped  # no stored prices offline: left out, said
     assert zzz.symbol == "ZZZ" and "--offline forbids downloading" in zzz.why
@@ -127,6 +129,20 @@ def test_a_watchlist_is_a_panel(folder, tmp_path):
     watchlist.write_text(f"XXX csv={folder / 'AAA.csv.gz'} epochs=3\n")
     with pytest.raises(UsageError, match="XXX epochs=3: a panel trains one model with one configuration"):
         app.load_panel(PanelSource(watchlist=watchlist))
+
+
+def test_a_watchlist_line_whose_file_is_another_symbols_is_refused(folder, tmp_path):
+    watchlist = tmp_path / "list.txt"
+    watchlist.write_text(f"# two members\nAAA csv={folder / 'AAA.csv.gz'}\nBBB csv={folder / 'CCC.csv.gz'}\n")
+    with pytest.raises(DataError) as caught:
+        app.load_panel(PanelSource(watchlist=watchlist))
+    assert str(caught.value) == (
+        f"{watchlist}, line 3: BBB csv={folder / 'CCC.csv.gz'}: the file's columns say CCC, not BBB; name the line "
+        "CCC, or add ticker=CCC to keep CCC's prices as BBB"
+    )
+    assert caught.value.exit_code == 65
+    watchlist.write_text(f"AAA csv={folder / 'AAA.csv.gz'}\nCCC csv={folder / 'CCC.csv.gz'}\n")  # as the files say
+    assert app.load_panel(PanelSource(watchlist=watchlist)).symbols == ("AAA", "CCC")
 
 
 def test_a_panel_source_is_a_folder_or_a_watchlist(tmp_path):

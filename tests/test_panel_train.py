@@ -416,3 +416,30 @@ def test_the_pooled_verdict_says_whether_the_median_member_scored_above_or_below
     assert better.endswith("median RMSE 1.00% below persistence's")
     assert pooled({"A": member(1.0)}).endswith("median RMSE equal to persistence's")
     assert pooled({}) == "no validation verdict"
+
+
+def test_a_global_models_name_is_no_members_and_no_single_symbols_entry(folder, tmp_path):
+    from .conftest import a_manifest
+    from .test_registry import SCALER
+
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "aaa", "--offline"])
+    assert result.exit_code == 2, result.output
+    assert f"--name AAA: {folder / 'AAA.csv.gz'} is the member AAA of this panel" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not registry.models_dir("AAA").exists()  # refused before anything was read or written
+    watchlist = tmp_path / "list.txt"
+    watchlist.write_text(f"AAA csv={folder / 'AAA.csv.gz'}\nKO csv={folder / 'BBB.csv.gz'} ticker=BBB\n")
+    result = runner.invoke(cli, ["train", "--watchlist", str(watchlist), "--name", "KO", "--offline"])
+    assert result.exit_code == 2 and f"--name KO: {watchlist}, line 2 is the member KO" in result.output
+
+    registry.save_version("AAPLX", b"one", SCALER, a_manifest())  # a single symbol's model
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "AAPLX", "--offline"])
+    assert result.exit_code == 2, result.output
+    assert "AAPLX holds a single symbol's model of AAPLX; a global model needs a name of its own" in result.output
+    assert registry.newest_version("AAPLX") == "v1"
+
+    registry.save_version("TRIO", b"one", SCALER, a_manifest(panel={"members": {}}))  # a global model
+    result = runner.invoke(cli, ["train", "TRIO", "--csv", str(folder / "AAA.csv.gz"), "--offline"])
+    assert result.exit_code == 2, result.output
+    assert "TRIO holds a global model named TRIO (train --panel/--watchlist); a single symbol's model" in result.output
+    assert registry.newest_version("TRIO") == "v1"

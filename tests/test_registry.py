@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from stockrnn import registry
 from stockrnn.cli import app
 from stockrnn.config import TrainConfig
-from stockrnn.errors import CannotWriteError, DataError, MissingInputError
+from stockrnn.errors import CannotWriteError, DataError, MissingInputError, UsageError
 from stockrnn.manifest import SCHEMA_VERSION
 from stockrnn.paths import sha256_file
 from stockrnn.trend import Chances
@@ -121,3 +121,17 @@ def test_the_listing_shows_target_metric_training_end_and_validation_days(home):
         ("direction", "brier", 0.24, "base_rate", "2021-01-04"),
     ]
     assert listing[2]["skill"] == pytest.approx(1 - 0.24 / 0.25) and listing[2]["val_rmse"] is None
+
+
+def test_an_entry_holds_one_kind_of_model():
+    assert registry.holds_panel("AAA") is None  # nothing stored yet
+    registry.save_version("AAA", b"one", SCALER, a_manifest())
+    registry.save_version("PANEL", b"one", SCALER, a_manifest(panel={"members": {}}))
+    assert registry.holds_panel("AAA") is False and registry.holds_panel("PANEL") is True
+    registry.refuse_other_kind("AAA", panel=False)  # the same kind: no objection
+    registry.refuse_other_kind("PANEL", panel=True)
+    registry.refuse_other_kind("NEW", panel=True)
+    with pytest.raises(UsageError, match="--name AAA: .* holds a single symbol's model of AAA"):
+        registry.refuse_other_kind("AAA", panel=True)
+    with pytest.raises(UsageError, match="PANEL: .* holds a global model named PANEL"):
+        registry.refuse_other_kind("PANEL", panel=False)

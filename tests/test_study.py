@@ -64,6 +64,22 @@ def test_k_scaled_is_the_papers_10_of_500_and_several_k_make_a_rule_each():
         study.Trading.parse(["scaled"], False, -1.0, ("close",))
 
 
+def test_a_k_over_half_the_members_is_traded_as_half_said_and_traded_once():
+    trading = study.Trading.parse(["2", "3", "10"], False, 5.0, ("close",))
+    rules, notes = trading.plan(5)
+    assert rules == [PortfolioRule(2, False, 5.0, "close")] and rules[0].name == "long-short top/bottom 2"
+    assert notes == ["--top-k 2, 3, 10 all trade k = 2 on 5 members (at most 2 names a side): traded once"]
+    rules, notes = study.Trading.parse(["10"], False, 5.0, ("close", "same-close")).plan(5)
+    assert [(r.top, r.asked, r.members) for r in rules] == [(2, (10,), 5), (2, (10,), 5)]
+    assert rules[0].name == "long-short top/bottom 2 (asked 10: 5 members)"
+    assert notes == ["--top-k 10: 5 members allow at most 2 names a side; trading k = 2"]
+    rules, notes = study.Trading.parse(["3", "10", "1"], True, 5.0, ("close",)).plan(6)
+    assert [(r.top, r.asked) for r in rules] == [(3, ()), (1, ())]  # 10 traded as 3, which was asked: as asked
+    assert rules[0].name == "long-only top 3"
+    assert notes == ["--top-k 3, 10 all trade k = 3 on 6 members (at most 3 names long): traded once"]
+    assert study.Trading.parse(["10"], False, 5.0, ("close",)).plan(61)[1] == []  # 30 a side allowed: no note
+
+
 def test_a_calendar_too_short_and_bad_study_options_are_refused_in_one_line():
     calendar = pd.bdate_range("2010-01-04", periods=300, name="date")
     with pytest.raises(DataError, match=r"the panel has 300 trading days \(2010-01-04..2011-02-25\); --study 300:50"):
@@ -195,6 +211,27 @@ def test_several_k_trade_the_same_scores_and_the_pooled_portfolios_split_by_era(
     assert (
         "Pooled, by era" in result.output and "k = 1, next close: verdict: the long-short top/bottom 1" in result.output
     )
+
+
+@pytest.mark.slow
+def test_a_capped_k_is_said_as_traded_in_the_text_and_the_json(tmp_path):
+    folder = write_panel(tmp_path / "panel", planted_reversal_panel(members=5, days=230, planted=2, seed=5).prices)
+    options = ["--study", "200:30", "--window", "10", "--units", "4", "--epochs", "2", "--offline", "--market",
+               "GSPC", "--fill", "close", "--top-k", "10", "--top-k", "3", "--top-k", "1"]  # fmt: skip
+    result = runner.invoke(cli, ["study", "--panel", str(folder), *options, "--json"])
+    assert result.exit_code == 0, result.output
+    pooled = json.loads(result.stdout)["pooled"]
+    assert pooled["top_k"] == [2, 1] and list(pooled["other_k"]) == ["1"]
+    rule = pooled["portfolios"]["close"]["rule"]
+    assert rule["top"] == 2 and rule["asked"] == [10, 3]
+    assert rule["name"] == "long-short top/bottom 2 (asked 10, 3: 5 members)"
+    assert pooled["other_k"]["1"]["close"]["rule"]["asked"] == [1]
+    assert "--top-k 10, 3 all trade k = 2 on 5 members (at most 2 names a side): traded once" in result.stderr
+    result = runner.invoke(cli, ["study", "--panel", str(folder), *options[:-4]])  # --top-k 10 alone
+    assert result.exit_code == 0, result.output
+    assert result.output.count("--top-k 10: 5 members allow at most 2 names a side; trading k = 2") == 1
+    assert "long-short top/bottom 2 (asked 10: 5 members)" in result.output
+    assert "top/bottom 10" not in result.output
 
 
 def test_the_command_line_refuses_in_one_line(tmp_path):

@@ -81,7 +81,9 @@ def _read_file(path: Path, column: str, strict: bool, calendar: str) -> Read:
 
 
 def _entries(watchlist: Path) -> list[Entry]:
-    """The watchlist's lines; per-model training options have no place in a panel (one model, one configuration)."""
+    """The watchlist's lines; per-model training options have no place in a panel (one model, one configuration),
+    and a csv= file whose columns name another symbol than its line's is refused (`DataError`) unless the line says
+    `ticker=`: the member would be recorded, and its forecasts scored, under the line's symbol."""
     entries = read_watchlist(watchlist)
     for entry in entries:
         if entry.options:
@@ -89,6 +91,12 @@ def _entries(watchlist: Path) -> list[Entry]:
             raise UsageError(
                 f"{watchlist}: {entry.symbol} {given}: a panel trains one model with one configuration; give training "
                 "options on the command line"
+            )
+        own = file_symbol(entry.csv) if entry.csv is not None and entry.ticker is None else None
+        if own is not None and own != entry.symbol:
+            raise DataError(
+                f"{watchlist}, line {entry.line}: {entry.symbol} csv={entry.csv}: the file's columns say {own}, not "
+                f"{entry.symbol}; name the line {own}, or add ticker={own} to keep {own}'s prices as {entry.symbol}"
             )
     return entries
 
@@ -216,6 +224,34 @@ def market_of(manifest: Manifest, offline: bool = False) -> pd.Series | None:
     return market_series(where, None, offline, config.adjusted, config.calendar)[0]
 
 
+def member_symbols(source: PanelSource) -> dict[str, str]:
+    """Each symbol `source` names -> where (a folder's file, by its columns or its name; a watchlist's line), read
+    from the headers and lines alone; a file whose symbol cannot be read is left to `load_panel` to say."""
+    if source.watchlist is not None:
+        return {e.symbol: f"{source.watchlist}, line {e.line}" for e in read_watchlist(source.watchlist)}
+    assert source.folder is not None  # PanelSource's own check
+    found: dict[str, str] = {}
+    for path in price_files(source.folder):
+        try:
+            found.setdefault(file_symbol(path) or symbol_from_path(path), str(path))
+        except StockRNNError:
+            continue
+    return found
+
+
+def check_name(source: PanelSource, name: str) -> None:
+    """Refuse (`UsageError`, exit 2), before anything is read or trained, a global model's `name` that is one of
+    its members' symbols (`predict NAME` and `track` would read the member as the panel) or whose registry entry
+    holds a single symbol's model (a rollback would switch kinds)."""
+    members = member_symbols(source)
+    if name in members:
+        raise UsageError(
+            f"--name {name}: {members[name]} is the member {name} of this panel; a global model needs a name no "
+            "member has (e.g. --name PANEL)"
+        )
+    registry.refuse_other_kind(name, panel=True)
+
+
 def train_panel(
     source: PanelSource,
     name: str,
@@ -226,9 +262,10 @@ def train_panel(
     """Read `source`'s members, train one model on all of them up to `config.train_end` (panel_train.fit_panel) and
     store it as `name`'s new champion, its manifest recording `source`. `market`: a member's symbol, a file or a
     symbol, for the `market` feature (a member named as the market is not a member). Raises `UsageError` for a bad
-    name or options, `MissingInputError`/`DataError` as `load_panel`, `DataError` when the market series does not
-    cover the training period or no member can train, `LockedError` when another run holds `name`."""
+    name (`check_name`) or options, `MissingInputError`/`DataError` as `load_panel`, `DataError` when the market
+    series does not cover the training period or no member can train, `LockedError` when another run holds `name`."""
     name = check_symbol(name)
+    check_name(source, name)
     if config.mixed_precision:
         backend.check_mixed_precision(config.cell)
     if source.folder is not None:  # recorded as an absolute path: retrain and predict find it from any folder

@@ -10,6 +10,7 @@ kept out of the members). Output: `study.StudyReport`. Nothing is stored: a stud
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from ..price_source import PanelSource
 from ..rules import PortfolioRule
 from ..study import PeriodResult, StudyReport, StudySpec, Trading, run
 from .panel import load_panel, market_series
+
+log = logging.getLogger("stockrnn")
 
 
 def study(
@@ -46,7 +49,9 @@ def study(
         index, _ = market_series(market, panel, source.offline, source.adjusted, config.calendar)
         name = market.strip().upper()
         panel = panel.without({name})
-    chosen = rules.rules(len(panel.members)) if isinstance(rules, Trading) else list(rules)
+    chosen, notes = rules.plan(len(panel.members)) if isinstance(rules, Trading) else (list(rules), [])
+    for note in notes:  # once, before the periods: a k the panel cannot trade as asked
+        log.warning("%s", note)
     report = run(panel, config, spec, chosen, index, name, on_period, eras=eras)
     if plot is not None:
         report = dataclasses.replace(report, plot=str(draw_report(report, plot).resolve()))

@@ -120,9 +120,11 @@ def train_prices(
     """Fit, then store the model as `symbol`'s new champion; one run per symbol at a time (its lock). A champion
     that significantly lost to a baseline on its validation tail, or of another target than the one it replaced, is
     said with the way back (`TrainResult.warnings`; the command line logs them as WARNING lines). Raises
-    `UsageError` for a bad symbol, `DataError` for data that cannot train, `LockedError` (exit 75) when another run
-    holds the symbol, `CannotWriteError` when the registry cannot be written."""
+    `UsageError` for a bad symbol or one whose entry holds a global model, `DataError` for data that cannot train,
+    `LockedError` (exit 75) when another run holds the symbol, `CannotWriteError` when the registry cannot be
+    written."""
     symbol = check_symbol(symbol)
+    registry.refuse_other_kind(symbol, panel=False)  # a global model's entry is not this symbol's
     training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
     with registry.lock(symbol):
         model, scaler, manifest = fit(prices, config, progress, market=market)
@@ -151,6 +153,7 @@ def train(
     name = source.name
     if name is not None:
         check_symbol(name)  # before any I/O
+        registry.refuse_other_kind(name, panel=False)
     if config.mixed_precision:  # refused before the data is read, where this backend cannot train it
         backend.check_mixed_precision(config.cell)
     source = source.seeded(config.seed)

@@ -35,8 +35,9 @@ ClickError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__
 DASK_ENV = "STOCKRNN_DASK"  # the scheduler's address --dask defaults to (parallel.ENV: tested equal)
 BACKEND_ENV = "STOCKRNN_BACKEND"  # the backend --backend defaults to (backend's ENV: tested equal)
 SOURCE, TRAINING, RUN = "Price source", "Training", "Where it runs"  # the help's panels
-out = Console()
-err = Console(stderr=True)
+# emoji=False: rich would turn text such as "250:100:3" in a message (a row, a path) into an emoji.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 __all__ = ["fmt", "price", "significant"]  # re-exported: the commands format numbers as the targets' views do
 
 
