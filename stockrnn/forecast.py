@@ -50,6 +50,18 @@ def reach(config: TrainConfig) -> int | None:
     return shapes.of(config).extra_days() + 1
 
 
+def check_reach(config: TrainConfig, days: int, label: tuple[str, str]) -> None:
+    """A `UsageError` naming --days when a path of `days` would need covariates of days not seen yet (`reach`);
+    `label`: (symbol, version) of the model, as the message names it."""
+    most = reach(config)
+    if most is not None and days > most:
+        raise UsageError(
+            f"--days {days}: {label[0]} {label[1]} reads past covariates ({config.features}), and a path longer than "
+            f"what its head outputs from the origin's window would need the covariates of days not seen yet; use "
+            f"--days {most}" + (" (or train it with --output direct --output-days H)" if most == 1 else "")
+        )
+
+
 def forecast_model(
     model: Any,
     scaler: Any,
@@ -78,13 +90,8 @@ def forecast_model(
     (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities)."""
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
-    most = reach(config)
-    if most is not None and days > most and whole_path:
-        raise UsageError(
-            f"--days {days}: {label[0]} {label[1]} reads past covariates ({config.features}), and a path longer than "
-            f"what its head outputs from the origin's window would need the covariates of days not seen yet; use "
-            f"--days {most}" + (" (or train it with --output direct --output-days H)" if most == 1 else "")
-        )
+    if whole_path:
+        check_reach(config, days, label)
     series = price_column(prices.frame, config.column, prices.source)
     extra = None
     if config.feature_names:  # day t's covariates read prices up to t only (features.py)

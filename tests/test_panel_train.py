@@ -386,6 +386,8 @@ def test_a_global_covariates_model_forecasts_its_members_one_day(folder, tmp_pat
     assert np.isfinite(json.loads(result.stdout)["rows"][0]["forecast"])
     result = runner.invoke(cli, ["predict", "TRIO", "--member", "BBB"])
     assert result.exit_code == 2 and "use --days 1" in result.output
+    result = runner.invoke(cli, ["predict", "TRIO"])  # every member: refused once, before any member is forecast
+    assert result.exit_code == 2 and result.output.count("use --days 1") == 1, result.output
 
 
 @pytest.mark.slow

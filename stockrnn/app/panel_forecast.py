@@ -18,7 +18,7 @@ from datetime import date
 from .. import ledger, registry
 from ..config import HORIZON, LEVEL
 from ..errors import StockRNNError, UsageError
-from ..forecast import forecast_model, load_model
+from ..forecast import check_reach, forecast_model, load_model
 from ..panel_train import Member, member_manifest
 from ..price_source import PriceSource
 from ..provenance import provenance
@@ -50,7 +50,8 @@ def predict_members(
     """Each of `members` (default: every member) forecast by the global model `stored`, the model loaded once; with
     `source` naming a file, that file's symbol instead (a member: from that file, not recorded; else outside the
     training panel). A member whose forecast fails (its file gone, bad data) yields its error and the next goes on.
-    Raises `UsageError` for a symbol that is no member (without a file)."""
+    Raises `UsageError` for a symbol that is no member (without a file), and, once for all members, for `days`
+    beyond what a model of past covariates can forecast (forecast.check_reach)."""
     m = stored.manifest
     record = m.data.panel or {}
     known = dict(record.get("members", {}))
@@ -60,6 +61,7 @@ def predict_members(
             f"{', '.join(unknown)}: not a member of {m.symbol} {m.version} (members: {', '.join(known)}); forecast a "
             "symbol outside the panel from its prices with --csv FILE"
         )
+    check_reach(m.config, days, (m.symbol, m.version))  # once for every member, before any is forecast
     model = load_model(m, stored.model_path)
     if source is not None and source.csv is not None:
         yield _from_file(stored, model, source, start, days, level, today)
