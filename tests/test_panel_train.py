@@ -200,6 +200,7 @@ def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
     assert one["symbol"] == "BBB" and len(one["rows"]) == 3
     result = runner.invoke(cli, ["predict", "TRIO", "--days", "2", "--offline"])  # one table of every member
     assert result.exit_code == 0 and "TRIO: 3 members" in result.output
+    assert "warning: stale data: 3 of 3 members' prices" in result.output  # they end in 2019: said once, for all
     assert [line.split()[1] for line in result.output.splitlines() if "│ 2019-12-31 │" in line] == ["AAA", "BBB", "CCC"]
     picture = folder.parent / "bbb.png"
     result = runner.invoke(cli, ["plot", "TRIO", "--member", "BBB", "--days", "2", "--offline", "--out", str(picture)])

@@ -29,5 +29,21 @@ def members_table(name: str, results: Sequence[Result]) -> list[Any]:
             result.symbol, f"{result.origin:%Y-%m-%d}", f"{float(result.history.iloc[-1]):.6g}", said,
             verdict.outcome if verdict is not None else "none recorded",
         )  # fmt: skip
-    return [table, "next day: the forecast's first step from the origin, with its band; each member's full forecast: "
-                    f"stockrnn predict {name} --member SYMBOL"]  # fmt: skip
+    note = ("next day: the forecast's first step from the origin, with its band; each member's full forecast: "
+            f"stockrnn predict {name} --member SYMBOL")  # fmt: skip
+    return [table, note, *stale_warning(results)]
+
+
+def stale_warning(results: Sequence[Result]) -> list[str]:
+    """One line for the members whose data end long before today (`Standing.stale`): how many, and the latest such
+    last day; [] when none is stale. Each member alone (`--member`) carries its own warning."""
+    stale = [r for r in results if r.standing is not None and r.standing.stale]
+    if not stale:
+        return []
+    last = max(str(r.standing.data_last_day) for r in stale if r.standing is not None)
+    behind = min(int(r.standing.behind or 0) for r in stale if r.standing is not None)
+    return [
+        f"warning: stale data: {len(stale)} of {len(results)} members' prices end long before today (the latest on "
+        f"{last}, {behind} trading days before it); the days forecast after them have passed: update the prices "
+        "(stockrnn fetch, or newer files) and forecast again"
+    ]
