@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from . import parallel, shapes, targets
 from .config import HORIZON, LEVEL, TrainConfig
@@ -36,6 +37,24 @@ def cutoffs(count: int, folds: int, horizon: int, step: int) -> list[int]:
     if folds < 1 or horizon < 1 or step < 1:
         raise UsageError(f"--folds ({folds}), --horizon ({horizon}) and --step ({step}) must be at least 1")
     return [count - horizon - (folds - 1 - i) * step for i in range(folds)]
+
+
+def fold_starts(
+    days: pd.DatetimeIndex, config: TrainConfig, folds: int, horizon: int, step: int, where: str, unit: str, has: str
+) -> list[int]:
+    """`cutoffs` over `days`, checked: a `DataError` (naming `where`, counting `unit`s: "the data has" N rows, "it
+    has" N days) when the first cut-off leaves fewer than `config.min_train_rows` days after `--train-start`."""
+    starts = cutoffs(len(days), folds, horizon, step)
+    first_day = parse_day(config.train_start, "--train-start") or days[0]
+    first = int(days.searchsorted(first_day))
+    if starts[0] - first < config.min_train_rows:
+        need = config.min_train_rows + horizon + (folds - 1) * step
+        raise DataError(
+            f"{where} {folds} folds of {horizon} days every {step} days need {need} {unit} from "
+            f"{first_day:%Y-%m-%d}; {has} {len(days) - first}: use fewer --folds, a smaller --step or an "
+            "earlier --train-start"
+        )
+    return starts
 
 
 @dataclass(frozen=True)
@@ -109,16 +128,7 @@ def backtest(
         raise UsageError(f"--level must be between 0 and 1, not {level}")
     prices = until(prices, end)
     days = price_column(prices.frame, config.column, prices.source).index
-    starts = cutoffs(len(days), folds, horizon, step)
-    first_day = parse_day(config.train_start, "--train-start") or days[0]
-    first = int(days.searchsorted(first_day))
-    if starts[0] - first < config.min_train_rows:
-        need = config.min_train_rows + horizon + (folds - 1) * step
-        raise DataError(
-            f"{prices.source}: {folds} folds of {horizon} days every {step} days need {need} rows from "
-            f"{first_day:%Y-%m-%d}; the data has {len(days) - first}: use fewer --folds, a smaller --step or an "
-            "earlier --train-start"
-        )
+    starts = fold_starts(days, config, folds, horizon, step, f"{prices.source}:", "rows", "the data has")
     tasks = [
         Fold(
             number, prices, dataclasses.replace(config, train_end=f"{days[start - 1]:%Y-%m-%d}"), start, horizon, level

@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 
 from . import targets
-from .backtest import cutoffs
+from .backtest import fold_starts
 from .config import TrainConfig
 from .errors import DataError, StockRNNError
 from .panel import Panel, Skipped
 from .significance import DMTest, diebold_mariano
-from .windows import parse_day, price_column
+from .windows import price_column
 
 log = logging.getLogger("stockrnn")
 
@@ -68,16 +68,7 @@ def panel_folds(panel: Panel, config: TrainConfig, folds: int, horizon: int, ste
     """The folds over the panel's calendar (`backtest.cutoffs`: the last fold ends on its last day). A `UsageError`
     for folds, horizon or step below 1; a `DataError` when the first cut-off leaves too few training days."""
     calendar = panel.calendar
-    starts = cutoffs(len(calendar), folds, horizon, step)
-    first_day = parse_day(config.train_start, "--train-start") or calendar[0]
-    first = int(calendar.searchsorted(first_day))
-    if starts[0] - first < config.min_train_rows:
-        need = config.min_train_rows + horizon + (folds - 1) * step
-        raise DataError(
-            f"the panel: {folds} folds of {horizon} days every {step} days need {need} days of its calendar from "
-            f"{first_day:%Y-%m-%d}; it has {len(calendar) - first}: use fewer --folds, a smaller --step or an "
-            "earlier --train-start"
-        )
+    starts = fold_starts(calendar, config, folds, horizon, step, "the panel:", "days of its calendar", "it has")
     return [PanelFold(n, calendar[s - 1], calendar[s : s + horizon]) for n, s in enumerate(starts, start=1)]
 
 
