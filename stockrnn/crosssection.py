@@ -18,6 +18,11 @@ import numpy as np
 import pandas as pd
 
 MIN_MEMBERS = 2  # members present that a day needs to have a median to be above or below
+# What `accuracy` measures, in the words the JSON and the views use ("ranked accuracy"): not a threshold on P.
+RANKED_ACCURACY = (
+    "each day, the members in the top half by score called class 1 (above the day's median next-day return), the "
+    "rest class 0, against their classes, over every member-day with both: 50% by chance, whatever the calibration"
+)
 
 
 def rank_labels(returns: pd.DataFrame) -> pd.DataFrame:

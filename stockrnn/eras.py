@@ -43,7 +43,7 @@ class Era:
     def to_json(self) -> dict[str, Any]:
         return {"start": f"{self.start:%Y-%m-%d}", "end": f"{self.end:%Y-%m-%d}", "days": self.days,
                 "mean_before_costs": self.gross, "mean_after_costs": self.net, "sharpe": self.sharpe,
-                "accuracy": self.accuracy.to_dict(), "mean_test": self.mean_test.to_dict()}  # fmt: skip
+                "ranked_accuracy": self.accuracy.to_dict(), "mean_test": self.mean_test.to_dict()}  # fmt: skip
 
 
 def parse(texts: Sequence[str]) -> tuple[pd.Timestamp, ...]:

@@ -133,11 +133,12 @@ class PortfolioReport:
     performance: Performance
     panel_day: pd.DataFrame
     panel: Performance  # the equal-weighted panel
-    accuracy: Accuracy  # the scores' classes against the next day's (crosssection.rank_labels)
+    accuracy: Accuracy  # ranked: the top half by score against the top half by next-day return (crosssection)
     mean_test: MeanTest  # the portfolio's mean daily return after costs against 0
     sharpe_test: SharpeTest  # the portfolio's Sharpe ratio against the equal-weighted panel's
     index: Performance | None = None
     index_name: str | None = None
+    index_day: pd.DataFrame | None = None  # the index bought at the first fill and held: strategy.daily's frame
 
     @property
     def verdict(self) -> list[str]:
@@ -154,7 +155,7 @@ class PortfolioReport:
                 "costs": "sum |change of weight| x cost_bps per half-turn, on the fill's day",
                 "rebalancing": "to 1/k every day; the drift of weights within a day is not counted",
             },
-            "performance": self.performance.to_dict(), "accuracy": self.accuracy.to_dict(),
+            "performance": self.performance.to_dict(), "ranked_accuracy": self.accuracy.to_dict(),
             "equal_weighted_panel": self.panel.to_dict(),
             "index": None if self.index is None else {"name": self.index_name, **self.index.to_dict()},
             "mean_test": self.mean_test.to_dict(), "sharpe_test": self.sharpe_test.to_dict(),
@@ -195,7 +196,7 @@ def trade(
     span = closes.index[(closes.index >= start) & (closes.index <= day.index[-1])]
     panel_day = daily(equal_weights(closes, span), closes, rule.cost, last)
     performance, panel = Performance.of(day, start), Performance.of(panel_day, start)
-    held = None
+    held, bought = None, None
     if index is not None:
         marks = index.astype("float64").reindex(closes.index).ffill()
         if pd.isna(marks.loc[start]):
@@ -209,4 +210,5 @@ def trade(
         rule, wanted, day, performance, panel_day, panel, accuracy(scores, said),
         MeanTest.run(day["ret"], model=name, exposed=exposed),
         SharpeTest.run(day["ret"], panel_day["ret"], model=name, baseline=PANEL, exposed=exposed), held, index_name,
+        bought,
     )  # fmt: skip

@@ -28,7 +28,7 @@ import pandas as pd
 from . import eras as eras_
 from . import shapes, targets, trend
 from .config import RANGES, TrainConfig
-from .crosssection import next_returns, rank_labels
+from .crosssection import RANKED_ACCURACY, next_returns, rank_labels
 from .errors import DataError, UsageError
 from .panel import Panel, Skipped
 from .panel_train import PanelFit, fit_panel, pooled
@@ -258,7 +258,7 @@ class PeriodResult:
 
     period: Period
     scores: pd.DataFrame  # (trading days, members) P(above median); NaN: unscored
-    chances: trend.Chances | None  # Brier score, log loss, P >= 0.5 accuracy over the scored cells with a class
+    chances: trend.Chances | None  # Brier score, log loss, P >= 0.5 accuracy (not the ranked one) over scored cells
     by_k: dict[int, dict[str, PortfolioReport]]  # k -> fill -> the period's portfolio
     members: int  # trained on
     left_out: tuple[Skipped, ...]
@@ -282,7 +282,7 @@ class PeriodResult:
         return {**self.period.to_json(), "members": self.members, "left_out": [s.line() for s in self.left_out],
                 "training": {"epochs": self.epochs, "best_epoch": self.best_epoch, "seconds": round(self.seconds, 1),
                              "validation": self.validation},
-                "brier": None if self.chances is None else self.chances.to_dict(), **_by_k_json(self.by_k)}  # fmt: skip
+                "brier": chances_json(self.chances), **_by_k_json(self.by_k)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -321,12 +321,30 @@ class StudyReport:
             "study": {"train_days": self.spec.train_days, "trade_days": self.spec.trade_days},
             "config": self.config.to_dict(),
             "labels": "1 when the member's next-day return is above the median of the members present that day",
+            "accuracies": {"ranked_accuracy": RANKED_ACCURACY, "p_half_accuracy": P_HALF_ACCURACY},
             "periods": [p.to_json() for p in self.periods],
             "plot": self.plot,
-            "pooled": {"brier": None if self.chances is None else self.chances.to_dict(), **_by_k_json(self.by_k),
+            "pooled": {"brier": chances_json(self.chances), **_by_k_json(self.by_k),
                        "eras": {str(k): {fill: [e.to_json() for e in found] for fill, found in fills.items()}
                                 for k, fills in self.eras.items()}},
         }  # fmt: skip
+
+
+# What the "brier" block's accuracy measures: a threshold on the calibrated P, not the day's ranks (RANKED_ACCURACY).
+P_HALF_ACCURACY = (
+    "a member-day called class 1 when its calibrated P(above the day's median) is 0.5 or more, against its class, "
+    "over every scored member-day with a class: it depends on the calibration (P all below 0.5: every call class 0)"
+)
+
+
+def chances_json(found: trend.Chances | None) -> dict[str, Any] | None:
+    """The "brier" block of the study's JSON: the Brier score, the log loss, the P >= 0.5 accuracy (as
+    `p_half_accuracy`, never a bare "accuracy": the portfolios' is the ranked one) and the member-days scored."""
+    if found is None:
+        return None
+    data = found.to_dict()
+    return {"brier": data["brier"], "log_loss": data["log_loss"], "p_half_accuracy": data["accuracy"],
+            **({"days": data["days"]} if "days" in data else {})}  # fmt: skip
 
 
 def chances(found: pd.DataFrame, closes: pd.DataFrame) -> trend.Chances | None:
