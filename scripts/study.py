@@ -82,6 +82,17 @@ def portfolio(block: dict, k: int, fill: str, first: int) -> dict | None:
     return found.get(fill)
 
 
+def ranked(p: dict) -> dict:
+    """A portfolio's or an era's ranked accuracy ({"share", "n"}): "ranked_accuracy", or "accuracy" in a JSON from
+    before the two accuracies were named apart."""
+    return p["ranked_accuracy"] if "ranked_accuracy" in p else p["accuracy"]
+
+
+def p_half(brier: dict | None) -> float | None:
+    """A "brier" block's P >= 0.5 accuracy: "p_half_accuracy", or "accuracy" in a JSON from before the rename."""
+    return None if brier is None else brier.get("p_half_accuracy", brier.get("accuracy"))
+
+
 def gross(p: dict) -> float:
     """The mean a day before costs: after costs plus the costs paid, a day."""
     return p["mean_test"]["mean"] + p["performance"]["costs"] / p["performance"]["days"]
@@ -105,7 +116,7 @@ def rerun(specs: list[str]) -> str:
 
 def pooled_table(records: dict[str, dict]) -> str:
     """Beside the paper: each specification, k and fill pooled over every period."""
-    lines = ["| | k | fill | a day before costs | a day after costs (p) | Sharpe after costs | accuracy | "
+    lines = ["| | k | fill | a day before costs | a day after costs (p) | Sharpe after costs | ranked accuracy | "
              "Sharpe against the equal-weighted panel (p) |", "|---|---|---|---|---|---|---|---|",
              f"| Fischer and Krauss (2018): S&P 500, 1992-2015 | 10 of about 500 | same close | {PAPER['before']} | "
              f"{PAPER['after']} | {PAPER['sharpe']} | {PAPER['accuracy']} | |"]  # fmt: skip
@@ -128,7 +139,7 @@ def pooled_table(records: dict[str, dict]) -> str:
                 lines.append(
                     f"| this panel, {words} | {said} | {FILLS[fill]} | {pct(gross(p))} | {pct(test['mean'])} "
                     f"({pval(test['p_value'])}{', ' + test['outcome'] if test['outcome'] != 'no significant difference' else ''}) | "  # noqa: E501
-                    f"{p['performance']['sharpe']:.2f} | {p['accuracy']['share']:.1%} | "
+                    f"{p['performance']['sharpe']:.2f} | {ranked(p)['share']:.1%} | "
                     f"{sharpe['strategy_sharpe']:.2f} vs {sharpe['benchmark_sharpe']:.2f}, {sharpe['outcome']} "
                     f"({pval(sharpe['p_value'])}) |"
                 )
@@ -142,7 +153,7 @@ def era_rows(report: dict, k: int, fill: str, first: int) -> tuple[list[dict], b
     found = report["pooled"].get("eras", {}).get(str(k), {}).get(fill)
     if found is not None:
         return [{"start": e["start"], "end": e["end"], "days": e["days"], "before": e["mean_before_costs"],
-                 "after": e["mean_after_costs"], "sharpe": e["sharpe"], "accuracy": e["accuracy"]["share"],
+                 "after": e["mean_after_costs"], "sharpe": e["sharpe"], "accuracy": ranked(e)["share"],
                  "p": e["mean_test"]["p_value"]} for e in found], True  # fmt: skip
     import pandas as pd
 
@@ -165,8 +176,8 @@ def era_rows(report: dict, k: int, fill: str, first: int) -> tuple[list[dict], b
         # the pooled daily deviation from each period's (annualised, ddof 1) volatility and mean
         spread = sum((d - 1) * (p["performance"]["volatility"] / 252**0.5) ** 2 + d * (p["mean_test"]["mean"] - after)
                      ** 2 for d, (_, p) in zip(n, parts, strict=True)) / (total - 1)  # fmt: skip
-        cells = sum(p["accuracy"]["n"] for _, p in parts)
-        right = sum(p["accuracy"]["share"] * p["accuracy"]["n"] for _, p in parts)
+        cells = sum(ranked(p)["n"] for _, p in parts)
+        right = sum(ranked(p)["share"] * ranked(p)["n"] for _, p in parts)
         rows.append({"start": parts[0][1]["performance"]["start"], "end": parts[-1][1]["performance"]["end"],
                      "days": total, "before": before, "after": after, "sharpe": after / spread**0.5 * 252**0.5,
                      "accuracy": right / cells, "p": None, "periods": f"{parts[0][0]['number']}-"
@@ -176,7 +187,8 @@ def era_rows(report: dict, k: int, fill: str, first: int) -> tuple[list[dict], b
 
 def era_table(records: dict[str, dict]) -> str:
     """Each specification, k and fill by era."""
-    lines = ["| | k | fill | era | days | a day before costs | a day after costs | Sharpe after costs | accuracy | p |",
+    lines = ["| | k | fill | era | days | a day before costs | a day after costs | Sharpe after costs | "
+             "ranked accuracy | p |",
              "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     notes = set()
     for spec, words in SPECS.items():
@@ -212,9 +224,9 @@ def period_table(report: dict) -> str:
     traded = ks(report)
     heads = [(k, fill) for k in traded for fill in FILLS]
     several = len(traded) > 1
-    lines = ["| period | trading | epochs (best) | accuracy | Brier | " + " | ".join(
+    lines = ["| period | trading | epochs (best) | ranked accuracy | P >= 0.5 accuracy | Brier | " + " | ".join(
         f"{f'k = {k}, ' if several else ''}{FILLS[fill]}: before / after (p)" for k, fill in heads) + " |",
-        "|---|---|---|---|---|" + "---|" * len(heads)]  # fmt: skip
+        "|---|---|---|---|---|---|" + "---|" * len(heads)]  # fmt: skip
     for period in report["periods"]:
         cells = []
         for k, fill in heads:
@@ -223,9 +235,11 @@ def period_table(report: dict) -> str:
             cells.append("-" if p is None else f"{pct(gross(p))} / {pct(test['mean'])} ({pval(test['p_value'])})")
         first = period["portfolios"][next(iter(period["portfolios"]))]
         brier = "-" if period["brier"] is None else f"{period['brier']['brier']:.4f}"
+        half = p_half(period["brier"])
         lines.append(f"| {period['number']} | {period['trade_start']}..{period['trade_end']} | "
                      f"{period['training']['epochs']} ({period['training']['best_epoch']}) | "
-                     f"{first['accuracy']['share']:.1%} | {brier} | " + " | ".join(cells) + " |")  # fmt: skip
+                     f"{ranked(first)['share']:.1%} | {'-' if half is None else f'{half:.1%}'} | {brier} | "
+                     + " | ".join(cells) + " |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -233,7 +247,7 @@ def controls_table(rows: list[dict]) -> str:
     """scripts/study_controls.py's seeds counted by kind."""
     words = {"planted": "10 of 20 members reverse (-0.25 at lag 1, half of it left each further day)",
              "random": "independent random walks"}  # fmt: skip
-    lines = ["| panel | seeds | accuracy (min / median / max) | mean a day after costs (min / median / max) | "
+    lines = ["| panel | seeds | ranked accuracy (min / median / max) | mean a day after costs (min / median / max) | "
              "above zero / below zero at 5% |", "|---|---|---|---|---|"]  # fmt: skip
     for kind in dict.fromkeys(r["kind"] for r in rows):
         mine = [r for r in rows if r["kind"] == kind]
@@ -261,7 +275,12 @@ def render(records: dict[str, dict]) -> str:
         f" ({close['performance']['days']} trading days), {members(report)} members, long-short top/bottom k, 5 bps a "
         f"half-turn, GSPC the index (Sharpe {close['index']['sharpe']:.2f}, the equal-weighted panel's "
         f"{close['equal_weighted_panel']['sharpe']:.2f}); p: the stationary bootstrap of the mean a day after costs "
-        f"against zero; accuracy: the top half by score against the top half by next-day return (50% by chance):",
+        f"against zero; ranked accuracy: each day the top half of the members by score called above the day's median "
+        f"next-day return, against their classes (50% by chance, whatever the probabilities' calibration): the one "
+        f"beside the paper's about 54%, whose classes are the same halves and whose portfolio trades the same ranks "
+        f"(whether the paper counts every stock or only the 2k traded is not checked here); the per-period table "
+        f"also gives the P >= 0.5 accuracy (a member-day called above the median when its probability is 0.5 or "
+        f"more), which depends on the calibration:",
         "", pooled_table(records), "", "By era (the paper: profits around zero after costs from 2010 on):", "",
         era_table(records), "", f"Per period ({SPECS['fischer-krauss'] if 'fischer-krauss' in records else ''}):",
         "", period_table(report),
