@@ -65,14 +65,15 @@ def parameters(path: tuple[str, ...]) -> dict:
 # cut-off for backtest (default 21), of each recorded forecast for track (default: all); --plot: the command's PNG.
 # train's and backtest's --watchlist name a panel's members, for one global model, where the others' name one model
 # each. study's --panel and --watchlist name a panel's members too, for a model per study period (no --name); its
-# --market is the index beside the portfolio, its --fill the portfolio's (both|close|same-close), its --plot the equity
-# curves; its training options override its --spec, as retrain's override a saved config.
+# --fill the portfolio's (both|close|same-close), its --plot the equity curves; its training options override its
+# --spec, as retrain's override a saved config. backtest's --fill is a strategy's (close|open) and, with --study, the
+# study's; the study's other options (--spec, --top-k, --eras, ...) are one declaration for both commands.
 
 
 OWN_MEANING = {("fetch", "start"), ("fetch", "end"), ("backtest", "jobs"), ("track", "horizon"), ("track", "plot_file"),
                ("predict", "out_file"), ("signal", "threshold"), ("signal", "watchlist"),
                ("train", "watchlist"), ("backtest", "watchlist"), ("study", "panel"), ("study", "watchlist"),
-               ("study", "market"), ("study", "fill"), ("study", "plot_file")}  # fmt: skip
+               ("study", "fill"), ("study", "plot_file"), ("backtest", "fill")}  # fmt: skip
 
 
 OVERRIDING = {("retrain",): "the saved config", ("study",): "the --spec"}

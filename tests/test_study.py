@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -256,3 +257,74 @@ def test_the_command_line_refuses_in_one_line(tmp_path):
     result = runner.invoke(cli, ["study", "--panel", str(folder)])
     assert result.exit_code == 66 and "no price files" in result.output
     assert Period.__doc__  # the public values say what they are
+
+
+def _without_seconds(data: dict) -> dict:
+    for period in data["periods"]:
+        period["training"].pop("seconds")
+    return data
+
+
+@pytest.mark.slow
+def test_backtest_study_is_the_study_command_and_its_tables_fit_80_columns(tmp_path, monkeypatch):
+    folder = write_panel(tmp_path / "panel", planted_reversal_panel(members=8, days=260, planted=4, seed=5).prices)
+    options = ["--panel", str(folder), "--study", "200:30", "--window", "10", "--units", "4", "--epochs", "2",
+               "--top-k", "2", "--top-k", "scaled", "--offline", "--market", "GSPC",
+               "--eras", "2015-11-02"]  # fmt: skip
+    found = []
+    for command in ("study", "backtest"):
+        result = runner.invoke(cli, [command, *options, "--json"])
+        assert result.exit_code == 0, result.output
+        found.append(_without_seconds(json.loads(result.stdout)))
+    assert found[0] == found[1] and len(found[0]["periods"]) == 2
+    pooled = found[0]["pooled"]
+    assert set(pooled["portfolios"]["close"]) >= {"ranked_accuracy"} and "accuracy" not in pooled["portfolios"]["close"]
+    assert set(pooled["brier"]) >= {"p_half_accuracy", "brier"} and "accuracy" not in pooled["brier"]
+    assert "ranked_accuracy" in pooled["eras"]["2"]["close"][0] and set(found[0]["accuracies"]) == {
+        "ranked_accuracy", "p_half_accuracy"}  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(cli, ["backtest", *options], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    tables = [line for line in result.stdout.splitlines() if line[:1] in "┏┃┡│└"]  # the tables' rows
+    assert len(tables) > 40 and max(len(line) for line in tables) <= 80
+    assert "ranked" in result.stdout and "P >= 0.5" in result.stdout and "GSPC" in result.stdout
+
+
+@pytest.mark.slow
+def test_every_line_in_the_plots_legend_is_drawn():
+    from matplotlib.figure import Figure
+
+    closes = planted_reversal_panel(members=8, days=420, planted=4, seed=3).prices
+    panel = panel_of(closes)
+    index = closes.mean(axis=1)
+    report = study.run(panel, TrainConfig(**{**TINY, "epochs": 2}), StudySpec(300, 60), RULES, index, "IDX")
+    figure = Figure()
+    report.draw(figure)
+    (ax,) = figure.axes
+    labels = ax.get_legend_handles_labels()[1]
+    assert any(label.startswith("IDX, held") for label in labels) and len(labels) == 4
+    for line in ax.get_lines():
+        if not line.get_label().startswith("_"):  # the legend's: each has its points, finite
+            ys = np.asarray(line.get_ydata(), dtype="float64")
+            assert len(ys) > 50 and np.isfinite(ys).all(), line.get_label()
+
+
+def test_backtest_refuses_a_studys_options_without_study_and_others_with_it(tmp_path):
+    folder = tmp_path / "panel"
+    folder.mkdir()
+    cases = [
+        (["--panel", str(folder), "--spec", "fischer-krauss"], "--spec is a study's option: add --study TRAIN:TRADE"),
+        (["--panel", str(folder), "--top-k", "3"], "--top-k is a study's option"),
+        (["--panel", str(folder), "--eras", "2010-01-01"], "--eras is a study's option"),
+        (["--panel", str(folder), "--fill", "same-close"], "--fill same-close is a study's"),
+        (["--csv", "x.csv", "--study", "750:250"], "--csv is not a study's option: leave it out with --study"),
+        (["AAPL", "--study", "750:250"], "the SYMBOL argument is not a study's option"),
+        (["--panel", str(folder), "--study", "750:250", "--folds", "3"], "--folds is not a study's option"),
+        (["--panel", str(folder), "--study", "750:250", "--target", "rank"], "--target is not a study's option"),
+        (["--panel", str(folder), "--study", "750:250", "--fill", "open"], "--fill must be one of both, close"),
+        (["--study", "750:250"], "give the panel's members with --panel DIR or --watchlist FILE"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(cli, ["backtest", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output and "Traceback" not in result.output and len(result.output.splitlines()) == 1

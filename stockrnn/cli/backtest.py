@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,16 +16,23 @@ from .common import (
     PANEL,
     STRATEGY,
     BackendOpt,
+    BacktestFillOpt,
     CostOpt,
     DaskOpt,
-    FillOpt,
+    ErasOpt,
+    FirstOpt,
     JsonOpt,
     LevelOpt,
+    LongOnlyOpt,
     MarketOpt,
     PanelListOpt,
     PanelOpt,
+    PeriodsOpt,
+    SpecOpt,
+    StudyOpt,
     ThresholdOpt,
     TimeoutOpt,
+    TopKOpt,
     completion,
     fail,
     print_json,
@@ -33,7 +40,8 @@ from .common import (
     say,
     show,
 )
-from .options import source_options, training_options
+from .options import FIELDS, source_options, training_options
+from .study import NOT_A_STUDYS, run_study
 
 log = logging.getLogger("stockrnn")
 
@@ -44,8 +52,26 @@ LocalOpt = Annotated[
 ]  # fmt: skip
 
 
+def _flag(param: Any) -> str:
+    """How a parameter is written on the command line: its first option name, or its argument's metavar."""
+    return param.opts[0] if param.param_type_name == "option" else "the SYMBOL argument"
+
+
+def _typed(ctx: typer.Context, param: Any) -> bool:
+    """Whether `param` was given on the command line (not its default, nor an environment variable's value)."""
+    return getattr(ctx.get_parameter_source(param.name or ""), "name", "") == "COMMANDLINE"
+
+
 def _progress(fold: int, folds: int, cutoff: str) -> None:
     log.info("fold %d/%d: cut-off %s", fold, folds, cutoff)
+
+
+# backtest's options that only a study takes, and those a study takes too (the study command's, less --study).
+ONLY_A_STUDYS = ("periods", "first", "spec", "top_k", "eras", "long_only")
+A_STUDYS = {*ONLY_A_STUDYS, "periods_spec", "panel", "watchlist", "market", "offline", "strict", "raw", "cost_bps",
+            "fill", "plot_file", "backend", "as_json",
+            *(f.name for f in FIELDS if f.name not in NOT_A_STUDYS)}  # fmt: skip
+STUDY_FILLS = ("same-close", "both")  # --fill values that only a study takes
 
 
 @training_options(skip=("train_end",))
@@ -80,14 +106,22 @@ def backtest(
     ] = None,
     threshold: ThresholdOpt = None,
     cost_bps: CostOpt = COST_BPS,
-    fill: FillOpt = "close",
+    fill: BacktestFillOpt = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
     panel: PanelOpt = None,
     watchlist: PanelListOpt = None,
     market: MarketOpt = None,
     local: LocalOpt = False,
+    periods_spec: StudyOpt = None,
+    periods: PeriodsOpt = None,
+    first: FirstOpt = None,
+    spec: SpecOpt = None,
+    top_k: TopKOpt = None,
+    eras: ErasOpt = None,
+    long_only: LongOnlyOpt = False,
     *,
+    ctx: typer.Context,  # which options were given: with --study, those a study does not take are refused
     source: PriceSource,
     config: TrainConfig,
 ) -> None:
@@ -101,7 +135,27 @@ def backtest(
 
     With --strategy, each day's signal (made at a close, filled at the next day's close or open, a position kept
     until a new signal) is traded after --cost-bps a side, beside buy-and-hold over the same days.
+
+    With --panel DIR --study TRAIN:TRADE (e.g. 750:250): Fischer and Krauss's study periods instead of the
+    walk-forward, the same as stockrnn study (its options, its output).
     """
+    given = [p for p in ctx.command.params if _typed(ctx, p)]
+    if periods_spec is not None:
+        for param in given:
+            if param.name not in A_STUDYS:
+                fail(f"{_flag(param)} is not a study's option: leave it out with --study (a study reads a panel's "
+                     "members: --panel DIR or --watchlist FILE)")  # fmt: skip
+        overrides = {f.name: getattr(config, f.name) for f in FIELDS if f.name in {p.name for p in given}}
+        run_study(panel, watchlist, market, source.offline, source.strict, not source.adjusted, periods_spec,
+                  periods, first, spec, top_k, eras, long_only, cost_bps, fill, plot_file, backend, as_json,
+                  overrides)  # fmt: skip
+        return
+    for param in given:
+        if param.name in ONLY_A_STUDYS:
+            fail(f"{_flag(param)} is a study's option: add --study TRAIN:TRADE (e.g. 750:250), or leave it out")
+    if fill is not None and fill.lower() in STUDY_FILLS:
+        fail(f"--fill {fill} is a study's: add --study TRAIN:TRADE (e.g. 750:250), or fill at the close or open")
+    fill = fill or "close"
     app.use_backend(backend)
     config = dataclasses.replace(config, adjusted=source.adjusted)
     named = source.symbol if source.csv is None and source.synthetic is None else None

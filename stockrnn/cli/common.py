@@ -117,7 +117,8 @@ MarketOpt = Annotated[
     str | None,
     typer.Option(
         "--market", metavar="FILE|SYMBOL",
-        help="The market's prices for --features ...,market: a price file, a member's symbol or a symbol.",
+        help="The market's prices for --features ...,market, or a study's index beside its portfolio (a member's "
+        "symbol then leaves the members): a price file, a member's symbol or a symbol.",
         rich_help_panel=SOURCE,
     ),
 ]  # fmt: skip
@@ -139,6 +140,72 @@ FillOpt = Annotated[
     str,
     typer.Option("--fill", metavar="close|open", rich_help_panel=STRATEGY,
                  help="Fill each signal at the next trading day's close or open (open needs an Open column)."),
+]  # fmt: skip
+# A study's options (study, and backtest --study), declared once: Fischer and Krauss's rolling study periods.
+STUDY = "Study"
+StudyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--study", metavar="TRAIN:TRADE", rich_help_panel=STUDY,
+        help="Fischer and Krauss's study periods (backtest: instead of the walk-forward, on --panel or --watchlist): "
+        "training days before each trading period : trading days in it, e.g. their 750:250 (study's default); the "
+        "trading periods follow one another and never overlap.",
+    ),
+]  # fmt: skip
+PeriodsOpt = Annotated[
+    int | None, ranged("periods", "With a study: only the first N periods (default: all).", rich_help_panel=STUDY)
+]
+FirstOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--first", metavar="YYYY-MM-DD", rich_help_panel=STUDY,
+        help="With a study: no trading period starts before this day (default: the first with enough days before).",
+    ),
+]  # fmt: skip
+SpecOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spec", metavar="fischer-krauss|stockrnn", rich_help_panel=STUDY,
+        help="With a study, the network: fischer-krauss (240-day windows, LSTM 25, dropout 0.1, RMSprop, patience "
+        "10, the adjusted close) or stockrnn (its defaults; the default); the training options given override it.",
+    ),
+]  # fmt: skip
+TopKOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--top-k", metavar="K|scaled", rich_help_panel=STRATEGY,
+        help="With a study: names long (and short) each day; several times: each k traded on the same scores (the "
+        "plot draws the first). scaled: 10 of 500 members, scaled to the panel (max(1, round(10 x members / 500))). "
+        "Default 10.",
+    ),
+]  # fmt: skip
+ErasOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--eras", metavar="YYYY-MM-DD", rich_help_panel=STUDY,
+        help="With a study: also split the pooled portfolios at this day (several times: several cuts), e.g. "
+        "2010-01-01.",
+    ),
+]  # fmt: skip
+LongOnlyOpt = Annotated[
+    bool,
+    typer.Option("--long-only", rich_help_panel=STRATEGY, help="With a study: only the top k, long: no short leg."),
+]
+STUDY_FILL_HELP = (
+    "close: at the next close (executable); same-close: at the close the scores are made at (Fischer and Krauss's "
+    "convention, optimistic); both (the default): each beside the other"
+)
+StudyFillOpt = Annotated[
+    str | None,
+    typer.Option("--fill", metavar="both|close|same-close", rich_help_panel=STRATEGY, help=f"{STUDY_FILL_HELP}."),
+]
+BacktestFillOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fill", metavar="close|open|same-close|both", rich_help_panel=STRATEGY,
+        help="Fill each signal at the next trading day's close (the default) or open (open needs an Open column). "
+        f"With --study: {STUDY_FILL_HELP}.",
+    ),
 ]  # fmt: skip
 OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Never download: use the stored prices only.", rich_help_panel=SOURCE)

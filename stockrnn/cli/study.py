@@ -12,17 +12,23 @@ import typer
 from .. import app
 from ..config import COST_BPS
 from .common import (
-    SOURCE,
-    STRATEGY,
     BackendOpt,
     CostOpt,
+    ErasOpt,
+    FirstOpt,
     JsonOpt,
+    LongOnlyOpt,
+    MarketOpt,
     OfflineOpt,
+    PeriodsOpt,
     RawOpt,
+    SpecOpt,
     StrictOpt,
+    StudyFillOpt,
+    StudyOpt,
+    TopKOpt,
     err,
     print_json,
-    ranged,
     say,
     show,
 )
@@ -31,15 +37,15 @@ from .train import PANEL
 
 log = logging.getLogger("stockrnn")
 
-STUDY = "Study"
 FILLS = {"both": ("close", "same-close"), "close": ("close",), "same-close": ("same-close",)}
+# The training options a study does not take: its periods set the training days, its target is rank, its windows
+# are the members' own returns of one step (backtest --study refuses them by these names).
+NOT_A_STUDYS = ("train_start", "train_end", "target", "horizon_days", "features", "output", "output_days",
+                "sequence_loss")  # fmt: skip
+DEFAULT_STUDY = "750:250"  # Fischer and Krauss's 750 training days : 250 trading days
 
 
-@training_options(
-    skip=("train_start", "train_end", "target", "horizon_days", "features", "output", "output_days", "sequence_loss"),
-    overrides=True,
-    overriding="the --spec",
-)
+@training_options(skip=NOT_A_STUDYS, overrides=True, overriding="the --spec")
 def study(
     panel: Annotated[
         Path | None,
@@ -54,84 +60,19 @@ def study(
             help="The members: the symbols of this watchlist (SYMBOL, or SYMBOL csv=FILE a line).",
         ),
     ] = None,  # fmt: skip
-    market: Annotated[
-        str | None,
-        typer.Option(
-            "--market",
-            metavar="FILE|SYMBOL",
-            rich_help_panel=SOURCE,
-            help="The index beside the portfolio: a member's symbol (then not a member), a file or a symbol.",
-        ),
-    ] = None,  # fmt: skip
+    market: MarketOpt = None,
     offline: OfflineOpt = False,
     strict: StrictOpt = False,
     raw: RawOpt = False,
-    periods_spec: Annotated[
-        str,
-        typer.Option(
-            "--study",
-            metavar="TRAIN:TRADE",
-            rich_help_panel=STUDY,
-            help="Training days before each trading period : trading days in it (Fischer and Krauss: "
-            "750:250); the trading periods follow one another and never overlap.",
-        ),
-    ] = "750:250",  # fmt: skip
-    periods: Annotated[
-        int | None, ranged("periods", "Only the first N periods (default: all).", rich_help_panel=STUDY)
-    ] = None,
-    first: Annotated[
-        str | None,
-        typer.Option(
-            "--first",
-            metavar="YYYY-MM-DD",
-            rich_help_panel=STUDY,
-            help="No trading period starts before this day (default: the first with enough days before).",
-        ),
-    ] = None,  # fmt: skip
-    spec: Annotated[
-        str | None,
-        typer.Option(
-            "--spec",
-            metavar="fischer-krauss|stockrnn",
-            rich_help_panel=STUDY,
-            help="The network: fischer-krauss (240-day windows, LSTM 25, dropout 0.1, RMSprop, patience 10, "
-            "the adjusted close) or stockrnn (its defaults; the default); the training options override it.",
-        ),
-    ] = None,  # fmt: skip
-    top_k: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--top-k",
-            metavar="K|scaled",
-            rich_help_panel=STRATEGY,
-            help="Names long (and short) each day; several times: each k traded on the same scores (the plot draws "
-            "the first). scaled: 10 of 500 members, scaled to the panel (max(1, round(10 x members / 500))). "
-            "Default 10.",
-        ),
-    ] = None,  # fmt: skip
-    eras: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--eras",
-            metavar="YYYY-MM-DD",
-            rich_help_panel=STUDY,
-            help="Also split the pooled portfolios at this day (several times: several cuts), e.g. 2010-01-01.",
-        ),
-    ] = None,  # fmt: skip
-    long_only: Annotated[
-        bool, typer.Option("--long-only", rich_help_panel=STRATEGY, help="Only the top k, long: no short leg.")
-    ] = False,
+    periods_spec: StudyOpt = None,
+    periods: PeriodsOpt = None,
+    first: FirstOpt = None,
+    spec: SpecOpt = None,
+    top_k: TopKOpt = None,
+    eras: ErasOpt = None,
+    long_only: LongOnlyOpt = False,
     cost_bps: CostOpt = COST_BPS,
-    fill: Annotated[
-        str,
-        typer.Option(
-            "--fill",
-            metavar="both|close|same-close",
-            rich_help_panel=STRATEGY,
-            help="close: at the next close (executable); same-close: at the close the scores are made at "
-            "(Fischer and Krauss's convention, optimistic); both (the default): each beside the other.",
-        ),
-    ] = "both",  # fmt: skip
+    fill: StudyFillOpt = None,
     plot_file: Annotated[
         Path | None, typer.Option("--plot", metavar="FILE", help="Also write the pooled equity curves to FILE.")
     ] = None,
@@ -142,17 +83,30 @@ def study(
 ) -> None:
     """Fischer and Krauss's study periods: a rank model (P(next-day return above the panel's median)) trained on the
     days before each trading period, its scores traded long the top k and short the bottom k each day, beside the
-    equal-weighted panel and the index; every number per period and pooled.
+    equal-weighted panel and the index; every number per period and pooled. The same as backtest --panel DIR
+    --study TRAIN:TRADE.
 
     Example: stockrnn study --panel prices/ --market GSPC --study 750:250 --spec fischer-krauss --top-k scaled
     --top-k 10 --eras 2010-01-01
     """
+    run_study(panel, watchlist, market, offline, strict, raw, periods_spec or DEFAULT_STUDY, periods, first, spec,
+              top_k, eras, long_only, cost_bps, fill, plot_file, backend, as_json, overrides)  # fmt: skip
+
+
+def run_study(
+    panel: Path | None, watchlist: Path | None, market: str | None, offline: bool, strict: bool, raw: bool,
+    periods_spec: str, periods: int | None, first: str | None, spec: str | None, top_k: list[str] | None,
+    eras: list[str] | None, long_only: bool, cost_bps: float, fill: str | None, plot_file: Path | None, backend: str,
+    as_json: bool, overrides: dict[str, Any],
+) -> None:  # fmt: skip
+    """`stockrnn study` and `stockrnn backtest --study`: the options parsed, the study run (app.study), printed."""
     import pandas as pd
 
     from ..errors import UsageError
 
     if (panel is None) == (watchlist is None):
         raise UsageError("study: give the panel's members with --panel DIR or --watchlist FILE (one of them)")
+    fill = fill or "both"
     if fill not in FILLS:
         raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {fill!r}")
     config = app.study_config(spec, {**overrides, "adjusted": not raw})
