@@ -19,6 +19,7 @@ from .. import ledger, registry
 from ..config import HORIZON, LEVEL
 from ..errors import StockRNNError, UsageError
 from ..forecast import Asked, check_reach, forecast_model, forecast_models, load_model
+from ..intervals import pooled
 from ..manifest import Manifest
 from ..panel_train import member_manifest
 from ..price_source import PriceSource
@@ -119,6 +120,16 @@ def _members(
     ledger.remember_many([r for r, _ in remembered], m.config, [p for _, p in remembered], "predict")
 
 
+def outside_manifest(manifest: Manifest) -> Manifest:
+    """A global model's manifest as a symbol outside its training panel sees it: version "NAME:vN", the model's
+    training period (its days count as in-sample: the model learned the market of those days from its members), no
+    validation verdict of its own (it was in no validation tail), and as its interval the members' calibrations
+    pooled (intervals.pooled: errors over each member's own volatility, so one unit for all)."""
+    members = (manifest.data.panel or {}).get("members", {})
+    interval = pooled([record.get("interval") for record in members.values()])
+    return dataclasses.replace(manifest, interval=interval, metrics={}, version=f"{manifest.symbol}:{manifest.version}")
+
+
 def _index(manifest: Manifest, symbol: str) -> int | None:
     """`symbol`'s member index when the global model learned a symbol embedding, else None."""
     return (manifest.data.panel or {})["members"][symbol]["index"] if manifest.config.symbol_embedding else None
@@ -168,11 +179,14 @@ def _from_file(
         scaler = scaler_to_dict(data.scaler)
         if data.feature_scaler is not None:  # its covariates too, on its own rows up to the training end
             scaler["features"] = data.feature_scaler.to_json()
-        label = (symbol, f"{m.symbol}:{m.version}, {OUTSIDE}")
-        result = forecast_model(model, scaler, m.config, prices, start, days, label, None, level, market)
+        view = outside_manifest(m)
+        label = (symbol, f"{view.version}, {OUTSIDE}")
+        result = forecast_model(model, scaler, m.config, prices, start, days, label, view.interval, level, market)
+        result = dataclasses.replace(result, standing=stand(view, result, prices, today))
         log.warning(
-            "%s: %s is %s of %s %s: scaled on its own prices up to %s; this forecast is not recorded in the forecast "
-            "ledger", prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,
+            "%s: %s is %s of %s %s: scaled on its own prices up to %s, its band from the members' pooled validation "
+            "errors; this forecast is not recorded in the forecast ledger",
+            prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,
         )  # fmt: skip
         return Outcome(symbol, result)
     except StockRNNError as exc:
