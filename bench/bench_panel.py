@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/bench_panel.py [--panel ../shared/data/panel] [--runs 3] [--json panel.json]
     .venv/bin/python bench/bench_panel.py --commands [--singles 5] [--epochs N] [--json commands.json]
+    .venv/bin/python bench/bench_panel.py --commands --predict-only [--epochs 2] [--repeats 3] [--keep DIR]
 
 In a fresh process each run (so that its memory is its own): the imports, then `load_panel` of the folder (every file
 read, validated and checked beside the XNYS calendar), then the (days, members) matrix of the adjusted close. Reports
@@ -107,6 +108,43 @@ def commands(folder: Path, singles: int, epochs: int | None) -> dict:
     }  # fmt: skip
 
 
+def predicts(folder: Path, epochs: int | None, repeats: int, keep: Path | None) -> dict:
+    """`predict NAME` of every member against `predict AAPL` only: both models trained once (or found in `keep`
+    from an earlier run), then the two commands timed in turns, `repeats` times each, each in a fresh copy of its
+    home folder (so that no run finds the ledger rows of another)."""
+    import shutil
+    import tempfile
+
+    work = keep or Path(tempfile.mkdtemp(prefix="bench-panel-"))
+    members = work / "members"
+    globe, single = work / "global", work / "single"
+    config = [*PERIOD, "--offline", *(["--epochs", str(epochs)] if epochs else [])]
+    if not (globe / "models" / "PANEL").is_dir():
+        members.mkdir(parents=True, exist_ok=True)
+        for path in sorted(folder.glob("*.csv.gz")):
+            if not path.name.startswith(MARKET) and not (members / path.name).exists():
+                (members / path.name).symlink_to(path.resolve())
+        command(["train", "--panel", str(members), "--name", "PANEL", *config], globe)
+        command(["train", "--csv", str(members / "AAPL.csv.gz"), *config], single)
+
+    def timed(args: list[str], home: Path) -> float:
+        fresh = Path(tempfile.mkdtemp(prefix="bench-home-"))
+        shutil.copytree(home, fresh, dirs_exist_ok=True)
+        try:
+            return command(args, fresh)[0]
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+
+    every, one = [], []
+    for _ in range(repeats):
+        every.append(timed(["predict", "PANEL", "--offline"], globe))
+        one.append(timed(["predict", "AAPL", "--offline"], single))
+    return {"members": len(list(members.iterdir())), "work": str(work), "predict_all_s": [round(s, 2) for s in every],
+            "predict_one_s": [round(s, 2) for s in one],
+            "ratios": [round(a / b, 2) for a, b in zip(every, one, strict=True)],
+            "ratio_of_medians": statistics.median(every) / statistics.median(one)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--panel", type=Path, default=PANEL)
@@ -116,12 +154,25 @@ def main() -> None:
     parser.add_argument("--commands", action="store_true", help="time the global model's whole commands")
     parser.add_argument("--singles", type=int, default=5, help="members trained one by one for the estimate")
     parser.add_argument("--epochs", type=int, help="--epochs for every training (default: the default config's)")
+    parser.add_argument("--predict-only", action="store_true", help="with --commands: time the two predicts only")
+    parser.add_argument("--repeats", type=int, default=3, help="--predict-only: each predict this many times")
+    parser.add_argument("--keep", type=Path, help="--predict-only: the work folder (its trained models reused)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.panel)))
         return
     if not args.panel.is_dir():
         sys.exit(f"{args.panel}: no panel folder; pass --panel DIR")
+    if args.commands and args.predict_only:
+        found = predicts(args.panel, args.epochs, args.repeats, args.keep)
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=2) + "\n")
+        print(
+            f"predict PANEL (every one of {found['members']} members): {found['predict_all_s']} s; "
+            f"predict AAPL: {found['predict_one_s']} s; ratios {found['ratios']}, of the medians "
+            f"{found['ratio_of_medians']:.2f}x (models in {found['work']})"
+        )
+        return
     if args.commands:
         found = commands(args.panel, args.singles, args.epochs)
         if args.json:

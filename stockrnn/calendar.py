@@ -16,8 +16,10 @@ import pandas as pd
 log = logging.getLogger("stockrnn")
 
 
+@functools.lru_cache(maxsize=256)  # a global model's members mostly end on one day: the calendar is built once
 def trading_days_after(day: pd.Timestamp, count: int, calendar: str) -> pd.DatetimeIndex:
-    """The `count` trading sessions after `day` on `calendar`; weekdays if the calendar does not reach."""
+    """The `count` trading sessions after `day` on `calendar`; weekdays if the calendar does not reach (said once
+    for the same arguments)."""
     if count <= 0:
         return pd.DatetimeIndex([])
     import exchange_calendars as xcals
@@ -55,6 +57,7 @@ def _sessions_of_years(calendar: str, first_year: int, last_year: int) -> pd.Dat
     return pd.DatetimeIndex(cal.sessions).tz_localize(None).normalize()
 
 
+@functools.lru_cache(maxsize=256)  # the same last day and today for most of a global model's members
 def sessions_since(day: pd.Timestamp, today: pd.Timestamp, calendar: str) -> int:
     """The trading sessions of `calendar` after `day` up to and including `today` (0 when `today` is not later):
     how many trading days a price series that ends on `day` is behind. Weekdays where the calendar cannot say."""

@@ -73,9 +73,13 @@ class Failure:
     symbol: str
     message: str
     exit_code: int
+    # A member of a global model left out of its signals (said as a WARNING naming its file; exit code 1), the
+    # others given, as train --panel leaves out a member whose file fails
+    left_out: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"symbol": self.symbol, "error": self.message, "exit_code": self.exit_code}
+        found = {"symbol": self.symbol, "error": self.message, "exit_code": self.exit_code}
+        return {**found, "left_out": True} if self.left_out else found
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ drift and persistence baselines), for the direction target a `DirectionForecast`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import pandas as pd
 from . import backend, backend_choice, shapes, targets
 from .calendar import trading_days_after
 from .config import LEVEL, TrainConfig
-from .errors import DataError, UsageError
+from .errors import DataError, StockRNNError, UsageError
 from .manifest import Manifest
 from .targets import Forecasting, Result
 from .validate import Prices
@@ -74,10 +76,12 @@ def forecast_model(
     level: float = LEVEL,
     market: pd.Series | None = None,
     whole_path: bool = True,
+    member: int | None = None,
 ) -> Result:
     """A model's forecast on `prices` (see `predict`), whether stored or just trained; label = (symbol, version);
     `scaler`: its parameters as stored (a dict: what a direction model needs, with its calibrator) or fitted;
-    `market`: the market's closes by date, for a model of the `market` feature.
+    `market`: the market's closes by date, for a model of the `market` feature; `member`: a global model's member
+    index, for a model that learned a symbol embedding (the windows' last channel).
 
     A model of past covariates (--features) forecasts from the actual covariates of each window: its one-step
     predictions (each from the day before's window), and a path of as many days as its head outputs from the
@@ -88,6 +92,66 @@ def forecast_model(
     With the model's interval `calibration` (intervals.calibrate), the recursive forecast gets a `level`
     prediction interval from the prices up to the origin (intervals.band). What the forecast holds is the target's
     (targets/: a `ValueForecast` of prices, a `DirectionForecast` of probabilities)."""
+    asked = Asked(scaler, prices, label, calibration, member)
+    at = forecasting(config, asked, start, days, level, market, whole_path)
+    return targets.get(config.target).forecast(model, scaler, config, at)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One series a model forecasts (a global model's member): its scaler (as stored, or fitted), prices, label
+    (symbol, version), interval calibration and member index (None: the model has no symbol embedding)."""
+
+    scaler: Any
+    prices: Prices
+    label: tuple[str, str]
+    calibration: dict[str, Any] | None = None
+    member: int | None = None
+
+
+def forecast_models(
+    model: Any, config: TrainConfig, many: Sequence[Asked], start: str | None, days: int, level: float = LEVEL,
+    market: pd.Series | None = None,
+) -> list[Result | StockRNNError]:  # fmt: skip
+    """Each of `many` forecast by one model (a global model's members), in order, as `forecast_model` forecasts
+    it alone (to float tolerance) but with the network asked once for all of them at each step of their paths
+    (`Target.forecast_many`): a (members, window, channels) batch a step instead of one call per member and step.
+    A series the model cannot forecast from (bad data, too short) is its error in its place, and the others go on;
+    `UsageError`s of the options (--level, --days beyond a covariates model's reach) are raised once, before any."""
+    if not 0 < level < 1:
+        raise UsageError(f"--level must be between 0 and 1, not {level}")
+    check_reach(config, days, many[0].label if many else ("the model", ""))
+    found: list[Result | StockRNNError | None] = [None] * len(many)
+    ready: list[tuple[int, Forecasting]] = []
+    for i, asked in enumerate(many):
+        try:
+            ready.append((i, forecasting(config, asked, start, days, level, market)))
+        except StockRNNError as exc:
+            found[i] = exc
+    target = targets.get(config.target)
+    made: list[Result | StockRNNError]
+    try:
+        made = list(target.forecast_many(model, [many[i].scaler for i, _ in ready], config, [at for _, at in ready]))
+    except StockRNNError:  # one of them cannot be forecast: each alone, so that its error is its own
+        made = []
+        for i, at in ready:
+            try:
+                made.append(target.forecast(model, many[i].scaler, config, at))
+            except StockRNNError as exc:
+                made.append(exc)
+    for (i, _), result in zip(ready, made, strict=True):
+        found[i] = result
+    return [f for f in found if f is not None]
+
+
+def forecasting(
+    config: TrainConfig, asked: Asked, start: str | None, days: int, level: float = LEVEL,
+    market: pd.Series | None = None, whole_path: bool = True,
+) -> Forecasting:  # fmt: skip
+    """What a target's forecast of `asked` needs (targets.Forecasting), checked: the price column, the scaled
+    covariates, the origin's position and the dates (see `forecast_model`). Raises `UsageError` for a bad --level,
+    --start or --days, `DataError` for prices the model cannot forecast from."""
+    prices, label, scaler = asked.prices, asked.label, asked.scaler
     if not 0 < level < 1:
         raise UsageError(f"--level must be between 0 and 1, not {level}")
     if whole_path:
@@ -135,5 +199,4 @@ def forecast_model(
                 "use a later --start"
             )
 
-    at = Forecasting(series, position, dates, label, calibration, level, extra)
-    return targets.get(config.target).forecast(model, scaler, config, at)
+    return Forecasting(series, position, dates, label, asked.calibration, level, extra, asked.member)

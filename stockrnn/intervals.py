@@ -20,6 +20,7 @@ known before each of them. Output: lower and upper bounds.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,26 @@ def with_steps(calibration: dict[str, Any], history: np.ndarray, paths: np.ndarr
     scores = np.abs(np.log(positive(paths, history) / actual)) / sigma[:, None]
     steps = [sorted(round(float(v), 6) for v in column) for column in scores.T]
     return {**calibration, "method": STEPS, "steps": steps}
+
+
+def pooled(calibrations: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Many series' calibrations (`calibrate`, `with_steps`: a global model's members') as one, their scores
+    together: the scores are log errors over each series' own EWMA volatility, in one unit whatever the price
+    level, so that a series none of them is (a symbol outside the training panel) gets a band as a member's is
+    made. None when none has a calibration; only those of the first one's method and steps are pooled."""
+    found = [c for c in calibrations if c]
+    if not found or found[0].get("method") == "constant":  # a "constant" band's price errors: not comparable
+        return None
+    first = found[0]
+    same = [c for c in found if c.get("method") == first.get("method") and len(c.get("steps", [])) == len(
+        first.get("steps", []))]  # fmt: skip
+    merged = dict(first)
+    if first.get("one_step"):
+        scores = sorted(v for c in same for v in (c.get("one_step") or {}).get("scores", []))
+        merged["one_step"] = {**first["one_step"], "scores": scores}
+    if first.get("steps"):
+        merged["steps"] = [sorted(v for c in same for v in c["steps"][h]) for h in range(len(first["steps"]))]
+    return merged
 
 
 def thin_steps(calibration: dict[str, Any] | None) -> str | None:

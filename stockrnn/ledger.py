@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -272,6 +272,23 @@ def symbols(folder: Path | None = None) -> list[str]:
         return []
     with connect(folder) as db:
         return [row[0] for row in db.execute("SELECT DISTINCT symbol FROM forecasts ORDER BY symbol")]
+
+
+def remember_many(
+    forecasts: Sequence[Result], config: TrainConfig, prices: Sequence[Prices], made_by: str
+) -> list[bool] | None:  # fmt: skip
+    """`remember` of many forecasts of one model (a global model's members, `prices[i]` member i's), in one
+    transaction: each True when recorded, False when recorded before; the synthetic series' are left out. None
+    when the ledger cannot be written (said in the log: the forecasts themselves are not lost)."""
+    items = [entry(f, config, p, made_by) for f, p in zip(forecasts, prices, strict=True) if p.kind != "synthetic"]
+    if not items:
+        return []
+    try:
+        with connect() as db, _transaction(db):
+            return [_insert(db, item) is not None for item in items]
+    except StockRNNError as exc:
+        log.error("%d forecasts (%s, ...) were not recorded: %s", len(items), items[0].symbol, exc)
+        return None
 
 
 def remember(forecast: Result, config: TrainConfig, prices: Prices, made_by: str) -> bool | None:

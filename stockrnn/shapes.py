@@ -97,17 +97,27 @@ class ManyToOne:
         return None
 
     def path(self, model: Any, window: np.ndarray, days: int, extra: np.ndarray | None = None) -> np.ndarray:
-        """A scaled path (days,) from the last window (window,): each prediction fed back as the newest input.
-        `extra`: the scaled covariates (window, k) of the last window's days, for a model that reads them: its path
-        is one day (no later day's covariates are known); None: the target's values alone."""
-        buffer = list(window)
-        size = len(window)
-        for _ in range(days):
-            x = _beside(np.asarray(buffer[-size:], dtype="float32")[None, :, None], extra, len(buffer) - size)
+        """A scaled path (days,) from the last window (window,): `advance` of that one window. `extra`: the scaled
+        covariates (window, k) of the last window's days, for a model that reads them; None: the values alone."""
+        return self.advance(model, np.asarray(window)[None], days, None if extra is None else extra[None])[0]
+
+    def advance(
+        self, model: Any, windows: np.ndarray, days: int, extra: np.ndarray | None = None,
+        fixed: np.ndarray | None = None,
+    ) -> np.ndarray:  # fmt: skip
+        """Scaled paths (m, days) from m last windows (m, window) advanced together, one prediction call a step for
+        all of them (a global model's members): each prediction fed back as its row's newest input. `extra`: the
+        scaled covariates (m, window, k) of the last windows' days, for a model that reads them: its paths are one
+        day (no later day's covariates are known); `fixed`: channels (m, c) the same on every day of a row's
+        windows (a member's index for a model with a symbol embedding), appended last; None: none."""
+        buffer = np.asarray(windows, dtype="float64")  # (m, window + steps so far)
+        size = buffer.shape[1]
+        for step in range(days):
+            x = _beside(buffer[:, -size:, None].astype("float32"), extra, step, fixed)  # (m, window, channels)
             # The compiled prediction call (backend.predict): calling model(x) eagerly walks the recurrent loop in
             # Python, about 30 times slower for a 4-layer LSTM.
-            buffer.append(float(self.one_step(model, x)[0]))
-        return np.asarray(buffer[size:])
+            buffer = np.concatenate([buffer, self.one_step(model, x)[:, None].astype("float32")], axis=1)
+        return buffer[:, size:]
 
 
 @dataclass(frozen=True)
@@ -185,16 +195,19 @@ class Direct(ManyToOne):
     def paths(self, model: Any, windows: np.ndarray) -> np.ndarray | None:
         return backend.predict_rows(model, windows)
 
-    def path(self, model: Any, window: np.ndarray, days: int, extra: np.ndarray | None = None) -> np.ndarray:
-        """The head's outputs from the last window: up to `self.days` days at once; a longer path continues from
-        them, the next window ending on the last output, `self.days` at a time (not with covariates `extra`
-        (window, k): those of a later window are not known)."""
-        buffer = list(window)
-        size = len(window)
-        while len(buffer) - size < days:
-            x = _beside(np.asarray(buffer[-size:], dtype="float32")[None, :, None], extra, len(buffer) - size)
-            buffer.extend(float(v) for v in backend.predict_rows(model, x)[0])
-        return np.asarray(buffer[size : size + days])
+    def advance(
+        self, model: Any, windows: np.ndarray, days: int, extra: np.ndarray | None = None,
+        fixed: np.ndarray | None = None,
+    ) -> np.ndarray:  # fmt: skip
+        """The head's outputs from the last windows (m, window): up to `self.days` days at once; a longer path
+        continues from them, the next window ending on the last output, `self.days` at a time (not with covariates
+        `extra` (m, window, k): those of a later window are not known); `fixed` as ManyToOne's. (m, days)"""
+        buffer = np.asarray(windows, dtype="float64")
+        size = buffer.shape[1]
+        while buffer.shape[1] - size < days:
+            x = _beside(buffer[:, -size:, None].astype("float32"), extra, buffer.shape[1] - size, fixed)
+            buffer = np.concatenate([buffer, backend.predict_rows(model, x).astype("float32")], axis=1)
+        return buffer[:, size : size + days]
 
 
 @dataclass(frozen=True)
@@ -212,15 +225,20 @@ class EncoderDecoder(Direct):
         return [k.layers.RepeatVector(self.days), *recurrent(), dense(1)]
 
 
-def _beside(x: np.ndarray, extra: np.ndarray | None, offset: int) -> np.ndarray:
-    """A path's window x (1, window, 1), `offset` days after the first, with the first window's covariates `extra`
-    (window, k) after: (1, window, 1 + k); x itself without covariates. A later window (offset > 0) would read
-    covariates not observed: a `ValueError` (forecast_model refuses such a path first, naming --days)."""
-    if extra is None:
-        return x  # (1, window, 1): the array stockrnn always predicted from
-    if offset:
-        raise ValueError(f"a path step {offset} days after the origin's window would read covariates not observed")
-    return np.concatenate([x, extra[None, offset : offset + x.shape[1]]], axis=2).astype("float32")
+def _beside(
+    x: np.ndarray, extra: np.ndarray | None, offset: int, fixed: np.ndarray | None = None
+) -> np.ndarray:  # fmt: skip
+    """Paths' windows x (m, window, 1), `offset` days after the first, with the first windows' covariates `extra`
+    (m, window, k) after, then the `fixed` channels (m, c) on every day: (m, window, 1 + k + c); x itself without
+    either. A later window (offset > 0) would read covariates not observed: a `ValueError` (forecast_model refuses
+    such a path first, naming --days)."""
+    if extra is not None:
+        if offset:
+            raise ValueError(f"a path step {offset} days after the origin's window would read covariates not observed")
+        x = np.concatenate([x, extra[:, : x.shape[1]]], axis=2)
+    if fixed is not None:
+        x = np.concatenate([x, np.repeat(np.asarray(fixed)[:, None, :], x.shape[1], axis=1)], axis=2)
+    return x.astype("float32")  # (m, window, 1) without either: the array stockrnn always predicted from
 
 
 Shape = ManyToOne  # every shape is one: the protocol is ManyToOne's methods

@@ -251,7 +251,7 @@ def test_a_path_with_covariates_goes_no_further_than_the_origins_window():
     from stockrnn.shapes import _beside
 
     x = np.zeros((1, 4, 1), dtype="float32")
-    extra = np.ones((4, 2), dtype="float32")
+    extra = np.ones((1, 4, 2), dtype="float32")
     assert _beside(x, extra, 0).shape == (1, 4, 3)
     with pytest.raises(ValueError, match="covariates not observed"):
         _beside(x, extra, 1)

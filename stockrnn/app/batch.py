@@ -31,6 +31,9 @@ class Outcome:
     result: Result | None = None
     error: StockRNNError | None = None
     model: str | None = None  # the global model's name, for a member's forecast; None for a symbol's own model
+    # A member of a global model left out of its forecasts (its error said as a WARNING naming its file): the run
+    # goes on and exits 1 at the end, as train --panel does for a member left out
+    left_out: bool = False
 
 
 def plan(sources: Sequence[PriceSource], watchlist: Path | None) -> list[PriceSource]:

@@ -18,11 +18,14 @@ from datetime import date
 from .. import ledger, registry
 from ..config import HORIZON, LEVEL
 from ..errors import StockRNNError, UsageError
-from ..forecast import check_reach, forecast_model, load_model
-from ..panel_train import Member, member_manifest
+from ..forecast import Asked, check_reach, forecast_model, forecast_models, load_model
+from ..intervals import pooled
+from ..manifest import Manifest
+from ..panel_train import member_manifest
 from ..price_source import PriceSource
 from ..provenance import provenance
 from ..targets import Result, scaler_to_dict
+from ..validate import Prices
 from ..windows import training_set
 from .batch import Outcome
 from .forecast import stand
@@ -66,36 +69,87 @@ def predict_members(
     if source is not None and source.csv is not None:
         yield _from_file(stored, model, source, start, days, level, today)
         return
-    for symbol in [s.upper() for s in members] or list(known):
+    yield from _members(stored, model, [s.upper() for s in members] or list(known), source, start, days, level, today)
+
+
+def _members(
+    stored: registry.StoredModel, model: object, symbols: Sequence[str], source: PriceSource | None,
+    start: str | None, days: int, level: float, today: str | date | None,
+) -> Iterator[Outcome]:  # fmt: skip
+    """`symbols`' forecasts by the loaded global model, each from its own recorded source (or `source`'s file), their
+    paths advanced together (forecast.forecast_models), the real ones recorded in the ledger in one transaction. A
+    member that cannot be forecast (its file damaged or gone, data too short) yields its error and the others go
+    on; among several, it is left out: a WARNING naming its file, and its `Outcome.left_out` (the command exits 1 at
+    the end, as `train --panel` does for a member left out); one alone: its error as it is."""
+    m = stored.manifest
+    offline = source is not None and source.offline
+    market = market_of(m, offline)  # read once for every member
+    views: dict[str, Manifest] = {}
+    read: dict[str, Prices] = {}
+    failed: dict[str, StockRNNError] = {}
+    for symbol in symbols:
+        views[symbol] = member_manifest(m, symbol)
         try:
-            yield Outcome(symbol, _member(stored, model, symbol, source, start, days, level, today), model=m.symbol)
+            read[symbol] = model_prices(symbol, views[symbol], source)
         except StockRNNError as exc:
-            yield Outcome(symbol, error=exc, model=m.symbol)
+            failed[symbol] = exc
+    asked = [
+        Asked(stored.scaler["members"][s], read[s], (s, views[s].version), views[s].interval, _index(m, s))
+        for s in read
+    ]
+    made = dict(zip(read, forecast_models(model, m.config, asked, start, days, level, market), strict=True))
+    remembered = []
+    for symbol in symbols:
+        result = made.get(symbol)
+        if not isinstance(result, StockRNNError) and result is not None:
+            view, prices = views[symbol], read[symbol]
+            result = dataclasses.replace(result, standing=stand(view, result, prices, today))
+            seen = provenance(view, stored.scaler["members"][symbol], prices, start, days)
+            for warning in seen.warnings:
+                log.warning("%s", warning)
+            if start is None and seen.own:  # a real forecast: into the ledger under the member, with the model's name
+                remembered.append((result, prices))
+            yield Outcome(symbol, result, model=m.symbol)
+            continue
+        error = failed.get(symbol) or result
+        assert isinstance(error, StockRNNError)
+        if len(symbols) > 1:
+            where = views[symbol].data.source
+            log.warning("%s: left out of %s %s's forecasts (%s)", where, m.symbol, m.version, _why(error, where))
+        yield Outcome(symbol, error=error, model=m.symbol, left_out=len(symbols) > 1)
+    ledger.remember_many([r for r, _ in remembered], m.config, [p for _, p in remembered], "predict")
+
+
+def outside_manifest(manifest: Manifest) -> Manifest:
+    """A global model's manifest as a symbol outside its training panel sees it: version "NAME:vN", the model's
+    training period (its days count as in-sample: the model learned the market of those days from its members), no
+    validation verdict of its own (it was in no validation tail), and as its interval the members' calibrations
+    pooled (intervals.pooled: errors over each member's own volatility, so one unit for all)."""
+    members = (manifest.data.panel or {}).get("members", {})
+    interval = pooled([record.get("interval") for record in members.values()])
+    return dataclasses.replace(manifest, interval=interval, metrics={}, version=f"{manifest.symbol}:{manifest.version}")
+
+
+def _index(manifest: Manifest, symbol: str) -> int | None:
+    """`symbol`'s member index when the global model learned a symbol embedding, else None."""
+    return (manifest.data.panel or {})["members"][symbol]["index"] if manifest.config.symbol_embedding else None
+
+
+def _why(error: StockRNNError, where: str) -> str:
+    """The error's message without the file it starts with (the warning names the file once)."""
+    return str(error).removeprefix(f"{where}: ")
 
 
 def _member(
     stored: registry.StoredModel, model: object, symbol: str, source: PriceSource | None, start: str | None,
     days: int, level: float, today: str | date | None,
 ) -> Result:  # fmt: skip
-    """One member's forecast from its own recorded source (or `source`'s file), recorded as predict records one."""
-    view = member_manifest(stored.manifest, symbol)
-    record = (stored.manifest.data.panel or {})["members"][symbol]
-    scaler = stored.scaler["members"][symbol]
-    embedded = record["index"] if stored.manifest.config.symbol_embedding else None
-    prices = model_prices(symbol, view, source)
-    c = view.config
-    market = market_of(view, source is not None and source.offline)
-    label = (symbol, view.version)
-    result = forecast_model(
-        Member(model, embedded), scaler, c, prices, start, days, label, view.interval, level, market
-    )
-    result = dataclasses.replace(result, standing=stand(view, result, prices, today))
-    seen = provenance(view, scaler, prices, start, days)
-    for warning in seen.warnings:
-        log.warning("%s", warning)
-    if start is None and seen.own:  # a real forecast: into the ledger under the member, with the model's name
-        ledger.remember(result, c, prices, "predict")
-    return result
+    """One member's forecast (`_members` of one); its error raised."""
+    outcome = next(_members(stored, model, [symbol], source, start, days, level, today))
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.result is not None
+    return outcome.result
 
 
 def _from_file(
@@ -125,11 +179,14 @@ def _from_file(
         scaler = scaler_to_dict(data.scaler)
         if data.feature_scaler is not None:  # its covariates too, on its own rows up to the training end
             scaler["features"] = data.feature_scaler.to_json()
-        label = (symbol, f"{m.symbol}:{m.version}, {OUTSIDE}")
-        result = forecast_model(model, scaler, m.config, prices, start, days, label, None, level, market)
+        view = outside_manifest(m)
+        label = (symbol, f"{view.version}, {OUTSIDE}")
+        result = forecast_model(model, scaler, m.config, prices, start, days, label, view.interval, level, market)
+        result = dataclasses.replace(result, standing=stand(view, result, prices, today))
         log.warning(
-            "%s: %s is %s of %s %s: scaled on its own prices up to %s; this forecast is not recorded in the forecast "
-            "ledger", prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,
+            "%s: %s is %s of %s %s: scaled on its own prices up to %s, its band from the members' pooled validation "
+            "errors; this forecast is not recorded in the forecast ledger",
+            prices.source, symbol, OUTSIDE, m.symbol, m.version, m.data.train_end,
         )  # fmt: skip
         return Outcome(symbol, result)
     except StockRNNError as exc:

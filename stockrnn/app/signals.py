@@ -100,7 +100,14 @@ def _members(
             mine = [s for s in before if s.symbol == symbol and s.version == view.version]  # this model's own
             found.append(_signal(symbol, view, scaler, made, PriceSource(symbol, offline=offline), rule, mine, today))
         except StockRNNError as exc:
-            errors.append(Failure(symbol, str(exc), exc.exit_code))
+            if len(asked) == 1:  # the one member asked: its error as it is
+                errors.append(Failure(symbol, str(exc), exc.exit_code))
+                continue
+            # Among several, a member that fails (its file damaged or gone) is left out, as train --panel does
+            where = view.data.source
+            line = f"{where}: left out of {m.symbol} {m.version}'s signals ({str(exc).removeprefix(f'{where}: ')})"
+            log.warning("%s", line)
+            errors.append(Failure(symbol, line, 1, left_out=True))
     return found, errors
 
 

@@ -66,6 +66,10 @@ def predict(
     results, failed = [], 0
     together: dict[str, list] = {}
     for outcome in app.predict_each(planned, start, days, level, members or ()):
+        if outcome.left_out:  # a member left out (said as a WARNING naming its file): the others go on, exit 1
+            failed = failed or 1
+            documents.append({"symbol": outcome.symbol, "error": str(outcome.error), "left_out": True})
+            continue
         if outcome.error is not None:
             failed = failed or outcome.error.exit_code
             if one and outcome.symbol == planned[0].name:  # one model: its error as before; a member's: one line

@@ -78,5 +78,7 @@ def signal(
     else:
         show(found.render())
         for e in found.errors:
+            if e.left_out:  # a member left out: said as a WARNING naming its file already
+                continue
             say_error(f"{e.symbol}: {e.message}" if e.symbol not in e.message else e.message)
     raise typer.Exit(found.exit_code)

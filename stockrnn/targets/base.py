@@ -12,7 +12,7 @@ Input: arrays, frames and the config. Output: results as dataclasses; JSON only 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import Field, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -94,6 +94,14 @@ class Forecasting:
     # Day t's row reads prices up to t only (NaN where one is missing): a window ending on the origin is known there,
     # a later one is not, so a path goes no further than the head outputs from the origin's window (forecast_model).
     extra: np.ndarray | None = None
+    # The member's index, for a global model that learned a symbol embedding (--symbol-embedding): the windows' last
+    # channel, the same on every day (panel_train.stacked); None: no such channel.
+    member: int | None = None
+
+    def fixed(self) -> np.ndarray | None:
+        """The channels (c,) every window of this forecast ends with, the same on every day: the member's index;
+        None without."""
+        return None if self.member is None else np.array([float(self.member)])
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,15 @@ class Target:
 
     # Forecasts.
     def forecast(self, model: Any, scaler: Scaler | dict, config: TrainConfig, at: Forecasting) -> Result:
-        """The model's forecast (a `Result`) of `at.dates`."""
+        """The model's forecast (a `Result`) of `at.dates`: `forecast_many` of one."""
+        return self.forecast_many(model, [scaler], config, [at])[0]
+
+    def forecast_many(
+        self, model: Any, scalers: Sequence[Scaler | dict], config: TrainConfig, ats: Sequence[Forecasting]
+    ) -> Sequence[Result]:
+        """The forecasts of many series by one model (a global model's members: `scalers[i]` and `ats[i]` are
+        member i's), each the same as `forecast` of it alone, the network asked once for all of them at each step
+        of their paths. Raises what `forecast` raises for any one of them."""
         raise NotImplementedError
 
     # Backtests: every fold's `Result.fold()` record, pooled.
@@ -253,10 +269,15 @@ class Target:
         raise NotImplementedError
 
 
-def windows_at(scaled: np.ndarray, extra: np.ndarray | None, origins: np.ndarray, window: int) -> np.ndarray:
+def windows_at(
+    scaled: np.ndarray, extra: np.ndarray | None, origins: np.ndarray, window: int, fixed: np.ndarray | None = None
+) -> np.ndarray:  # fmt: skip
     """The windows ending on `origins` (n,) of a scaled series (days,) and its scaled covariates (days, k) or None:
-    (n, window, 1 + k) float32, the target's own values first (as windows.TrainingSet.inputs_train)."""
+    (n, window, 1 + k) float32, the target's own values first (as windows.TrainingSet.inputs_train); with `fixed`
+    (c,) (a member's index: `Forecasting.fixed`), those channels last on every day: (n, window, 1 + k + c)."""
     values = scaled[:, None] if extra is None else np.concatenate([scaled[:, None], extra], axis=1)  # (days, 1 + k)
+    if fixed is not None:
+        values = np.concatenate([values, np.broadcast_to(fixed, (len(values), len(fixed)))], axis=1)
     if not len(origins):
         return np.empty((0, window, values.shape[1]), dtype="float32")
     return np.stack([values[o - window + 1 : o + 1] for o in origins]).astype("float32")

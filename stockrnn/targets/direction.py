@@ -15,6 +15,7 @@ origins of later dates are days not yet known.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -189,28 +190,46 @@ class DirectionTarget(ReturnEncoding, Target):
 
         return scores_view(title, metrics)
 
-    def forecast(self, model: Any, scaler: Scaler | dict, config: TrainConfig, at: Forecasting) -> DirectionForecast:
-        """P(up) for `at.dates`. A date's origin is the trading day `horizon` days before it; dates whose origin is
-        after the data's last day are left out."""
-        label, series, position = at.label, at.series, at.position
-        stored = scaler if isinstance(scaler, dict) else {}
-        calibrator = stored.get("calibrator")
-        if not calibrator:
-            raise DataError(f"{label[0]} {label[1]}: a direction model without its calibrator; retrain it")
+    def forecast_many(
+        self, model: Any, scalers: Sequence[Scaler | dict], config: TrainConfig, ats: Sequence[Forecasting]
+    ) -> list[DirectionForecast]:
+        """P(up) for each `at.dates`. A date's origin is the trading day `horizon` days before it; dates whose origin
+        is after the data's last day are left out. Every series' windows go to the network in one call."""
         horizon, window = config.horizon, config.window
+        asked = []  # each series' (positions of its dates, their origins, its windows)
+        for scaler, at in zip(scalers, ats, strict=True):
+            label, series, position = at.label, at.series, at.position
+            stored = scaler if isinstance(scaler, dict) else {}
+            if not stored.get("calibrator"):
+                raise DataError(f"{label[0]} {label[1]}: a direction model without its calibrator; retrain it")
+            values = series.to_numpy()
+            at_ = np.arange(position, position + len(at.dates))  # the dates' positions in `series` (beyond: unknown)
+            where = at_[at_ - horizon <= len(values) - 1]
+            origins = where - horizon
+            if len(origins) and origins[0] < window:
+                raise DataError(
+                    f"{label[0]}: the first date {at.dates[0]:%Y-%m-%d} is {horizon} trading days after "
+                    f"{series.index[max(origins[0], 0)]:%Y-%m-%d}, which needs {window + 1} days of prices up to it"
+                )
+            scaled = scale(scaler_from_dict(stored), self.encode(values))  # (n,): NaN on the first day
+            asked.append((where, origins, windows_at(scaled, at.extra, origins, window, at.fixed())))
+        windows = [w for _, _, w in asked]  # each (n_origins, window, channels): known at each origin
+        raw = shapes.of(config).one_step(model, np.concatenate(windows)) if sum(map(len, windows)) else np.empty(0)
+        each = np.split(raw, np.cumsum([len(w) for w in windows])[:-1])
+        return [
+            self._forecast(config, scaler, at, where, origins, r)
+            for scaler, at, (where, origins, _), r in zip(scalers, ats, asked, each, strict=True)
+        ]
+
+    def _forecast(
+        self, config: TrainConfig, scaler: Scaler | dict, at: Forecasting, where: np.ndarray, origins: np.ndarray,
+        raw: np.ndarray,
+    ) -> DirectionForecast:  # fmt: skip
+        """One series' forecast from the network's outputs `raw` (n_origins,) at `origins` for dates at `where`."""
+        label, series, position, horizon = at.label, at.series, at.position, config.horizon
+        calibrator = (scaler if isinstance(scaler, dict) else {})["calibrator"]
         values = series.to_numpy()
-        at_ = np.arange(position, position + len(at.dates))  # the dates' positions in `series` (beyond: unknown)
-        usable = at_ - horizon <= len(values) - 1
-        where, dates = at_[usable], at.dates[usable]
-        origins = where - horizon
-        if len(origins) and origins[0] < window:
-            raise DataError(
-                f"{label[0]}: the first date {dates[0]:%Y-%m-%d} is {horizon} trading days after "
-                f"{series.index[max(origins[0], 0)]:%Y-%m-%d}, which needs {window + 1} days of prices up to it"
-            )
-        scaled = scale(scaler_from_dict(stored), self.encode(values))  # (n,): NaN on the first day
-        windows = windows_at(scaled, at.extra, origins, window)  # (n_origins, window, 1 + k): known at each origin
-        raw = shapes.of(config).one_step(model, windows)  # (n_origins,)
+        dates = at.dates[: len(where)]
         p_up = trend.calibrated(calibrator, raw)
         actual = np.full(len(dates), np.nan)
         actual[where < len(values)] = values[where[where < len(values)]]

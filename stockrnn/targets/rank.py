@@ -17,6 +17,7 @@ cross-entropy, the calibration (Platt, anchored at the base rate, about one half
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +56,13 @@ class RankTarget(DirectionTarget):
         """A member's own series has no cross-section: only `panel_labels` gives this target's labels."""
         raise UsageError(SINGLE)
 
-    def forecast(self, model: Any, scaler: Scaler | dict, config: TrainConfig, at: Forecasting) -> DirectionForecast:
-        """P(above the median) for `at.dates`, made at each date's origin (the day before it). Its outcome needs
-        the other members' returns, which one member's forecast does not have: the outcomes and scores are left
-        empty here (`stockrnn study` scores the whole cross-section)."""
-        found = super().forecast(model, scaler, config, at)
-        rows = found.rows.assign(outcome=np.nan)
-        return dataclasses.replace(found, rows=rows, metrics={})
+    def forecast_many(
+        self, model: Any, scalers: Sequence[Scaler | dict], config: TrainConfig, ats: Sequence[Forecasting]
+    ) -> list[DirectionForecast]:
+        """P(above the median) for each `at.dates`, made at each date's origin (the day before it). Its outcome
+        needs the other members' returns, which one member's forecast does not have: the outcomes and scores are
+        left empty here (`stockrnn study` scores the whole cross-section)."""
+        return [
+            dataclasses.replace(found, rows=found.rows.assign(outcome=np.nan), metrics={})
+            for found in super().forecast_many(model, scalers, config, ats)
+        ]

@@ -10,6 +10,7 @@ contest and track-record scores.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -90,31 +91,61 @@ class ValueTarget(Target):
 
         return scores_view(title, metrics)
 
-    def forecast(self, model: Any, scaler: Scaler | dict, config: TrainConfig, at: Forecasting) -> ValueForecast:
-        """The recursive path from the origin and, on the days whose actual prices are known, the one-step
-        predictions, with their prediction intervals (intervals.band, from the model's `at.calibration`) and their
-        scores beside the naive, drift and persistence baselines."""
-        series, position, dates, level, calibration = at.series, at.position, at.dates, at.level, at.calibration
-        days = len(dates)
-        if isinstance(scaler, dict):
-            scaler = scaler_from_dict(scaler)
-        known = series.iloc[position : position + days]  # actual prices of the forecast period, where known
-        values = series.to_numpy()
-        scaled = scale(scaler, self.encode(values))
+    def forecast_many(
+        self, model: Any, scalers: Sequence[Scaler | dict], config: TrainConfig, ats: Sequence[Forecasting]
+    ) -> list[ValueForecast]:
+        """The recursive path from each origin and, on the days whose actual prices are known, the one-step
+        predictions, with their prediction intervals (intervals.band, from each `at.calibration`) and their scores
+        beside the naive, drift and persistence baselines. The paths advance together (`Shape.advance`: one
+        prediction call a step for all of them) and the one-step windows of all go in one call."""
+        if not ats:
+            return []
         shape = shapes.of(config)  # the path: recursive, or a direct head's outputs
         window = config.window
+        fitted = [scaler_from_dict(s) if isinstance(s, dict) else s for s in scalers]
+        values = [at.series.to_numpy() for at in ats]
+        scaled = [scale(s, self.encode(v)) for s, v in zip(fitted, values, strict=True)]  # each (n_i,)
+        days = max(len(at.dates) for at in ats)  # one `days` for all (forecast_model's)
         # With covariates, the path is what the head outputs from the origin's window (no later covariate is known):
         # forecast_model refuses more days, or (a contest's holdout, scored one step ahead) leaves the rest NaN
-        covariates = None if at.extra is None else at.extra[position - window : position]  # (window, k)
-        steps = days if covariates is None else min(days, shape.extra_days() + 1)
-        recursive = shape.path(model, scaled[position - window : position], steps, covariates)
+        covariates = [None if at.extra is None else at.extra[at.position - window : at.position] for at in ats]
+        steps = days if all(c is None for c in covariates) else min(days, shape.extra_days() + 1)
+        fixed = [at.fixed() for at in ats]
+        starts = np.stack([x[at.position - window : at.position] for x, at in zip(scaled, ats, strict=True)])
+        paths = shape.advance(  # (m, steps)
+            model, starts, steps,  # (m, window)
+            None if covariates[0] is None else np.stack([c for c in covariates if c is not None]),  # (m, window, k)
+            None if fixed[0] is None else np.stack([f for f in fixed if f is not None]),  # (m, c)
+        )  # fmt: skip
+        # Each known day from the window ending the day before it, every member's in one call.
+        known = [at.series.iloc[at.position : at.position + len(at.dates)] for at in ats]
+        windows = [
+            windows_at(x, at.extra, np.arange(at.position - 1, at.position - 1 + len(k)), window, f)
+            for x, at, k, f in zip(scaled, ats, known, fixed, strict=True)
+        ]
+        predicted = shape.one_step(model, np.concatenate(windows)) if sum(map(len, windows)) else np.empty(0)
+        each = np.split(predicted, np.cumsum([len(w) for w in windows])[:-1])  # member i's (known_i,)
+        return [
+            self._forecast(config, at, s, v, p, o, shape)
+            for at, s, v, p, o in zip(ats, fitted, values, paths, each, strict=True)
+        ]
+
+    def _forecast(
+        self, config: TrainConfig, at: Forecasting, scaler: Scaler, values: np.ndarray, recursive: np.ndarray,
+        predicted: np.ndarray, shape: shapes.Shape,
+    ) -> ValueForecast:  # fmt: skip
+        """One series' forecast from its scaled path `recursive` (steps,) and one-step outputs `predicted` (known,)."""
+        series, position, dates, level, calibration = at.series, at.position, at.dates, at.level, at.calibration
+        days = len(dates)
+        known = series.iloc[position : position + days]  # actual prices of the forecast period, where known
+        steps = len(recursive)
         path = np.full(days, np.nan)
         path[:steps] = self.decode_path(unscale(scaler, recursive), values[position - 1])
         one_step = np.full(days, np.nan)
-        if len(known):  # each known day from the window ending the day before it
-            windows = windows_at(scaled, at.extra, np.arange(position - 1, position - 1 + len(known)), window)
-            predicted = unscale(scaler, shape.one_step(model, windows))
-            one_step[: len(known)] = self.decode_one_step(predicted, values[position - 1 : position - 1 + len(known)])
+        if len(known):
+            one_step[: len(known)] = self.decode_one_step(
+                unscale(scaler, predicted), values[position - 1 : position - 1 + len(known)]
+            )
 
         rows = pd.DataFrame(
             {"forecast": path, "one_step": one_step, "actual": np.nan}, index=pd.DatetimeIndex(dates, name="date")
