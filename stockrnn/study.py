@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import eras as eras_
 from . import shapes, targets, trend
-from .config import RANGES, TrainConfig
+from .config import EPOCH, RANGES, TrainConfig
 from .crosssection import next_returns, rank_labels
 from .errors import DataError, UsageError
 from .panel import Panel, Skipped
@@ -41,12 +41,13 @@ SPECS: dict[str, dict[str, Any]] = {
     # Fischer and Krauss (2018), section 3.3: 240-day windows of one-day returns, one LSTM layer of 25 cells, dropout
     # 0.1, RMSprop, early stopping with patience 10 and at most 1000 epochs. Their returns are total returns (the
     # adjusted close here), and a fifth of the training windows is held out for early stopping. Their batch size is
-    # not given here: stockrnn's (64) is kept.
+    # not given here: stockrnn's (64) is kept. They count epochs: a validation check after every pass over all the
+    # training windows, whatever stockrnn's default.
     "fischer-krauss": {
         "target": "rank", "window": 240, "layers": 1, "units": 25, "dropout": 0.1, "optimizer": "rmsprop",
-        "patience": 10, "epochs": 1000, "val_fraction": 0.2, "column": "adj_close",
+        "patience": 10, "epochs": 1000, "val_fraction": 0.2, "column": "adj_close", "validate_every": EPOCH,
     },
-    # stockrnn's own training defaults (config.py) on the rank target.
+    # stockrnn's own training defaults (config.py) on the rank target: a check after each member's worth of windows.
     "stockrnn": {"target": "rank"},
 }  # fmt: skip
 
