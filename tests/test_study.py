@@ -102,6 +102,10 @@ def test_the_fischer_krauss_spec_and_the_options_over_it():
     assert (paper.patience, paper.column) == (10, "adj_close")
     assert study_config("fischer-krauss", {"window": 60}).window == 60  # an option given wins
     assert study_config(None, {}) == TrainConfig(target="rank")
+    # The paper counts epochs: a check after every pass over all training windows; stockrnn's spec takes the
+    # default, a member's worth of windows; an option given wins over either.
+    assert paper.validate_every == "epoch" and study_config("stockrnn", {}).validate_every == "member"
+    assert study_config("fischer-krauss", {"validate_every": "member"}).validate_every == "member"
 
 
 def test_a_study_refuses_other_targets_and_features():
