@@ -263,10 +263,11 @@ class PeriodResult:
     by_k: dict[int, dict[str, PortfolioReport]]  # k -> fill -> the period's portfolio
     members: int  # trained on
     left_out: tuple[Skipped, ...]
-    epochs: int
+    epochs: int  # validation checks run (`unit`s)
     best_epoch: int
     seconds: float
     validation: str  # the members' validation verdicts counted (panel_train.pooled)
+    unit: str = "epoch"  # what epochs counts: "epoch", or "check" (a member's worth of windows: --validate-every)
 
     @property
     def portfolios(self) -> dict[str, PortfolioReport]:
@@ -282,7 +283,7 @@ class PeriodResult:
     def to_json(self) -> dict[str, Any]:
         return {**self.period.to_json(), "members": self.members, "left_out": [s.line() for s in self.left_out],
                 "training": {"epochs": self.epochs, "best_epoch": self.best_epoch, "seconds": round(self.seconds, 1),
-                             "validation": self.validation},
+                             "validation": self.validation, "unit": self.unit},
                 "brier": None if self.chances is None else self.chances.to_dict(), **_by_k_json(self.by_k)}  # fmt: skip
 
 
@@ -367,7 +368,7 @@ def run(
         t = fitted.manifest.training
         result = PeriodResult(
             period, found, chances(found, closes), portfolios, len(fitted.windows), fitted.skipped, t.epochs_run,
-            t.best_epoch, t.seconds, pooled(fitted.verdicts),
+            t.best_epoch, t.seconds, pooled(fitted.verdicts), t.unit,
         )  # fmt: skip
         done.append(result)
         if on_period is not None:

@@ -57,9 +57,9 @@ def period_line(result: PeriodResult) -> str:
     )
     return (
         f"period {p.number}: trading {p.trade_start:%Y-%m-%d}..{p.trade_end:%Y-%m-%d} ({p.trade_days} days), trained "
-        f"on {p.train_start:%Y-%m-%d}..{p.train_end:%Y-%m-%d}, {result.members} members, {result.epochs} epochs "
-        f"(best {result.best_epoch}) in {result.seconds:.0f} s; accuracy {fmt(accuracy, '.1%')}, Brier {brier}; "
-        f"{trades}"
+        f"on {p.train_start:%Y-%m-%d}..{p.train_end:%Y-%m-%d}, {result.members} members, "
+        f"{result.epochs} {result.unit}s (best {result.best_epoch}) in {result.seconds:.0f} s; accuracy "
+        f"{fmt(accuracy, '.1%')}, Brier {brier}; {trades}"
     )
 
 
@@ -71,7 +71,9 @@ def study_view(report: StudyReport) -> list[Any]:
     fills = list(report.portfolios)
     columns = _columns(report.by_k)
     periods = Table(title="Study periods (out of sample)", title_justify="left")
-    for name in ("period", "trading", "members", "epochs", "accuracy", "Brier"):
+    units = {r.unit for r in report.periods}  # checks, when every period's model was checked more often than epochs
+    counted = f"{units.pop() if len(units) == 1 else 'epoch'}s"
+    for name in ("period", "trading", "members", counted, "accuracy", "Brier"):
         periods.add_column(name, justify="right", overflow="fold")
     for header, _ in columns:
         periods.add_column(f"{header}\nbefore/after\ncosts a day", justify="right", overflow="fold")
