@@ -194,7 +194,7 @@ def test_checks_come_after_an_epoch_a_members_worth_or_n_windows_in_whole_batche
 
     assert steps("epoch") == steps("member") == 16  # one symbol: a pass of ceil(1000 / 64) batches
     assert steps("epoch", series=4) == 16 and steps("member", series=4) == 4  # 250 windows: 3.9 batches
-    assert steps("member", windows=73_017, series=61) == 19  # the shared panel's: 1197 windows a member
+    assert steps("member", windows=65_697, series=61) == 17  # the shared panel 2012-2016: 1077 windows a member
     assert steps("100") == 2 and steps("95") == 1 and steps("1") == 1  # rounded, at least a batch
     assert steps("5000") == 16  # at most a pass
     assert steps("member", windows=10, series=3) == 1  # a batch of all 10 windows: its one step
