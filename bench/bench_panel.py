@@ -2,8 +2,9 @@
 --commands, the global model's whole commands against a single symbol's.
 
     .venv/bin/python bench/bench_panel.py [--panel ../shared/data/panel] [--runs 3] [--json panel.json]
-    .venv/bin/python bench/bench_panel.py --commands [--singles 5] [--epochs N] [--json commands.json]
     .venv/bin/python bench/bench_panel.py --commands --predict-only [--epochs 2] [--repeats 3] [--keep DIR]
+    .venv/bin/python bench/bench_panel.py --commands [--singles 5] [--epochs N] [--validate-every epoch,member]
+        [--json commands.json]
 
 In a fresh process each run (so that its memory is its own): the imports, then `load_panel` of the folder (every file
 read, validated and checked beside the XNYS calendar), then the (days, members) matrix of the adjusted close. Reports
@@ -60,9 +61,9 @@ MARKET = "GSPC"  # the shared panel's index file: the market series, not a membe
 PERIOD = ("--train-start", "2012-01-01", "--train-end", "2016-12-30")
 
 
-def command(args: list[str], home: Path) -> tuple[float, int]:
-    """One whole `stockrnn` command in a fresh process under the home folder `home`: its wall seconds and exit
-    code (its output is not the benchmark's)."""
+def command(args: list[str], home: Path) -> tuple[float, int, str]:
+    """One whole `stockrnn` command in a fresh process under the home folder `home`: its wall seconds, exit code and
+    standard output (read for the pooled verdict; the rest of it is not the benchmark's)."""
     import os
 
     env = {**os.environ, "STOCKRNN_HOME": str(home), "PYTHONPATH": str(ROOT)}
@@ -71,14 +72,16 @@ def command(args: list[str], home: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):  # 1: trained, but a member was left out (said in the output)
         sys.exit(f"stockrnn {' '.join(args)}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    return seconds, done.returncode
+    return seconds, done.returncode, done.stdout
 
 
-def commands(folder: Path, singles: int, epochs: int | None) -> dict:
+def commands(folder: Path, singles: int, epochs: int | None, settings: list[str]) -> dict:
     """The global model's whole commands against one symbol's, in fresh processes, the same training configuration:
-    `train --panel` of every member but the market (61 stocks of the shared panel) on 2012-2016, its peak memory;
-    `train --csv` of one member (AAPL), and of the first `singles` members one by one (their mean x members: the
-    one-by-one estimate); `predict NAME` of every member against `predict AAPL`."""
+    for each --validate-every of `settings`, side by side, `train --panel` of every member but the market (61 stocks
+    of the shared panel) on 2012-2016 (its checks, best check, validation losses and pooled verdict) and then
+    `train --csv` of one member (AAPL), the ratio between the two; the peak memory of the trainings; the first
+    `singles` members one by one (their mean x members: the one-by-one estimate); `predict NAME` of every member
+    (the first setting's model) against `predict AAPL`."""
     import tempfile
 
     work = Path(tempfile.mkdtemp(prefix="bench-panel-"))
@@ -89,21 +92,33 @@ def commands(folder: Path, singles: int, epochs: int | None) -> dict:
             (members / path.name).symlink_to(path.resolve())
     names = sorted(p.name for p in members.iterdir())
     config = [*PERIOD, "--offline", *(["--epochs", str(epochs)] if epochs else [])]
-    globe, single = work / "global", work / "single"
-    trained, code = command(["train", "--panel", str(members), "--name", "PANEL", *config], globe)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the first child: the global training
-    one, _ = command(["train", "--csv", str(members / "AAPL.csv.gz"), *config], single)
+    single = work / "single"
+    found: dict[str, dict] = {}
+    for every in settings:
+        globe = work / f"global-{every}"
+        trained, code, out = command(
+            ["train", "--panel", str(members), "--name", "PANEL", *config, "--validate-every", every], globe
+        )
+        one = command(["train", "--csv", str(members / "AAPL.csv.gz"), *config], single)[0]
+        t = json.loads(max((globe / "models" / "PANEL").glob("v*/manifest.json")).read_text())["training"]
+        found[every] = {
+            "train_s": trained, "exit": code, "fit_s": t["seconds"], "checks_run": t["epochs_run"],
+            "best_check": t["best_epoch"], "check_windows": t.get("check_windows"),
+            "train_windows": t["train_windows"], "windows": t["train_windows"] + t["val_windows"],
+            "best_val_loss": min(t["val_loss"]), "last_val_loss": t["val_loss"][-1],
+            "pooled": next((line for line in out.splitlines() if line.startswith("pooled")), ""),
+            "single_train_s": one, "ratio": trained / one,
+        }  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child: a global training
     each = [command(["train", "--csv", str(members / n), *config], single)[0] for n in names[:singles]]
-    predict_all, _ = command(["predict", "PANEL", "--offline"], globe)
-    predict_one, _ = command(["predict", "AAPL", "--offline"], single)
-    manifest = json.loads(max((globe / "models" / "PANEL").glob("v*/manifest.json")).read_text())
-    t = manifest["training"]
+    predict_all = command(["predict", "PANEL", "--offline"], work / f"global-{settings[0]}")[0]
+    predict_one = command(["predict", "AAPL", "--offline"], single)[0]
+    estimate = statistics.mean(each) * len(names) if each else None
+    for every in settings:
+        found[every]["one_by_one_ratio"] = estimate / found[every]["train_s"] if estimate else None
     return {
-        "members": len(names), "epochs_option": epochs, "global_train_s": trained, "global_exit": code,
-        "global_epochs_run": t["epochs_run"], "global_fit_s": t["seconds"],
-        "global_windows": t["train_windows"] + t["val_windows"], "global_peak_rss_mb": peak,
-        "single_train_s": one, "singles_timed": singles, "singles_s": [round(s, 2) for s in each],
-        "one_by_one_estimate_s": statistics.mean(each) * len(names) if each else None,
+        "members": len(names), "epochs_option": epochs, "global": found, "peak_rss_mb": peak,
+        "singles_timed": singles, "singles_s": [round(s, 2) for s in each], "one_by_one_estimate_s": estimate,
         "predict_all_s": predict_all, "predict_one_s": predict_one,
     }  # fmt: skip
 
@@ -145,6 +160,30 @@ def predicts(folder: Path, epochs: int | None, repeats: int, keep: Path | None) 
             "ratio_of_medians": statistics.median(every) / statistics.median(one)}  # fmt: skip
 
 
+def report(found: dict) -> str:
+    """The --commands measurement in words: each setting's global training beside one symbol's."""
+    lines = []
+    for every, g in found["global"].items():
+        checks = f"{g['checks_run']} checks of {g['check_windows']} windows" if g["check_windows"] else None
+        lines.append(
+            f"train --panel --validate-every {every} ({found['members']} members, 2012-2016, {g['windows']} windows):"
+            f" {g['train_s']:.1f} s (fit {g['fit_s']:.1f} s, {checks or str(g['checks_run']) + ' epochs'}, best "
+            f"{g['best_check']}; val_loss best {g['best_val_loss']:.5f}, last {g['last_val_loss']:.5f})\n"
+            f"  {g['pooled']}\n"
+            f"  train one symbol (AAPL) beside it: {g['single_train_s']:.1f} s; ratio {g['ratio']:.1f}x; "
+            f"one by one / global: {g['one_by_one_ratio'] or float('nan'):.1f}x"
+        )
+    lines.append(
+        f"peak memory of the trainings {found['peak_rss_mb']:.0f} MB\n"
+        f"one by one ({found['singles_timed']} timed: {found['singles_s']}): about "
+        f"{found['one_by_one_estimate_s'] or float('nan'):.0f} s for {found['members']}\n"
+        f"predict PANEL (every member): {found['predict_all_s']:.1f} s; predict AAPL: {found['predict_one_s']:.1f} s; "
+        f"ratio {found['predict_all_s'] / found['predict_one_s']:.1f}x\n"
+        "(the shared panel: 61 S&P 500 stocks as of 2023 followed back to 2003: survivorship bias)"
+    )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--panel", type=Path, default=PANEL)
@@ -157,6 +196,10 @@ def main() -> None:
     parser.add_argument("--predict-only", action="store_true", help="with --commands: time the two predicts only")
     parser.add_argument("--repeats", type=int, default=3, help="--predict-only: each predict this many times")
     parser.add_argument("--keep", type=Path, help="--predict-only: the work folder (its trained models reused)")
+    parser.add_argument(
+        "--validate-every", default="epoch,member",
+        help="the global trainings' --validate-every, comma-separated, timed side by side (default: epoch,member)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.panel)))
@@ -174,24 +217,10 @@ def main() -> None:
         )
         return
     if args.commands:
-        found = commands(args.panel, args.singles, args.epochs)
+        found = commands(args.panel, args.singles, args.epochs, args.validate_every.split(","))
         if args.json:
             args.json.write_text(json.dumps(found, indent=2) + "\n")
-        print(
-            f"train --panel ({found['members']} members, 2012-2016, {found['global_windows']} windows): "
-            f"{found['global_train_s']:.1f} s ({found['global_epochs_run']} epochs, "
-            f"fit {found['global_fit_s']:.1f} s), "
-            f"peak memory {found['global_peak_rss_mb']:.0f} MB\n"
-            f"train one symbol (AAPL): {found['single_train_s']:.1f} s; ratio "
-            f"{found['global_train_s'] / found['single_train_s']:.1f}x\n"
-            f"one by one ({found['singles_timed']} timed: {found['singles_s']}): about "
-            f"{found['one_by_one_estimate_s'] or float('nan'):.0f} s for {found['members']}, "
-            f"{(found['one_by_one_estimate_s'] or float('nan')) / found['global_train_s']:.1f}x the global training\n"
-            f"predict PANEL (every member): {found['predict_all_s']:.1f} s; "
-            f"predict AAPL: {found['predict_one_s']:.1f} s; "
-            f"ratio {found['predict_all_s'] / found['predict_one_s']:.1f}x\n"
-            "(the shared panel: 61 S&P 500 stocks as of 2023 followed back to 2003: survivorship bias)"
-        )
+        print(report(found))
         return
     runs = []
     for _ in range(args.runs):

@@ -44,6 +44,11 @@ PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 TRADING_YEAR = 252  # trading days in a year
 EMBEDDING = 4  # numbers a global model learns per member symbol (--symbol-embedding): a few, for 10-100 members
 COST_BPS = 5.0  # trading cost per side (strategy.py), basis points of the amount traded: a liquid large cap's spread
+# --validate-every: after every pass over all training windows (an epoch), after a member's worth of them (a panel's
+# mean training windows per member; one symbol's epoch), or after N windows (at most MAX_VALIDATE_EVERY: ten
+# million windows, far beyond any epoch here, so that a typo cannot make a check never come)
+EPOCH, MEMBER = "epoch", "member"
+MAX_VALIDATE_EVERY = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -175,11 +180,18 @@ class TrainConfig:
     symbol_embedding: bool = option(
         False, f"A panel's model learns a vector of {EMBEDDING} numbers per member symbol, beside its inputs."
     )
-    epochs: int = option(100, "Most epochs; early stopping usually ends sooner.")
+    epochs: int = option(100, "Most epochs (validation checks: --validate-every); early stopping usually ends sooner.")
     batch_size: int = option(64, "Windows per training step (the lecture: 32).")
     learning_rate: float = option(1e-3, "The optimizer's learning rate.")
     optimizer: str = option("adam", "Training's optimizer: adam or rmsprop (Fischer and Krauss, 2018).")
-    patience: int = option(10, "Epochs without a better validation loss before stopping; 0: off.")
+    patience: int = option(10, "Validation checks without a better loss before stopping; 0: off.")
+    validate_every: str = option(
+        MEMBER,
+        "How often the validation tail is checked, each check one of --epochs and --patience: epoch (after every "
+        "pass over all training windows), member (after a member's worth of windows: a panel's mean training "
+        "windows per member, in whole batches, so that a global model's checks are one symbol's epochs; one "
+        "symbol's model: its epoch) or N (after N training windows, in whole batches, at most a pass).",
+    )
     val_fraction: float = option(0.1, "The chronological tail of the training windows held out for validation.", False)
     seed: int = option(42, "Random seed: the same seed gives the same model on the CPU.")
     calendar: str = option(
@@ -217,6 +229,8 @@ class TrainConfig:
                 problems.append(f"--output {self.output} is for targets with a path of values, not {self.target}")
         elif self.output_days is not None:
             problems.append(f"--output-days is for --output direct or encoder-decoder, not {self.output}")
+        if isinstance(self.validate_every, int | str):  # one spelling: "epoch", "member" or "128", whatever was typed
+            object.__setattr__(self, "validate_every", canonical_every(self.validate_every))
         if self.features is not None:  # one spelling, whatever was typed: "return,volume"
             from .features import parse_features
 
@@ -263,8 +277,9 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
-        # Models saved before the return target existed learned prices, whatever today's default is.
-        return cls(**{"target": "price", **{k: v for k, v in data.items() if k in known}})
+        # Models saved before the return target existed learned prices, whatever today's default is; before
+        # --validate-every, every model was validated once an epoch.
+        return cls(**{"target": "price", "validate_every": EPOCH, **{k: v for k, v in data.items() if k in known}})
 
 
 def option_problems(values: dict[str, Any]) -> list[str]:
@@ -288,6 +303,8 @@ def option_problems(values: dict[str, Any]) -> list[str]:
         problems.append(f"--output must be one of {', '.join(OUTPUTS)}, not {values['output']!r}")
     for name in ("horizon_days", "output_days", "window", "layers", "units", "epochs", "batch_size", "patience"):
         problems.append(out_of_range(f"--{name.replace('_', '-')}", values.get(name)) or "")
+    if given("validate_every"):
+        problems.append(every_problem(values["validate_every"]) or "")
     if given("dropout") and not 0 <= values["dropout"] < 1:
         problems.append(f"--dropout must be in [0, 1), not {values['dropout']}")
     if given("val_fraction") and not 0 < values["val_fraction"] < 0.5:
@@ -297,6 +314,25 @@ def option_problems(values: dict[str, Any]) -> list[str]:
     if given("seed") and not 0 <= values["seed"] < 2**32:
         problems.append(f"--seed must be in [0, 2**32), not {values['seed']}")
     return [p for p in problems if p]
+
+
+def canonical_every(value: int | str) -> str:
+    """--validate-every's one spelling: "epoch" or "member" in lower case, a number of windows as digits without
+    leading zeros ("0128" -> "128"); anything else as given, for `every_problem` to refuse."""
+    text = str(value).strip().lower()
+    return str(int(text)) if text.isascii() and text.isdigit() else text
+
+
+def every_problem(value: int | str) -> str | None:
+    """Why `value` of --validate-every is refused (not epoch, member or a whole number of training windows from 1
+    to MAX_VALIDATE_EVERY), or None."""
+    text = canonical_every(value)
+    if text in (EPOCH, MEMBER) or (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_VALIDATE_EVERY):
+        return None
+    return (
+        f"--validate-every must be {EPOCH}, {MEMBER} or a number of training windows from 1 to "
+        f"{MAX_VALIDATE_EVERY}, not {value!r}"
+    )
 
 
 # With fewer targets than this, the validation tail holds one or two days and early stopping is noise.

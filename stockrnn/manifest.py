@@ -84,6 +84,23 @@ class TrainingInfo:
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     backend: str = "tensorflow"  # the Keras backend it trained on (versions before the choice: TensorFlow)
+    # Training windows between two validation checks (--validate-every); None: a pass over all of them, an epoch (as
+    # in every manifest written before the option). epochs_run and best_epoch count checks.
+    check_windows: int | None = None
+
+    @property
+    def unit(self) -> str:
+        """What epochs_run and best_epoch count: "epoch" (a pass over every training window) or "check"."""
+        return "epoch" if self.check_windows is None else "check"
+
+    def run_words(self) -> str:
+        """`39 epochs, best 29 (stopped early)`, or with checks more often than an epoch `25 checks of 1216 windows
+        (0.42 passes), best 15 (stopped early)`."""
+        done = f"{self.epochs_run} {self.unit}{'s' * (self.epochs_run != 1)}"
+        if self.check_windows is not None:
+            passes = self.epochs_run * self.check_windows / max(1, self.train_windows)
+            done += f" of {self.check_windows} windows ({passes:.2f} passes)"
+        return f"{done}, best {self.best_epoch}{' (stopped early)' if self.stopped_early else ''}"
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,8 @@ def fit_panel(
     y_train = np.concatenate([d.learn_train for d in sets.values()])
     y_val = np.concatenate([d.learn_val for d in sets.values()])
     members = len(sets) if embedding else 0
-    model, run = train_network(config, x_train, y_train, x_val, y_val, progress, callbacks, members)
+    # --validate-every member: a check after each member's worth of windows, as one member's model would check
+    model, run = train_network(config, x_train, y_train, x_val, y_val, progress, callbacks, members, len(sets))
 
     # Each member's validation tail, scored as a single symbol's model is (its metrics, intervals, calibrator).
     outputs = shape.one_step(model, x_val)  # (n_val,)

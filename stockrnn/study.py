@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import eras as eras_
 from . import shapes, targets, trend
-from .config import RANGES, TrainConfig
+from .config import EPOCH, RANGES, TrainConfig
 from .crosssection import RANKED_ACCURACY, next_returns, rank_labels
 from .errors import DataError, UsageError
 from .panel import Panel, Skipped
@@ -41,12 +41,13 @@ SPECS: dict[str, dict[str, Any]] = {
     # Fischer and Krauss (2018), section 3.3: 240-day windows of one-day returns, one LSTM layer of 25 cells, dropout
     # 0.1, RMSprop, early stopping with patience 10 and at most 1000 epochs. Their returns are total returns (the
     # adjusted close here), and a fifth of the training windows is held out for early stopping. Their batch size is
-    # not given here: stockrnn's (64) is kept.
+    # not given here: stockrnn's (64) is kept. They count epochs: a validation check after every pass over all the
+    # training windows, whatever stockrnn's default.
     "fischer-krauss": {
         "target": "rank", "window": 240, "layers": 1, "units": 25, "dropout": 0.1, "optimizer": "rmsprop",
-        "patience": 10, "epochs": 1000, "val_fraction": 0.2, "column": "adj_close",
+        "patience": 10, "epochs": 1000, "val_fraction": 0.2, "column": "adj_close", "validate_every": EPOCH,
     },
-    # stockrnn's own training defaults (config.py) on the rank target.
+    # stockrnn's own training defaults (config.py) on the rank target: a check after each member's worth of windows.
     "stockrnn": {"target": "rank"},
 }  # fmt: skip
 
@@ -262,10 +263,11 @@ class PeriodResult:
     by_k: dict[int, dict[str, PortfolioReport]]  # k -> fill -> the period's portfolio
     members: int  # trained on
     left_out: tuple[Skipped, ...]
-    epochs: int
+    epochs: int  # validation checks run (`unit`s)
     best_epoch: int
     seconds: float
     validation: str  # the members' validation verdicts counted (panel_train.pooled)
+    unit: str = "epoch"  # what epochs counts: "epoch", or "check" (a member's worth of windows: --validate-every)
 
     @property
     def portfolios(self) -> dict[str, PortfolioReport]:
@@ -281,7 +283,7 @@ class PeriodResult:
     def to_json(self) -> dict[str, Any]:
         return {**self.period.to_json(), "members": self.members, "left_out": [s.line() for s in self.left_out],
                 "training": {"epochs": self.epochs, "best_epoch": self.best_epoch, "seconds": round(self.seconds, 1),
-                             "validation": self.validation},
+                             "validation": self.validation, "unit": self.unit},
                 "brier": chances_json(self.chances), **_by_k_json(self.by_k)}  # fmt: skip
 
 
@@ -384,7 +386,7 @@ def run(
         t = fitted.manifest.training
         result = PeriodResult(
             period, found, chances(found, closes), portfolios, len(fitted.windows), fitted.skipped, t.epochs_run,
-            t.best_epoch, t.seconds, pooled(fitted.verdicts),
+            t.best_epoch, t.seconds, pooled(fitted.verdicts), t.unit,
         )  # fmt: skip
         done.append(result)
         if on_period is not None:

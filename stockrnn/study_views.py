@@ -57,9 +57,9 @@ def period_line(result: PeriodResult) -> str:
     )
     return (
         f"period {p.number}: trading {p.trade_start:%Y-%m-%d}..{p.trade_end:%Y-%m-%d} ({p.trade_days} days), trained "
-        f"on {p.train_start:%Y-%m-%d}..{p.train_end:%Y-%m-%d}, {result.members} members, {result.epochs} epochs "
-        f"(best {result.best_epoch}) in {result.seconds:.0f} s; ranked accuracy {fmt(accuracy, '.1%')}, P >= 0.5 "
-        f"accuracy {p_half}, Brier {brier}; {trades}"
+        f"on {p.train_start:%Y-%m-%d}..{p.train_end:%Y-%m-%d}, {result.members} members, {result.epochs} "
+        f"{result.unit}s (best {result.best_epoch}) in {result.seconds:.0f} s; ranked accuracy "
+        f"{fmt(accuracy, '.1%')}, P >= 0.5 accuracy {p_half}, Brier {brier}; {trades}"
     )
 
 
@@ -87,7 +87,9 @@ def study_view(report: StudyReport) -> list[Any]:
     fills = list(report.portfolios)
     columns = _columns(report.by_k)
     periods = Table(title="Study periods (out of sample): the scores", title_justify="left")
-    for name in ("period", "trading", "members", "epochs\n(best)", "ranked\naccuracy", "P >= 0.5\naccuracy", "Brier"):
+    units = {r.unit for r in report.periods}  # checks, when every period's model was checked more often than epochs
+    counted = f"{units.pop() if len(units) == 1 else 'epoch'}s\n(best)"
+    for name in ("period", "trading", "members", counted, "ranked\naccuracy", "P >= 0.5\naccuracy", "Brier"):
         periods.add_column(name, justify="right", overflow="fold")
     for r in report.periods:
         p = r.period

@@ -7,6 +7,7 @@ library versions). Storing it is the application layer's (app/training.py).
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, backend, backend_choice, shapes, targets
-from .config import TrainConfig
+from .config import EPOCH, MEMBER, TrainConfig
 from .errors import UsageError
 from .manifest import DataInfo, Manifest, TrainingInfo
 from .model import build
@@ -27,8 +28,9 @@ from .targets import scaler_to_dict
 from .validate import Prices
 from .windows import training_set
 
-# progress(epoch, epochs, logs): called after every epoch, e.g. to move a progress bar.
-EpochProgress = Callable[[int, int, dict[str, float]], None]
+# progress(check, checks, logs, unit): called after every validation check, e.g. to move a progress bar; unit is
+# "epoch" when a check comes after every pass over the training windows, else "check" (--validate-every).
+EpochProgress = Callable[[int, int, dict[str, float], str], None]
 
 
 def _cross_entropy(y: np.ndarray, p: np.ndarray) -> float:
@@ -45,12 +47,15 @@ LOSSES: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
 
 @dataclass(frozen=True)
 class Run:
-    """What one training run measured: its losses per epoch, the best epoch and its wall seconds."""
+    """What one training run measured: its losses per validation check (an epoch unless --validate-every makes
+    checks more often), the best check, its wall seconds and the training windows between two checks (None: a
+    pass over all of them, an epoch)."""
 
     loss: list[float]
     val_loss: list[float]
     best_epoch: int
     seconds: float
+    check_windows: int | None = None
 
     def info(
         self, config: TrainConfig, train_windows: int, val_windows: int, val_days: pd.DatetimeIndex
@@ -69,7 +74,56 @@ class Run:
             val_end=f"{val_days.max():%Y-%m-%d}",
             loss=self.loss,
             val_loss=self.val_loss,
+            check_windows=self.check_windows,
         )
+
+
+def check_steps(config: TrainConfig, windows: int, series: int = 1) -> int:
+    """Training steps (batches of min(batch_size, windows)) between two validation checks, for `windows` training
+    windows pooled from `series` series (a panel's members): a pass over all of them (`epoch`; `member` for one
+    series), the mean windows of a series (`member`) or `validate_every` windows (N), rounded to whole batches, at
+    least one and at most a pass."""
+    size = min(config.batch_size, windows)
+    per_pass = -(-windows // size)
+    every = config.validate_every
+    if every == EPOCH or (every == MEMBER and series <= 1):
+        return per_pass
+    wanted = windows / series if every == MEMBER else int(every)
+    return min(per_pass, max(1, math.floor(wanted / size + 0.5)))
+
+
+class Stream:
+    """The order in which training windows are read: passes over all `n` windows, each a new seeded permutation
+    completed to whole batches of `size` with its own first windows (one batch shape: one compiled training step),
+    read `steps` batches at a time, one validation check each: a pass may span several checks. `begin()` starts
+    the next check (Keras' epoch); `rows(i)`: the window indices of its batch i, (size,). A permutation is drawn
+    before the first check (the batches Keras reads to learn their shapes), then one as each pass begins: with
+    `steps` a pass, the draws of one shuffle per epoch."""
+
+    def __init__(self, n: int, size: int, steps: int, seed: int) -> None:
+        self.n, self.size, self.steps = n, size, steps
+        self.per_pass = -(-n // size)
+        self.shuffle = np.random.default_rng(seed)
+        self.orders = {-1: self._order()}  # pass -> its order; pass -1: before the first check
+        self.first = -steps  # the batch (counted over all passes) at which the current check begins
+
+    def _order(self) -> np.ndarray:
+        order = self.shuffle.permutation(self.n)
+        return np.concatenate([order, order[: self.per_pass * self.size - self.n]])  # (per_pass * size,)
+
+    def begin(self) -> None:
+        self.first += self.steps
+        passes = range(self.first // self.per_pass, (self.first + self.steps - 1) // self.per_pass + 1)
+        for p in passes:
+            if p not in self.orders:
+                self.orders[p] = self._order()
+        for p in [p for p in self.orders if p < passes.start]:
+            del self.orders[p]
+
+    def rows(self, i: int) -> np.ndarray:
+        at = self.first + i
+        j = at % self.per_pass
+        return self.orders[at // self.per_pass][j * self.size : (j + 1) * self.size]
 
 
 def train_network(
@@ -81,10 +135,12 @@ def train_network(
     progress: EpochProgress | None = None,
     callbacks: tuple = (),
     members: int = 0,
+    series: int = 1,
 ) -> tuple[Any, Run]:
     """Build the config's network for inputs (n, window, channels) and fit it on (x_train, y_train), early-stopped
-    on the loss of (x_val, y_val); `members` > 0: the inputs' last channel is a member index for the symbol
-    embedding (model.build). y: (n,) or (n, outputs), the shape's labels. No I/O."""
+    on the loss of (x_val, y_val), checked as often as `config.validate_every` says (`check_steps`: the training
+    windows come from `series` series, a panel's members); `members` > 0: the inputs' last channel is a member index
+    for the symbol embedding (model.build). y: (n,) or (n, outputs), the shape's labels. No I/O."""
     target, shape = targets.get(config.target), shapes.of(config)
     k = backend.keras()
     # Keras' base classes as names: mypy takes no base class from an attribute of a local (Keras is untyped: Any).
@@ -93,31 +149,26 @@ def train_network(
     with backend.seeded(config.seed):  # the same seed, the same model, in any process or thread
         model = build(config, channels=x_train.shape[2] - (1 if members else 0), members=members)
 
-        class Batches(PyDataset):
-            """Every training window once an epoch, in batches of one size, shuffled anew each epoch (seeded); the
-            last batch is completed with the epoch's first windows: one shape, one compiled training step, where a
-            last, smaller batch would compile a second."""
+        n = len(y_train)
+        steps = check_steps(config, n, series)
+        stream = Stream(n, min(config.batch_size, n), steps, config.seed)
 
-            def __init__(self) -> None:
-                super().__init__()
-                self.n = len(y_train)
-                self.size = min(config.batch_size, self.n)
-                self.shuffle = np.random.default_rng(config.seed)
-                self.on_epoch_begin()
+        class Batches(PyDataset):
+            """One validation check's batches of the seeded stream of passes (Stream): Keras' epoch is a check,
+            a pass over every training window when --validate-every is `epoch`, less for a panel's `member`."""
 
             def __len__(self) -> int:
-                return -(-self.n // self.size)
+                return steps
 
             def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-                rows = self.order[i * self.size : (i + 1) * self.size]
+                rows = stream.rows(i)
                 return x_train[rows], y_train[rows]  # (size, window, channels), (size,) or (size, outputs)
 
             def on_epoch_begin(self) -> None:
-                order = self.shuffle.permutation(self.n)
-                self.order = np.concatenate([order, order[: len(self) * self.size - self.n]])
+                stream.begin()
 
         class Validate(Callback):
-            """The validation tail's loss after each epoch through the one compiled prediction call
+            """The validation tail's loss after each check (Keras' epoch) through the one compiled prediction call
             (backend.predict), for early stopping: Keras' own evaluation would compile a step per batch shape. The
             loss the network trains on: over every output of its shape (shapes.py)."""
 
@@ -128,8 +179,9 @@ def train_network(
         class Report(Callback):
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
                 if progress is not None:
-                    progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()})
+                    progress(epoch + 1, config.epochs, {n: float(v) for n, v in (logs or {}).items()}, unit)
 
+        unit = "epoch" if steps == stream.per_pass else "check"
         stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
         # Keras hands every callback the same logs: Validate first, so that the others see val_loss.
         every = [Validate(), Report(), *callbacks, *([stopper] if config.patience > 0 else [])]
@@ -140,7 +192,8 @@ def train_network(
     seconds = time.perf_counter() - started
     val_loss = [float(v) for v in history.history["val_loss"]]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
-    return model, Run([float(v) for v in history.history["loss"]], val_loss, best, seconds)
+    between = None if steps == stream.per_pass else steps * stream.size  # windows between checks; None: a pass
+    return model, Run([float(v) for v in history.history["loss"]], val_loss, best, seconds, between)
 
 
 def libraries() -> dict[str, str]:

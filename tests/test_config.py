@@ -135,3 +135,23 @@ def test_a_choice_in_any_case_becomes_its_canonical_name():
     assert (config.cell, config.column, config.target) == ("gru", "close", "price")
     with pytest.raises(UsageError, match="--cell must be one of lstm, gru, rnn, not 'cnn'"):
         TrainConfig(cell="CNN")
+
+
+def test_validate_every_takes_epoch_member_or_windows_in_one_spelling():
+    assert TrainConfig().validate_every == "member"  # the default: a panel's member's worth, one symbol's epoch
+    assert [TrainConfig(validate_every=v).validate_every for v in ("Epoch", " MEMBER", "0128", 256)] == [
+        "epoch", "member", "128", "256",
+    ]  # fmt: skip
+    assert TrainConfig.from_dict({"window": 20}).validate_every == "epoch"  # saved before the option: epochs
+    assert TrainConfig.from_dict(TrainConfig(validate_every="64").to_dict()).validate_every == "64"
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "-5", "1.5", "10000001", "²"])
+def test_a_bad_validate_every_is_one_usage_line_naming_the_option(value, home):
+    words = f"--validate-every must be epoch, member or a number of training windows from 1 to 10000000, not {value!r}"
+    with pytest.raises(UsageError, match=words.replace("(", "\\(").replace(".", "\\.")):
+        TrainConfig(validate_every=value)
+    assert option_problems({"validate_every": value}) == [words]  # as an override (retrain) too
+    result = runner.invoke(app, ["train", "--synthetic", "--validate-every", value])
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: {words}", result.output
+    assert "Traceback" not in result.output and not (home / "models").exists()

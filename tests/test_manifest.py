@@ -22,6 +22,24 @@ def test_round_trip_through_json():
     assert "synthetic" not in a_manifest().to_dict()["data"]  # only synthetic data has generator parameters
 
 
+def test_the_validation_cadence_round_trips_and_says_what_the_run_counted():
+    import dataclasses
+
+    from .conftest import tiny_config
+
+    manifest = dataclasses.replace(a_manifest(), config=tiny_config(validate_every="256"))
+    checked = dataclasses.replace(
+        manifest, training=dataclasses.replace(manifest.training, epochs_run=12, best_epoch=2, check_windows=256)
+    )
+    data = json.loads(json.dumps(checked.to_dict()))
+    assert data["config"]["validate_every"] == "256" and data["training"]["check_windows"] == 256
+    loaded = Manifest.from_dict(data)
+    assert loaded == checked and loaded.training.unit == "check"
+    windows = loaded.training.train_windows
+    assert loaded.training.run_words().startswith(f"12 checks of 256 windows ({12 * 256 / windows:.2f} passes), best 2")
+    assert manifest.training.unit == "epoch" and "epochs" in manifest.training.run_words()
+
+
 def test_stored_identity_is_written_only_once_known():
     stored = Manifest.from_dict({**a_manifest().to_dict(), "symbol": "AAA", "version": "v2", "files": {"m": "0"}})
     assert (stored.symbol, stored.version, stored.files) == ("AAA", "v2", {"m": "0"})
@@ -33,6 +51,7 @@ def test_old_manifests_are_migrated_when_loaded():
     del old["schema_version"]  # written before the number existed: the legacy layout
     old["metrics"] = {"model": {"rmse": 2.0, "skill": 0.1}, "persistence": {"rmse": 2.2, "skill": 0.0}}
     del old["config"]["target"]  # saved before the return target existed: a price model
+    del old["config"]["validate_every"], old["training"]["check_windows"]  # saved before --validate-every
     old["data"]["a_field_from_the_future"] = 1
     del old["interval"]
     old["abs_residuals"] = [0.25, 0.5]  # before volatility-adaptive intervals: sorted absolute errors
@@ -44,6 +63,8 @@ def test_old_manifests_are_migrated_when_loaded():
     }
     assert loaded.config.target == "price"
     summary = loaded.summary()
+    assert loaded.config.validate_every == "epoch"  # saved before --validate-every: checked once an epoch
+    assert loaded.training.check_windows is None and loaded.training.unit == "epoch"
     assert summary["val_rmse"] == summary["val_score"] == 2.0 and summary["metric"] == "rmse"
     assert summary["baseline"] == "persistence" and summary["skill"] == pytest.approx(1 - 2.0 / 2.2)
 

@@ -446,3 +446,37 @@ def test_a_global_models_name_is_no_members_and_no_single_symbols_entry(folder, 
     assert result.exit_code == 2, result.output
     assert "TRIO holds a global model named TRIO (train --panel/--watchlist); a single symbol's model" in result.output
     assert registry.newest_version("TRIO") == "v1"
+
+
+@pytest.mark.parametrize("every", ["member", "epoch"])
+def test_a_global_model_checks_its_validation_tail_after_each_members_worth_of_windows(folder, every):
+    from stockrnn import backend
+    from stockrnn.panel_train import fit_panel
+
+    class Steps(backend.keras().callbacks.Callback):  # training steps between two validation checks
+        def __init__(self) -> None:
+            super().__init__()
+            self.between, self.steps = [], 0
+
+        def on_train_batch_end(self, batch, logs=None) -> None:
+            self.steps += 1
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            assert "val_loss" in (logs or {})  # each check is a validation
+            self.between.append(self.steps)
+            self.steps = 0
+
+    counted, checks = Steps(), []
+    config = TrainConfig(**{**TINY, "epochs": 3, "patience": 0, "validate_every": every})
+    fitted = fit_panel(
+        app.load_panel(PanelSource(folder=folder)), config, progress=lambda *a: checks.append(a), callbacks=(counted,)
+    )
+    t = fitted.manifest.training
+    member = int(t.train_windows / 3 / 32 + 0.5)  # the mean member's training windows in batches of 32
+    per_pass = -(-t.train_windows // 32)
+    assert member < per_pass  # three members: a check is a third of a pass
+    expected = member if every == "member" else per_pass
+    assert counted.between == [expected] * 3 and t.epochs_run == 3 and len(t.val_loss) == 3
+    assert t.check_windows == (expected * 32 if every == "member" else None)
+    assert [c[3] for c in checks] == ["check" if every == "member" else "epoch"] * 3  # what the progress bar says
+    assert fitted.manifest.config.validate_every == every

@@ -26,7 +26,9 @@ from .test_rank import panel_of
 from .test_validate import quantmod, quantmod_columns
 
 runner = CliRunner()
-TINY = dict(target="rank", window=10, units=8, epochs=5, patience=3, batch_size=64)
+# Its budget in passes over every member's windows (5 at most): a check after a member's worth, the default, would
+# stop the tiny model after a quarter of a pass, before it learns the planted reversal.
+TINY = dict(target="rank", window=10, units=8, epochs=5, patience=3, batch_size=64, validate_every="epoch")
 RULES = [PortfolioRule(top=3, fill="close"), PortfolioRule(top=3, fill="same-close")]
 
 
@@ -103,6 +105,10 @@ def test_the_fischer_krauss_spec_and_the_options_over_it():
     assert (paper.patience, paper.column) == (10, "adj_close")
     assert study_config("fischer-krauss", {"window": 60}).window == 60  # an option given wins
     assert study_config(None, {}) == TrainConfig(target="rank")
+    # The paper counts epochs: a check after every pass over all training windows; stockrnn's spec takes the
+    # default, a member's worth of windows; an option given wins over either.
+    assert paper.validate_every == "epoch" and study_config("stockrnn", {}).validate_every == "member"
+    assert study_config("fischer-krauss", {"validate_every": "member"}).validate_every == "member"
 
 
 def test_a_study_refuses_other_targets_and_features():

@@ -184,3 +184,41 @@ def test_a_champion_that_significantly_lost_to_its_baseline_is_said():
     ]
     tie = dataclasses.replace(manifest, metrics={**manifest.metrics, "one_step": lost.but(test=DMTest(0, 0.4, 23, 0))})
     assert TrainResult("AAA", Path("v2"), tie).warnings == []  # not significant: nothing to say
+
+
+def test_checks_come_after_an_epoch_a_members_worth_or_n_windows_in_whole_batches():
+    from stockrnn.train import check_steps
+
+    def steps(every: str, windows: int = 1000, series: int = 1, batch: int = 64) -> int:
+        return check_steps(tiny_config(validate_every=every, batch_size=batch), windows, series)
+
+    assert steps("epoch") == steps("member") == 16  # one symbol: a pass of ceil(1000 / 64) batches
+    assert steps("epoch", series=4) == 16 and steps("member", series=4) == 4  # 250 windows: 3.9 batches
+    assert steps("member", windows=65_697, series=61) == 17  # the shared panel 2012-2016: 1077 windows a member
+    assert steps("100") == 2 and steps("95") == 1 and steps("1") == 1  # rounded, at least a batch
+    assert steps("5000") == 16  # at most a pass
+    assert steps("member", windows=10, series=3) == 1  # a batch of all 10 windows: its one step
+
+
+def test_the_stream_reads_every_window_once_a_pass_whatever_the_checks():
+    from stockrnn.train import Stream
+
+    n, size = 100, 16  # 7 batches a pass, the last completed with the pass's first 12 windows
+    for steps in (1, 3, 7):
+        stream = Stream(n, size, steps, seed=5)
+        read = []
+        for _ in range(7 * 4 // steps + 1):  # four passes, and a part of a fifth
+            stream.begin()
+            read += [stream.rows(i) for i in range(steps)]
+        assert all(len(rows) == size for rows in read)  # one batch shape
+        passes = np.concatenate(read)[: 4 * 7 * size].reshape(4, 7 * size)
+        for one in passes:
+            assert sorted(set(one)) == list(range(n)) and len(set(one[:n])) == n  # each window once, then 12 again
+        assert not np.array_equal(passes[0], passes[1])  # shuffled anew each pass
+    # one check a pass is the shuffle every epoch always had: a permutation drawn first, then one each epoch
+    rng, stream = np.random.default_rng(5), Stream(n, size, 7, seed=5)
+    rng.permutation(n)
+    for _ in range(3):
+        order = rng.permutation(n)
+        stream.begin()
+        assert np.array_equal(np.concatenate([stream.rows(i) for i in range(7)]), np.r_[order, order[:12]])

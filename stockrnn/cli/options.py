@@ -44,6 +44,7 @@ TARGETS = ("price", "return", "direction", "rank")  # config checks the name aga
 CHOICES = {
     "cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS, "output": OUTPUTS, "optimizer": OPTIMIZERS,
 }  # fmt: skip  # shown in --help as [a|b|c]
+METAVARS = {"validate_every": "[epoch|member|N]"}  # a choice or a number: checked by the config (every_problem)
 
 
 def _insert(
@@ -111,7 +112,7 @@ def _parameter(
 ) -> inspect.Parameter:
     flag = f"--{field.name.replace('_', '-')}"
     choices = CHOICES.get(field.name)
-    metavar = _choices_metavar(field.name, choices) if choices else None  # None: the metavar Typer derives
+    metavar = _choices_metavar(field.name, choices) if choices else METAVARS.get(field.name)  # None: Typer's own
     callback = _canonical if choices else None
     text = field.metadata["help"] + (f" {RANGES[field.name].help()}" if field.name in RANGES else "")
     if overrides:

@@ -57,12 +57,10 @@ def train(
         return
     m = result.manifest
     t, d = m.training, m.data
-    stopped = " (stopped early)" if t.stopped_early else ""
     shape = "" if result.default_shape else f" ({result.shape})"
     say(
         f"trained [bold]{result.symbol}[/] {m.version}{shape} on {d.train_start} to {d.train_end} "
-        f"({d.train_rows} days) in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epoch{'s' * (t.epochs_run != 1)}, "
-        f"best {t.best_epoch}{stopped}"
+        f"({d.train_rows} days) in {t.seconds:.1f} s on {t.device}: {t.run_words()}"
     )
     if result.column_line:
         say(result.column_line)
@@ -97,12 +95,10 @@ def _train_panel(
                     "members": {s: [c.to_dict() for c in v] for s, v in result.verdicts.items()},
                     "left_out": record.get("left_out", []), **m.to_dict()})  # fmt: skip
     else:
-        stopped = " (stopped early)" if t.stopped_early else ""
         say(
             f"trained [bold]{result.name}[/] {m.version}, one model for {len(result.members)} members, on "
             f"{t.train_windows + t.val_windows} windows of {d.train_start} to {d.train_end} (one training end for "
-            f"all: {d.train_end}), in {t.seconds:.1f} s on {t.device}: {t.epochs_run} epoch"
-            f"{'s' * (t.epochs_run != 1)}, best {t.best_epoch}{stopped}"
+            f"all: {d.train_end}), in {t.seconds:.1f} s on {t.device}: {t.run_words()}"
         )
         say(f"validation: {record.get('validation_start')} to {t.val_end} for every member ({t.val_windows} windows)")
         say(result.verdict)
@@ -120,7 +116,8 @@ def _warn(warnings: list[str]) -> None:
 
 
 class EpochBar:
-    """Epoch progress: a rich bar on a terminal, one timestamped log line per epoch without one."""
+    """Training progress by validation check (an epoch, or a member's worth of windows: --validate-every): a rich
+    bar on a terminal, one timestamped log line per check without one."""
 
     def __init__(self, enabled: bool) -> None:
         self.bar = None
@@ -139,12 +136,12 @@ class EpochBar:
             )
             self.task = self.bar.add_task("train", total=None, loss="")
 
-    def __call__(self, epoch: int, epochs: int, logs: dict[str, float]) -> None:
+    def __call__(self, epoch: int, epochs: int, logs: dict[str, float], unit: str = "epoch") -> None:
         losses = f"loss {logs.get('loss', float('nan')):.5f} val_loss {logs.get('val_loss', float('nan')):.5f}"
         if self.bar is not None:
-            self.bar.update(self.task, completed=epoch, total=epochs, loss=losses)
+            self.bar.update(self.task, completed=epoch, total=epochs, loss=f"{unit}s {losses}")
         else:
-            log.info("epoch %d/%d %s", epoch, epochs, losses)
+            log.info("%s %d/%d %s", unit, epoch, epochs, losses)
 
     def __enter__(self) -> EpochBar:
         if self.bar is not None:
