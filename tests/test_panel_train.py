@@ -446,3 +446,47 @@ def test_a_global_models_name_is_no_members_and_no_single_symbols_entry(folder, 
     assert result.exit_code == 2, result.output
     assert "TRIO holds a global model named TRIO (train --panel/--watchlist); a single symbol's model" in result.output
     assert registry.newest_version("TRIO") == "v1"
+
+
+@pytest.mark.parametrize(
+    "args, code, said",
+    [
+        (["train", "AAPL", "--target", "rank"], 2, "--target rank ranks a symbol among the members of a panel"),
+        (["backtest", "AAPL", "--target", "rank"], 2, "--target rank ranks a symbol among the members of a panel"),
+        (["train", "AAPL", "--symbol-embedding"], 2, "--symbol-embedding learns one vector per member of a panel"),
+        (["train", "AAPL", "--market", "GSPC"], 2, "--market is for --features ...,market"),
+        (["train", "AAPL", "--features", "return,market"], 2, "--features market needs the market's prices"),
+        (["train", "AAPL", "--features", "market", "--market", "nowhere/GSPC.csv"], 66,
+         "--market nowhere/GSPC.csv: no such file"),
+        (["train", "AAPL", "--features", "market", "--market", "gspc.csv.gz"], 66, "--market gspc.csv.gz: no such file"),
+    ],
+)  # fmt: skip
+def test_a_symbols_options_only_a_panel_takes_are_refused_before_any_download(yahoo, args, code, said):
+    stub = yahoo()  # no scripted answer: any download fails the test
+    result = runner.invoke(cli, args)
+    assert result.exit_code == code and said in result.output
+    assert len(result.output.strip().splitlines()) == 1 and stub.calls == []
+
+
+@pytest.mark.parametrize(
+    "args, code, said",
+    [
+        (["train", "--name", "TRIO", "--date-format", "%Y-%m-%d"], 2, "leave out --date-format"),
+        (["backtest", "--date-format", "%d/%m/%Y"], 2, "leave out --date-format"),
+        (["train", "--name", "TRIO", "--features", "market", "--market", "gone.csv"], 66, "--market gone.csv: no such"),
+        (["backtest", "--features", "market", "--market", "gone/MKT"], 66, "--market gone/MKT: no such file"),
+    ],
+)  # fmt: skip
+def test_a_panels_refusals_come_before_its_folder_is_read(tmp_path, args, code, said):
+    # the folder does not exist: a refusal that names the option was made before anything was read
+    result = runner.invoke(cli, [*args, "--panel", str(tmp_path / "not-there"), "--offline"])
+    assert result.exit_code == code and said in result.output and "no such folder" not in result.output
+
+
+def test_a_market_file_that_is_gone_is_said_with_the_model(folder, tmp_path):
+    market = write(tmp_path, "MKT", DAYS, 100.0, 0.5)
+    config = TrainConfig(**TINY, features="return,market")
+    app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config, market=str(market))
+    market.unlink()
+    result = runner.invoke(cli, ["predict", "TRIO", "--offline", "--days", "1"])
+    assert result.exit_code == 66 and f"--market {market} (recorded with the model" in result.output

@@ -13,7 +13,20 @@ import typer
 from .. import app
 from ..config import TrainConfig
 from ..price_source import PriceSource
-from .common import PANEL, BackendOpt, JsonOpt, MarketOpt, PanelListOpt, PanelOpt, err, fail, print_json, say, show
+from .common import (
+    PANEL,
+    BackendOpt,
+    JsonOpt,
+    MarketOpt,
+    PanelListOpt,
+    PanelOpt,
+    err,
+    fail,
+    print_json,
+    refuse_one_symbol,
+    say,
+    show,
+)
 from .options import source_options, training_options
 
 NameOpt = Annotated[
@@ -83,8 +96,7 @@ def _train_panel(
         fail("--panel and --watchlist train one model for many symbols: name it with --name NAME")
     if panel is None and watchlist is None:
         fail("--name names a global model: give its members with --panel DIR or --watchlist FILE")
-    if source.symbol is not None or source.csv is not None or source.synthetic is not None:
-        fail("--panel and --watchlist give the members' prices: leave out SYMBOL, --csv, --symbol and --synthetic")
+    refuse_one_symbol(source)
     members = app.PanelSource(panel, watchlist, source.adjusted, source.offline, source.strict)
     app.use_backend(backend)
     with EpochBar(enabled=not as_json) as progress:
