@@ -133,9 +133,18 @@ class PanelTrainResult:
         """Member -> its record in the manifest (index, data range, training days, validation scores)."""
         return dict((self.manifest.data.panel or {}).get("members", {}))
 
+    pooled: tuple[Comparison, ...] = ()  # the pooled tests of every member's validation days, one per baseline
+
     @property
     def verdict(self) -> str:
-        """The members' validation verdicts, pooled into one line (panel_train.pooled)."""
+        """The pooled validation verdict in one line: the global model against its target's baseline over every
+        member's validation days, one test (panel_train.pooled_validation); the members' own verdicts counted when
+        there is none."""
+        return self.pooled[0].line() if self.pooled else self.counted
+
+    @property
+    def counted(self) -> str:
+        """The members' own validation verdicts counted in one line (panel_train.pooled)."""
         return pooled(self.verdicts)
 
     @property
@@ -298,4 +307,4 @@ def train_panel(
         stored = registry.load_version(name, folder.name).manifest
     for one in fitted.skipped[len(panel.skipped) :]:  # the panel's own were said when it was read
         log.warning("%s", one.line())
-    return PanelTrainResult(name, folder, stored, fitted.verdicts, fitted.skipped)
+    return PanelTrainResult(name, folder, stored, fitted.verdicts, fitted.skipped, tuple(fitted.pooled))

@@ -106,6 +106,7 @@ def _train_panel(
     record = d.panel or {}
     if as_json:
         print_json({"name": result.name, "folder": str(result.folder), "verdict": result.verdict,
+                    "pooled": [c.to_dict() for c in result.pooled], "counted": result.counted,
                     "members": {s: [c.to_dict() for c in v] for s, v in result.verdicts.items()},
                     "left_out": record.get("left_out", []), **m.to_dict()})  # fmt: skip
     else:
@@ -117,7 +118,9 @@ def _train_panel(
             f"{'s' * (t.epochs_run != 1)}, best {t.best_epoch}{stopped}"
         )
         say(f"validation: {record.get('validation_start')} to {t.val_end} for every member ({t.val_windows} windows)")
-        say(result.verdict)
+        for comparison in result.pooled:
+            say(comparison.line())
+        say(result.counted)
         for left in result.skipped:
             say(f"left out: {left.where}: {left.why}")
         say(f"model saved in {result.folder}")
