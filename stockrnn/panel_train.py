@@ -165,7 +165,7 @@ def fit_panel(
             "interval": interval,
             "warnings": list(prices.warnings),
         }
-    indices = {symbol: records[symbol]["index"] for symbol in sets} if embedding else {}
+    indices = {symbol: index for index, symbol in enumerate(sets)} if embedding else {}  # as records say
     tested = pooled_validation(model, scalers, config, sets, panel, indices, market)
     calendar = panel.calendar
     firsts = [d.start for d in sets.values()]

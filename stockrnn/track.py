@@ -98,8 +98,8 @@ class Money:
 
     @property
     def who(self) -> str:
-        """The symbol, and the model versions when the signals are a global model's or several versions'."""
-        return f"{self.symbol} ({self.model})" if self.model else self.symbol
+        """The symbol, and the model's versions when the signals are a global model's (NAME:vN)."""
+        return f"{self.symbol} ({self.model})" if model_of(self.model) else self.symbol
 
     def line(self) -> str:
         if self.test is None:

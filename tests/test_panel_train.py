@@ -490,3 +490,56 @@ def test_a_market_file_that_is_gone_is_said_with_the_model(folder, tmp_path):
     market.unlink()
     result = runner.invoke(cli, ["predict", "TRIO", "--offline", "--days", "1"])
     assert result.exit_code == 66 and f"--market {market} (recorded with the model" in result.output
+
+
+def test_the_validation_verdict_is_one_pooled_test_that_models_lists(folder):
+    """The pooled persistence RMSE, worked out by hand from the files: every member's actual one-step log returns
+    on its validation days; the model's pooled test is what train says first and models NAME lists."""
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--window", "10", "--units", "4",
+                                 "--epochs", "2", "--train-end", f"{END:%Y-%m-%d}", "--offline"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = result.output.replace("\n", " ")
+    assert "between the global model and persistence on the members' validation days" in said
+    assert "each of the 3 members' own verdicts against persistence" in said
+    manifest = registry.load_current("TRIO").manifest
+    record = manifest.data.panel
+    first = record["pooled"][0]
+    assert (first["baseline"], first["score"], first["model"]) == ("persistence", "RMSE", "the global model")
+    squares = []
+    for symbol, member in record["members"].items():
+        close = app.load_panel(PanelSource(folder=folder)).members[symbol].frame["close"]
+        returns = np.log(close / close.shift(1)).loc[member["val_start"] : member["val_end"]]
+        assert len(returns) == member["val_windows"]
+        squares += list(returns**2)
+    assert first["baseline_rmse"] == pytest.approx(np.sqrt(np.mean(squares)), rel=1e-5)
+    assert f"{len(squares)} member-days" in first["window"] and first["n"] == len(
+        {d for m in record["members"].values() for d in pd.bdate_range(m["val_start"], m["val_end"])} & set(DAYS)
+    )  # one observation a day: the day's mean over the members
+    listed = json.loads(runner.invoke(cli, ["models", "TRIO", "--json"]).stdout)["TRIO"][0]
+    assert (listed["metric"], listed["val_score"], listed["baseline_score"]) == (
+        "rmse", first["model_rmse"], first["baseline_rmse"])  # fmt: skip
+    assert listed["skill"] == pytest.approx(1 - first["model_rmse"] / first["baseline_rmse"])
+    table = runner.invoke(cli, ["models", "TRIO"]).output
+    assert f"RMSE {first['model_rmse']:.4g}" in table and "n/a" not in table
+
+
+def test_latest_of_a_global_model_gives_each_members_latest_forecast(folder):
+    app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**TINY))
+    result = runner.invoke(cli, ["latest", "TRIO"])
+    assert result.exit_code == 66 and "no forecast of TRIO is recorded: the ledger is empty" in result.output
+    assert runner.invoke(cli, ["predict", "TRIO", "--days", "2", "--offline"]).exit_code == 0
+    result = runner.invoke(cli, ["latest", "TRIO", "--json"])
+    assert result.exit_code == 0, result.output
+    documents = json.loads(result.stdout)
+    assert [(d["symbol"], d["model_version"], len(d["rows"])) for d in documents] == [
+        ("AAA", "TRIO:v1", 2), ("BBB", "TRIO:v1", 2), ("CCC", "TRIO:v1", 2)]  # fmt: skip
+    result = runner.invoke(cli, ["latest", "TRIO"])
+    assert result.exit_code == 0 and result.output.count("(model TRIO:v1, return)") == 3
+    one = json.loads(runner.invoke(cli, ["latest", "bbb", "--json"]).stdout)
+    assert one["symbol"] == "BBB" and one["model_version"] == "TRIO:v1"  # a member alone: one object, as before
+    result = runner.invoke(cli, ["latest", "TRIO", "DUO"])
+    assert (
+        result.exit_code == 66
+        and result.output.count("(model TRIO:v1") == 3
+        and "no forecast of DUO" in (result.output)
+    )
