@@ -136,7 +136,7 @@ def test_the_command_line_asks_for_a_name_and_one_source(folder):
     result = runner.invoke(cli, ["train", "--panel", str(folder)])
     assert result.exit_code == 2 and "name it with --name NAME" in result.output
     result = runner.invoke(cli, ["train", "AAA", "--panel", str(folder), "--name", "TRIO"])
-    assert result.exit_code == 2 and "leave out SYMBOL, --csv" in result.output
+    assert result.exit_code == 2 and "leave out SYMBOL/--symbol (a watchlist line" in result.output
     result = runner.invoke(cli, ["train", "--csv", str(folder / "AAA.csv.gz"), "--symbol-embedding"])
     assert result.exit_code == 2 and "--symbol-embedding learns one vector per member of a panel" in result.output
     result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--features", "return,vol"])
