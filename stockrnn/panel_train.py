@@ -220,10 +220,13 @@ def pooled_validation(
     """The global model against each of its target's baselines over every member's validation days at once: each
     member-day's one-step loss (`Target.day_losses`: in units that do not depend on the price level), then
     `panel_backtest.pooled_test` (each day's cross-sectional mean loss differential, DM/HLN), as `backtest --panel`
-    tests a fold. One `Comparison` per (score, baseline), the target's own score and baseline first. `indices`:
-    member -> its embedding index (empty without --symbol-embedding)."""
+    tests a fold. One `Comparison` per (score, baseline), the target's own score and baseline first; none for a
+    panel-only target (rank: `Target.day_losses` scores one member's own outcome, not its rank). `indices`: member
+    -> its embedding index (empty without --symbol-embedding)."""
     from .panel_backtest import GLOBAL, PanelBacktest, member_losses
 
+    if targets.get(config.target).panel_only:  # its outcome is the cross-section's: one member's losses miss it
+        return []
     frames = [
         member_losses(Member(model, indices.get(symbol)), scalers[symbol], config, symbol, panel.members[symbol].frame,
                       panel.members[symbol].source, data.val_dates, 0, market)

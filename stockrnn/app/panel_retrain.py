@@ -152,7 +152,10 @@ def _pooled(
     """The challenger against the champion over every member both know, on all the holdout's member-days at once:
     each member-day's one-step loss (`Target.day_losses`: units free of the price level), then
     `panel_backtest.pooled_test` (each day's cross-sectional mean loss difference, DM/HLN), as `backtest --panel`
-    and train's validation test. None when the two share no member or no score (another target)."""
+    and train's validation test. None when the two share no member or no score (another target), or for a
+    panel-only target (rank), whose outcome one member's losses do not hold."""
+    if targets.get(challenger[2].config.target).panel_only:  # rank: one member's losses miss its outcome
+        return None
     days = panel.calendar[-holdout:]
     losses: tuple[list[pd.DataFrame], list[pd.DataFrame]] = ([], [])
     for symbol, prices in panel.members.items():
