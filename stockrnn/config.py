@@ -242,6 +242,18 @@ class TrainConfig:
         if problems:
             raise UsageError("; ".join(problems))
 
+    def check_alone(self) -> None:
+        """Refuse (`UsageError`, exit 2) what only a panel's global model learns, for a single symbol's training or
+        walk-forward: a panel-only target (rank), --symbol-embedding. No I/O: called before any price is read."""
+        from .targets import get
+
+        problems = [get(self.target).alone()]
+        if self.symbol_embedding:
+            problems.append("--symbol-embedding learns one vector per member of a panel; train with --panel DIR")
+        found = [p for p in problems if p]
+        if found:
+            raise UsageError("; ".join(found))
+
     @property
     def horizon(self) -> int:
         """Trading days between a window's last day and the day its label belongs to: 1 for the next day's value."""

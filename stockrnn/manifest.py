@@ -176,7 +176,9 @@ class Manifest:
         """The few facts a listing of versions shows: what it learned (`target`), on which days, and its validation
         score in its target's metric (`metric`: rmse, or brier for probabilities; lower is better) on its own
         validation tail (`val_start`..`val_end`: a score is comparable only with one on the same days), beside its
-        target's baseline there (`skill`: 1 - score / the baseline's; above 0 the model did better)."""
+        target's baseline there (`skill`: 1 - score / the baseline's; above 0 the model did better). A global model's
+        score is the one pooled over every member's validation days (`val_pooled`: its test and verdict), in units
+        that do not depend on the price level (one-step log returns, probabilities)."""
         from . import shapes  # here, as the targets: they need numpy, which a manifest's other readers may not
         from .targets import get
 
@@ -186,6 +188,10 @@ class Manifest:
         score = getattr(scores, metric, None)
         against = getattr(baseline, metric, None)
         one_step = self.metrics.get(ONE_STEP)  # a value target's; a direction model has no RMSE
+        tested = (self.data.panel or {}).get("pooled") or [None]
+        pooled = tested[0]  # a global model's: its target's score and baseline over every member's days at once
+        if pooled is not None:
+            metric, score, against = pooled["score"].lower(), pooled["model_rmse"], pooled["baseline_rmse"]
         return {
             "created": self.created,
             "target": self.config.target,
@@ -203,6 +209,9 @@ class Manifest:
             "baseline_score": against,
             "skill": None if score is None or not against else 1 - score / against,
             "val_rmse": one_step.rmse if one_step else None,
+            # a global model's score: pooled over its members' validation days (one-step log returns or P(up)),
+            # with its test; None for a symbol's model, and for a global model trained before it was recorded
+            "val_pooled": pooled,
             "epochs": self.training.epochs_run,
             "config": self.config.to_dict(),
         }

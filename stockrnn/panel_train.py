@@ -49,6 +49,7 @@ class PanelFit:
     verdicts: dict[str, list[Comparison]]  # member -> its validation tail's verdicts (the target's comparisons)
     skipped: tuple[Skipped, ...] = ()
     windows: dict[str, int] = field(default_factory=dict)  # member -> its training + validation windows
+    pooled: list[Comparison] = field(default_factory=list)  # one test over every member's validation days
 
 
 def validation_start(panel: Panel, config: TrainConfig) -> pd.Timestamp:
@@ -165,6 +166,8 @@ def fit_panel(
             "interval": interval,
             "warnings": list(prices.warnings),
         }
+    indices = {symbol: index for index, symbol in enumerate(sets)} if embedding else {}  # as records say
+    tested = pooled_validation(model, scalers, config, sets, panel, indices, market)
     calendar = panel.calendar
     firsts = [d.start for d in sets.values()]
     manifest = Manifest(
@@ -187,6 +190,7 @@ def fit_panel(
                 "features": list(config.feature_names),
                 "embedding": EMBEDDING if embedding else 0,
                 "windows": int(len(y_train) + len(y_val)),
+                "pooled": [c.to_dict() for c in tested],
             },
         ),
         training=run.info(config, len(y_train), len(y_val), sets_days(sets)),
@@ -201,7 +205,53 @@ def fit_panel(
         verdicts=verdicts,
         skipped=skipped,
         windows={s: len(d.y_train) + len(d.y_val) for s, d in sets.items()},
+        pooled=tested,
     )
+
+
+def pooled_validation(
+    model: Any,
+    scalers: dict[str, dict],
+    config: TrainConfig,
+    sets: dict[str, TrainingSet],
+    panel: Panel,
+    indices: dict[str, int],
+    market: pd.Series | None = None,
+) -> list[Comparison]:
+    """The global model against each of its target's baselines over every member's validation days at once: each
+    member-day's one-step loss (`Target.day_losses`: in units that do not depend on the price level), then
+    `panel_backtest.pooled_test` (each day's cross-sectional mean loss differential, DM/HLN), as `backtest --panel`
+    tests a fold. One `Comparison` per (score, baseline), the target's own score and baseline first; none for a
+    panel-only target (rank: `Target.day_losses` scores one member's own outcome, not its rank). `indices`: member
+    -> its embedding index (empty without --symbol-embedding)."""
+    from .panel_backtest import GLOBAL, PanelBacktest, member_losses
+
+    if targets.get(config.target).panel_only:  # its outcome is the cross-section's: one member's losses miss it
+        return []
+    frames = [
+        member_losses(Member(model, indices.get(symbol)), scalers[symbol], config, symbol, panel.members[symbol].frame,
+                      panel.members[symbol].source, data.val_dates, 0, market)
+        for symbol, data in sets.items()
+    ]  # fmt: skip
+    losses = pd.concat(frames, ignore_index=True)
+    if losses.empty:
+        return []
+    days = pd.DatetimeIndex(losses["date"])
+    window = f"the members' validation days {days.min():%Y-%m-%d}..{days.max():%Y-%m-%d}, pooled"
+    scores: dict[str, Any] = {}  # score -> the model's own pooled value
+    found = []
+    for p in PanelBacktest(config, GLOBAL, [], losses).pooled():
+        if p.test is None:  # the model's own row: what its baselines are compared with
+            scores[p.score] = p
+            continue
+        own = scores[p.score]
+        if own.value is None or p.value is None:
+            continue
+        found.append(
+            Comparison(p.method, f"{window}: {own.member_days} member-days", own.value, p.value, p.test,
+                       model="the global model", score=p.score)
+        )  # fmt: skip
+    return found
 
 
 def sets_days(sets: dict[str, TrainingSet]) -> pd.DatetimeIndex:
@@ -228,7 +278,7 @@ def pooled(verdicts: dict[str, list[Comparison]]) -> str:
         else (f"; median {firsts[0].score} equal to {firsts[0].baseline}'s" if middle == 0 else "")
     )
     said = ", ".join(f"{outcome} on {n}" for outcome, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"pooled over {len(firsts)} members against {firsts[0].baseline}: {said}{median}"
+    return f"each of the {len(firsts)} members' own verdicts against {firsts[0].baseline}: {said}{median}"
 
 
 @dataclass(frozen=True)

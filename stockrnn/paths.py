@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CannotWriteError, UsageError
+from .errors import CannotWriteError, MissingInputError, UsageError
 
 SYMBOL = re.compile(r"^[A-Z0-9.\-^=]{1,20}\Z")  # Yahoo's alphabet: ^GSPC, BRK-B, EURUSD=X, 7203.T
 
@@ -44,6 +44,23 @@ def check_symbol(text: str) -> str:
             f"{text!r} is not a valid symbol: use 1-20 letters, digits and . - ^ = (e.g. ^GSPC, BRK-B, 7203.T)"
         )
     return symbol.upper()
+
+
+FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".gz", ".bz2", ".xz", ".zip")  # a price file's name ends so; no symbol
+
+
+def looks_like_file(text: str) -> bool:
+    """Whether `text` reads as a file's name rather than a symbol: it holds a path separator or ends in a price
+    file's suffix (.csv, .csv.gz, ...). No I/O."""
+    return text.lower().endswith(FILE_SUFFIXES) or "/" in text or "\\" in text
+
+
+def check_file_option(text: str, option: str) -> None:
+    """A `MissingInputError` (exit 66) naming `option` and the file when `text`, an option's FILE|SYMBOL value, looks
+    like a file (`looks_like_file`) that does not exist: taken for a symbol it would be refused oddly or looked up
+    on the network."""
+    if looks_like_file(text) and not Path(text).is_file():
+        raise MissingInputError(f"{option} {text}: no such file")
 
 
 def symbol_from_path(path: str | Path) -> str:

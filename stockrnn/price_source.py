@@ -72,6 +72,13 @@ class PriceSource:
                 ) from None
         return file_symbol(self.csv) or symbol_from_path(self.csv)
 
+    def one_symbols(self) -> list[str]:
+        """The options given that name or read one symbol's prices (SYMBOL or --symbol, --csv, --date-format,
+        --ticker, --synthetic), which a panel's members (each a file or a watchlist line) have no use for."""
+        given = {"SYMBOL/--symbol": self.symbol, "--csv": self.csv, "--date-format": self.date_format,
+                 "--ticker": self.ticker, "--synthetic": self.synthetic}  # fmt: skip
+        return [option for option, value in given.items() if value is not None]
+
     def seeded(self, seed: int) -> PriceSource:
         """The synthetic series' noise drawn from `seed` (the model's), unless its parameters name one."""
         if self.synthetic is None or "seed" in self.synthetic:

@@ -83,26 +83,34 @@ class Money:
     performance: Performance | None  # after costs; None: no day traded yet
     held: Performance | None  # buy-and-hold, bought at the first fill
     test: SharpeTest | None
+    model: str = ""  # the versions whose signals these are: "v2", "v1..v3", a global model's "PANEL:v1"
 
     def row(self) -> list[str]:
-        """Track's money table cells after symbol and rule."""
+        """Track's money table cells after symbol, model and rule: two lines a cell where the signals' figure
+        stands above buy-and-hold's (return, Sharpe) or a count above another (signals / days, trades / costs)."""
         p, h = self.performance, self.held
         if p is None or h is None:
-            return [str(self.signals), "0", *["-"] * 5]
+            return [f"{self.signals}\n0", *["-"] * 4]
         return [
-            str(self.signals), str(self.days), f"{p.total_return:+.2%} / {h.total_return:+.2%}",
-            f"{_two(p.sharpe)} / {_two(h.sharpe)}", f"{p.max_drawdown.depth:.1%}", str(p.trades), f"{p.costs:.2%}",
+            f"{self.signals}\n{self.days}", f"{p.total_return:+.2%}\n{h.total_return:+.2%}",
+            f"{_two(p.sharpe)}\n{_two(h.sharpe)}", f"{p.max_drawdown.depth:.1%}", f"{p.trades}\n{p.costs:.2%}",
         ]  # fmt: skip
+
+    @property
+    def who(self) -> str:
+        """The symbol, and the model's versions when the signals are a global model's (NAME:vN)."""
+        return f"{self.symbol} ({self.model})" if model_of(self.model) else self.symbol
 
     def line(self) -> str:
         if self.test is None:
-            return f"{self.symbol} {self.rule}: {self.signals} signal{'s' * (self.signals != 1)} recorded, no " \
+            return f"{self.who} {self.rule}: {self.signals} signal{'s' * (self.signals != 1)} recorded, no " \
                 "trading day after the first yet"  # fmt: skip
-        return f"verdict, {self.symbol} {self.rule}: {self.test.line().removeprefix('verdict: ')}"
+        return f"verdict, {self.who} {self.rule}: {self.test.line().removeprefix('verdict: ')}"
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "symbol": self.symbol, "rule": self.rule, "signals": self.signals, "first_origin": self.first_origin,
+            "symbol": self.symbol, "model": self.model, "rule": self.rule, "signals": self.signals,
+            "first_origin": self.first_origin,
             "last_origin": self.last_origin, "days": self.days,
             "performance": None if self.performance is None else self.performance.to_dict(),
             "buy_and_hold": None if self.held is None else self.held.to_dict(),
@@ -112,6 +120,19 @@ class Money:
 
 def _two(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def model_of(version: str) -> str:
+    """The model a recorded version belongs to: a global model's NAME of "NAME:vN", "" for a symbol's own."""
+    return version.split(":")[0] if ":" in version else ""
+
+
+def versions(found: list[str]) -> str:
+    """Recorded versions of one model in few characters: "v2", "v1..v3", "PANEL:v1..v2" (by their numbers)."""
+    unique = sorted(set(found), key=lambda v: (len(v), v))
+    if len(unique) == 1:
+        return unique[0]
+    return f"{unique[0]}..{unique[-1].split(':')[-1]}"
 
 
 def money(signals: list[RecordedSignal], prices: pd.DataFrame) -> Money:
@@ -128,7 +149,8 @@ def money(signals: list[RecordedSignal], prices: pd.DataFrame) -> Money:
     wanted = pd.Series([s.position for s in made], index=pd.DatetimeIndex([s.origin for s in made]))
     cost = s0.cost_bps / 10_000
     day = daily(wanted, prices, cost)
-    done = Money(s0.symbol, rule, len(made), made[0].origin, made[-1].origin, len(day), None, None, None)
+    done = Money(s0.symbol, rule, len(made), made[0].origin, made[-1].origin, len(day), None, None, None,
+                 versions([s.version for s in made]))  # fmt: skip
     if day.empty:
         return done
     held = daily(pd.Series(1.0, index=wanted.index), prices, cost)

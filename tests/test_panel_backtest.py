@@ -138,7 +138,7 @@ OPTIONS = ["--window", "5", "--units", "4", "--epochs", "2", "--patience", "0", 
 
 def test_the_command_line_refuses_what_a_panel_backtest_is_not(folder):
     result = runner.invoke(cli, ["backtest", "AAA", "--panel", str(folder)])
-    assert result.exit_code == 2 and "leave out SYMBOL, --csv" in result.output
+    assert result.exit_code == 2 and "leave out SYMBOL/--symbol (a watchlist line" in result.output
     result = runner.invoke(cli, ["backtest", "--panel", str(folder), "--strategy", "long-flat"])
     assert result.exit_code == 2 and "--strategy, --threshold, --plot" in result.output
     result = runner.invoke(cli, ["backtest", "--local"])

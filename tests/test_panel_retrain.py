@@ -6,17 +6,20 @@ models."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from stockrnn import app, registry
+from stockrnn.app.panel_retrain import _decide
 from stockrnn.cli import app as cli
 from stockrnn.config import TrainConfig
 from stockrnn.contest import Outcome, exit_code
 from stockrnn.panel import Membership, Skipped
 from stockrnn.price_source import PanelSource
+from stockrnn.significance import Comparison, DMTest
 
 from .test_panel_train import DAYS, END, TINY, write
 
@@ -139,3 +142,38 @@ def test_a_global_model_trained_to_an_earlier_end_is_not_up_to_date(panel_folder
     assert again["status"] == "up to date" and registry.newest_version("P5") == "v2"
     if outcome["status"] == "kept champion":
         assert "v2 was trained on it and kept out" in again["message"]
+
+
+def _versus(change: float, p: float) -> Comparison:
+    """The challenger against the champion: its score `change` lower (above 0: better), its DM test's p-value."""
+    return Comparison("the champion", "the holdout", 1.0 - change, 1.0, DMTest(-change, p, 30, 0),
+                      model="the challenger", score="RMSE")  # fmt: skip
+
+
+def test_retrains_contest_of_a_global_model_is_decided_by_the_pooled_test():
+    members = {"AAA": _versus(-0.2, 0.01), "BBB": _versus(-0.2, 0.01), "CCC": _versus(0.1, 0.01)}  # 2 lost, 1 beat
+    # counted, the champion is significantly better on more members: kept
+    promote, said = _decide(members, None, 0, 0, "rmse")
+    assert not promote and "significantly better on more members" in said
+    # pooled over every member-day no difference stands out: the newer data decides
+    promote, said = _decide(members, None, 0, 0, "rmse", _versus(-0.05, 0.4))
+    assert promote and "pooled over the members' holdout days, the challenger: no significant difference" in said
+    assert "the challenger was significantly better on 1, the champion on 2" in said  # the counts, still said
+    promote, said = _decide(members, None, 0, 0, "rmse", _versus(-0.05, 0.01))  # pooled, the champion is better
+    assert not promote and said.startswith("the champion is significantly better (pooled over")
+    promote, _ = _decide(members, 0.04, 0, 0, "rmse", _versus(0.05, 0.3))  # --margin 4%: the pooled scores, 5% apart
+    assert promote and not _decide(members, 0.06, 0, 0, "rmse", _versus(0.05, 0.3))[0]
+
+
+@pytest.mark.slow
+def test_retrain_of_a_global_model_tests_the_members_holdout_days_pooled(panel_folder):
+    app.train_panel(PanelSource(folder=panel_folder, offline=True), "P6", TrainConfig(**{**TINY, "train_end": None}))
+    for symbol, level, speed in (("AAA", 50.0, 1.0), ("BBB", 20.0, 0.7)):
+        write(panel_folder, symbol, DAYS, level, speed)
+    write(panel_folder, "CCC", DAYS[40:], 80.0, 1.3)
+    result = runner.invoke(cli, ["retrain", "P6", *EPOCHS, "--holdout", "10", "--json"])
+    assert result.exit_code == 0, result.output
+    message = json.loads(result.stdout)["outcomes"][0]["message"]
+    assert "pooled over the members' holdout days, the challenger: " in message
+    assert re.search(r"the challenger: [^(]*\(DM p = \d\.\d\d, 10 days\)", message)  # one observation a day
+    assert "on 3 members' holdouts the challenger was significantly better on" in message  # the counts beside it

@@ -136,7 +136,7 @@ def test_the_command_line_asks_for_a_name_and_one_source(folder):
     result = runner.invoke(cli, ["train", "--panel", str(folder)])
     assert result.exit_code == 2 and "name it with --name NAME" in result.output
     result = runner.invoke(cli, ["train", "AAA", "--panel", str(folder), "--name", "TRIO"])
-    assert result.exit_code == 2 and "leave out SYMBOL, --csv" in result.output
+    assert result.exit_code == 2 and "leave out SYMBOL/--symbol (a watchlist line" in result.output
     result = runner.invoke(cli, ["train", "--csv", str(folder / "AAA.csv.gz"), "--symbol-embedding"])
     assert result.exit_code == 2 and "--symbol-embedding learns one vector per member of a panel" in result.output
     result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--features", "return,vol"])
@@ -168,7 +168,7 @@ def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
         result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--symbol-embedding", *options])
     assert result.exit_code == 1, result.output  # trained and stored, but a member was left out: said, non-zero
     assert "one model for 3 members" in result.output and f"one training end for all: {END:%Y-%m-%d}" in result.output
-    assert "pooled over 3 members against persistence" in result.output
+    assert "each of the 3 members' own verdicts against persistence" in result.output
     assert f"left out: {bad}: {bad}, line 3 (2019-01-03)" in result.output
     assert any(f"{bad}: left out of the panel" in r.getMessage() for r in caplog.records)
     stored = registry.load_current("TRIO")  # one entry, its files checked
@@ -480,3 +480,100 @@ def test_a_global_model_checks_its_validation_tail_after_each_members_worth_of_w
     assert t.check_windows == (expected * 32 if every == "member" else None)
     assert [c[3] for c in checks] == ["check" if every == "member" else "epoch"] * 3  # what the progress bar says
     assert fitted.manifest.config.validate_every == every
+
+
+@pytest.mark.parametrize(
+    "args, code, said",
+    [
+        (["train", "AAPL", "--target", "rank"], 2, "--target rank ranks a symbol among the members of a panel"),
+        (["backtest", "AAPL", "--target", "rank"], 2, "--target rank ranks a symbol among the members of a panel"),
+        (["train", "AAPL", "--symbol-embedding"], 2, "--symbol-embedding learns one vector per member of a panel"),
+        (["train", "AAPL", "--market", "GSPC"], 2, "--market is for --features ...,market"),
+        (["train", "AAPL", "--features", "return,market"], 2, "--features market needs the market's prices"),
+        (["train", "AAPL", "--features", "market", "--market", "nowhere/GSPC.csv"], 66,
+         "--market nowhere/GSPC.csv: no such file"),
+        (["train", "AAPL", "--features", "market", "--market", "gspc.csv.gz"], 66, "--market gspc.csv.gz: no such"),
+    ],
+)  # fmt: skip
+def test_a_symbols_options_only_a_panel_takes_are_refused_before_any_download(yahoo, args, code, said):
+    stub = yahoo()  # no scripted answer: any download fails the test
+    result = runner.invoke(cli, args)
+    assert result.exit_code == code and said in result.output
+    assert len(result.output.strip().splitlines()) == 1 and stub.calls == []
+
+
+@pytest.mark.parametrize(
+    "args, code, said",
+    [
+        (["train", "--name", "TRIO", "--date-format", "%Y-%m-%d"], 2, "leave out --date-format"),
+        (["backtest", "--date-format", "%d/%m/%Y"], 2, "leave out --date-format"),
+        (["train", "--name", "TRIO", "--features", "market", "--market", "gone.csv"], 66, "--market gone.csv: no such"),
+        (["backtest", "--features", "market", "--market", "gone/MKT"], 66, "--market gone/MKT: no such file"),
+    ],
+)  # fmt: skip
+def test_a_panels_refusals_come_before_its_folder_is_read(tmp_path, args, code, said):
+    # the folder does not exist: a refusal that names the option was made before anything was read
+    result = runner.invoke(cli, [*args, "--panel", str(tmp_path / "not-there"), "--offline"])
+    assert result.exit_code == code and said in result.output and "no such folder" not in result.output
+
+
+def test_a_market_file_that_is_gone_is_said_with_the_model(folder, tmp_path):
+    market = write(tmp_path, "MKT", DAYS, 100.0, 0.5)
+    config = TrainConfig(**TINY, features="return,market")
+    app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", config, market=str(market))
+    market.unlink()
+    result = runner.invoke(cli, ["predict", "TRIO", "--offline", "--days", "1"])
+    assert result.exit_code == 66 and f"--market {market} (recorded with the model" in result.output
+
+
+def test_the_validation_verdict_is_one_pooled_test_that_models_lists(folder):
+    """The pooled persistence RMSE, worked out by hand from the files: every member's actual one-step log returns
+    on its validation days; the model's pooled test is what train says first and models NAME lists."""
+    result = runner.invoke(cli, ["train", "--panel", str(folder), "--name", "TRIO", "--window", "10", "--units", "4",
+                                 "--epochs", "2", "--train-end", f"{END:%Y-%m-%d}", "--offline"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = result.output.replace("\n", " ")
+    assert "between the global model and persistence on the members' validation days" in said
+    assert "each of the 3 members' own verdicts against persistence" in said
+    manifest = registry.load_current("TRIO").manifest
+    record = manifest.data.panel
+    first = record["pooled"][0]
+    assert (first["baseline"], first["score"], first["model"]) == ("persistence", "RMSE", "the global model")
+    squares = []
+    for symbol, member in record["members"].items():
+        close = app.load_panel(PanelSource(folder=folder)).members[symbol].frame["close"]
+        returns = np.log(close / close.shift(1)).loc[member["val_start"] : member["val_end"]]
+        assert len(returns) == member["val_windows"]
+        squares += list(returns**2)
+    assert first["baseline_rmse"] == pytest.approx(np.sqrt(np.mean(squares)), rel=1e-5)
+    assert f"{len(squares)} member-days" in first["window"] and first["n"] == len(
+        {d for m in record["members"].values() for d in pd.bdate_range(m["val_start"], m["val_end"])} & set(DAYS)
+    )  # one observation a day: the day's mean over the members
+    listed = json.loads(runner.invoke(cli, ["models", "TRIO", "--json"]).stdout)["TRIO"][0]
+    assert (listed["metric"], listed["val_score"], listed["baseline_score"]) == (
+        "rmse", first["model_rmse"], first["baseline_rmse"])  # fmt: skip
+    assert listed["skill"] == pytest.approx(1 - first["model_rmse"] / first["baseline_rmse"])
+    table = runner.invoke(cli, ["models", "TRIO"]).output
+    assert f"RMSE {first['model_rmse']:.4g}" in table and "n/a" not in table
+
+
+def test_latest_of_a_global_model_gives_each_members_latest_forecast(folder):
+    app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**TINY))
+    result = runner.invoke(cli, ["latest", "TRIO"])
+    assert result.exit_code == 66 and "no forecast of TRIO is recorded: the ledger is empty" in result.output
+    assert runner.invoke(cli, ["predict", "TRIO", "--days", "2", "--offline"]).exit_code == 0
+    result = runner.invoke(cli, ["latest", "TRIO", "--json"])
+    assert result.exit_code == 0, result.output
+    documents = json.loads(result.stdout)
+    assert [(d["symbol"], d["model_version"], len(d["rows"])) for d in documents] == [
+        ("AAA", "TRIO:v1", 2), ("BBB", "TRIO:v1", 2), ("CCC", "TRIO:v1", 2)]  # fmt: skip
+    result = runner.invoke(cli, ["latest", "TRIO"])
+    assert result.exit_code == 0 and result.output.count("(model TRIO:v1, return)") == 3
+    one = json.loads(runner.invoke(cli, ["latest", "bbb", "--json"]).stdout)
+    assert one["symbol"] == "BBB" and one["model_version"] == "TRIO:v1"  # a member alone: one object, as before
+    result = runner.invoke(cli, ["latest", "TRIO", "DUO"])
+    assert (
+        result.exit_code == 66
+        and result.output.count("(model TRIO:v1") == 3
+        and "no forecast of DUO" in (result.output)
+    )

@@ -111,6 +111,8 @@ def test_a_rank_model_trains_on_a_panel_with_a_calibrator(closes):
     assert fit.manifest.config.target == "rank"
     first = next(iter(fit.verdicts.values()))
     assert first[0].baseline == "the base rate"
+    # one member's day losses score its own direction, not its rank: no pooled test is claimed, the verdicts count
+    assert fit.pooled == [] and fit.manifest.data.panel["pooled"] == []
     # A member's forecast: P(above median) made at each origin; its outcome needs the other members: left empty.
     series = closes["M00"]
     at = Forecasting(series=series, position=130, dates=series.index[130:135], label=("M00", "v1"))

@@ -280,3 +280,42 @@ def test_without_signals_track_prints_what_it_printed_before(home, write_csv):
     assert result.exit_code == 0 and "money" not in json.loads(result.stdout)
     table = runner.invoke(app, ["track"])
     assert "AAA" in table.stdout and "in money" not in table.stdout and "long-flat" not in table.stdout
+
+
+def test_two_global_models_signals_on_one_symbol_are_kept_apart_and_the_table_fits_80_columns(
+    home, write_csv, monkeypatch
+):
+    """GA's signals go long on 01-06 and stay; GB's stay flat: merged by symbol, the first signal of each origin
+    (GA's) would stand for both. Each model's forecasts and signals are their own rows, its whole record too."""
+    from stockrnn.cli import common
+    from stockrnn.record import RecordedSignal
+
+    csv = write_csv("aaa.csv", "Date,Close\n" + "\n".join(f"{d:%Y-%m-%d},{p}" for d, p in PRICES.items()))
+    for model, position in (("GA", 1.0), ("GB", 0.0)):
+        for origin, version in (("2020-01-06", "v1"), ("2020-01-08", "v2")):
+            price = float(PRICES[origin])
+            forecast = dataclasses.replace(
+                recorded(origin, price, [("2020-01-09", price, None, None)], version=f"{model}:{version}"),
+                target="price", data_source=str(csv), fingerprint=version * 6,
+            )  # fmt: skip
+            signal = RecordedSignal(
+                symbol="AAA", version=f"{model}:{version}", target="price", origin=origin,
+                created=f"{origin}T22:00:00+00:00", position=position, score=None, lower=None, upper=None,
+                strategy="long-short", threshold=0.0015, cost_bps=12.5, fill="close", column_name="close",
+                data_kind="csv", data_source=str(csv), adjusted=True,
+            )  # fmt: skip
+            assert ledger.record_signal(forecast, signal)
+    report = json.loads(runner.invoke(app, ["track", "--json"]).stdout)
+    assert [(t["version"], t["forecasts"]) for t in report["tracks"]] == [
+        ("GA:all", 2), ("GA:v1", 1), ("GA:v2", 1), ("GB:all", 2), ("GB:v1", 1), ("GB:v2", 1)
+    ]  # fmt: skip
+    money = {m["model"]: m for m in report["money"]}
+    assert set(money) == {"GA:v1..v2", "GB:v1..v2"} and money["GB:v1..v2"]["performance"]["trades"] == 0
+    assert money["GA:v1..v2"]["performance"]["trades"] == 1 and money["GA:v1..v2"]["signals"] == 2
+    monkeypatch.setattr(common.out, "_width", 80)
+    table = runner.invoke(app, ["track"]).stdout
+    rows = [line for line in table.splitlines() if line[:1] in "┏┃│└┡"]
+    assert rows and max(len(line) for line in rows) <= 80 and "…" not in table
+    assert "│ AAA    │ GA:v1..v2 │ 1" in table and "│ AAA    │ GB:v1..v2 │ 1" in table
+    assert "rule 1: long-short at 0.0015, 12.5 bps, close fills" in table
+    assert "verdict, AAA (GB:v1..v2) long-short" in table.replace("\n", " ")

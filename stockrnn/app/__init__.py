@@ -68,6 +68,7 @@ _API = {
     "check_symbol": ("..paths", "check_symbol"),
     "check_output": ("..paths", "check_output"),
     "symbol_from_path": ("..paths", "symbol_from_path"),
+    "looks_like_file": ("..paths", "looks_like_file"),
 }
 __all__ = sorted(_API)
 

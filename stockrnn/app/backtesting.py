@@ -41,6 +41,7 @@ def backtest(
     (its folder checked before the work). With `rules`, the folds' signals are traded by each (strategy.py's
     convention) beside buy-and-hold, and with `plot` their equity curves go to `plot`'s name with "-strategy"
     added. Raises `StockRNNError`s as the stages do; a bad rule before anything is read."""
+    config.check_alone()  # before any price is read: what only a panel learns
     target = targets.get(config.target)
     rules = [rule.resolved(target) for rule in rules or []]
     options = {"--folds": folds, "--horizon": horizon, "--step": step, "--level": level, "--jobs": jobs}

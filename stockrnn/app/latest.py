@@ -6,6 +6,8 @@ Input: symbols (default: every one the ledger knows). Output: per symbol its mos
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .. import ledger
 from ..errors import MissingInputError, StockRNNError
 from ..paths import check_symbol
@@ -14,23 +16,40 @@ from ..record import RecordedForecast
 
 def latest(symbols: list[str] | None = None) -> list[RecordedForecast]:
     """Each symbol's (of `symbols`, default: every recorded one, in alphabetical order) most recently made forecast:
-    the latest `created`, and of those the latest origin. A `MissingInputError` (exit 66) when the ledger has none
-    of a symbol, naming those it has."""
+    the latest `created`, and of those the latest origin. A global model's NAME among `symbols` stands for every
+    member it forecast: each member's most recent forecast made by NAME (any of its versions, recorded as
+    "NAME:vN"), in the members' order. A `MissingInputError` (exit 66) when the ledger has none of a symbol or a
+    model, naming those it has."""
     names = [check_symbol(s) for s in symbols or []]
     known = ledger.symbols()
-    unknown = [s for s in names if s not in known]
+    models = {s: by_model(s) for s in names if s not in known}  # a global model's name: its members' forecasts
+    unknown = [s for s, found in models.items() if not found]
     if unknown or not known:
         has = f"the ledger has {', '.join(known)}" if known else "the ledger is empty"
         what = f"no forecast of {', '.join(unknown)} is recorded" if unknown else "no forecast is recorded yet"
         raise MissingInputError(
-            f"{what}: {has}; `stockrnn predict SYMBOL` records one, and so does every `stockrnn retrain`"
+            f"{what}: {has}; `stockrnn predict SYMBOL` (or NAME, a global model) records one, and so does every "
+            "`stockrnn retrain`"
         )
-    entries = ledger.read(names or None)
+    plain = [s for s in names if s not in models]
+    last = newest(ledger.read(plain or None)) if plain or not names else {}
+    return [e for s in (names or sorted(last)) for e in (models[s] if s in models else [last[s]])]
+
+
+def by_model(name: str) -> list[RecordedForecast]:
+    """Each member's most recent forecast made by the global model `name` (a version recorded as "NAME:vN"), in
+    alphabetical order of the members; [] when it made none."""
+    last = newest(e for e in ledger.read() if e.version.split(":")[0] == name and ":" in e.version)
+    return [last[s] for s in sorted(last)]
+
+
+def newest(entries: Iterable[RecordedForecast]) -> dict[str, RecordedForecast]:
+    """Symbol -> its most recently made of `entries`: the latest `created`, and of those the latest origin."""
     last: dict[str, RecordedForecast] = {}
     for e in entries:
         if e.symbol not in last or (e.created, e.origin) >= (last[e.symbol].created, last[e.symbol].origin):
             last[e.symbol] = e
-    return [last[s] for s in (names or sorted(last))]
+    return last
 
 
 def to_json(entry: RecordedForecast) -> dict:
@@ -59,7 +78,7 @@ def latest_each(symbols: list[str]) -> list[tuple[str, RecordedForecast | StockR
     found: list[tuple[str, RecordedForecast | StockRNNError]] = []
     for symbol in symbols:
         try:
-            found.append((symbol, latest([symbol])[0]))
+            found += [(symbol, e) for e in latest([symbol])]  # a global model's name: each member's
         except StockRNNError as exc:
             found.append((symbol, exc))
     return found

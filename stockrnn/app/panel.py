@@ -25,7 +25,7 @@ from ..features import covers
 from ..manifest import Manifest
 from ..panel import Panel, Read, Skipped, assemble
 from ..panel_train import fit_panel, pooled
-from ..paths import check_symbol, symbol_from_path
+from ..paths import check_file_option, check_symbol, looks_like_file, symbol_from_path
 from ..price_source import PanelSource
 from ..significance import Comparison
 from ..train import EpochProgress
@@ -133,9 +133,18 @@ class PanelTrainResult:
         """Member -> its record in the manifest (index, data range, training days, validation scores)."""
         return dict((self.manifest.data.panel or {}).get("members", {}))
 
+    pooled: tuple[Comparison, ...] = ()  # the pooled tests of every member's validation days, one per baseline
+
     @property
     def verdict(self) -> str:
-        """The members' validation verdicts, pooled into one line (panel_train.pooled)."""
+        """The pooled validation verdict in one line: the global model against its target's baseline over every
+        member's validation days, one test (panel_train.pooled_validation); the members' own verdicts counted when
+        there is none."""
+        return self.pooled[0].line() if self.pooled else self.counted
+
+    @property
+    def counted(self) -> str:
+        """The members' own validation verdicts counted in one line (panel_train.pooled)."""
         return pooled(self.verdicts)
 
     @property
@@ -151,6 +160,7 @@ def market_series(
     member of `panel` of that symbol, else the file `text`, else the symbol's stored prices (fetched unless
     `offline`). `MissingInputError`, `DataError` as reading any prices."""
     symbol = text.strip().upper()
+    check_file_option(text, "--market")
     if panel is not None and symbol in panel.members:
         prices = panel.members[symbol]
     elif Path(text).is_file():
@@ -164,15 +174,26 @@ def market_needed(
     config: TrainConfig, market: str | None, panel: Panel | None, offline: bool, adjusted: bool
 ) -> tuple[pd.Series, str] | None:
     """The market series the config's features need (None when they do not), checked to cover the training period:
-    a `UsageError` when `market` is asked for without --market, or --market is given without it."""
+    `check_market`'s errors first."""
+    check_market(config, market)
+    if market is None:
+        return None
+    return market_series(market, panel, offline, adjusted, config.calendar)
+
+
+def check_market(config: TrainConfig, market: str | None) -> None:
+    """The checks of `--market` that need nothing read, made before any price is read or fetched: a `UsageError`
+    when the config's features ask for the market without `market`, or `market` is given without the feature; a
+    `MissingInputError` (exit 66) naming --market when `market` looks like a file (a path separator, a price file's
+    suffix) that does not exist, rather than taking it for a symbol."""
     wanted = "market" in config.feature_names
     if market is None:
         if wanted:
             raise UsageError("--features market needs the market's prices: --market FILE|SYMBOL")
-        return None
+        return
     if not wanted:
         raise UsageError("--market is for --features ...,market; add market to --features, or leave --market out")
-    return market_series(market, panel, offline, adjusted, config.calendar)
+    check_file_option(market, "--market")
 
 
 def read_panel(
@@ -221,6 +242,11 @@ def market_of(manifest: Manifest, offline: bool = False) -> pd.Series | None:
             f"{manifest.symbol} {manifest.version} reads the market feature, but its manifest does not say where the "
             "market's prices came from; retrain it with --market FILE|SYMBOL"
         )
+    if looks_like_file(where) and not Path(where).is_file():
+        raise MissingInputError(
+            f"--market {where} (recorded with the model: its market feature's prices): no such file now; put the "
+            "file back there, or retrain the model with --market FILE|SYMBOL"
+        )
     return market_series(where, None, offline, config.adjusted, config.calendar)[0]
 
 
@@ -265,6 +291,7 @@ def train_panel(
     name (`check_name`) or options, `MissingInputError`/`DataError` as `load_panel`, `DataError` when the market
     series does not cover the training period or no member can train, `LockedError` when another run holds `name`."""
     name = check_symbol(name)
+    check_market(config, market)  # before the members' files are opened
     check_name(source, name)
     if config.mixed_precision:
         backend.check_mixed_precision(config.cell)
@@ -280,4 +307,4 @@ def train_panel(
         stored = registry.load_version(name, folder.name).manifest
     for one in fitted.skipped[len(panel.skipped) :]:  # the panel's own were said when it was read
         log.warning("%s", one.line())
-    return PanelTrainResult(name, folder, stored, fitted.verdicts, fitted.skipped)
+    return PanelTrainResult(name, folder, stored, fitted.verdicts, fitted.skipped, tuple(fitted.pooled))

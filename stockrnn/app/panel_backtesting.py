@@ -17,7 +17,7 @@ from ..panel_backtest import GLOBAL, LOCAL, PanelBacktest, PanelProgress, walk_f
 from ..paths import check_symbol
 from ..price_source import PanelSource
 from ..windows import parse_day
-from .panel import load_panel, market_needed
+from .panel import check_market, load_panel, market_needed
 
 
 def panel_backtest(
@@ -41,6 +41,7 @@ def panel_backtest(
     for flag, value in {"--folds": folds, "--horizon": horizon, "--step": step}.items():
         check_range(flag, value)
     day = parse_day(end, "--end")
+    check_market(config, market)  # before any price is read
     panel = load_panel(source, config.column, config.calendar)
     # a market recorded as a member's file (backtest NAME) is that member
     market = next((s for s, p in panel.members.items() if market and p.source == market), market)

@@ -7,11 +7,14 @@ the --market it was given), the watchlist's training options for it, and retrain
 The panel is read again from its recorded source. When its data is the champion's (its fingerprint, `Panel.sha256`)
 and not forced: up to date. Else a challenger is trained (panel_train.fit_panel) up to the day before the holdout
 (the last `holdout` days of the common calendar: one cut-off for every member), and both contestants forecast every
-member they share on the holdout, one step ahead, as a symbol's contest does (`Target.versus`: the Diebold-Mariano
-test on each member's days). The rule, pooled over members: the newer challenger is promoted unless the champion is
-significantly better on more members than the challenger is; a champion older than `max_age` trading days always
-gives way; with `margin`, the challenger's score must beat the champion's by more than that fraction on the median
-member. The new champion's next forecast of every member goes into the ledger (`track` scores them).
+member they share on the holdout, one step ahead: each member-day's loss in units free of the price level
+(`Target.day_losses`), and one Diebold-Mariano test of each day's mean loss difference over the members
+(`panel_backtest.pooled_test`, as `backtest --panel` and train's validation test). The rule, pooled over members: the
+newer challenger is promoted unless the champion is significantly better on the pooled days; a champion older than
+`max_age` trading days always gives way; with `margin`, the challenger's pooled score must beat the champion's by more
+than that fraction. Each member's own verdict (`Target.versus`, on its days) is counted in the reason's words, and
+decides as before (more members significantly better) where no pooled test can be made. The new champion's next
+forecast of every member goes into the ledger (`track` scores them).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import backend, ledger, registry, targets
@@ -30,6 +34,7 @@ from ..errors import DataError, StockRNNError
 from ..forecast import forecast_model, load_model, reach
 from ..manifest import Manifest
 from ..panel import Membership, Panel, Skipped
+from ..panel_backtest import member_losses, pooled_test, wide
 from ..panel_train import Member, fit_panel
 from ..price_source import PanelSource
 from ..significance import Comparison
@@ -86,8 +91,9 @@ def retrain_global(
     champion_model = load_model(m, stored.model_path)
     contestants = (fitted.model, fitted.scaler, challenger), (champion_model, stored.scaler, m)
     versus = _holdout(panel, *contestants, holdout, market)
+    pooled = _pooled(panel, *contestants, holdout, market)
     age = int((days > pd.Timestamp(m.data.train_end)).sum())  # trading days the champion has not seen
-    promote, reason = _decide(versus, margin, age, max_age, targets.get(config.target).promotion_metric)
+    promote, reason = _decide(versus, margin, age, max_age, targets.get(config.target).promotion_metric, pooled)
     folder = registry.save_version(name, backend.model_to_bytes(fitted.model), fitted.scaler, challenger, promote=False)
     if promote:
         registry.promote_version(name, folder.name, reason)
@@ -140,10 +146,53 @@ def _holdout(
     return found
 
 
+def _pooled(
+    panel: Panel, challenger: tuple, champion: tuple, holdout: int, market: pd.Series | None
+) -> Comparison | None:  # fmt: skip
+    """The challenger against the champion over every member both know, on all the holdout's member-days at once:
+    each member-day's one-step loss (`Target.day_losses`: units free of the price level), then
+    `panel_backtest.pooled_test` (each day's cross-sectional mean loss difference, DM/HLN), as `backtest --panel`
+    and train's validation test. None when the two share no member or no score (another target), or for a
+    panel-only target (rank), whose outcome one member's losses do not hold."""
+    if targets.get(challenger[2].config.target).panel_only:  # rank: one member's losses miss its outcome
+        return None
+    days = panel.calendar[-holdout:]
+    losses: tuple[list[pd.DataFrame], list[pd.DataFrame]] = ([], [])
+    for symbol, prices in panel.members.items():
+        if not all(symbol in (c[2].data.panel or {}).get("members", {}) for c in (challenger, champion)):
+            continue
+        for found, (model, scaler, manifest) in zip(losses, (challenger, champion), strict=True):
+            index = manifest.data.panel["members"][symbol]["index"] if manifest.config.symbol_embedding else None
+            found.append(member_losses(Member(model, index), scaler["members"][symbol], manifest.config, symbol,
+                                       prices.frame, prices.source, days, 0, market))  # fmt: skip
+    if not losses[0]:
+        return None
+    new, old = (pd.concat(found, ignore_index=True) for found in losses)
+    shared = [score for score in dict.fromkeys(new["score"]) if score in set(old["score"])]
+    if not shared:
+        return None
+    score, config = shared[0], challenger[2].config  # the challenger's target's own score first
+    mine, theirs = wide(new, score, "model"), wide(old, score, "model")
+    theirs = theirs.reindex(index=mine.index, columns=mine.columns)
+    both = mine.notna() & theirs.notna()
+    if not both.to_numpy().any():
+        return None
+    target = targets.get(config.target)
+    values = [target.pooled_score(score, float(np.nanmean(x.where(both).to_numpy()))) for x in (mine, theirs)]
+    window = (f"the holdout {days[0]:%Y-%m-%d}..{days[-1]:%Y-%m-%d} of {mine.shape[1]} members, pooled: "
+              f"{int(both.to_numpy().sum())} member-days")  # fmt: skip
+    test = pooled_test(mine.where(both), theirs.where(both), config.horizon).recorded()
+    return Comparison("the champion", window, values[0], values[1], test, model="the challenger", score=score)
+
+
 def _decide(
-    versus: dict[str, Comparison], margin: float | None, age: int, max_age: int, metric: str
-) -> tuple[bool, str]:
-    """The pooled rule (see the module's docstring): (promote?, the reason in words, with the rule)."""
+    versus: dict[str, Comparison], margin: float | None, age: int, max_age: int, metric: str,
+    pooled: Comparison | None = None,
+) -> tuple[bool, str]:  # fmt: skip
+    """The pooled rule (see the module's docstring): (promote?, the reason in words, with the rule). With `pooled`
+    (one test over every member's holdout days): the challenger is kept out only when the champion is
+    significantly better there, and --margin compares the pooled scores; the members' own verdicts are counted in
+    the words. Without it: the members' verdicts counted decide."""
     beat = sum(c.significant and c.outcome == "beat" for c in versus.values())
     lost = sum(c.significant and c.outcome == "lost" for c in versus.values())
     ratios = [c.model_rmse / c.baseline_rmse for c in versus.values() if c.baseline_rmse]
@@ -152,14 +201,23 @@ def _decide(
         f"on {len(versus)} members' holdouts the challenger was significantly better on {beat}, the champion on "
         f"{lost}" + (f"; the challenger's {metric.upper()} / the champion's, median {median:.3f}" if median else "")
     )
-    words = f"rule: {rule(margin, max_age)}, pooled over members (more members significantly better)"
-    if not versus:
+    if pooled is not None:
+        said = f"pooled over the members' holdout days, the challenger: {pooled.summary()} ({said})"
+        words = f"rule: {rule(margin, max_age)}, on the members' holdout days pooled (one test of the days' mean)"
+    else:
+        words = f"rule: {rule(margin, max_age)}, pooled over members (more members significantly better)"
+    if not versus and pooled is None:
         return True, f"no member to compare on the holdout; {words}"
     if max_age and age > max_age:
         return True, f"the champion is {age} trading days old, over {max_age} ({said}); {words}"
     if margin is not None:
-        promote = median is not None and median < 1 - margin
+        ratio = pooled.model_rmse / pooled.baseline_rmse if pooled is not None and pooled.baseline_rmse else median
+        promote = ratio is not None and ratio < 1 - margin
         return promote, f"{said}: {'beats' if promote else 'does not beat'} the champion by {margin:.0%}; {words}"
+    if pooled is not None:
+        if pooled.significant and pooled.outcome == "lost":
+            return False, f"the champion is significantly better ({said}); {words}"
+        return True, f"{said}: the newer data decides; {words}"
     if lost > beat:
         return False, f"the champion is significantly better on more members ({said}); {words}"
     return True, f"{said}: the newer data decides; {words}"

@@ -21,7 +21,7 @@ from ..plot import check_plot, plot_track
 from ..price_source import PriceSource
 from ..record import RecordedForecast, RecordedSignal
 from ..strategy import bars
-from ..track import ALL, Money, Track, TrackRecord, money, score
+from ..track import ALL, Money, Track, TrackRecord, model_of, money, score
 from ..validate import Prices
 from ..windows import parse_day, price_column
 from .prices import read_recorded
@@ -43,8 +43,9 @@ def records(
     actuals: Actuals | None = None,
 ) -> list[tuple[Track, list[RecordedForecast], pd.Series]]:
     """Every recorded model version's `Track` (of `symbols`; forecasts with an origin on or after `since`), with
-    its entries and actual prices (for plots), each symbol's whole record first (version ALL: the first forecast
-    recorded from each origin, whichever version made it) when more than one version made it; [] when nothing is
+    its entries and actual prices (for plots), each symbol's whole record of each model first (version ALL, or
+    "NAME:all" of a global model NAME: the first forecast that model recorded from each origin, whichever of its
+    versions made it; two models' forecasts are never merged) when more than one version made it; [] when nothing is
     recorded. A symbol the ledger does not know is a
     `MissingInputError`."""
     check_range("--horizon", horizon)  # None: every step
@@ -62,15 +63,18 @@ def records(
     groups: dict[tuple, list[RecordedForecast]] = {}
     for e in entries:
         groups.setdefault((e.symbol, e.version, e.fingerprint), []).append(e)
-    for symbol in dict.fromkeys(e.symbol for e in entries):  # every symbol's whole record, whichever model made it
+    # every symbol's whole record of each model (its own, or a global model's), whichever version made it
+    for symbol, model in dict.fromkeys((e.symbol, model_of(e.version)) for e in entries):
         first: dict[str, RecordedForecast] = {}
-        for e in sorted((e for e in entries if e.symbol == symbol), key=lambda e: e.created):
+        for e in sorted((e for e in entries if e.symbol == symbol and model_of(e.version) == model),
+                        key=lambda e: e.created):  # fmt: skip
             first.setdefault(e.origin, e)  # a rolled-back model's forecast of an origin already recorded: the first
         if len({(e.version, e.fingerprint) for e in first.values()}) > 1:
-            groups[(symbol, ALL, "")] = sorted(first.values(), key=lambda e: e.origin)
+            groups[(symbol, f"{model}:{ALL}" if model else ALL, "")] = sorted(first.values(), key=lambda e: e.origin)
     cache: dict[tuple, pd.Series] = {}
     result = []
-    for key, group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != ALL)):
+    # a symbol's rows: each model's whole record before its versions (own model first)
+    for key, group in sorted(groups.items(), key=lambda kv: (kv[0][0], model_of(kv[0][1]), not _whole(kv[0][1]))):
         e = group[0]
         source = (e.symbol, e.data_kind, e.data_source, e.adjusted, e.column_name, e.date_format, e.ticker)
         if source not in cache:
@@ -78,6 +82,11 @@ def records(
         scored = score(group, cache[source], horizon)
         result.append((dataclasses.replace(scored, version=key[1], fingerprint=key[2]), group, cache[source]))
     return result
+
+
+def _whole(version: str) -> bool:
+    """Whether a track's version is a model's whole record (track.ALL, or a global model's "NAME:all")."""
+    return version.split(":")[-1] == ALL
 
 
 def _actual(e: RecordedForecast | RecordedSignal, offline: bool) -> pd.Series:
@@ -103,7 +112,7 @@ def in_money(
     for s in ledger.read_signals(symbols):
         if day is not None and s.origin < f"{day:%Y-%m-%d}":
             continue
-        groups.setdefault((s.symbol, *s.rule), []).append(s)
+        groups.setdefault((s.symbol, model_of(s.version), *s.rule), []).append(s)  # two models' signals apart
     found = []
     for (symbol, *_), group in sorted(groups.items(), key=lambda kv: kv[0]):
         e = group[0]

@@ -25,7 +25,7 @@ from ..significance import Comparison
 from ..train import EpochProgress, fit
 from ..validate import Prices, read_from
 from ..windows import training_period
-from .panel import market_again, market_needed
+from .panel import check_market, market_again, market_needed
 from .prices import load
 
 
@@ -124,6 +124,7 @@ def train_prices(
     `LockedError` (exit 75) when another run holds the symbol, `CannotWriteError` when the registry cannot be
     written."""
     symbol = check_symbol(symbol)
+    config.check_alone()
     registry.refuse_other_kind(symbol, panel=False)  # a global model's entry is not this symbol's
     training_period(prices.frame, config, prices.source)  # bad data is refused before anything is written
     with registry.lock(symbol):
@@ -151,6 +152,8 @@ def train(
     unless named; a file's name unless named). `market`: a file or a symbol, the market's prices for the `market`
     feature (checked to cover the training period)."""
     name = source.name
+    config.check_alone()  # before any I/O: what only a panel learns
+    check_market(config, market)
     if name is not None:
         check_symbol(name)  # before any I/O
         registry.refuse_other_kind(name, panel=False)

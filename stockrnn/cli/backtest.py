@@ -37,6 +37,7 @@ from .common import (
     fail,
     print_json,
     ranged,
+    refuse_one_symbol,
     say,
     show,
 )
@@ -201,8 +202,7 @@ def _panel(
                  "leave out the training options and --market")  # fmt: skip
         report = app.model_backtest(source.symbol, folds, horizon, step, end, local, _panel_progress)
     else:
-        if source.symbol is not None or source.csv is not None or source.synthetic is not None:
-            fail("--panel and --watchlist give the members' prices: leave out SYMBOL, --csv, --symbol and --synthetic")
+        refuse_one_symbol(source)
         members = app.PanelSource(panel, watchlist, source.adjusted, source.offline, source.strict)
         report = app.panel_backtest(members, config, folds, horizon, step, end, market, local, _panel_progress)
     if as_json:

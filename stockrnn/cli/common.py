@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     # typer.Context, which an override may not narrow to. Only the checker reads this private path.
     from typer._click import Context
 
+    from ..price_source import PriceSource
+
 # The base of Click's errors of the command line itself (no such option, a value of the wrong type): Typer vendors
 # Click and exports only one of them, BadParameter, so its base is found among BadParameter's, by name.
 ClickError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -322,7 +324,13 @@ def one_symbol(argument: str | None, option: str | None, csv: Path | None = None
     return app.symbol_from_path(csv) if csv is not None else None
 
 
-FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".dat", ".gz", ".zip")  # what a price file's name ends in, never a symbol
+def refuse_one_symbol(source: PriceSource) -> None:
+    """A usage error (exit 2) when a panel's command (--panel, --watchlist) is given options of one symbol's prices,
+    naming them: a member's file or watchlist line says its own (date_format=, ticker=)."""
+    given = source.one_symbols()
+    if given:
+        fail(f"--panel and --watchlist give the members' prices: leave out {', '.join(given)} (a watchlist line "
+             "sets a member's file, date format and ticker: SYM csv=FILE date_format=... ticker=...)")  # fmt: skip
 
 
 def checked_symbol(name: str, hint: str | None = None) -> str:
@@ -330,7 +338,7 @@ def checked_symbol(name: str, hint: str | None = None) -> str:
     holds a path separator, or is a file here) names the --csv option instead of going to Yahoo for AAPL.CSV."""
     from .. import app
 
-    if name.lower().endswith(FILE_SUFFIXES) or "/" in name or "\\" in name or Path(name).is_file():
+    if app.looks_like_file(name) or Path(name).is_file():
         fail(f"{name!r} looks like a file, not a symbol: {hint or 'to read prices from a file use --csv'} {name}")
     return app.check_symbol(name)
 

@@ -16,12 +16,14 @@ from .common import JsonOpt, out, print_json, say, say_error
 
 def latest(
     symbols: Annotated[
-        list[str] | None, typer.Argument(metavar="[SYMBOL]...", help="Only these symbols; default: every one.")
+        list[str] | None,
+        typer.Argument(metavar="[SYMBOL]...", help="Only these symbols (or global models); default: every symbol."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show the latest recorded forecast of each symbol, as it was made (e.g. by last night's retrain); nothing is
-    recomputed. --json prints one object for one SYMBOL, else a list.
+    recomputed. A global model's NAME shows each of its members' latest forecast made by it. --json prints one object
+    for one SYMBOL, else a list.
 
     Example: stockrnn latest ^GSPC
     """
@@ -33,7 +35,8 @@ def latest(
         found, failed = app.latest(symbols or None), []
     if as_json:
         documents = [app.latest_json(e) for e in found] + [{"symbol": s, "error": str(e)} for s, e in failed]
-        print_json(documents[0] if symbols and len(symbols) == 1 else documents)
+        one = symbols and len(symbols) == 1 and len(found) == 1 and found[0].symbol == symbols[0].upper()
+        print_json(documents[0] if one else documents)  # a global model's name: a list, one of each member
     else:
         show_each(found)
     for _, error in failed:

@@ -62,6 +62,9 @@ def list_models(
         for v, s in zip(found, summaries, strict=True):
             if s["shape"] != "many-to-one":  # the default shape goes unsaid
                 say(f"{name} {v['version']}: output shape {s['shape']}")
+            if s["val_pooled"] is not None:  # a global model: its members' validation days tested at once
+                say(f"{name} {v['version']} (a global model): its val score is pooled over every member's validation "
+                    f"days, in units free of the price level; {s['val_pooled']['verdict']}")  # fmt: skip
         if len({(s["val_start"], s["val_end"], s["metric"]) for s in summaries}) > 1:
             say(
                 f"{name}: each score is on its version's own validation days, in its target's metric: scores on "

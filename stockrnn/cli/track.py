@@ -50,6 +50,8 @@ def track(
         return
     table = Table("symbol", "model", "matured\n/ pending", "RMSE\nvs naive", "1st day\nvs persist.", "in band",
                   "hit rate\nvs up", "DM p")  # fmt: skip
+    for column in table.columns:
+        column.overflow = "fold"  # never an ellipsis in place of a figure or a model's name
     for t in record.tracks:
         counts = f"{t.matured} / {t.pending}"
         table.add_row(t.symbol, t.version, counts, *(t.row() if t.metrics else ["-"] * 5))
@@ -66,13 +68,18 @@ def track(
         for c in t.comparisons:
             say(f"{t.symbol} {t.version}: {c.line()}")
     if record.money:
-        table = Table("symbol", "rule", "signals", "days", "return\nvs buy & hold", "Sharpe\nvs buy & hold",
-                      "max\ndrawdown", "trades", "costs")  # fmt: skip
+        # 80 columns: the rule by its number (said below), two lines a cell (the signals' figure over buy & hold's)
+        rules = list(dict.fromkeys(m.rule for m in record.money))
+        table = Table("symbol", "model", "rule", "signals\n/ days", "return\nvs B&H", "Sharpe\nvs B&H",
+                      "max\ndrawdown", "trades\n/ costs")  # fmt: skip
+        for column in table.columns:
+            column.overflow = "fold"  # never an ellipsis in place of a figure
         for m in record.money:
-            table.add_row(m.symbol, m.rule, *m.row())
+            table.add_row(m.symbol, m.model, str(rules.index(m.rule) + 1), *m.row())
         out.print(table)
+        say("rule " + "; rule ".join(f"{n}: {rule}" for n, rule in enumerate(rules, start=1)))
         say("in money: the signals `stockrnn signal` recorded, each position taken at the next day's close (or "
-            "open) after its cost, held until the next signal, beside buy-and-hold over the same days; returns "
-            "after costs, Sharpe annualised.")  # fmt: skip
+            "open) after its cost, held until the next signal, beside buy-and-hold (B&H) over the same days; "
+            "returns after costs, Sharpe annualised; each model's signals apart.")  # fmt: skip
         for m in record.money:
             say(m.line())

@@ -13,7 +13,20 @@ import typer
 from .. import app
 from ..config import TrainConfig
 from ..price_source import PriceSource
-from .common import PANEL, BackendOpt, JsonOpt, MarketOpt, PanelListOpt, PanelOpt, err, fail, print_json, say, show
+from .common import (
+    PANEL,
+    BackendOpt,
+    JsonOpt,
+    MarketOpt,
+    PanelListOpt,
+    PanelOpt,
+    err,
+    fail,
+    print_json,
+    refuse_one_symbol,
+    say,
+    show,
+)
 from .options import source_options, training_options
 
 NameOpt = Annotated[
@@ -81,8 +94,7 @@ def _train_panel(
         fail("--panel and --watchlist train one model for many symbols: name it with --name NAME")
     if panel is None and watchlist is None:
         fail("--name names a global model: give its members with --panel DIR or --watchlist FILE")
-    if source.symbol is not None or source.csv is not None or source.synthetic is not None:
-        fail("--panel and --watchlist give the members' prices: leave out SYMBOL, --csv, --symbol and --synthetic")
+    refuse_one_symbol(source)
     members = app.PanelSource(panel, watchlist, source.adjusted, source.offline, source.strict)
     app.use_backend(backend)
     with EpochBar(enabled=not as_json) as progress:
@@ -92,6 +104,7 @@ def _train_panel(
     record = d.panel or {}
     if as_json:
         print_json({"name": result.name, "folder": str(result.folder), "verdict": result.verdict,
+                    "pooled": [c.to_dict() for c in result.pooled], "counted": result.counted,
                     "members": {s: [c.to_dict() for c in v] for s, v in result.verdicts.items()},
                     "left_out": record.get("left_out", []), **m.to_dict()})  # fmt: skip
     else:
@@ -101,7 +114,9 @@ def _train_panel(
             f"all: {d.train_end}), in {t.seconds:.1f} s on {t.device}: {t.run_words()}"
         )
         say(f"validation: {record.get('validation_start')} to {t.val_end} for every member ({t.val_windows} windows)")
-        say(result.verdict)
+        for comparison in result.pooled:
+            say(comparison.line())
+        say(result.counted)
         for left in result.skipped:
             say(f"left out: {left.where}: {left.why}")
         say(f"model saved in {result.folder}")

@@ -135,6 +135,11 @@ class Target:
         series (n,): here the next scaled value, scaled[o + 1] (horizon 1). (n - horizon,)"""
         return scaled[1:]
 
+    def alone(self) -> str | None:
+        """Why a single symbol's model cannot learn this target (a panel-only target's words, naming the options
+        that train it), or None: checked before any price is read (`TrainConfig.check_alone`)."""
+        return None
+
     def panel_labels(self, panel: Any, config: TrainConfig) -> pd.DataFrame | None:
         """A cross-sectional target's labels from a whole panel (panel.Panel, already cut at the training end):
         (days, members), the label of the window ending on each day, NaN where none; None (every target but rank):

@@ -52,6 +52,9 @@ class RankTarget(DirectionTarget):
 
         return rank_labels(next_returns(panel.matrix(config.column)))
 
+    def alone(self) -> str | None:
+        return SINGLE
+
     def labels(self, scaled: np.ndarray, values: np.ndarray, horizon: int) -> np.ndarray:
         """A member's own series has no cross-section: only `panel_labels` gives this target's labels."""
         raise UsageError(SINGLE)
