@@ -60,7 +60,8 @@ def run(spec: str, panel: Path, window: int, periods: int | None) -> dict[str, A
     report = app.study(source, config, app.StudySpec(750, 250, periods), trading, "GSPC",
                        lambda r: print(r.line(), file=sys.stderr, flush=True), eras=(pd.Timestamp(CUT),))  # fmt: skip
     window_option = f" --window {window}" if given else ""
-    command = (f"stockrnn study --panel {panel} --market GSPC --spec {spec}{window_option} --top-k scaled "
+    shown = os.path.relpath(panel, ROOT)  # ../shared/data/panel, as a user runs it from the repository
+    command = (f"stockrnn study --panel {shown} --market GSPC --spec {spec}{window_option} --top-k scaled "
                f"--top-k 10 --eras {CUT} --offline --json" + (f" --periods {periods}" if periods else ""))  # fmt: skip
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     return {"command": command, "commit": commit.stdout.strip(), "cores": os.cpu_count(),
