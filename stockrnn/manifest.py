@@ -87,8 +87,6 @@ class TrainingInfo:
     # Training windows between two validation checks (--validate-every); None: a pass over all of them, an epoch (as
     # in every manifest written before the option). epochs_run and best_epoch count checks.
     check_windows: int | None = None
-    # Early stopping's loss read on every monitor_every-th validation window (train.monitor_every); 1: on all of them.
-    monitor_every: int = 1
 
     @property
     def unit(self) -> str:
@@ -97,14 +95,11 @@ class TrainingInfo:
 
     def run_words(self) -> str:
         """`39 epochs, best 29 (stopped early)`, or with checks more often than an epoch `25 checks of 1216 windows
-        (0.42 passes), best 15 (stopped early)`, with `, early stopping on 1 in 4 validation windows` where the
-        monitor was thinned (train.monitor_every)."""
+        (0.42 passes), best 15 (stopped early)`."""
         done = f"{self.epochs_run} {self.unit}{'s' * (self.epochs_run != 1)}"
         if self.check_windows is not None:
             passes = self.epochs_run * self.check_windows / max(1, self.train_windows)
             done += f" of {self.check_windows} windows ({passes:.2f} passes)"
-        if self.monitor_every > 1:
-            done += f", early stopping on 1 in {self.monitor_every} validation windows"
         return f"{done}, best {self.best_epoch}{' (stopped early)' if self.stopped_early else ''}"
 
 

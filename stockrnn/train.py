@@ -56,7 +56,6 @@ class Run:
     best_epoch: int
     seconds: float
     check_windows: int | None = None
-    monitor_every: int = 1
 
     def info(
         self, config: TrainConfig, train_windows: int, val_windows: int, val_days: pd.DatetimeIndex
@@ -76,7 +75,6 @@ class Run:
             loss=self.loss,
             val_loss=self.val_loss,
             check_windows=self.check_windows,
-            monitor_every=self.monitor_every,
         )
 
 
@@ -92,17 +90,6 @@ def check_steps(config: TrainConfig, windows: int, series: int = 1) -> int:
         return per_pass
     wanted = windows / series if every == MEMBER else int(every)
     return min(per_pass, max(1, math.floor(wanted / size + 0.5)))
-
-
-def monitor_every(val_windows: int, check_windows: int) -> int:
-    """Early stopping reads its loss on every s-th validation window (evenly spaced through the stacked tails, so
-    every member's tail and its whole span stay in it), s the least step that leaves at most twice the windows a
-    check trains on: a forward pass costs about a third of a training step, so that a check then spends at most
-    about as much on validating as on training. 1 (every window) for a single symbol, whose tail is a tenth of its
-    training windows, and for checks once a pass; more for a global model checked after each member's worth of
-    windows, whose 61 members' tails would otherwise cost 7 times the check's training (measured, docs/panel-status.md).
-    The validation scores, intervals and calibration after training read every window."""
-    return max(1, -(-val_windows // (2 * check_windows)))
 
 
 class Stream:
@@ -165,8 +152,6 @@ def train_network(
         n = len(y_train)
         steps = check_steps(config, n, series)
         stream = Stream(n, min(config.batch_size, n), steps, config.seed)
-        thin = monitor_every(len(y_val), steps * stream.size)
-        x_watch, y_watch = x_val[::thin], y_val[::thin]  # (ceil(n_val / thin), window, channels), its labels
 
         class Batches(PyDataset):
             """One validation check's batches of the seeded stream of passes (Stream): Keras' epoch is a check,
@@ -185,12 +170,11 @@ def train_network(
         class Validate(Callback):
             """The validation tail's loss after each check (Keras' epoch) through the one compiled prediction call
             (backend.predict), for early stopping: Keras' own evaluation would compile a step per batch shape. The
-            loss the network trains on: over every output of its shape (shapes.py), on every `thin`-th window
-            (monitor_every)."""
+            loss the network trains on: over every output of its shape (shapes.py)."""
 
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
                 if logs is not None:
-                    logs["val_loss"] = LOSSES[target.loss](y_watch, shape.outputs(self.model, x_watch))
+                    logs["val_loss"] = LOSSES[target.loss](y_val, shape.outputs(self.model, x_val))
 
         class Report(Callback):
             def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -209,7 +193,7 @@ def train_network(
     val_loss = [float(v) for v in history.history["val_loss"]]
     best = int(np.argmin(val_loss)) + 1 if config.patience > 0 else len(val_loss)
     between = None if steps == stream.per_pass else steps * stream.size  # windows between checks; None: a pass
-    return model, Run([float(v) for v in history.history["loss"]], val_loss, best, seconds, between, thin)
+    return model, Run([float(v) for v in history.history["loss"]], val_loss, best, seconds, between)
 
 
 def libraries() -> dict[str, str]:

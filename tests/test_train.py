@@ -222,32 +222,3 @@ def test_the_stream_reads_every_window_once_a_pass_whatever_the_checks():
         order = rng.permutation(n)
         stream.begin()
         assert np.array_equal(np.concatenate([stream.rows(i) for i in range(7)]), np.r_[order, order[:12]])
-
-
-def test_early_stopping_reads_at_most_twice_a_checks_windows_of_the_validation_tail():
-    from stockrnn.train import monitor_every
-
-    assert monitor_every(120, 1088) == 1  # a symbol: its tail is a tenth of its training windows
-    assert monitor_every(7320, 65_697) == 1  # a panel checked once a pass
-    assert monitor_every(7320, 1088) == 4  # the shared panel's 61 tails, a member's worth a check: 1,830 read
-    assert monitor_every(2176, 1088) == 1 and monitor_every(2177, 1088) == 2  # at most twice the check's windows
-
-
-def test_the_loss_early_stopping_reads_is_the_thinned_tails():
-    from stockrnn import shapes
-    from stockrnn.train import LOSSES, train_network
-
-    rng = np.random.default_rng(3)
-    x_train, y_train = rng.normal(size=(64, 20, 1)), rng.normal(size=64)
-    x_val, y_val = rng.normal(size=(500, 20, 1)), rng.normal(size=500)
-    config = tiny_config(window=20, epochs=2, patience=0, batch_size=32, validate_every="32")
-    model, run = train_network(config, x_train, y_train, x_val, y_val)
-    assert run.monitor_every == 8 and run.check_windows == 32  # 500 tail windows, at most 64 read: 1 in 8
-    shape = shapes.of(config)
-    watched = LOSSES["mean_squared_error"](y_val[::8], shape.outputs(model, x_val[::8]))
-    assert run.val_loss[-1] == pytest.approx(watched, rel=1e-5)  # patience 0: the last check's model is returned
-    assert run.val_loss[-1] != pytest.approx(LOSSES["mean_squared_error"](y_val, shape.outputs(model, x_val)), rel=1e-5)
-    assert (
-        "early stopping on 1 in 8 validation windows"
-        in run.info(config, 64, 500, __import__("pandas").DatetimeIndex(["2020-01-01"])).run_words()
-    )
