@@ -5,7 +5,8 @@ Input: a `Panel` cut at the last day scored, a `TrainConfig`, the folds (`backte
 calendar) and, for the `market` feature, the market's closes by date. Output: `PanelBacktest`: every member's loss
 on every scored day (long form: fold, date, symbol, score, method, loss), in the target's own units, which do not
 depend on a member's price level (returns for the value targets, probabilities for the direction target:
-`Target.day_losses`), so that the members can be averaged.
+`Target.day_losses`), so that the members can be averaged. The rank target's outcome is a member's class in the
+day's cross-section (`Target.panel_labels` of the whole panel), not its own up or down.
 
 Two sides, the same folds, the same cut-off days and the same losses:
 - global: `panel_train.fit_panel` at each cut-off, one network for every member;
@@ -83,12 +84,14 @@ def member_losses(
     fold: int,
     market: pd.Series | None = None,
     cutoff: pd.Timestamp | None = None,
+    classes: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One member's losses on those of `days` it trades (long form, `COLUMNS`), each day forecast from the actual
     prices up to its origin: `frame` is the member's price frame, `scaler` its scaler.json entry (with the
     covariates' scaler when the model reads them). Days too early for a window are left out, and so are days whose
     origin lies before the model's `cutoff` (a label more than one day ahead): the model has seen the prices after
-    such an origin."""
+    such an origin. `classes`: a cross-sectional target's outcomes for this member (its column of
+    `Target.panel_labels` of the whole panel, indexed by origin date); None for the others."""
     from .features import FeatureScaler, covariates
 
     series = price_column(frame, config.column, where)
@@ -100,7 +103,7 @@ def member_losses(
     labels = labels[labels - config.horizon >= config.lookback - 1]  # a whole window before each origin
     if cutoff is not None:
         labels = labels[series.index[labels - config.horizon] >= cutoff]
-    found = targets.get(config.target).day_losses(model, scaler, config, series, extra, labels)
+    found = targets.get(config.target).day_losses(model, scaler, config, series, extra, labels, classes)
     dates = series.index[labels]
     parts = [
         pd.DataFrame({"fold": fold, "date": dates, "symbol": symbol, "score": score, "method": method, "loss": loss})
@@ -279,6 +282,8 @@ def walk_forward(
     from .train import fit
 
     chosen = panel_folds(panel, config, folds, horizon, step)
+    # a cross-sectional target's outcomes (rank: above the day's median), from every member of the panel at once
+    labelled = targets.get(config.target).panel_labels(panel, config)
     frames, skipped, epochs = [], list(panel.skipped), []
     for fold in chosen:
         cut = dataclasses.replace(config, train_end=f"{fold.cutoff:%Y-%m-%d}")
@@ -293,7 +298,8 @@ def walk_forward(
                 index = records[symbol]["index"] if config.symbol_embedding else None
                 prices = panel.members[symbol]
                 frames.append(member_losses(Member(fitted.model, index), scaler, cut, symbol, prices.frame,
-                                            prices.source, fold.days, fold.number, market, fold.cutoff))  # fmt: skip
+                                            prices.source, fold.days, fold.number, market, fold.cutoff,
+                                            None if labelled is None else labelled[symbol]))  # fmt: skip
             continue
         alone = dataclasses.replace(cut, symbol_embedding=False)
         for symbol, prices in panel.members.items():
@@ -306,7 +312,8 @@ def walk_forward(
                 continue
             epochs.append(manifest.training.epochs_run)
             frames.append(member_losses(Member(model), scaler, alone, symbol, prices.frame, prices.source,
-                                        fold.days, fold.number, market, fold.cutoff))  # fmt: skip
+                                        fold.days, fold.number, market, fold.cutoff,
+                                        None if labelled is None else labelled[symbol]))  # fmt: skip
     if not frames:
         raise DataError("no member of the panel could train at any cut-off: " + "; ".join(s.line() for s in skipped))
     losses = pd.concat(frames, ignore_index=True)

@@ -142,3 +142,40 @@ def test_a_symbol_outside_the_panel_gets_a_members_evidence_band_and_stale_warni
     assert result.standing is not None and result.standing.stale
     assert ledger.read(None, None) == []  # never recorded
     assert pd.Timestamp(result.origin) == DAYS[-1]
+
+
+@pytest.mark.parametrize(
+    "options", [pytest.param({}, id="return"), pytest.param(dict(target="direction"), id="direction")]
+)
+def test_every_members_signal_at_once_equals_its_signal_alone(folder, options, monkeypatch):  # noqa: F811
+    """signal NAME: every member's path advanced together (one forecast_models call for all), the same signals as
+    each member asked alone with --member."""
+    from stockrnn.app import signals
+
+    assert (
+        app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**TINY, **options)).exit_code == 0
+    )
+    calls: list[int] = []
+    batched = signals.forecast_models
+
+    def counted(model, config, many, *args, **kwargs):
+        calls.append(len(many))
+        return batched(model, config, many, *args, **kwargs)
+
+    monkeypatch.setattr(signals, "forecast_models", counted)
+    result = runner.invoke(cli, ["signal", "TRIO", "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    together = {s["symbol"]: s for s in json.loads(result.stdout)["signals"]}
+    assert sorted(together) == ["AAA", "BBB", "CCC"] and calls == [3]  # one call for the three members
+    for symbol, signal in together.items():
+        result = runner.invoke(cli, ["signal", "TRIO", "--member", symbol, "--offline", "--json"])
+        assert result.exit_code == 0, result.output
+        [alone] = json.loads(result.stdout)["signals"]
+        same = ("origin", "position", "signal", "model_version", "evidence")
+        assert {k: alone[k] for k in same} == {k: signal[k] for k in same}
+        for key in ("score", "lower", "upper"):
+            assert (alone.get(key) is None) == (signal.get(key) is None), key
+            if signal.get(key) is not None:
+                assert alone[key] == pytest.approx(signal[key], rel=1e-6, abs=1e-9), (symbol, key)
+        assert signal["score"] is not None and signal["model_version"] == "TRIO:v1"
+    assert calls == [3, 1, 1, 1]

@@ -5,6 +5,7 @@ at the scores' own close (portfolio.decided). Small generated panels, tiny model
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from stockrnn import targets
 from stockrnn.cli import app as cli
 from stockrnn.config import TrainConfig
 from stockrnn.crosssection import next_returns, rank_labels
-from stockrnn.errors import UsageError
+from stockrnn.errors import DataError, UsageError
 from stockrnn.panel import Panel, Read, assemble
 from stockrnn.panel_controls import planted_reversal_panel
 from stockrnn.panel_train import Member, fit_panel, panel_windows
@@ -151,3 +152,68 @@ def test_a_same_close_fill_earns_the_next_days_return_worked_by_hand():
     found = trade(scores, closes, rule)
     assert found.to_json()["convention"]["fill"].startswith("the close the scores were made at")
     assert found.accuracy == late.accuracy  # the classes are the next day's either way
+
+
+@dataclass(frozen=True)
+class Flat:
+    """A model whose every raw output is `value` (calibrated by a = 1, b = 0: the same probability)."""
+
+    value: float
+
+    def predict_on_batch(self, batch: np.ndarray) -> np.ndarray:
+        return np.full((len(batch), 1), self.value, dtype="float32")
+
+
+def test_a_panel_backtest_scores_rank_by_the_days_cross_section_not_the_members_own_direction():
+    from stockrnn.panel_backtest import member_losses
+
+    # four members, 12 days: 9 days of drift, then the three days scored, their returns set by hand
+    days = pd.bdate_range("2021-03-01", periods=12)
+    moves = np.array([
+        [0.01, 0.02, -0.01, 0.00],  # median 0.005: A and B above it
+        [-0.02, 0.01, 0.03, -0.01],  # median 0.000: B and C above it
+        [0.01, -0.01, 0.02, 0.05],  # median 0.015: C and D above it (A rose, yet below the median)
+    ])  # fmt: skip
+    growth = np.vstack([np.full((9, 4), 1.001), 1 + moves])
+    closes = pd.DataFrame(100 * np.cumprod(growth, axis=0), index=days, columns=list("ABCD"))
+    panel = panel_of(closes)
+    config = TrainConfig(target="rank", window=5)
+    labelled = targets.get("rank").panel_labels(panel, config)
+    scaler = {"kind": "scale", "scale": 0.01, "calibrator": {"a": 1.0, "b": 0.0, "base_rate": 0.4}}
+    chances = {"A": 0.8, "B": 0.6, "C": 0.3, "D": 0.5}
+    found = {
+        symbol: member_losses(Flat(p), scaler, config, symbol, panel.members[symbol].frame, symbol, days[-3:], 1,
+                              classes=labelled[symbol])
+        for symbol, p in chances.items()
+    }  # fmt: skip
+    classes = {"A": [1, 0, 0], "B": [1, 1, 0], "C": [0, 1, 1], "D": [0, 0, 1]}  # by hand, from the moves above
+    for symbol, losses in found.items():
+        assert set(losses["method"]) == {"model", "base rate"} and set(losses["score"]) == {"Brier"}
+        brier = losses.pivot(index="date", columns="method", values="loss")
+        assert list(brier.index) == list(days[-3:])
+        y = np.array(classes[symbol], dtype="float64")
+        np.testing.assert_allclose(brier["model"], (chances[symbol] - y) ** 2, rtol=1e-6)
+        np.testing.assert_allclose(brier["base rate"], (0.4 - y) ** 2, rtol=1e-12)
+    # A's last day: it rose (direction's outcome 1, a loss of 0.04) but stayed below the median (0.64)
+    a = found["A"][found["A"]["method"] == "model"]["loss"].to_numpy()
+    np.testing.assert_allclose(a, [0.04, 0.64, 0.64], rtol=1e-6)
+    with pytest.raises(DataError, match="the panel's cross-section"):
+        member_losses(Flat(0.5), scaler, config, "A", panel.members["A"].frame, "A", days[-3:], 1)
+
+
+@pytest.mark.slow
+def test_a_rank_walk_forward_scores_each_member_day_against_its_class(closes):
+    from stockrnn.panel_backtest import GLOBAL, walk_forward
+
+    panel = panel_of(closes)
+    report = walk_forward(panel, TrainConfig(**TINY), folds=1, horizon=10, step=10, side=GLOBAL)
+    assert set(report.losses["method"]) == {"model", "base rate"}
+    base = report.losses[report.losses["method"] == "base rate"].pivot(index="date", columns="symbol", values="loss")
+    # the class of the day scored is the cross-section's of its origin, the day before
+    classes = rank_labels(next_returns(closes)).shift(1).reindex(index=base.index, columns=base.columns)
+    assert classes.notna().all().all() and base.notna().all().all() and base.shape == (10, 6)
+    for symbol in base.columns:  # a member's base rate is its own training classes' share: two losses, one a class
+        column, truth = base[symbol], classes[symbol]
+        assert column.nunique() <= 2
+        said = (column > column.min() + 1e-9).astype("float64")  # the larger loss's days
+        assert said.equals(truth) or said.equals(1 - truth), symbol

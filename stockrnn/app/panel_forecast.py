@@ -94,7 +94,7 @@ def _members(
         except StockRNNError as exc:
             failed[symbol] = exc
     asked = [
-        Asked(stored.scaler["members"][s], read[s], (s, views[s].version), views[s].interval, _index(m, s))
+        Asked(stored.scaler["members"][s], read[s], (s, views[s].version), views[s].interval, member_index(m, s))
         for s in read
     ]
     made = dict(zip(read, forecast_models(model, m.config, asked, start, days, level, market), strict=True))
@@ -130,7 +130,7 @@ def outside_manifest(manifest: Manifest) -> Manifest:
     return dataclasses.replace(manifest, interval=interval, metrics={}, version=f"{manifest.symbol}:{manifest.version}")
 
 
-def _index(manifest: Manifest, symbol: str) -> int | None:
+def member_index(manifest: Manifest, symbol: str) -> int | None:
     """`symbol`'s member index when the global model learned a symbol embedding, else None."""
     return (manifest.data.panel or {})["members"][symbol]["index"] if manifest.config.symbol_embedding else None
 

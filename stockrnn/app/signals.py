@@ -18,9 +18,9 @@ from .. import decision, ledger, registry, targets
 from ..config import HORIZON, LEVEL
 from ..decision import Failure, Signal, Signals
 from ..errors import MissingInputError, StockRNNError, UsageError
-from ..forecast import forecast_model, load_model, reach
+from ..forecast import Asked, forecast_models, load_model, reach
 from ..manifest import Manifest
-from ..panel_train import Member, member_manifest
+from ..panel_train import member_manifest
 from ..paths import check_symbol
 from ..price_source import PriceSource
 from ..provenance import provenance
@@ -32,7 +32,7 @@ from ..validate import Prices
 from ..watchlist import read_watchlist
 from .forecast import forecast, stand
 from .panel import market_of
-from .panel_forecast import global_model
+from .panel_forecast import global_model, member_index
 from .prices import model_prices
 
 log = logging.getLogger("stockrnn")
@@ -75,36 +75,51 @@ def signal(
 def _members(
     stored: registry.StoredModel, members: Sequence[str], rule: Rule, offline: bool, today: str | date | None
 ) -> tuple[list[Signal], list[Failure]]:
-    """Each member's signal of the global model `stored` (default: every member), the model loaded once."""
+    """Each member's signal of the global model `stored` (default: every member), the model loaded once and every
+    member's path advanced together (forecast.forecast_models, as predict NAME does). A member that cannot be
+    signalled (its file damaged or gone, data too short) is a `Failure` and the others go on; among several, it is
+    left out: a WARNING naming its file (the command exits 1 at the end); one alone: its error as it is."""
     m = stored.manifest
     known = list((m.data.panel or {}).get("members", {}))
     asked = [s.upper() for s in members] or known
-    found, errors = [], []
-    unknown = [s for s in asked if s not in known]
-    for symbol in unknown:
-        errors.append(Failure(symbol, f"{symbol}: not a member of {m.symbol} {m.version}", 2))
+    errors = [Failure(s, f"{s}: not a member of {m.symbol} {m.version}", 2) for s in asked if s not in known]
+    asked = [s for s in asked if s in known]
     model = load_model(m, stored.model_path)
     market = market_of(m, offline)  # read once for every member
     before = ledger.read_signals(asked)
-    for symbol in [s for s in asked if s in known]:
-        view = member_manifest(m, symbol)
-        scaler = stored.scaler["members"][symbol]
-        index = (m.data.panel or {})["members"][symbol]["index"] if m.config.symbol_embedding else None
-        member = Member(model, index)
-
-        def made(prices: Prices, days: int, view: Manifest = view, scaler: dict = scaler, member: Member = member):
-            label = (view.symbol, view.version)
-            return forecast_model(member, scaler, view.config, prices, None, days, label, view.interval, LEVEL, market)
-
+    views = {symbol: member_manifest(m, symbol) for symbol in asked}
+    ready: dict[str, tuple[Prices, int, Rule]] = {}
+    failed: dict[str, StockRNNError] = {}
+    for symbol in asked:
         try:
+            ready[symbol] = _prepare(symbol, views[symbol], PriceSource(symbol, offline=offline), rule)
+        except StockRNNError as exc:
+            failed[symbol] = exc
+    days = _days(m)  # one configuration: the same days for every member
+    many = [
+        Asked(stored.scaler["members"][s], ready[s][0], (views[s].symbol, views[s].version), views[s].interval,
+              member_index(m, s))
+        for s in ready
+    ]  # fmt: skip
+    made = dict(zip(ready, forecast_models(model, m.config, many, None, days, LEVEL, market), strict=True))
+    found = []
+    for symbol in asked:
+        result = made.get(symbol)
+        try:
+            if result is None:
+                raise failed[symbol]
+            if isinstance(result, StockRNNError):
+                raise result
+            view, (prices, _, resolved) = views[symbol], ready[symbol]
             mine = [s for s in before if s.symbol == symbol and s.version == view.version]  # this model's own
-            found.append(_signal(symbol, view, scaler, made, PriceSource(symbol, offline=offline), rule, mine, today))
+            scaler = stored.scaler["members"][symbol]
+            found.append(_decide(symbol, view, scaler, result, prices, days, resolved, mine, today))
         except StockRNNError as exc:
             if len(asked) == 1:  # the one member asked: its error as it is
                 errors.append(Failure(symbol, str(exc), exc.exit_code))
                 continue
             # Among several, a member that fails (its file damaged or gone) is left out, as train --panel does
-            where = view.data.source
+            where = views[symbol].data.source
             line = f"{where}: left out of {m.symbol} {m.version}'s signals ({str(exc).removeprefix(f'{where}: ')})"
             log.warning("%s", line)
             errors.append(Failure(symbol, line, 1, left_out=True))
@@ -129,17 +144,38 @@ def _signal(
     symbol: str, m: Manifest, scaler: dict, forecasting: Callable[[Prices, int], Result], source: PriceSource,
     rule: Rule, before: list[RecordedSignal], today: str | date | None,
 ) -> Signal:  # fmt: skip
-    """The signal of the model whose manifest is `m` (a member's view of a global model, too), its forecast made by
-    `forecasting(prices, days)`; recorded as `one` says."""
-    target = targets.get(m.config.target)
-    resolved = rule.resolved(target)
+    """The signal of the model whose manifest is `m`, its forecast made by `forecasting(prices, days)`; recorded as
+    `one` says."""
+    prices, days, resolved = _prepare(symbol, m, source, rule)
+    return _decide(symbol, m, scaler, forecasting(prices, days), prices, days, resolved, before, today)
+
+
+def _days(m: Manifest) -> int:
+    """The days a signal's forecast reaches: a direction model's P(up) from the last day is its H-th date; a model
+    of past covariates no further than its head outputs from the last day's window."""
+    days = max(HORIZON, m.config.horizon_days or 1)
+    most = reach(m.config)
+    return days if most is None else max(most, m.config.horizon_days or 1)
+
+
+def _prepare(symbol: str, m: Manifest, source: PriceSource, rule: Rule) -> tuple[Prices, int, Rule]:
+    """What a signal of the model `m` needs before its forecast: the prices (from `source`, else the model's
+    recorded one), the days its forecast reaches (`_days`) and the rule resolved for its target. Raises what reading
+    the prices raises, and a `DataError` when the rule's fill needs a column the prices lack."""
+    resolved = rule.resolved(targets.get(m.config.target))
     prices = model_prices(symbol, m, source)
     bars(prices.frame, m.config.column, resolved.fill, prices.source)  # --fill open needs opens: said before signalling
-    days = max(HORIZON, m.config.horizon_days or 1)  # a direction model's P(up) from the last day is its H-th date
-    most = reach(m.config)  # past covariates: no path past what its head outputs from the last day's window
-    if most is not None:
-        days = max(most, m.config.horizon_days or 1)
-    result = forecasting(prices, days)
+    return prices, _days(m), resolved
+
+
+def _decide(
+    symbol: str, m: Manifest, scaler: dict, result: Result, prices: Prices, days: int, resolved: Rule,
+    before: list[RecordedSignal], today: str | date | None,
+) -> Signal:  # fmt: skip
+    """The signal of `result` (the forecast of the model whose manifest is `m`, a member's view of a global model
+    too) by the `resolved` rule, recorded in the ledger when the forecast is from the model's own data (a synthetic
+    series or other data: shown, not recorded)."""
+    target = targets.get(m.config.target)
     made = decision.signal(result, target, resolved, stand(m, result, prices, today), before)
     seen = provenance(m, scaler, prices, None, days)
     for warning in seen.warnings:

@@ -203,12 +203,15 @@ class Target:
         series: pd.Series,
         extra: np.ndarray | None,
         labels: np.ndarray,
+        classes: pd.Series | None = None,
     ) -> dict[str, dict[str, np.ndarray]]:
         """The one-step losses of the days at positions `labels` (n,) of `series` (a member's prices, (days,)),
         each forecast from the actual prices up to its origin (`config.horizon` days before it), with the scaled
         covariates `extra` (days, k) beside the target's values where the model reads them: score -> method (the
         model's, then its baselines') -> (n,) losses, NaN where a window holds a missing covariate. The scores'
-        units do not depend on the price level (returns, probabilities): the members' losses can be averaged."""
+        units do not depend on the price level (returns, probabilities): the members' losses can be averaged.
+        `classes`: a cross-sectional target's outcomes, this member's column of `panel_labels` (indexed by the
+        origin's date); ignored by the targets whose outcome is the member's own series."""
         raise NotImplementedError
 
     def pooled_score(self, score: str, mean_loss: float) -> float:

@@ -282,23 +282,33 @@ class DirectionTarget(ReturnEncoding, Target):
         series: pd.Series,
         extra: np.ndarray | None,
         labels: np.ndarray,
+        classes: pd.Series | None = None,
     ) -> dict[str, dict[str, np.ndarray]]:
         """The calibrated P(up) of each day from its origin `horizon` days before: its Brier loss beside the training
         period's base rate and always-up's (P = 1)."""
+        p_up, base = self.day_chances(model, scaler, config, series, extra, labels)
+        values = series.to_numpy(dtype="float64")
+        y = (values[labels] > values[labels - config.horizon]) * 1.0
+        return {"Brier": {"model": (p_up - y) ** 2, "base rate": (base - y) ** 2, "always up": (1.0 - y) ** 2}}
+
+    def day_chances(
+        self, model: Any, scaler: dict, config: TrainConfig, series: pd.Series, extra: np.ndarray | None,
+        labels: np.ndarray,
+    ) -> tuple[np.ndarray, float]:  # fmt: skip
+        """The calibrated probabilities (n,) of the days at positions `labels` of `series`, each from the window
+        ending at its origin (`horizon` days before), NaN where a window holds a missing covariate; and the
+        calibrator's base rate (its training labels' share of 1). A `DataError` for a model without calibrator."""
         calibrator = scaler.get("calibrator")
         if not calibrator:
-            raise DataError("a direction model without its calibrator; retrain it")
+            raise DataError(f"a {self.name} model without its calibrator; retrain it")
         values = series.to_numpy(dtype="float64")
         scaled = scale(scaler_from_dict(scaler), self.encode(values))
-        origins = labels - config.horizon
-        inputs = windows_at(scaled, extra, origins, config.window)  # (n, window, 1 + k)
+        inputs = windows_at(scaled, extra, labels - config.horizon, config.window)  # (n, window, 1 + k)
         complete = ~np.isnan(inputs).any(axis=(1, 2))
         p_up = np.full(len(labels), np.nan)
         if complete.any():
             p_up[complete] = trend.calibrated(calibrator, shapes.of(config).one_step(model, inputs[complete]))
-        y = (values[labels] > values[origins]) * 1.0
-        base = float(calibrator["base_rate"])
-        return {"Brier": {"model": (p_up - y) ** 2, "base rate": (base - y) ** 2, "always up": (1.0 - y) ** 2}}
+        return p_up, float(calibrator["base_rate"])
 
     def backtest_view(self, report: dict[str, Any]) -> list[Any]:
         from .direction_views import backtest_view

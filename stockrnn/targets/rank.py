@@ -11,7 +11,9 @@ beat: it refuses the target in one line.
 
 Everything after the labels is the direction target's, inherited, not copied: the sigmoid output and binary
 cross-entropy, the calibration (Platt, anchored at the base rate, about one half here), the validation scores
-(Brier, log loss, accuracy beside the base rate and "always up", here "always above the median").
+(Brier, log loss, accuracy beside the base rate and "always up", here "always above the median"). A panel's
+walk-forward scores each member-day against its class in that day's cross-section (`day_losses`), not against the
+member's own up or down.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from .direction import DirectionForecast, DirectionTarget
 
 if TYPE_CHECKING:
@@ -69,3 +71,27 @@ class RankTarget(DirectionTarget):
             dataclasses.replace(found, rows=found.rows.assign(outcome=np.nan), metrics={})
             for found in super().forecast_many(model, scalers, config, ats)
         ]
+
+    def day_losses(
+        self,
+        model: Any,
+        scaler: dict,
+        config: TrainConfig,
+        series: pd.Series,
+        extra: np.ndarray | None,
+        labels: np.ndarray,
+        classes: pd.Series | None = None,
+    ) -> dict[str, dict[str, np.ndarray]]:
+        """P(above the median) of each day at positions `labels` (n,) of `series`, made at its origin (the day
+        before), and its Brier loss against the member's class in that day's cross-section: `classes`, the member's
+        column of `panel_labels` (indexed by the origin's date: 1.0 when its return from the origin's close to the
+        next day's beat the median of the members that had one), beside the training period's base rate of the
+        classes (about one half by construction). Always above the median (P = 1), the direction target's always-up,
+        is no baseline here: half the classes are 0 by construction, so its Brier is about 0.5 whatever the model.
+        NaN where the day has no class (the member lacks the next day, fewer than 2 members have one). A
+        `DataError` without `classes`: one member's prices do not hold its outcome."""
+        if classes is None:
+            raise DataError("the rank target's outcome is the panel's cross-section: score it with the panel's labels")
+        p_up, base = self.day_chances(model, scaler, config, series, extra, labels)
+        y = classes.reindex(series.index[labels - config.horizon]).to_numpy(dtype="float64")  # (n,) the classes
+        return {"Brier": {"model": (p_up - y) ** 2, "base rate": (base - y) ** 2}}

@@ -245,6 +245,7 @@ class ValueTarget(Target):
         series: pd.Series,
         extra: np.ndarray | None,
         labels: np.ndarray,
+        classes: pd.Series | None = None,
     ) -> dict[str, dict[str, np.ndarray]]:
         """The one-step forecast as a log return from the actual previous price: its squared error beside
         persistence's (a return of 0), and its wrong calls of the direction beside always-up's (a flat day counts
