@@ -106,7 +106,7 @@ def commands(folder: Path, singles: int, epochs: int | None, settings: list[str]
             "best_check": t["best_epoch"], "check_windows": t.get("check_windows"),
             "train_windows": t["train_windows"], "windows": t["train_windows"] + t["val_windows"],
             "best_val_loss": min(t["val_loss"]), "last_val_loss": t["val_loss"][-1],
-            "pooled": next((line for line in out.splitlines() if line.startswith("pooled")), ""),
+            "pooled": next((line for line in out.splitlines() if line.startswith("verdict")), ""),
             "single_train_s": one, "ratio": trained / one,
         }  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child: a global training
