@@ -163,6 +163,11 @@ class PanelBacktest:
         return targets.get(self.config.target)
 
     @property
+    def exit_code(self) -> int:
+        """1 when a member was left out (`skipped`; as `train --panel`: the rest were scored), else 0."""
+        return 1 if self.skipped else 0
+
+    @property
     def scores(self) -> list[str]:
         return list(dict.fromkeys(self.losses["score"]))
 
@@ -292,7 +297,11 @@ def walk_forward(
                 progress(fold.number, len(chosen), f"{fold.cutoff:%Y-%m-%d}", GLOBAL)
             fitted = fit_panel(panel, cut, market)
             epochs.append(fitted.manifest.training.epochs_run)
-            skipped += [dataclasses.replace(s, why=f"fold {fold.number}: {s.why}") for s in fitted.skipped]
+            skipped += [
+                dataclasses.replace(s, why=f"fold {fold.number}: {s.why}")
+                for s in fitted.skipped
+                if s not in panel.skipped
+            ]  # a file that cannot be read: said once, not once a fold
             records = (fitted.manifest.data.panel or {})["members"]
             for symbol, scaler in fitted.scaler["members"].items():
                 index = records[symbol]["index"] if config.symbol_embedding else None

@@ -306,6 +306,17 @@ class StudyReport:
         """The first k's pooled portfolios, by fill (the plot draws these)."""
         return next(iter(self.by_k.values()))
 
+    @property
+    def left_out(self) -> list[str]:
+        """Every member left out of a period's model (a file that cannot be read, a member too short or failing
+        validation), each line once, in the order met."""
+        return list(dict.fromkeys(s.line() for p in self.periods for s in p.left_out))
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a member was left out (as `train --panel`: the rest were studied), else 0."""
+        return 1 if self.left_out else 0
+
     figure_size = (11, 6)  # inches
 
     def render(self) -> list[Any]:
@@ -326,6 +337,7 @@ class StudyReport:
             "accuracies": {"ranked_accuracy": RANKED_ACCURACY, "p_half_accuracy": P_HALF_ACCURACY},
             "periods": [p.to_json() for p in self.periods],
             "plot": self.plot,
+            "left_out": self.left_out,
             "pooled": {"brier": chances_json(self.chances), **_by_k_json(self.by_k),
                        "eras": {str(k): {fill: [e.to_json() for e in found] for fill, found in fills.items()}
                                 for k, fills in self.eras.items()}},

@@ -123,7 +123,8 @@ def study_view(report: StudyReport) -> list[Any]:
         *(f"fill {fill}: {FILL_WORDS[fill]}" for fill in fills),
     ]
     verdicts = [f"{header}: {line}" for header, r in columns for line in r.verdict]  # no brackets: rich markup
-    return [periods, *returns, *pooled, *lines, *verdicts, *era_view(report)]
+    left = [f"left out: {line}" for line in report.left_out]
+    return [periods, *returns, *pooled, *lines, *verdicts, *era_view(report), *left]
 
 
 def _pooled_table(report: StudyReport, k: int, by_fill: dict[str, PortfolioReport]) -> Any:

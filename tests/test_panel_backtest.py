@@ -172,3 +172,17 @@ def test_backtest_of_a_panel_and_of_a_global_models_name(folder):
     assert report["symbol"] == "TRIO" and report["members"] == 3  # MKT is the market, not a member
     result = runner.invoke(cli, ["backtest", "TRIO", "--folds", "1", "--window", "7"])
     assert result.exit_code == 2 and "recorded configuration and market" in result.output
+
+
+@pytest.mark.slow
+def test_a_member_left_out_is_said_once_and_the_walk_forward_exits_1(folder):
+    """A file that cannot be read: one warning, one 'left out' line (not one a fold), and the exit code 1 that
+    docs/usage.md gives a panel whose member was left out while the rest ran (as train --panel)."""
+    (folder / "DDD.csv.gz").write_bytes((folder / "AAA.csv.gz").read_bytes()[:300])  # a truncated gzip
+    args = ["--folds", "2", "--horizon", "10", "--step", "10", *OPTIONS]
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder), *args])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.count("left out: ") == 1 and "DDD.csv.gz: left out of the panel" in result.stdout
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder), *args, "--json"])
+    assert result.exit_code == 1, result.output
+    assert [s["where"] for s in json.loads(result.stdout)["left_out"]] == [str(folder / "DDD.csv.gz")]

@@ -241,6 +241,25 @@ def test_a_capped_k_is_said_as_traded_in_the_text_and_the_json(tmp_path):
     assert "top/bottom 10" not in result.output
 
 
+@pytest.mark.slow
+def test_a_member_left_out_of_a_study_is_said_and_the_study_exits_1(tmp_path):
+    """A member whose file cannot be read is left out with a warning, named under the tables and in the JSON, and
+    the study exits 1 (docs/usage.md's code for a panel's member left out while the rest ran), not 0."""
+    folder = write_panel(tmp_path / "panel", planted_reversal_panel(members=6, days=260, planted=2, seed=5).prices)
+    (folder / "ZZZ.csv.gz").write_bytes((folder / "GSPC.csv.gz").read_bytes()[:300])  # a truncated gzip
+    options = ["--study", "200:30", "--window", "10", "--units", "4", "--epochs", "1", "--top-k", "2", "--offline",
+               "--market", "GSPC", "--fill", "close"]  # fmt: skip
+    result = runner.invoke(cli, ["study", "--panel", str(folder), *options])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.count("left out: ") == 1 and "ZZZ.csv.gz: left out of the panel" in result.stdout
+    assert "Pooled over 2 periods" in result.stdout  # the rest studied
+    result = runner.invoke(cli, ["backtest", "--panel", str(folder), *options, "--json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert len(data["left_out"]) == 1 and str(folder / "ZZZ.csv.gz") in data["left_out"][0]
+    assert data["periods"][0]["members"] == 6
+
+
 def test_the_command_line_refuses_in_one_line(tmp_path):
     folder = tmp_path / "panel"
     folder.mkdir()

@@ -207,5 +207,7 @@ def _panel(
         report = app.panel_backtest(members, config, folds, horizon, step, end, market, local, _panel_progress)
     if as_json:
         print_json(report.to_json())
-        return
-    show(report.render())
+    else:
+        show(report.render())
+    if report.exit_code:  # a member was left out (said in a warning and under the tables): as train --panel
+        raise typer.Exit(report.exit_code)

@@ -127,7 +127,9 @@ def run_study(
     report = app.study(source, config, plan, trading, market, done, plot_file, cuts)
     if as_json:
         print_json(report.to_json())
-        return
-    show(report.render())
-    if report.plot is not None:
-        say(f"plot written to {report.plot}")
+    else:
+        show(report.render())
+        if report.plot is not None:
+            say(f"plot written to {report.plot}")
+    if report.exit_code:  # a member was left out (said in a warning and under the tables): as train --panel
+        raise typer.Exit(report.exit_code)
