@@ -71,6 +71,24 @@ def run(spec: str, panel: Path, window: int, periods: int | None) -> dict[str, A
 # The study's JSON as `stockrnn study --json` prints it, read at this script's edge.
 
 
+COLUMNS = {"adj_close": "the adjusted close with dividends", "close": "the close without dividends"}
+
+
+def panels(records: dict) -> str:
+    """The equal-weighted panel's Sharpe ratio of each run, on the column its specification learns and trades (the
+    paper's network reads the adjusted close, stockrnn's defaults the close): `Sharpe 0.70 on the adjusted close
+    with dividends (the paper's network, window 60); ...`."""
+    said = []
+    for spec, record in records.items():
+        report = record["report"]
+        column = report.get("config", {}).get("column", "adj_close")
+        block = report["pooled"]["portfolios"]
+        first = block["close"] if "close" in block else next(iter(block.values()))
+        said.append(f"Sharpe {first['equal_weighted_panel']['sharpe']:.2f} on {COLUMNS.get(column, column)} "
+                    f"({SPECS.get(spec, spec)})")  # fmt: skip
+    return "; ".join(said)
+
+
 def ks(report: dict) -> list[int]:
     """The k traded, the first one's portfolios under "portfolios" (a JSON from before several k: that one only)."""
     pooled = report["pooled"]
@@ -274,8 +292,8 @@ def render(records: dict[str, dict]) -> str:
         "The runs:", "", *made, "",
         f"Pooled over {len(report['periods'])} periods, {close['performance']['start']}..{close['performance']['end']}"
         f" ({close['performance']['days']} trading days), {members(report)} members, long-short top/bottom k, 5 bps a "
-        f"half-turn, GSPC the index (Sharpe {close['index']['sharpe']:.2f}, the equal-weighted panel's "
-        f"{close['equal_weighted_panel']['sharpe']:.2f}); p: the stationary bootstrap of the mean a day after costs "
+        f"half-turn, GSPC the index (Sharpe {close['index']['sharpe']:.2f}), the equal-weighted panel "
+        f"({panels(records)}); p: the stationary bootstrap of the mean a day after costs "
         f"against zero; ranked accuracy: each day the top half of the members by score called above the day's median "
         f"next-day return, against their classes (50% by chance, whatever the probabilities' calibration): the one "
         f"beside the paper's about 54%, whose classes are the same halves and whose portfolio trades the same ranks "

@@ -40,9 +40,11 @@ def test_the_page_holds_what_the_script_renders_from_the_saved_run():
         "| this panel, the paper's network, window 60 | 10 | next close | +0.000% | -0.039% (0.01, below zero) |"
         in text
     )
-    assert "| 1 (scaled) | next close | not run yet: `python scripts/study.py --specs fischer-krauss" in text
-    assert "| this panel, stockrnn's defaults | | | not run yet" in text
-    assert "(periods 1-3) | 747 |" in text and "needs the rerun" in text  # a run from before --eras
+    assert "| this panel, the paper's network, window 60 | 1 (scaled) | next close | +0.092% | -0.001% (0.98) |" in text
+    assert "| this panel, stockrnn's defaults | 10 | next close |" in text and "not run yet" not in text
+    assert "| the paper's network, window 60 | 1 | next close | 2006-10-24..2009-12-31 | 803 |" in text  # --eras
+    assert "needs the rerun" not in text  # every era with its p
+    assert "Sharpe 0.70 on the adjusted close with dividends" in text and "0.60 on the close without" in text
 
 
 @pytest.mark.slow
