@@ -195,8 +195,11 @@ def periods(calendar: pd.DatetimeIndex, spec: StudySpec) -> list[Period]:
     """The study periods on `calendar` (sorted trading days): consecutive, non-overlapping trading periods of
     `spec.trade_days` days, the first starting at the first day with `spec.train_days` days before it (and not
     before `spec.first`), each trained on the `spec.train_days` days just before it; the last one may be shorter
-    (at least one day). A `DataError` when the calendar is too short for one period."""
+    (at least one day). A `DataError` when the calendar is too short for one period; a `UsageError` naming --first
+    when `spec.first` is after the calendar's last day."""
     start = spec.train_days
+    if spec.first is not None and len(calendar) and spec.first > calendar[-1]:
+        raise UsageError(f"--first {spec.first:%Y-%m-%d} is after the panel's last day {calendar[-1]:%Y-%m-%d}")
     if spec.first is not None:
         start = max(start, int(calendar.searchsorted(spec.first)))
     if start >= len(calendar):

@@ -47,6 +47,12 @@ def test_periods_follow_one_another_without_overlap_each_trained_on_the_days_bef
     assert len(periods(calendar, StudySpec(300, 200, periods=2))) == 2
     late = periods(calendar, StudySpec(300, 200, first=calendar[450]))
     assert late[0].trade_start == calendar[450] and late[0].train_start == calendar[150]
+    with pytest.raises(
+        UsageError, match=rf"^--first 2030-01-01 is after the panel's last day {calendar[-1]:%Y-%m-%d}$"
+    ):
+        periods(calendar, StudySpec(300, 200, first=pd.Timestamp("2030-01-01")))
+    with pytest.raises(DataError, match="needs more than 300 for one trading period"):
+        periods(calendar[:300], StudySpec(300, 200))
     config = study.period_config(TrainConfig(target="rank"), found[1])
     assert (config.train_start, config.train_end) == (f"{found[1].train_start:%Y-%m-%d}", f"{calendar[499]:%Y-%m-%d}")
 
