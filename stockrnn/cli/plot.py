@@ -10,7 +10,7 @@ import typer
 from .. import app
 from ..config import HORIZON, LEVEL
 from ..price_source import PriceSource
-from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, print_json, say
+from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, fail, print_json, say
 from .options import source_options
 from .predict import model_name
 
@@ -28,8 +28,9 @@ def plot(
         ),
     ] = None,
     level: LevelOpt = LEVEL,
-    member: Annotated[
-        str | None, typer.Option("--member", help="With a global model's name: the member whose forecast to draw.")
+    members: Annotated[
+        list[str] | None,
+        typer.Option("--member", help="With a global model's name: the member whose forecast to draw (one)."),
     ] = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
@@ -41,6 +42,9 @@ def plot(
 
     Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
     """
+    if members is not None and len(set(m.upper() for m in members)) > 1:  # one image, one member: never the last alone
+        fail(f"--member {', '.join(members)}: plot draws one member's forecast; run it once for each")
+    member = members[0] if members else None
     app.use_backend(backend)
     result, path = app.plot(model_name(source), source, start, days, out_file, level, member=member)
     if as_json:
