@@ -28,7 +28,7 @@ def plot(
         ),
     ] = None,
     level: LevelOpt = LEVEL,
-    members: Annotated[
+    member: Annotated[
         list[str] | None,
         typer.Option("--member", help="With a global model's name: the member whose forecast to draw (one)."),
     ] = None,
@@ -42,11 +42,10 @@ def plot(
 
     Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
     """
-    if members is not None and len(set(m.upper() for m in members)) > 1:  # one image, one member: never the last alone
-        fail(f"--member {', '.join(members)}: plot draws one member's forecast; run it once for each")
-    member = members[0] if members else None
+    if member is not None and len({m.upper() for m in member}) > 1:  # one image, one member: never the last alone
+        fail(f"--member {', '.join(member)}: plot draws one member's forecast; run it once for each")
     app.use_backend(backend)
-    result, path = app.plot(model_name(source), source, start, days, out_file, level, member=member)
+    result, path = app.plot(model_name(source), source, start, days, out_file, level, member=(member or [None])[0])
     if as_json:
         print_json({"plot": str(path), **result.to_json()})
     else:
