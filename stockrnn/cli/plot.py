@@ -44,8 +44,9 @@ def plot(
     """
     if member is not None and len({m.upper() for m in member}) > 1:  # one image, one member: never the last alone
         fail(f"--member {', '.join(member)}: plot draws one member's forecast; run it once for each")
+    one = member[0] if member else None
     app.use_backend(backend)
-    result, path = app.plot(model_name(source), source, start, days, out_file, level, member=member[0] if member else None)
+    result, path = app.plot(model_name(source), source, start, days, out_file, level, member=one)
     if as_json:
         print_json({"plot": str(path), **result.to_json()})
     else:
