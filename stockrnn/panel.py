@@ -191,6 +191,7 @@ def assemble(reads: list[Read], where: str, strict: bool = False) -> Panel:
                 f"{read.where}: claims {read.symbol}, as {first.where} does; a panel holds one series a symbol: "
                 "remove one, or name them apart in a watchlist (SYMBOL csv=FILE)"
             )
+    reads = [_rowless(r) for r in reads]
     failed = [r for r in reads if r.prices is None]
     if failed and strict:
         error = failed[0].error or DataError(f"{failed[0].where}: no prices")
@@ -204,6 +205,13 @@ def assemble(reads: list[Read], where: str, strict: bool = False) -> Panel:
         more = f" (and {len(skipped) - LISTED} more)" if len(skipped) > LISTED else ""
         raise DataError(f"{where}: no member of the panel could be read: {listed}{more}")
     return _assembled(members, skipped)
+
+
+def _rowless(read: Read) -> Read:
+    """`read` refused with a `DataError` when its file holds no price rows (a header only): a member needs days."""
+    if read.prices is None or not read.prices.frame.empty:
+        return read
+    return Read(read.symbol, read.where, error=DataError(f"{read.where}: no price rows, only a header"))
 
 
 def _assembled(members: dict[str, Prices], skipped: list[Skipped]) -> Panel:

@@ -87,6 +87,20 @@ def test_a_member_that_fails_validation_is_left_out_and_said(folder, caplog):
         app.load_panel(PanelSource(folder=folder, strict=True))
 
 
+def test_a_member_file_of_a_header_only_is_left_out_not_a_traceback(folder, caplog):
+    """A quantmod file holding its header and no row is left out, said, instead of failing the cut at the end."""
+    header_only = folder / "DDD.csv.gz"
+    header_only.write_bytes(quantmod(DAYS[:0], quantmod_columns("DDD", np.array([]))))
+    with caplog.at_level(logging.WARNING, logger="stockrnn"):
+        panel = app.load_panel(PanelSource(folder=folder))
+    assert panel.symbols == ("AAA", "BBB", "CCC")
+    assert [(s.symbol, s.why) for s in panel.skipped] == [("DDD", f"{header_only}: no price rows, only a header")]
+    assert panel.until(DAYS[30]).symbols == ("AAA", "BBB", "CCC")  # the cut every training makes
+    assert any("DDD.csv.gz: left out of the panel" in r.getMessage() for r in caplog.records)
+    with pytest.raises(DataError, match=r"DDD.csv.gz: no price rows, only a header \(--strict refuses the panel"):
+        app.load_panel(PanelSource(folder=folder, strict=True))
+
+
 def test_two_files_claiming_one_symbol_refuse_the_panel(folder):
     write_member(folder, "aaa-again.csv.gz", "AAA", DAYS)
     with pytest.raises(DataError, match=r"aaa-again.csv.gz: claims AAA, as .*AAA.csv.gz does; a panel holds one"):

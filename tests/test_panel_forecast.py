@@ -179,3 +179,27 @@ def test_every_members_signal_at_once_equals_its_signal_alone(folder, options, m
                 assert alone[key] == pytest.approx(signal[key], rel=1e-6, abs=1e-9), (symbol, key)
         assert signal["score"] is not None and signal["model_version"] == "TRIO:v1"
     assert calls == [3, 1, 1, 1]
+
+
+def test_member_options_that_would_name_another_series_are_refused_or_said_once(folder, tmp_path):  # noqa: F811
+    """--member beside a file of another symbol is refused (its prices would pass for the member's), a member named
+    twice is forecast once, and plot, which draws one member, refuses two instead of drawing the last."""
+    assert app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**TINY)).exit_code == 0
+    outside = write(tmp_path, "DDD", DAYS, 30.0, 0.9)
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "AAA", "--csv", str(outside), "--offline"])
+    assert result.exit_code == 2, result.output
+    assert f"--member AAA with --csv {outside}, whose prices are DDD's" in result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "ddd", "--csv", str(outside), "--days", "2"])
+    assert result.exit_code == 0, result.output  # the file's own symbol: outside the panel, as without --member
+    assert json.loads(runner.invoke(cli, ["predict", "TRIO", "--csv", str(outside), "--days", "2", "--json"]).stdout)[
+        "model_version"
+    ].endswith("outside the training panel")
+    result = runner.invoke(cli, ["predict", "TRIO", "--member", "AAA", "--member", "aaa", "--days", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["symbol"] == "AAA"  # one forecast, one object
+    assert [e.symbol for e in ledger.read(None, None)] == ["AAA"]  # recorded once
+    image = tmp_path / "two.png"
+    result = runner.invoke(cli, ["plot", "TRIO", "--member", "AAA", "--member", "BBB", "--out", str(image)])
+    assert result.exit_code == 2 and "--member AAA, BBB: plot draws one member's forecast" in result.stderr
+    assert not image.exists()

@@ -169,7 +169,7 @@ def test_a_global_model_is_one_entry_and_forecasts_every_member(folder, caplog):
     assert result.exit_code == 1, result.output  # trained and stored, but a member was left out: said, non-zero
     assert "one model for 3 members" in result.output and f"one training end for all: {END:%Y-%m-%d}" in result.output
     assert "each of the 3 members' own verdicts against persistence" in result.output
-    assert f"left out: {bad}: {bad}, line 3 (2019-01-03)" in result.output
+    assert f"left out: {bad}, line 3 (2019-01-03)" in result.output  # the file named once, not twice
     assert any(f"{bad}: left out of the panel" in r.getMessage() for r in caplog.records)
     stored = registry.load_current("TRIO")  # one entry, its files checked
     record = stored.manifest.data.panel

@@ -53,12 +53,23 @@ def predict_members(
     """Each of `members` (default: every member) forecast by the global model `stored`, the model loaded once; with
     `source` naming a file, that file's symbol instead (a member: from that file, not recorded; else outside the
     training panel). A member whose forecast fails (its file gone, bad data) yields its error and the next goes on.
-    Raises `UsageError` for a symbol that is no member (without a file), and, once for all members, for `days`
+    Raises `UsageError` for a symbol that is no member (without a file), for `members` other than the file's own
+    symbol beside a file (its prices would be forecast under another name), and, once for all members, for `days`
     beyond what a model of past covariates can forecast (forecast.check_reach)."""
     m = stored.manifest
     record = m.data.panel or {}
     known = dict(record.get("members", {}))
-    unknown = [s for s in members if s.upper() not in known]
+    members = list(dict.fromkeys(s.upper() for s in members))  # a member named twice is forecast once
+    from_file = source is not None and source.csv is not None
+    if from_file and members:
+        assert source is not None and source.csv is not None
+        own = (dataclasses.replace(source, symbol=None).name or "").upper()  # the file's symbol, not the model's
+        if members != [own]:
+            raise UsageError(
+                f"--member {', '.join(members)} with --csv {source.csv}, whose prices are {own}'s: a file forecasts "
+                f"its own symbol; leave --member out, or drop --csv to forecast the members from their own data"
+            )
+    unknown = [] if from_file else [s for s in members if s not in known]
     if unknown:
         raise UsageError(
             f"{', '.join(unknown)}: not a member of {m.symbol} {m.version} (members: {', '.join(known)}); forecast a "
@@ -66,10 +77,11 @@ def predict_members(
         )
     check_reach(m.config, days, (m.symbol, m.version))  # once for every member, before any is forecast
     model = load_model(m, stored.model_path)
-    if source is not None and source.csv is not None:
+    if from_file:
+        assert source is not None
         yield _from_file(stored, model, source, start, days, level, today)
         return
-    yield from _members(stored, model, [s.upper() for s in members] or list(known), source, start, days, level, today)
+    yield from _members(stored, model, members or list(known), source, start, days, level, today)
 
 
 def _members(

@@ -10,7 +10,7 @@ import typer
 from .. import app
 from ..config import HORIZON, LEVEL
 from ..price_source import PriceSource
-from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, print_json, say
+from .common import BackendOpt, DaysOpt, JsonOpt, LevelOpt, StartOpt, fail, print_json, say
 from .options import source_options
 from .predict import model_name
 
@@ -29,7 +29,8 @@ def plot(
     ] = None,
     level: LevelOpt = LEVEL,
     member: Annotated[
-        str | None, typer.Option("--member", help="With a global model's name: the member whose forecast to draw.")
+        list[str] | None,
+        typer.Option("--member", help="With a global model's name: the member whose forecast to draw (one)."),
     ] = None,
     backend: BackendOpt = "auto",
     as_json: JsonOpt = False,
@@ -41,8 +42,11 @@ def plot(
 
     Example: stockrnn plot ^GSPC --start 2017-01-03 --days 20 --out jan2017.png
     """
+    if member is not None and len({m.upper() for m in member}) > 1:  # one image, one member: never the last alone
+        fail(f"--member {', '.join(member)}: plot draws one member's forecast; run it once for each")
+    one = member[0] if member else None
     app.use_backend(backend)
-    result, path = app.plot(model_name(source), source, start, days, out_file, level, member=member)
+    result, path = app.plot(model_name(source), source, start, days, out_file, level, member=one)
     if as_json:
         print_json({"plot": str(path), **result.to_json()})
     else:

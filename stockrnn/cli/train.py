@@ -118,7 +118,8 @@ def _train_panel(
             say(comparison.line())
         say(result.counted)
         for left in result.skipped:
-            say(f"left out: {left.where}: {left.why}")
+            said = left.why if left.why.startswith(left.where) else f"{left.where}: {left.why}"  # the file once
+            say(f"left out: {said}")
         say(f"model saved in {result.folder}")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
