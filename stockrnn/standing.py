@@ -55,6 +55,8 @@ class Standing:
     data_last_day: str  # the data's last day
     today: str | None  # the day staleness is measured to; None: the forecast does not reach past the data
     behind: int | None  # trading days from the data's last day to today; None as `today`
+    # A global model's forecast of a symbol outside its training panel: no verdict of its own, the members' pooled one
+    outside: bool = False
 
     @property
     def in_sample(self) -> bool:
@@ -92,10 +94,14 @@ class Standing:
         verdict."""
         change = "" if self.change is None else f", {self.change:+.2%} on the day before"
         verdict = "no validation verdict recorded" if self.validation is None else self.validation.summary()
+        judged = f"its validation tail {self.val_start}..{self.val_end}: {verdict}"
+        if self.outside:
+            judged = (f"outside the training panel, so no validation verdict of its own (the members' pooled verdict "
+                      f"on their validation days {self.val_start}..{self.val_end}: stockrnn models "
+                      f"{self.version.split(':')[0]})")  # fmt: skip
         return (
             f"evidence: model {self.version} ({self.target} target), trained on {self.train_start}..{self.train_end}; "
-            f"last {self.column} {self.last_price:.6g} on {self.last_day}{change}; its validation tail "
-            f"{self.val_start}..{self.val_end}: {verdict}"
+            f"last {self.column} {self.last_price:.6g} on {self.last_day}{change}; {judged}"
         )
 
     def warning(self) -> str | None:
@@ -136,6 +142,7 @@ class Standing:
                 "last_price": round(self.last_price, 6),
                 "change_percent": None if self.change is None else round(100 * self.change, 4),
                 "validation": None if self.validation is None else self.validation.to_dict(),
+                "outside_the_panel": self.outside,
                 "backtest": None,  # backtests are not stored: there is no recorded backtest verdict
                 "data_last_day": self.data_last_day,
                 "today": self.today,
@@ -189,6 +196,7 @@ def standing(
         data_last_day=f"{data_last_day:%Y-%m-%d}",
         today=f"{today:%Y-%m-%d}" if past_the_data else None,
         behind=behind,
+        outside=data.kind == "panel" and not manifest.metrics,  # panel_forecast.outside_manifest: no member's scores
     )
 
 

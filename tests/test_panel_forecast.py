@@ -134,6 +134,8 @@ def test_a_symbol_outside_the_panel_gets_a_members_evidence_band_and_stale_warni
     assert result.exit_code == 0, result.output
     assert "outside the training panel" in result.output
     assert "evidence:" in result.output and "warning: stale data" in result.output
+    said = " ".join(result.output.split())
+    assert "outside the training panel, so no validation verdict of its own" in said and "stockrnn models TRIO" in said
     outcome = next(app.predict_each([app.PriceSource("TRIO", csv=outside, offline=True)], days=3))
     result = outcome.result
     assert result is not None and result.level is not None  # a band
