@@ -41,8 +41,11 @@ def folder(tmp_path: Path) -> Path:
     return panel
 
 
-def test_a_folder_of_quantmod_files_is_a_panel(folder):
-    panel = app.load_panel(PanelSource(folder=folder), column="adj_close")
+def test_a_folder_of_quantmod_files_is_a_panel(folder, caplog):
+    with caplog.at_level("INFO", logger="stockrnn"):
+        panel = app.load_panel(PanelSource(folder=folder), column="adj_close")
+    renamed = [r.getMessage() for r in caplog.records if "its columns name" in r.getMessage()]
+    assert renamed == [f"{folder / 'download-2.csv.gz'}: its columns name BBB, so the member is BBB, not DOWNLOAD-2"]
     assert panel.symbols == ("AAA", "BBB", "CCC") and panel.skipped == ()  # README.md: no price file, not a member
     assert panel.calendar.equals(pd.DatetimeIndex(DAYS, name="date"))  # every day some member trades
     spans = panel.spans()

@@ -69,11 +69,19 @@ def load_panel(source: PanelSource, column: str = "close", calendar: str = CALEN
 
 
 def _read_file(path: Path, column: str, strict: bool, calendar: str) -> Read:
-    """One folder file as a member: its symbol from its columns (quantmod's AAPL.Close) or its name."""
+    """One folder file as a member: its symbol from its columns (quantmod's AAPL.Close) or its name; a file whose
+    columns name another symbol than its name is said (INFO): the member is the columns' symbol."""
     try:
-        symbol = file_symbol(path) or symbol_from_path(path)
+        own = file_symbol(path)
+        symbol = own or symbol_from_path(path)
     except UsageError as exc:
         return Read(path.name, str(path), error=exc)
+    try:
+        named: str | None = symbol_from_path(path)
+    except UsageError:
+        named = None
+    if own is not None and named is not None and named != own:
+        log.info("%s: its columns name %s, so the member is %s, not %s", path, own, own, named)
     try:
         return Read(symbol, str(path), checked(load_csv(path, required=(column,)), column, strict, calendar))
     except StockRNNError as exc:
