@@ -26,6 +26,7 @@ from . import backend, targets
 from .config import HORIZON, MARGIN, MAX_AGE, TrainConfig, check_range
 from .errors import DataError, StockRNNError
 from .forecast import forecast_model, load_model, reach
+from .formatting import fmt
 from .manifest import Manifest
 from .panel import Membership
 from .significance import ALPHA, Comparison
@@ -62,6 +63,9 @@ class Outcome:
     # A global model's members against its champion's (dropped, left out, added); None: a symbol's model. A member
     # dropped or left out is said as a WARNING and sets `exit_code` to 1 however the contest went.
     membership: Membership | None = None
+    # A global model's: its score's first baseline (persistence, the base rate) pooled over the holdout member-days
+    # of `comparison` (the challenger against the champion, pooled); None: a symbol's model, or no baseline.
+    pooled_baseline: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -79,7 +83,13 @@ class Outcome:
 
     def contest_cell(self) -> str:
         """The holdout scores in one cell (its target's words); empty when nothing competed."""
-        return targets.get(self.target).contest_cell(self.metrics) if self.metrics and self.target else ""
+        if self.metrics and self.target:
+            return targets.get(self.target).contest_cell(self.metrics)
+        c = self.comparison
+        if c is None or self.membership is None:  # a global model's contest is its pooled comparison
+            return ""
+        scores = (c.model_rmse, c.baseline_rmse, self.pooled_baseline)
+        return f"{c.score} " + " / ".join("-" if x is None else fmt(x, ".4g") for x in scores)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON, for --json and the retrain log: the scores and the comparison as their `to_dict` say."""

@@ -187,6 +187,10 @@ class Manifest:
         pooled = tested[0]  # a global model's: its target's score and baseline over every member's days at once
         if pooled is not None:
             metric, score, against = pooled["score"].lower(), pooled["model_rmse"], pooled["baseline_rmse"]
+        # a global model's validation windows are member-days; its days: the common validation days (each member's
+        # validation is the same last days of the common training period, less the days a member lacks)
+        members = (self.data.panel or {}).get("members") or {}
+        days = max((m["val_windows"] for m in members.values()), default=0) or self.training.val_windows
         return {
             "created": self.created,
             "target": self.config.target,
@@ -197,7 +201,8 @@ class Manifest:
             "last_day": self.data.last_day,
             "val_start": self.training.val_start,
             "val_end": self.training.val_end,
-            "val_days": self.training.val_windows,
+            "val_days": days,
+            **({"val_member_days": self.training.val_windows} if self.data.kind == "panel" else {}),
             "metric": metric,
             "val_score": score,
             "baseline": target.baseline,

@@ -39,12 +39,13 @@ from .backtest import fold_starts
 from .config import TrainConfig
 from .errors import DataError, StockRNNError
 from .panel import Panel, Skipped
-from .significance import DMTest, diebold_mariano
+from .significance import Comparison, DMTest, diebold_mariano
 from .windows import price_column
 
 log = logging.getLogger("stockrnn")
 
 GLOBAL, LOCAL = "global", "local"
+WHO = {GLOBAL: "the global model", LOCAL: "the members' own models"}  # a side in a verdict's words
 TEST = "Diebold-Mariano (HLN) on the daily cross-sectional mean of the members' loss differentials"
 COLUMNS = ["fold", "date", "symbol", "score", "method", "loss"]
 
@@ -194,6 +195,27 @@ class PanelBacktest:
                 found.append(PooledScore(score, method, value, int(cells.to_numpy().sum()), test))
         return found
 
+    def comparisons(self, window: str | None = None) -> list[Comparison]:
+        """The model against each of its baselines, one `Comparison` per (score, baseline) of `pooled`, the target's
+        own score and baseline first, over `window` (in words; default: the folds' days, first to last) and its
+        member-days, e.g. "the folds' days 2016-11-01..2016-12-30, pooled: 126 member-days". A score whose model or
+        baseline has no value is left out."""
+        if window is None:
+            days = pd.DatetimeIndex(self.losses["date"])
+            window = f"the folds' days {days.min():%Y-%m-%d}..{days.max():%Y-%m-%d}, pooled"
+        own: dict[str, PooledScore] = {}  # score -> the model's own row: what its baselines are compared with
+        found = []
+        for p in self.pooled():
+            if p.test is None:
+                own[p.score] = p
+                continue
+            model = own[p.score]
+            if model.value is None or p.value is None:
+                continue
+            found.append(Comparison(p.method, f"{window}: {model.member_days} member-days", model.value, p.value,
+                                    p.test, model=WHO[self.side], score=p.score))  # fmt: skip
+        return found
+
     def per_member(self) -> dict[str, dict[str, dict[str, float | None]]]:
         """Member -> score -> method -> its value over the member's days the model forecast."""
         found: dict[str, dict[str, dict[str, float | None]]] = {}
@@ -214,6 +236,7 @@ class PanelBacktest:
             "folds": [f.to_json() for f in self.folds], "epochs": list(self.epochs),
             "members": int(self.losses["symbol"].nunique()), "days": int(days.nunique()),
             "pooled": [p.to_json() for p in self.pooled()], "per_member": self.per_member(),
+            "verdicts": [c.to_dict() for c in self.comparisons()],
             "left_out": [{"symbol": s.symbol, "where": s.where, "why": s.why} for s in self.skipped],
         }  # fmt: skip
 
@@ -231,8 +254,9 @@ class PanelBacktest:
         items: list[Any] = [f"{what}: {who}, {self.config.target} target; {members} members, {days} days scored after "
                             f"the cut-offs {folds}"]  # fmt: skip
         table = Table(title="Pooled over members, one step ahead", title_style="bold")
-        for column in ("score", "method", "value", "member-days", "DM (model - it)", "p", "days"):
-            table.add_column(column, justify="left" if column in ("score", "method") else "right")
+        # short headers, so that the method's name stays whole at 80 columns ("test:" below says what DM is)
+        for column in ("score", "method", "value", "member-days", "DM", "p", "days"):
+            table.add_column(column, justify="left" if column in ("score", "method") else "right", overflow="fold")
         for p in self.pooled():
             test = p.test
             tested = (
@@ -243,9 +267,9 @@ class PanelBacktest:
         per = self.per_member()
         members_table = Table(title="Per member", title_style="bold")
         columns = [(score, method) for score in self.scores for method in self.methods(score)]
-        members_table.add_column("member")
+        members_table.add_column("member", overflow="fold")
         for score, method in columns:
-            members_table.add_column(f"{score}: {method}", justify="right")
+            members_table.add_column(f"{score}: {method}", justify="right", overflow="fold")
         for symbol, scores in per.items():
             members_table.add_row(symbol, *(fmt(scores.get(score, {}).get(method), ".5g") for score, method in columns))
         items.append(members_table)
@@ -254,7 +278,8 @@ class PanelBacktest:
                 pairs = [(s[score]["model"], s[score][method]) for s in per.values() if score in s]
                 lower = sum(1 for a, b in pairs if a is not None and b is not None and a < b)
                 items.append(f"{score}: the model lower than {method} on {lower} of {len(pairs)} members")
-        items.append(f"test: {TEST} (a negative statistic: the model's losses are lower)")
+        items.append(f"test (DM): {TEST} (a negative statistic: the model's losses are lower)")
+        items += [c.line() for c in self.comparisons()]
         items += [f"left out: {s.line()}" for s in self.skipped]
         return items
 

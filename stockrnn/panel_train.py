@@ -238,20 +238,7 @@ def pooled_validation(
         return []
     days = pd.DatetimeIndex(losses["date"])
     window = f"the members' validation days {days.min():%Y-%m-%d}..{days.max():%Y-%m-%d}, pooled"
-    scores: dict[str, Any] = {}  # score -> the model's own pooled value
-    found = []
-    for p in PanelBacktest(config, GLOBAL, [], losses).pooled():
-        if p.test is None:  # the model's own row: what its baselines are compared with
-            scores[p.score] = p
-            continue
-        own = scores[p.score]
-        if own.value is None or p.value is None:
-            continue
-        found.append(
-            Comparison(p.method, f"{window}: {own.member_days} member-days", own.value, p.value, p.test,
-                       model="the global model", score=p.score)
-        )  # fmt: skip
-    return found
+    return PanelBacktest(config, GLOBAL, [], losses).comparisons(window)
 
 
 def sets_days(sets: dict[str, TrainingSet]) -> pd.DatetimeIndex:

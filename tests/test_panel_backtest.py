@@ -186,3 +186,53 @@ def test_a_member_left_out_is_said_once_and_the_walk_forward_exits_1(folder):
     result = runner.invoke(cli, ["backtest", "--panel", str(folder), *args, "--json"])
     assert result.exit_code == 1, result.output
     assert [s["where"] for s in json.loads(result.stdout)["left_out"]] == [str(folder / "DDD.csv.gz")]
+
+
+def _synthetic(side: str = GLOBAL) -> PanelBacktest:
+    """A walk-forward's losses made by hand: 3 members, 30 days; the model's RMSE losses well below persistence's,
+    its error rate level with always up's."""
+    rng = np.random.default_rng(5)
+    days = DAYS[100:130]
+    rows = []
+    for symbol in ("AAA", "BBB", "CCC"):
+        moves = rng.normal(0.0, 0.01, len(days))
+        for method, loss in (("model", (0.2 * moves) ** 2), ("persistence", moves**2)):
+            rows.append(pd.DataFrame({"date": days, "score": "RMSE", "method": method, "loss": loss}))
+        wrong = (rng.random(len(days)) < 0.5) * 1.0
+        for method in ("model", "always up"):
+            rows.append(pd.DataFrame({"date": days, "score": "error rate", "method": method, "loss": wrong}))
+        rows[-4:] = [r.assign(symbol=symbol, fold=1) for r in rows[-4:]]
+    losses = pd.concat(rows, ignore_index=True)[["fold", "date", "symbol", "score", "method", "loss"]]
+    config = TrainConfig(target="return", **TINY)
+    return PanelBacktest(config, side, [], losses, panel="a-folder-of-members-whose-name-is-long")
+
+
+def test_a_panel_backtest_ends_with_the_verdicts_of_its_pooled_tests():
+    report = _synthetic()
+    verdicts = report.comparisons()
+    pooled = {(p.score, p.method): p for p in report.pooled()}
+    assert [(c.score, c.baseline) for c in verdicts] == [("RMSE", "persistence"), ("error rate", "always up")]
+    first = verdicts[0]
+    assert first.test == pooled[("RMSE", "persistence")].test and first.model_rmse == pooled[("RMSE", "model")].value
+    assert first.outcome == "beat" and first.model == "the global model"
+    window = f"the folds' days {DAYS[100]:%Y-%m-%d}..{DAYS[129]:%Y-%m-%d}, pooled: 90 member-days"
+    assert first.line().startswith(f"verdict: the global model BEAT persistence by 80% on {window}")
+    assert verdicts[1].outcome == "no significant difference"  # the same losses: nothing between them
+    lines = [item for item in report.render() if isinstance(item, str)]
+    assert lines[-2:] == [c.line() for c in verdicts]  # the last lines: the same words as train's verdicts
+    assert [v["verdict"] for v in report.to_json()["verdicts"]] == lines[-2:]
+    local = _synthetic(LOCAL).comparisons()[0].line()
+    assert local.startswith("verdict: the members' own models BEAT persistence")
+
+
+def test_no_cell_of_a_panel_backtests_tables_is_cut_at_80_columns():
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(record=True, width=80, file=open("/dev/null", "w"))  # noqa: SIM115
+    tables = [item for item in _synthetic().render() if isinstance(item, Table)]
+    assert len(tables) == 2
+    for table in tables:
+        console.print(table)
+    text = console.export_text()
+    assert "persistence" in text and "…" not in text

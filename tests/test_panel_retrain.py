@@ -165,6 +165,15 @@ def test_retrains_contest_of_a_global_model_is_decided_by_the_pooled_test():
     assert promote and not _decide(members, 0.06, 0, 0, "rmse", _versus(0.05, 0.3))[0]
 
 
+def test_retrains_holdout_cell_of_a_global_model_gives_the_pooled_scores():
+    members = Membership.of({"AAA": {"source": "AAA.csv"}}, ["AAA"], ())
+    outcome = Outcome("P", "promoted", "", membership=members, comparison=_versus(0.25, 0.3), pooled_baseline=0.8)
+    assert outcome.contest_cell() == "RMSE 0.75 / 1 / 0.8"  # new / champion / baseline
+    assert Outcome("P", "promoted", "", membership=members, comparison=_versus(0.25, 0.3)).contest_cell() == (
+        "RMSE 0.75 / 1 / -")  # fmt: skip
+    assert Outcome("P", "failed", "no data", membership=members).contest_cell() == ""
+
+
 @pytest.mark.slow
 def test_retrain_of_a_global_model_tests_the_members_holdout_days_pooled(panel_folder):
     app.train_panel(PanelSource(folder=panel_folder, offline=True), "P6", TrainConfig(**{**TINY, "train_end": None}))
@@ -177,3 +186,8 @@ def test_retrain_of_a_global_model_tests_the_members_holdout_days_pooled(panel_f
     assert "pooled over the members' holdout days, the challenger: " in message
     assert re.search(r"the challenger: [^(]*\(DM p = \d\.\d\d, 10 days\)", message)  # one observation a day
     assert "on 3 members' holdouts the challenger was significantly better on" in message  # the counts beside it
+    outcome = json.loads(result.stdout)["outcomes"][0]
+    pooled = outcome["comparison"]  # the pooled test, whose scores retrain's table shows
+    assert pooled["model"] == "the challenger" and pooled["baseline"] == "the champion" and pooled["n"] == 10
+    assert 0 < outcome["pooled_baseline"] < 1  # persistence's RMSE of the holdout's log returns
+    assert f"p = {pooled['p_value']:.2f}" in message

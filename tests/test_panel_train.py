@@ -553,6 +553,9 @@ def test_the_validation_verdict_is_one_pooled_test_that_models_lists(folder):
     assert (listed["metric"], listed["val_score"], listed["baseline_score"]) == (
         "rmse", first["model_rmse"], first["baseline_rmse"])  # fmt: skip
     assert listed["skill"] == pytest.approx(1 - first["model_rmse"] / first["baseline_rmse"])
+    # its validation's days (the common days, one DM observation each), and apart from them its member-days
+    assert listed["val_days"] == first["n"] == max(m["val_windows"] for m in record["members"].values())
+    assert listed["val_member_days"] == len(squares) > listed["val_days"]
     table = runner.invoke(cli, ["models", "TRIO"]).output
     assert f"RMSE {first['model_rmse']:.4g}" in table and "n/a" not in table
 

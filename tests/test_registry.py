@@ -12,6 +12,7 @@ from stockrnn.cli import app
 from stockrnn.config import TrainConfig
 from stockrnn.errors import CannotWriteError, DataError, MissingInputError, UsageError
 from stockrnn.manifest import SCHEMA_VERSION
+from stockrnn.metrics import Scores
 from stockrnn.paths import sha256_file
 from stockrnn.trend import Chances
 
@@ -135,3 +136,24 @@ def test_an_entry_holds_one_kind_of_model():
         registry.refuse_other_kind("AAA", panel=True)
     with pytest.raises(UsageError, match="PANEL: .* holds a global model named PANEL"):
         registry.refuse_other_kind("PANEL", panel=False)
+
+
+def test_models_shows_every_cell_whole_at_80_columns(home):
+    """A validation tail across a year's end (2022-07-29..2023-01-26) goes on two lines rather than being cut."""
+    manifest = a_manifest()
+    training = dataclasses.replace(manifest.training, val_start="2022-07-29", val_end="2023-01-26")
+    metrics = {"one_step": Scores(rmse=123.456789, skill=-0.0015347), "persistence": Scores(rmse=123.2674, skill=0.0)}
+    config = dataclasses.replace(manifest.config, target="return")
+    wide = dataclasses.replace(manifest, training=training, metrics=metrics, config=config)
+    registry.save_version("WIDE", b"one", SCALER, wide)
+    text = CliRunner().invoke(app, ["models", "WIDE"], env={"COLUMNS": "80", "TERM": "dumb"}).stdout
+    table = text[: text.index("* champion")]
+    assert "2022-07-29.." in table and "2023-01-26" in table and "return" in table
+    assert "…" not in text
+    assert max(len(line) for line in table.splitlines()) <= 80
+
+
+def test_models_json_gives_a_symbols_val_days_and_no_member_days(home):
+    registry.save_version("ONE", b"one", SCALER, a_manifest())
+    listed = json.loads(CliRunner().invoke(app, ["models", "ONE", "--json"]).stdout)["ONE"][0]
+    assert listed["val_days"] == 23 and "val_member_days" not in listed

@@ -91,7 +91,7 @@ def retrain_global(
     champion_model = load_model(m, stored.model_path)
     contestants = (fitted.model, fitted.scaler, challenger), (champion_model, stored.scaler, m)
     versus = _holdout(panel, *contestants, holdout, market)
-    pooled = _pooled(panel, *contestants, holdout, market)
+    pooled, baseline = _pooled(panel, *contestants, holdout, market)
     age = int((days > pd.Timestamp(m.data.train_end)).sum())  # trading days the champion has not seen
     promote, reason = _decide(versus, margin, age, max_age, targets.get(config.target).promotion_metric, pooled)
     folder = registry.save_version(name, backend.model_to_bytes(fitted.model), fitted.scaler, challenger, promote=False)
@@ -106,7 +106,7 @@ def retrain_global(
         exit_code=int(membership.lost), champion=registry.champion(name), challenger=folder.name,
         holdout={"start": f"{holdout_start:%Y-%m-%d}", "end": f"{days[-1]:%Y-%m-%d}", "days": holdout},
         pruned=registry.prune(name, keep), seconds=round(time.perf_counter() - started, 1), target=config.target,
-        membership=membership,
+        membership=membership, comparison=pooled, pooled_baseline=baseline,
     )  # fmt: skip
 
 
@@ -148,14 +148,15 @@ def _holdout(
 
 def _pooled(
     panel: Panel, challenger: tuple, champion: tuple, holdout: int, market: pd.Series | None
-) -> Comparison | None:  # fmt: skip
+) -> tuple[Comparison | None, float | None]:  # fmt: skip
     """The challenger against the champion over every member both know, on all the holdout's member-days at once:
     each member-day's one-step loss (`Target.day_losses`: units free of the price level), then
     `panel_backtest.pooled_test` (each day's cross-sectional mean loss difference, DM/HLN), as `backtest --panel`
-    and train's validation test. None when the two share no member or no score (another target), or for a
-    panel-only target (rank), whose outcome one member's losses do not hold."""
+    and train's validation test; beside it, the score's first baseline (persistence, the base rate) pooled over
+    the same member-days (None without one). (None, None) when the two share no member or no score (another
+    target), or for a panel-only target (rank), whose outcome one member's losses do not hold."""
     if targets.get(challenger[2].config.target).panel_only:  # rank: one member's losses miss its outcome
-        return None
+        return None, None
     days = panel.calendar[-holdout:]
     losses: tuple[list[pd.DataFrame], list[pd.DataFrame]] = ([], [])
     for symbol, prices in panel.members.items():
@@ -166,23 +167,30 @@ def _pooled(
             found.append(member_losses(Member(model, index), scaler["members"][symbol], manifest.config, symbol,
                                        prices.frame, prices.source, days, 0, market))  # fmt: skip
     if not losses[0]:
-        return None
+        return None, None
     new, old = (pd.concat(found, ignore_index=True) for found in losses)
     shared = [score for score in dict.fromkeys(new["score"]) if score in set(old["score"])]
     if not shared:
-        return None
+        return None, None
     score, config = shared[0], challenger[2].config  # the challenger's target's own score first
     mine, theirs = wide(new, score, "model"), wide(old, score, "model")
     theirs = theirs.reindex(index=mine.index, columns=mine.columns)
     both = mine.notna() & theirs.notna()
     if not both.to_numpy().any():
-        return None
+        return None, None
     target = targets.get(config.target)
     values = [target.pooled_score(score, float(np.nanmean(x.where(both).to_numpy()))) for x in (mine, theirs)]
     window = (f"the holdout {days[0]:%Y-%m-%d}..{days[-1]:%Y-%m-%d} of {mine.shape[1]} members, pooled: "
               f"{int(both.to_numpy().sum())} member-days")  # fmt: skip
     test = pooled_test(mine.where(both), theirs.where(both), config.horizon).recorded()
-    return Comparison("the champion", window, values[0], values[1], test, model="the challenger", score=score)
+    # the score's first baseline (persistence, the base rate) on the same member-days, for retrain's table
+    methods = [m for m in dict.fromkeys(new.loc[new["score"] == score, "method"]) if m != "model"]
+    baseline = None
+    if methods:
+        base = wide(new, score, methods[0]).reindex(index=mine.index, columns=mine.columns).where(both).to_numpy()
+        baseline = target.pooled_score(score, float(np.nanmean(base))) if np.isfinite(base).any() else None
+    return Comparison("the champion", window, values[0], values[1], test, model="the challenger",
+                      score=score), baseline  # fmt: skip
 
 
 def _decide(

@@ -50,7 +50,9 @@ def list_models(
         out.print("no models yet: train one with stockrnn train SYMBOL")
         return
     for name, found in listing.items():
-        table = Table("version", "target", "trained to", "validation", "val score", "skill", title=name)
+        table = Table(title=name)
+        for column in ("version", "target", "trained to", "validation", "val score", "skill"):
+            table.add_column(column, overflow="fold")  # a cell too wide folds onto a second line, never cut
         summaries = [v["manifest"].summary() for v in found]
         for v, s in zip(found, summaries, strict=True):
             score = "n/a" if s["val_score"] is None else f"{METRICS.get(s['metric'], s['metric'])} {s['val_score']:.4g}"
@@ -78,8 +80,9 @@ METRICS = {"rmse": "RMSE", "brier": "Brier"}  # a score's metric as the tables o
 
 
 def _days(start: str, end: str) -> str:
-    """A validation window in few characters: 2016-01-19..02-25 within one year."""
-    return f"{start}..{end[5:] if end[:4] == start[:4] else end}"
+    """A validation window in few characters: 2016-01-19..02-25 within one year; across two, on two lines
+    (2022-07-29.. above 2023-01-26), so that the table fits 80 columns."""
+    return f"{start}..{end[5:]}" if end[:4] == start[:4] else f"{start}..\n{end}"
 
 
 @models.command()
