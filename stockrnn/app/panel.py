@@ -65,23 +65,31 @@ def load_panel(source: PanelSource, column: str = "close", calendar: str = CALEN
     else:
         assert source.watchlist is not None  # PanelSource's own check
         reads = [_read_entry(e, source, column, calendar) for e in _entries(source.watchlist)]
-    return assemble(reads, source.where, source.strict)
+    panel = assemble(reads, source.where, source.strict)
+    if source.folder is not None:  # a file named by its columns, not its name: said once the panel stands
+        for read in reads:
+            named = _named(Path(read.where))
+            if read.error is None and named is not None and named != read.symbol:
+                log.info("%s: its columns name %s, so the member is %s, not %s", read.where, read.symbol,
+                         read.symbol, named)  # fmt: skip
+    return panel
+
+
+def _named(path: Path) -> str | None:
+    """The symbol a file's name would make (symbol_from_path); None when it makes none."""
+    try:
+        return symbol_from_path(path)
+    except UsageError:
+        return None
 
 
 def _read_file(path: Path, column: str, strict: bool, calendar: str) -> Read:
     """One folder file as a member: its symbol from its columns (quantmod's AAPL.Close) or its name; a file whose
-    columns name another symbol than its name is said (INFO): the member is the columns' symbol."""
+    columns name another symbol than its name is the columns' symbol (load_panel says so)."""
     try:
-        own = file_symbol(path)
-        symbol = own or symbol_from_path(path)
+        symbol = file_symbol(path) or symbol_from_path(path)
     except UsageError as exc:
         return Read(path.name, str(path), error=exc)
-    try:
-        named: str | None = symbol_from_path(path)
-    except UsageError:
-        named = None
-    if own is not None and named is not None and named != own:
-        log.info("%s: its columns name %s, so the member is %s, not %s", path, own, own, named)
     try:
         return Read(symbol, str(path), checked(load_csv(path, required=(column,)), column, strict, calendar))
     except StockRNNError as exc:
