@@ -2,7 +2,7 @@
 panel, with Fischer and Krauss's specification and with stockrnn's defaults, and the whole study estimated from it.
 
     .venv/bin/python bench/bench_study.py [--panel ../shared/data/panel] [--spec fischer-krauss stockrnn]
-        [--periods 1] [--first 2006-10-30] [--json study.json]
+        [--periods 1] [--first 2006-10-30] [--window 60] [--scaling member|pooled] [--json study.json]
 
 Each spec runs in this process after the other: `app.study` with --periods N (the panel read each time, GSPC kept
 out as the index), its wall seconds split into reading the panel, training and the rest (scoring, the portfolios).
@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--periods", type=int, default=1)
     parser.add_argument("--first", default=None, help="no trading period before this day")
     parser.add_argument("--window", type=int, default=None, help="override the spec's window")
+    parser.add_argument("--scaling", default=None, help="override the spec's scaling: member or pooled")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -43,7 +44,7 @@ def main() -> None:
 
     found = {}
     for name in args.spec:
-        given = {} if args.window is None else {"window": args.window}
+        given = {k: v for k, v in (("window", args.window), ("scaling", args.scaling)) if v is not None}
         config = study.study_config(name, given)
         spec = app.StudySpec(750, 250, args.periods, None if args.first is None else pd.Timestamp(args.first))
         rules = [app.PortfolioRule(top=10, fill=f) for f in ("close", "same-close")]

@@ -18,6 +18,10 @@ from .errors import UsageError
 
 CELLS = ("lstm", "gru", "rnn")
 OPTIMIZERS = ("adam", "rmsprop")
+# How a panel's global model scales its members' values: each by its own training rows, or one scaler of all the
+# members' training rows together (Fischer and Krauss's standardisation); a single symbol has only its own.
+MEMBER_SCALING, POOLED = "member", "pooled"
+SCALINGS = (MEMBER_SCALING, POOLED)
 # The network's output (shapes.py): one output, the next value, fed back for a path of many days; or the next
 # `output_days` values at once, from a dense head (direct) or from a recurrent decoder over those days.
 RECURSIVE, DIRECT, ENCODER_DECODER = "recursive", "direct", "encoder-decoder"
@@ -29,6 +33,7 @@ CHOSEN = (
     "target",
     "output",
     "optimizer",
+    "scaling",
 )  # fields whose value is one of a few lower-case names, accepted in any case
 # The defaults of the commands around training, in one place (the command line shows them in --help):
 DIRECTION_HORIZON = 5  # trading days the direction target asks about by default: chosen in docs/direction.md
@@ -180,6 +185,12 @@ class TrainConfig:
     symbol_embedding: bool = option(
         False, f"A panel's model learns a vector of {EMBEDDING} numbers per member symbol, beside its inputs."
     )
+    scaling: str = option(
+        MEMBER_SCALING,
+        "How a panel's global model scales its members' values: member (each by its own training rows) or pooled "
+        "(one scaler of all members' training rows together, stored as each member's: returns centred on their "
+        "mean and divided by their deviation, Fischer and Krauss's standardisation).",
+    )
     epochs: int = option(100, "Most epochs (validation checks: --validate-every); early stopping usually ends sooner.")
     batch_size: int = option(64, "Windows per training step (the lecture: 32).")
     learning_rate: float = option(1e-3, "The optimizer's learning rate.")
@@ -244,12 +255,18 @@ class TrainConfig:
 
     def check_alone(self) -> None:
         """Refuse (`UsageError`, exit 2) what only a panel's global model learns, for a single symbol's training or
-        walk-forward: a panel-only target (rank), --symbol-embedding. No I/O: called before any price is read."""
+        walk-forward: a panel-only target (rank), --symbol-embedding, --scaling pooled. No I/O: called before any
+        price is read."""
         from .targets import get
 
         problems = [get(self.target).alone()]
         if self.symbol_embedding:
             problems.append("--symbol-embedding learns one vector per member of a panel; train with --panel DIR")
+        if self.scaling == POOLED:
+            problems.append(
+                "--scaling pooled fits one scaler on all the members of a panel; train with --panel DIR or "
+                "--watchlist FILE --name NAME, or use --scaling member"
+            )
         found = [p for p in problems if p]
         if found:
             raise UsageError("; ".join(found))
@@ -311,6 +328,8 @@ def option_problems(values: dict[str, Any]) -> list[str]:
         problems.append(f"--cell must be one of {', '.join(CELLS)}, not {values['cell']!r}")
     if given("optimizer") and values["optimizer"] not in OPTIMIZERS:
         problems.append(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {values['optimizer']!r}")
+    if given("scaling") and values["scaling"] not in SCALINGS:
+        problems.append(f"--scaling must be one of {', '.join(SCALINGS)}, not {values['scaling']!r}")
     if given("output") and values["output"] not in OUTPUTS:
         problems.append(f"--output must be one of {', '.join(OUTPUTS)}, not {values['output']!r}")
     for name in ("horizon_days", "output_days", "window", "layers", "units", "epochs", "batch_size", "patience"):

@@ -36,7 +36,7 @@ import pandas as pd
 
 from . import targets
 from .backtest import fold_starts
-from .config import TrainConfig
+from .config import MEMBER_SCALING, TrainConfig
 from .errors import DataError, StockRNNError
 from .panel import Panel, Skipped
 from .significance import Comparison, DMTest, diebold_mariano
@@ -335,7 +335,8 @@ def walk_forward(
                                             prices.source, fold.days, fold.number, market, fold.cutoff,
                                             None if labelled is None else labelled[symbol]))  # fmt: skip
             continue
-        alone = dataclasses.replace(cut, symbol_embedding=False)
+        # a member alone has no embedding to learn, nor other members to pool its scaler with
+        alone = dataclasses.replace(cut, symbol_embedding=False, scaling=MEMBER_SCALING)
         for symbol, prices in panel.members.items():
             if progress is not None:
                 progress(fold.number, len(chosen), f"{fold.cutoff:%Y-%m-%d}", symbol)

@@ -9,7 +9,9 @@ layer's (app/panel.py); a walk-forward can call `fit_panel` at any cut-off day.
 Leakage is impossible by construction:
 - one training end for all: the panel is cut at `train_end` (`Panel.until`) before anything is read, so no member's
   later days can reach another member's training;
-- each member is scaled by its own training rows only (windows.training_set, member by member);
+- each member is scaled by its own training rows only (windows.training_set, member by member), or with
+  `--scaling pooled` by one scaler of all the members' training rows together (`panel_scaler`): still training rows
+  only, the panel being cut at the training end first;
 - validation is the same last days of the common training period for every member (`validation_start`), never a
   shuffled sample: a window whose label falls on or after that day is validation, for every member.
 
@@ -28,12 +30,12 @@ import numpy as np
 import pandas as pd
 
 from . import shapes, targets
-from .config import EMBEDDING, TrainConfig
+from .config import EMBEDDING, POOLED, TrainConfig
 from .errors import DataError
 from .manifest import DataInfo, Manifest
 from .panel import Panel, Skipped
 from .significance import Comparison
-from .targets import scaler_to_dict
+from .targets import Scaler, scaler_to_dict
 from .train import EpochProgress, libraries, train_network
 from .windows import TrainingSet, parse_day, training_set
 
@@ -73,10 +75,11 @@ def validation_start(panel: Panel, config: TrainConfig) -> pd.Timestamp:
 def panel_windows(
     panel: Panel, config: TrainConfig, market: pd.Series | None = None
 ) -> tuple[dict[str, TrainingSet], tuple[Skipped, ...], pd.Timestamp]:
-    """Every member's training set (windows.training_set: its own scalers, the shared validation period), the
-    members that cannot train (too short a history, a covariate it lacks) left out with why, and the validation
-    period's first day. The panel is cut at `config.train_end` first. Pure: its inputs are not changed. A
-    `DataError` when no member can train."""
+    """Every member's training set (windows.training_set: its own scalers, or with `--scaling pooled` the one
+    scaler of all the members that train, `panel_scaler`; the shared validation period), the members that cannot
+    train (too short a history, a covariate it lacks) left out with why, and the validation period's first day. The
+    panel is cut at `config.train_end` first. Pure: its inputs are not changed. A `DataError` when no member can
+    train."""
     end = parse_day(config.train_end, "--train-end")
     cut = panel.until(end) if end is not None else panel
     val_start = validation_start(cut, config)
@@ -95,7 +98,28 @@ def panel_windows(
     if not sets:
         listed = "; ".join(s.line() for s in skipped[:5])
         raise DataError(f"no member of the panel can train: {listed}")
+    if config.scaling == POOLED:  # the same windows again, each member scaled by the one scaler of them all
+        one = panel_scaler(sets, config)
+        sets = {
+            symbol: training_set(
+                cut.members[symbol].frame, config, cut.members[symbol].source, val_start=val_start, market=market,
+                classes=None if classes is None else classes[symbol], scaler=one,
+            )
+            for symbol in sets
+        }  # fmt: skip
     return sets, tuple(skipped), val_start
+
+
+def panel_scaler(sets: dict[str, TrainingSet], config: TrainConfig) -> Scaler:
+    """`--scaling pooled`: one scaler of the target's encoded values on every member's training rows together (each
+    member's training period, `TrainingSet.prices`, nothing after the training end), fitted by the target
+    (`Target.fit_pooled_scaler`: for returns, the pooled mean and deviation, Fischer and Krauss's standardisation).
+    A member's values start after the target's `extra_days` (a return needs the day before), as its own scaler's
+    do."""
+    target = targets.get(config.target)
+    skip = target.extra_days
+    values = np.concatenate([target.encode(d.prices.to_numpy())[skip:] for d in sets.values()])  # (rows,)
+    return target.fit_pooled_scaler(values)
 
 
 def stacked(sets: dict[str, TrainingSet], embedding: bool, part: str) -> np.ndarray:

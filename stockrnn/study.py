@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import eras as eras_
 from . import shapes, targets, trend
-from .config import EPOCH, RANGES, TrainConfig
+from .config import EPOCH, POOLED, RANGES, TrainConfig
 from .crosssection import RANKED_ACCURACY, next_returns, rank_labels
 from .errors import DataError, UsageError
 from .panel import Panel, Skipped
@@ -42,10 +42,12 @@ SPECS: dict[str, dict[str, Any]] = {
     # 0.1, RMSprop, early stopping with patience 10 and at most 1000 epochs. Their returns are total returns (the
     # adjusted close here), and a fifth of the training windows is held out for early stopping. Their batch size is
     # not given here: stockrnn's (64) is kept. They count epochs: a validation check after every pass over all the
-    # training windows, whatever stockrnn's default.
+    # training windows, whatever stockrnn's default. Section 3.2: each return standardised by the mean and deviation
+    # of all stocks' returns on the training days (--scaling pooled; runs before it scaled each member on its own).
     "fischer-krauss": {
         "target": "rank", "window": 240, "layers": 1, "units": 25, "dropout": 0.1, "optimizer": "rmsprop",
         "patience": 10, "epochs": 1000, "val_fraction": 0.2, "column": "adj_close", "validate_every": EPOCH,
+        "scaling": POOLED,
     },
     # stockrnn's own training defaults (config.py) on the rank target: a check after each member's worth of windows.
     "stockrnn": {"target": "rank"},

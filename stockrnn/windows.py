@@ -129,13 +129,16 @@ def training_set(
     val_start: pd.Timestamp | None = None,
     market: pd.Series | None = None,
     classes: pd.Series | None = None,
+    scaler: Any = None,
 ) -> TrainingSet:
     """Scale and window the training period; the last `val_fraction` of windows become validation (with `val_start`,
     instead, the windows whose label falls on or after that day: one validation period for every member of a panel).
     The labels the network learns take the config's output shape (shapes.py); none reaches past the training
     period's last day. With `config.features`, the covariates (features.py, `market`: the market's closes by date)
     of the same days ride beside the windows, scaled on the training rows only; a window holding a missing value (a
-    day the market lacks) is left out. A `DataError` naming `where` when too few windows are left."""
+    day the market lacks) is left out. `scaler`: the target's scaler to use instead of fitting one on this series'
+    training rows (a panel's pooled one, `panel_train.panel_scaler`); None: fitted here. A `DataError` naming `where`
+    when too few windows are left."""
     from .shapes import of
     from .targets import get, scale  # here: the targets build on this module's windows
 
@@ -143,7 +146,7 @@ def training_set(
     target = get(config.target)
     skip = target.extra_days  # e.g. the return target's first day has no value
     values = target.encode(prices.to_numpy())[skip:]
-    scaler = target.fit_scaler(values)
+    scaler = target.fit_scaler(values) if scaler is None else scaler
     scaled, ahead, shape = scale(scaler, values), config.horizon, of(config)
     # The window ending on day o (o = window - 1 .. n - 1 - ahead - reach) and its label, `ahead` days later (a
     # direct head's labels `reach` more days): no label reaches past the training period's last day.

@@ -137,6 +137,16 @@ def test_a_choice_in_any_case_becomes_its_canonical_name():
         TrainConfig(cell="CNN")
 
 
+def test_scaling_is_member_or_pooled_and_a_saved_config_without_it_scaled_each_member():
+    assert TrainConfig().scaling == "member" and TrainConfig(scaling="Pooled").scaling == "pooled"
+    assert TrainConfig.from_dict({"window": 20}).scaling == "member"  # saved before the option: its own rows
+    with pytest.raises(UsageError, match="--scaling must be one of member, pooled, not 'global'"):
+        TrainConfig(scaling="global")
+    with pytest.raises(UsageError, match="--scaling pooled fits one scaler on all the members of a panel"):
+        TrainConfig(scaling="pooled").check_alone()
+    TrainConfig().check_alone()  # a single symbol's own scaling: nothing to refuse
+
+
 def test_validate_every_takes_epoch_member_or_windows_in_one_spelling():
     assert TrainConfig().validate_every == "member"  # the default: a panel's member's worth, one symbol's epoch
     assert [TrainConfig(validate_every=v).validate_every for v in ("Epoch", " MEMBER", "0128", 256)] == [

@@ -19,9 +19,11 @@ from stockrnn.calendar import sessions
 from stockrnn.cli import app as cli
 from stockrnn.config import TrainConfig
 from stockrnn.errors import DataError, UsageError
+from stockrnn.forecast import load_model
 from stockrnn.panel import Panel
 from stockrnn.panel_train import panel_windows, stacked, validation_start
 from stockrnn.price_source import PanelSource
+from stockrnn.targets import scale, scaler_from_dict, unscale
 from stockrnn.windows import training_set
 
 from .test_validate import quantmod, quantmod_columns
@@ -84,6 +86,72 @@ def test_one_end_own_scalers_and_one_validation_period(folder):
         assert np.array_equal(again[symbol].inputs_val, data.inputs_val)
         assert np.array_equal(again[symbol].y_val, data.y_val)
         assert again[symbol].scaler.params == data.scaler.params
+
+
+def training_returns(panel: Panel) -> dict[str, np.ndarray]:
+    """Each member's daily log returns of the close on its training days (up to END), by hand."""
+    return {s: np.diff(np.log(p.frame["close"].loc[:END].to_numpy())) for s, p in panel.members.items()}
+
+
+def test_pooled_scaling_is_one_mean_and_deviation_of_every_members_training_returns(folder):
+    panel = app.load_panel(PanelSource(folder=folder))
+    config = TrainConfig(**TINY, scaling="pooled")
+    sets, skipped, _ = panel_windows(panel, config)
+    assert list(sets) == ["AAA", "BBB", "CCC"] and skipped == ()
+    returns = training_returns(panel)
+    pooled = np.concatenate(list(returns.values()))  # every member's training returns, none after END
+    mean, deviation = pooled.mean(), pooled.std()  # the population deviation, as a member's own scaler's
+    for symbol, data in sets.items():
+        assert data.scaler.params["kind"] == "standard"  # one scaler, centred: Fischer and Krauss's
+        assert data.scaler.params["mean"] == pytest.approx(mean, rel=1e-12)
+        assert data.scaler.params["scale"] == pytest.approx(deviation, rel=1e-12)
+        # the member's first window: its own returns, standardised by the panel's mean and deviation
+        expected = ((returns[symbol][:10] - mean) / deviation).astype("float32")
+        np.testing.assert_allclose(data.x_train[0], expected, rtol=1e-6)
+    # Training days only: every price after the training end changed, the scaler and every window the same.
+    again, _, _ = panel_windows(later_changed(panel, END), config)
+    for symbol, data in sets.items():
+        assert again[symbol].scaler.params == data.scaler.params
+        assert np.array_equal(again[symbol].inputs_train, data.inputs_train)
+        assert np.array_equal(again[symbol].inputs_val, data.inputs_val)
+    # the default scales each member by its own training rows: not centred, not pooled
+    own, _, _ = panel_windows(panel, TrainConfig(**TINY))
+    assert own["AAA"].scaler.params == {"kind": "scale", "scale": pytest.approx(returns["AAA"].std(), rel=1e-12)}
+
+
+def test_pooled_scaling_of_the_rank_target_changes_its_inputs_not_its_labels(folder):
+    panel = app.load_panel(PanelSource(folder=folder))
+    pooled, _, _ = panel_windows(panel, TrainConfig(**TINY, target="rank", scaling="pooled"))
+    own, _, _ = panel_windows(panel, TrainConfig(**TINY, target="rank"))
+    returns = np.concatenate(list(training_returns(panel).values()))
+    for symbol, data in pooled.items():
+        assert data.scaler.params["mean"] == pytest.approx(returns.mean(), rel=1e-12)
+        assert np.array_equal(data.y_train, own[symbol].y_train) and np.array_equal(data.y_val, own[symbol].y_val)
+        assert not np.allclose(data.x_train, own[symbol].x_train)
+
+
+@pytest.mark.slow
+def test_a_pooled_global_model_stores_its_one_scaler_as_every_members_and_its_forecasts_read_it(folder):
+    trained = app.train_panel(PanelSource(folder=folder, offline=True), "TRIO", TrainConfig(**TINY, scaling="pooled"))
+    assert trained.exit_code == 0
+    stored = registry.load_current("TRIO")
+    assert stored.manifest.config.scaling == "pooled"  # recorded: retrain, backtest NAME and the study read it
+    one = {k: stored.scaler["members"]["AAA"][k] for k in ("kind", "mean", "scale")}
+    assert all({k: s[k] for k in one} == one for s in stored.scaler["members"].values())  # every member's the same
+    panel = app.load_panel(PanelSource(folder=folder))
+    returns = np.concatenate(list(training_returns(panel).values()))
+    assert one == {"kind": "standard", "mean": pytest.approx(returns.mean(), rel=1e-12),
+                   "scale": pytest.approx(returns.std(), rel=1e-12)}  # fmt: skip
+    # predict NAME --member: the one-step forecast of a day is the network applied to the member's 10 returns before
+    # it, standardised by the pooled mean and deviation, and brought back to a price by the same scaler
+    day, close = 210, panel.members["AAA"].frame["close"]
+    found = app.predict("TRIO", start=f"{DAYS[day]:%Y-%m-%d}", days=3, member="AAA")
+    scaler = scaler_from_dict(one)
+    r = np.diff(np.log(close.to_numpy()))  # (n - 1,): r[j - 1] is day j's return
+    window = scale(scaler, r[day - 11 : day - 1])[None, :, None]  # (1, 10, 1): days day-10 .. day-1
+    output = load_model(stored.manifest, stored.model_path).predict(window, verbose=0).ravel()
+    expected = close.iloc[day - 1] * np.exp(unscale(scaler, output)[0])
+    assert found.rows["one_step"].iloc[0] == pytest.approx(expected, rel=1e-5)
 
 
 def test_windows_are_stacked_with_the_member_index(folder):
@@ -488,6 +556,8 @@ def test_a_global_model_checks_its_validation_tail_after_each_members_worth_of_w
         (["train", "AAPL", "--target", "rank"], 2, "--target rank ranks a symbol among the members of a panel"),
         (["backtest", "AAPL", "--target", "rank"], 2, "--target rank ranks a symbol among the members of a panel"),
         (["train", "AAPL", "--symbol-embedding"], 2, "--symbol-embedding learns one vector per member of a panel"),
+        (["train", "AAPL", "--scaling", "pooled"], 2, "--scaling pooled fits one scaler on all the members of a panel"),
+        (["backtest", "AAPL", "--scaling", "pooled"], 2, "--scaling pooled fits one scaler on all the members"),
         (["train", "AAPL", "--market", "GSPC"], 2, "--market is for --features ...,market"),
         (["train", "AAPL", "--features", "return,market"], 2, "--features market needs the market's prices"),
         (["train", "AAPL", "--features", "market", "--market", "nowhere/GSPC.csv"], 66,
@@ -507,6 +577,8 @@ def test_a_symbols_options_only_a_panel_takes_are_refused_before_any_download(ya
     [
         (["train", "--name", "TRIO", "--date-format", "%Y-%m-%d"], 2, "leave out --date-format"),
         (["backtest", "--date-format", "%d/%m/%Y"], 2, "leave out --date-format"),
+        (["train", "--name", "TRIO", "--scaling", "global"], 2, "--scaling must be one of member, pooled, not 'global"),
+        (["study", "--scaling", "centred"], 2, "--scaling must be one of member, pooled, not 'centred'"),
         (["train", "--name", "TRIO", "--features", "market", "--market", "gone.csv"], 66, "--market gone.csv: no such"),
         (["backtest", "--features", "market", "--market", "gone/MKT"], 66, "--market gone/MKT: no such file"),
     ],

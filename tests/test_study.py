@@ -115,6 +115,9 @@ def test_the_fischer_krauss_spec_and_the_options_over_it():
     # default, a member's worth of windows; an option given wins over either.
     assert paper.validate_every == "epoch" and study_config("stockrnn", {}).validate_every == "member"
     assert study_config("fischer-krauss", {"validate_every": "member"}).validate_every == "member"
+    # The paper standardises by the mean and deviation of all stocks' training returns: one pooled scaler
+    assert paper.scaling == "pooled" and study_config("stockrnn", {}).scaling == "member"
+    assert study_config("fischer-krauss", {"scaling": "member"}).scaling == "member"
 
 
 def test_a_study_refuses_other_targets_and_features():

@@ -54,16 +54,20 @@ def test_scaler_round_trip_through_json():
     assert scale(rebuilt, np.array([25.0])).tolist() == pytest.approx([1.5])  # beyond the training range
 
 
-@pytest.mark.parametrize("kind", ["minmax", "scale"])
+@pytest.mark.parametrize("kind", ["minmax", "scale", "standard"])
 def test_scalers_match_scikit_learn(kind):
     """The scalers are two lines of arithmetic (scikit-learn's import is 1.5 s of a predict): checked against
-    scikit-learn's MinMaxScaler and StandardScaler(with_mean=False) on values with a NaN, and on constant values."""
+    scikit-learn's MinMaxScaler, StandardScaler(with_mean=False) and, for a panel's pooled returns, StandardScaler()
+    on values with a NaN, and on constant values; each as scaler.json stores it."""
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     target = PRICE if kind == "minmax" else RETURN
+    sklearn = {"minmax": MinMaxScaler(), "scale": StandardScaler(with_mean=False), "standard": StandardScaler()}
     for values in (np.array([np.nan, 3.0, -1.5, 7.25, 0.5, 2.0]), np.array([np.nan, 4.0, 4.0, 4.0])):
-        ours = target.fit_scaler(values)
-        theirs = (MinMaxScaler() if kind == "minmax" else StandardScaler(with_mean=False)).fit(values.reshape(-1, 1))
+        fitted = target.fit_pooled_scaler(values) if kind == "standard" else target.fit_scaler(values)
+        ours = scaler_from_dict(scaler_to_dict(fitted))
+        assert ours.params["kind"] == kind
+        theirs = sklearn[kind].fit(values.reshape(-1, 1))
         expected = theirs.transform(values.reshape(-1, 1)).ravel()
         np.testing.assert_allclose(scale(ours, values), expected.astype("float32"), rtol=1e-6, equal_nan=True)
         np.testing.assert_allclose(unscale(ours, expected[1:]), values[1:], rtol=1e-12)

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import app
-from ..config import CELLS, OPTIMIZERS, OUTPUTS, PRICE_COLUMNS, RANGES, TrainConfig, option_problems
+from ..config import CELLS, OPTIMIZERS, OUTPUTS, PRICE_COLUMNS, RANGES, SCALINGS, TrainConfig, option_problems
 from .common import (
     TRAINING,
     CsvOpt,
@@ -43,6 +43,7 @@ FIELDS = [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
 TARGETS = ("price", "return", "direction", "rank")  # config checks the name against targets/ when a config is made
 CHOICES = {
     "cell": CELLS, "column": PRICE_COLUMNS, "target": TARGETS, "output": OUTPUTS, "optimizer": OPTIMIZERS,
+    "scaling": SCALINGS,
 }  # fmt: skip  # shown in --help as [a|b|c]
 METAVARS = {"validate_every": "[epoch|member|N]"}  # a choice or a number: checked by the config (every_problem)
 

@@ -130,6 +130,11 @@ class Target:
         """The scaler of the training rows' encoded values (n,), NaN ignored."""
         raise NotImplementedError
 
+    def fit_pooled_scaler(self, values: np.ndarray) -> Scaler:
+        """A panel's one scaler (--scaling pooled) of all its members' training rows' encoded values together (n,),
+        NaN ignored: by default the target's own scaler fitted on them all."""
+        return self.fit_scaler(values)
+
     def labels(self, scaled: np.ndarray, values: np.ndarray, horizon: int) -> np.ndarray:
         """What the network learns for the window ending at each day o = 0 .. n - 1 - horizon of the encoded
         series (n,): here the next scaled value, scaled[o + 1] (horizon 1). (n - horizon,)"""

@@ -11,12 +11,20 @@ import numpy as np
 
 from ..errors import DataError
 
+# Each kind's parameters, as scaler.json holds them.
+KEYS = {
+    "minmax": ("kind", "feature_range", "data_min", "data_max"),
+    "scale": ("kind", "scale"),
+    "standard": ("kind", "mean", "scale"),
+}
+
 
 @dataclass(frozen=True)
 class Scaler:
     """An affine map fitted on the training rows, described by plain JSON numbers (nothing that runs code when
     loaded): `minmax` maps [data_min, data_max] onto feature_range (scikit-learn's MinMaxScaler), `scale` divides by
-    the deviation without centring (StandardScaler(with_mean=False)); a spread of 0 counts as 1, as theirs do.
+    the deviation without centring (StandardScaler(with_mean=False)), `standard` subtracts the mean first
+    (StandardScaler(): a panel's pooled scaler, --scaling pooled); a spread of 0 counts as 1, as theirs do.
     Two lines of arithmetic written here, not imported: scikit-learn's import alone is 1.5 s of every command that
     loads a model (tests/test_targets.py checks both against scikit-learn)."""
 
@@ -24,7 +32,7 @@ class Scaler:
 
     def __post_init__(self) -> None:
         kind = self.params.get("kind")
-        if kind not in ("minmax", "scale"):
+        if kind not in KEYS:
             raise DataError(f"unknown scaler kind {kind!r}; retrain the model")
 
     @property
@@ -33,13 +41,15 @@ class Scaler:
         p = self.params
         if p["kind"] == "scale":
             return 0.0, p["scale"] or 1.0, 0.0
+        if p["kind"] == "standard":
+            return p["mean"], p["scale"] or 1.0, 0.0
         low, high = p["feature_range"]
         return p["data_min"], ((p["data_max"] - p["data_min"]) or 1.0) / (high - low), low
 
     @property
     def fitted_range(self) -> tuple[float, float] | None:
-        """[data_min, data_max] of the training rows for `minmax`; None for `scale`, which has no range (returns are
-        the same at every price level)."""
+        """[data_min, data_max] of the training rows for `minmax`; None for `scale` and `standard`, which have no
+        range (returns are the same at every price level)."""
         p = self.params
         return (float(p["data_min"]), float(p["data_max"])) if p["kind"] == "minmax" else None
 
@@ -69,6 +79,5 @@ def scaler_to_dict(scaler: Scaler) -> dict:
 
 def scaler_from_dict(params: dict) -> Scaler:
     """The scaler that `scaler_to_dict` described (its other keys, e.g. a calibrator, ignored)."""
-    keys = {"minmax": ("kind", "feature_range", "data_min", "data_max"), "scale": ("kind", "scale")}
     kind = params.get("kind")
-    return Scaler({k: params[k] for k in keys[kind]} if kind in keys else {"kind": kind})
+    return Scaler({k: params[k] for k in KEYS[kind]} if kind in KEYS else {"kind": kind})

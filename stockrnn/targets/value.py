@@ -430,13 +430,19 @@ class PriceTarget(ValueTarget):
 
 class ReturnEncoding:
     """Daily log returns log(p_t / p_t-1), divided by their standard deviation on the training rows and not
-    centred, so that a prediction of 0 is "tomorrow = today" (persistence)."""
+    centred, so that a prediction of 0 is "tomorrow = today" (persistence); a panel's pooled scaler (--scaling
+    pooled) centres them, as Fischer and Krauss do."""
 
     def encode(self, prices: np.ndarray) -> np.ndarray:
         return np.concatenate([[np.nan], np.diff(np.log(np.asarray(prices, dtype="float64")))])
 
     def fit_scaler(self, values: np.ndarray) -> Scaler:
         return Scaler({"kind": "scale", "scale": float(np.nanstd(values))})  # the population deviation (ddof 0)
+
+    def fit_pooled_scaler(self, values: np.ndarray) -> Scaler:
+        """Fischer and Krauss's (2018, section 3.2) standardisation: every member's training returns (n,) together,
+        centred on their mean and divided by their deviation (ddof 0), one mean and one deviation for the panel."""
+        return Scaler({"kind": "standard", "mean": float(np.nanmean(values)), "scale": float(np.nanstd(values))})
 
     def decode_one_step(self, values: np.ndarray, previous: np.ndarray) -> np.ndarray:
         return np.asarray(previous, dtype="float64") * np.exp(np.asarray(values, dtype="float64"))
