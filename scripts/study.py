@@ -46,7 +46,7 @@ SPECS = {"fischer-krauss": "the paper's network, window 60", "stockrnn": "stockr
 PAPER = {"before": "+0.46%", "after": "+0.26%", "sharpe": "5.8 (before costs)", "accuracy": "about 54%"}
 
 
-def run(spec: str, panel: Path, window: int, periods: int | None) -> dict[str, Any]:
+def run(spec: str, panel: Path, window: int, periods: int | None, plot: Path | None = None) -> dict[str, Any]:
     """One specification's whole study; its record (the command, commit, minutes and the study's JSON)."""
     import pandas as pd
 
@@ -58,11 +58,13 @@ def run(spec: str, panel: Path, window: int, periods: int | None) -> dict[str, A
     source = app.PanelSource(panel, None, True, True, False)
     started = time.perf_counter()
     report = app.study(source, config, app.StudySpec(750, 250, periods), trading, "GSPC",
-                       lambda r: print(r.line(), file=sys.stderr, flush=True), eras=(pd.Timestamp(CUT),))  # fmt: skip
+                       lambda r: print(r.line(), file=sys.stderr, flush=True), eras=(pd.Timestamp(CUT),),
+                       plot=plot)  # fmt: skip
     window_option = f" --window {window}" if given else ""
     shown = os.path.relpath(panel, ROOT)  # ../shared/data/panel, as a user runs it from the repository
     command = (f"stockrnn study --panel {shown} --market GSPC --spec {spec}{window_option} --top-k scaled "
-               f"--top-k 10 --eras {CUT} --offline --json" + (f" --periods {periods}" if periods else ""))  # fmt: skip
+               f"--top-k 10 --eras {CUT} --offline --json" + (f" --periods {periods}" if periods else "")
+               + (f" --plot {os.path.relpath(plot, ROOT)}" if plot else ""))  # fmt: skip
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     return {"command": command, "commit": commit.stdout.strip(), "cores": os.cpu_count(),
             "minutes": round((time.perf_counter() - started) / 60, 1), "report": report.to_json()}  # fmt: skip
@@ -325,13 +327,15 @@ def main() -> None:
     parser.add_argument("--from-json", type=Path, help="render the records of a --json file; train nothing")
     parser.add_argument("--controls", type=Path, default=CONTROLS, help="scripts/study_controls.py's --json")
     parser.add_argument("--docs", action="store_true", help="also write the tables into docs/study.md")
+    parser.add_argument("--plot", type=Path, help="the first specification's pooled equity curves (its first k)")
     args = parser.parse_args()
     if args.from_json:
         records = json.loads(args.from_json.read_text(encoding="utf-8"))
     else:
         records = {}
         for spec in args.specs:
-            records[spec] = run(spec, args.panel, args.window, args.periods)
+            plot = args.plot if spec == args.specs[0] else None  # the first specification's pooled curves
+            records[spec] = run(spec, args.panel, args.window, args.periods, plot)
             if args.json:  # after each: a long run keeps what it finished
                 args.json.write_text(json.dumps(records, indent=1, default=str) + "\n", encoding="utf-8")
     command = " ".join(["python", "scripts/study.py", *sys.argv[1:]])

@@ -37,10 +37,10 @@ def test_the_page_holds_what_the_script_renders_from_the_saved_run():
     assert text in page
     assert made.controls_table(json.loads((ROOT / "docs" / "study_controls.json").read_text())) in page
     assert (
-        "| this panel, the paper's network, window 60 | 10 | next close | +0.000% | -0.039% (0.01, below zero) |"
+        "| this panel, the paper's network, window 60 | 10 | next close | +0.009% | -0.029% (0.04, below zero) |"
         in text
     )
-    assert "| this panel, the paper's network, window 60 | 1 (scaled) | next close | +0.092% | -0.001% (0.98) |" in text
+    assert "| this panel, the paper's network, window 60 | 1 (scaled) | next close | +0.107% | +0.009% (0.83) |" in text
     assert "| this panel, stockrnn's defaults | 10 | next close |" in text and "not run yet" not in text
     assert "| the paper's network, window 60 | 1 | next close | 2006-10-24..2009-12-31 | 803 |" in text  # --eras
     assert "needs the rerun" not in text  # every era with its p
