@@ -1,6 +1,6 @@
 """Fischer and Krauss's study on the shared panel, run or rendered: docs/study.md's tables beside the paper's numbers.
 
-    .venv/bin/python scripts/study.py [--specs fischer-krauss stockrnn] [--json out/study.json] [--docs]
+    .venv/bin/python scripts/study.py [--specs fischer-krauss stockrnn] [--json out/study.json] [--docs] [--plot F]
     .venv/bin/python scripts/study.py --from-json docs/study_results.json --docs     # render only, train nothing
 
 A run is one `stockrnn study` per specification on `--panel` (default ../shared/data/panel, GSPC the index):
